@@ -1,0 +1,47 @@
+# Every target creates what it needs: a fresh clone only needs Python 3.11 and Node.js.
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
+export CDK_DISABLE_VERSION_CHECK := 1
+export CDK_DISABLE_CLI_TELEMETRY := true
+export AWS_ACCOUNT_ID_ENDPOINT_MODE := disabled
+
+.PHONY: install test lint typecheck unit integration infrastructure synth clean
+
+$(STAMP): requirements.txt requirements-lambda.txt requirements-dev.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	touch $(STAMP)
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --silent
+	touch $@
+
+install: $(STAMP) node_modules/.installed
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+test: install lint typecheck
+	$(BIN)/pytest
+
+unit: $(STAMP)
+	$(BIN)/pytest tests/unit
+
+integration: $(STAMP)
+	$(BIN)/pytest tests/integration
+
+infrastructure: $(STAMP)
+	$(BIN)/pytest tests/infrastructure
+
+synth: install
+	npx cdk synth --quiet $(if $(STAGE),-c stage=$(STAGE),)
+
+clean:
+	rm -rf cdk.out .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,198 @@
+"""Moto-backed AWS for handler tests: the stage's tables, bucket, bus, topic and parameters.
+
+Tables use the key layout of `trading_core.keys` (checked against the synthesized template by the
+infrastructure tests); parameters take the `dev` defaults from cdk.json, as a deployment would.
+Everything a publisher sends is captured in SQS queues so tests can read what went on the bus.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+from moto import mock_aws
+
+from trading_core import keys
+
+ROOT = Path(__file__).resolve().parents[2]
+STAGE = "dev"
+PREFIX = f"/trading-system/{STAGE}"
+TRADES_TABLE = "trading-system-dev-trades"
+IDEMPOTENCY_TABLE = "trading-system-dev-idempotency"
+TRADES_BUCKET = "trading-system-dev-trades-bucket"
+BUS_NAME = "trading-system-dev-bus"
+TOPIC_NAME = "trading-system-dev-orders"
+
+
+def stage_parameters() -> dict[str, str]:
+    """The SSM parameters a `dev` deployment creates, from cdk.json."""
+    context = json.loads((ROOT / "cdk.json").read_text())["context"]
+    p = context["stages"][STAGE]["parameters"]
+    return {
+        "bus-type": p["busType"],
+        "dark-pool-tickers-list": ",".join(p["darkPoolTickers"]),
+        "dark-pools": ",".join(p["darkPools"]),
+        "lit-pools": ",".join(p["litPools"]),
+        "venue-fees": json.dumps(p["venueFees"]),
+        "order-split-size": str(p["orderSplitSize"]),
+        "dark-pool-match-probability": str(p["darkPoolMatchProbability"]),
+        "market-data-invoke-mode": p["marketDataInvokeMode"],
+    }
+
+
+@dataclass
+class BusCapture:
+    """Reads back what publishers sent, as (source, detail-type, detail) whatever the transport."""
+
+    sqs: Any
+    events_queue_url: str
+    sns_queue_url: str
+
+    def drain(self) -> list[tuple[str, str, dict[str, Any]]]:
+        captured = []
+        for url, transport in ((self.events_queue_url, "events"), (self.sns_queue_url, "sns")):
+            while True:
+                messages = self.sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", [])
+                if not messages:
+                    break
+                for message in messages:
+                    body = json.loads(message["Body"])
+                    if transport == "events":
+                        captured.append((body["source"], body["detail-type"], body["detail"]))
+                    else:
+                        attributes = body["MessageAttributes"]
+                        captured.append(
+                            (
+                                attributes["source"]["Value"],
+                                attributes["detail-type"]["Value"],
+                                json.loads(body["Message"]),
+                            )
+                        )
+                    self.sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
+        return captured
+
+
+@dataclass
+class TradingAws:
+    dynamodb: Any
+    table: Any
+    s3: Any
+    ssm: Any
+    bus: BusCapture
+    topic_arn: str
+
+    def set_bus_type(self, bus_type: str) -> None:
+        self.ssm.put_parameter(Name=f"{PREFIX}/bus-type", Value=bus_type, Type="String", Overwrite=True)
+        from aws_lambda_powertools.utilities.parameters.base import clear_caches
+
+        clear_caches()
+
+    def put_customer(self, customer_id: str, funds: str = "1000000.00") -> None:
+        from decimal import Decimal
+
+        self.table.put_item(
+            Item={
+                **keys.customer_key(customer_id),
+                "CustomerId": customer_id,
+                "RemainingFunds": Decimal(funds),
+                "AvailableFunds": Decimal(funds),
+                "ReservedFunds": Decimal(0),
+                "Created": "2026-01-01T00:00:00.000Z",
+            }
+        )
+
+    def customer(self, customer_id: str) -> dict[str, Any]:
+        return self.table.get_item(Key=keys.customer_key(customer_id), ConsistentRead=True)["Item"]
+
+    def scan(self) -> list[dict[str, Any]]:
+        items: list[dict[str, Any]] = []
+        kwargs: dict[str, Any] = {"ConsistentRead": True}
+        while True:
+            page = self.table.scan(**kwargs)
+            items.extend(page["Items"])
+            if "LastEvaluatedKey" not in page:
+                return items
+            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+
+def create_trading_aws(monkeypatch: pytest.MonkeyPatch) -> TradingAws:
+    region = "us-east-1"
+    dynamodb = boto3.resource("dynamodb", region_name=region)
+    table = dynamodb.create_table(
+        TableName=TRADES_TABLE,
+        KeySchema=[{"AttributeName": keys.PK, "KeyType": "HASH"}, {"AttributeName": keys.SK, "KeyType": "RANGE"}],
+        AttributeDefinitions=[
+            {"AttributeName": keys.PK, "AttributeType": "S"},
+            {"AttributeName": keys.SK, "AttributeType": "S"},
+        ],
+        BillingMode="PAY_PER_REQUEST",
+        StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"},
+    )
+    dynamodb.create_table(
+        TableName=IDEMPOTENCY_TABLE,
+        KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    s3 = boto3.client("s3", region_name=region)
+    s3.create_bucket(Bucket=TRADES_BUCKET)
+    ssm = boto3.client("ssm", region_name=region)
+    for name, value in stage_parameters().items():
+        ssm.put_parameter(Name=f"{PREFIX}/{name}", Value=value, Type="String", Overwrite=True)
+
+    events = boto3.client("events", region_name=region)
+    sns = boto3.client("sns", region_name=region)
+    sqs = boto3.client("sqs", region_name=region)
+    events.create_event_bus(Name=BUS_NAME)
+    topic_arn = sns.create_topic(Name=TOPIC_NAME)["TopicArn"]
+    events_queue = sqs.create_queue(QueueName="captured-events")["QueueUrl"]
+    sns_queue = sqs.create_queue(QueueName="captured-sns")["QueueUrl"]
+
+    def arn(url: str) -> str:
+        return sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+
+    events.put_rule(Name="capture-all", EventBusName=BUS_NAME, EventPattern=json.dumps({"account": [{"exists": True}]}))
+    events.put_targets(Rule="capture-all", EventBusName=BUS_NAME, Targets=[{"Id": "q", "Arn": arn(events_queue)}])
+    sns.subscribe(TopicArn=topic_arn, Protocol="sqs", Endpoint=arn(sns_queue))
+
+    for name, value in {
+        "STAGE": STAGE,
+        "PARAMETER_PREFIX": PREFIX,
+        "TRADES_TABLE_NAME": TRADES_TABLE,
+        "IDEMPOTENCY_TABLE_NAME": IDEMPOTENCY_TABLE,
+        "TRADES_BUCKET_NAME": TRADES_BUCKET,
+        "EVENT_BUS_NAME": BUS_NAME,
+        "ORDERS_TOPIC_ARN": topic_arn,
+    }.items():
+        monkeypatch.setenv(name, value)
+
+    return TradingAws(
+        dynamodb=dynamodb,
+        table=table,
+        s3=s3,
+        ssm=ssm,
+        bus=BusCapture(sqs=sqs, events_queue_url=events_queue, sns_queue_url=sns_queue),
+        topic_arn=topic_arn,
+    )
+
+
+@pytest.fixture
+def trading_aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[TradingAws]:
+    from aws_lambda_powertools.utilities.parameters.base import clear_caches
+
+    with mock_aws():
+        clear_caches()
+        yield create_trading_aws(monkeypatch)
+    clear_caches()
+
+
+@pytest.fixture(params=["EVENT-BRIDGE", "SNS"])
+def bus_type(request: pytest.FixtureRequest, trading_aws: TradingAws) -> str:
+    """Runs a test once per transport."""
+    trading_aws.set_bus_type(request.param)
+    return str(request.param)
