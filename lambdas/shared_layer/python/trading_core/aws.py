@@ -22,13 +22,13 @@ CLIENT_CONFIG = Config(retries={"mode": "standard", "max_attempts": 5})
 def client(service: str) -> Any:
     import boto3
 
-    return boto3.client(service, config=CLIENT_CONFIG)  # type: ignore[call-overload]
+    return boto3.client(service, config=CLIENT_CONFIG)
 
 
 def resource(service: str) -> Any:
     import boto3
 
-    return boto3.resource(service, config=CLIENT_CONFIG)  # type: ignore[call-overload]
+    return boto3.resource(service, config=CLIENT_CONFIG)
 
 
 def env(name: str) -> str:
