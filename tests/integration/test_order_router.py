@@ -1,0 +1,316 @@
+"""`POST /orders` against moto: reservation, split, routing on both transports, refusals, compensation."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from decimal import Decimal
+from typing import Any
+
+import boto3
+import pytest
+
+from lambdas.order_router import handler
+from tests.integration.api_events import api_event, json_body, lambda_context
+from tests.integration.conftest import BUS_NAME, TradingAws
+from trading_core import keys
+from trading_core.order_intake import MAX_ORDERS_PER_REQUEST
+
+FUNDS = "10000000.00"
+SEED_ORDER = {
+    "customerId": "000002",
+    "direction": "Buy",
+    "ticker": "COIN",
+    "type": "Limit",
+    "quantity": 8614,
+    "price": "161.90",
+}
+
+
+@pytest.fixture
+def aws(trading_aws: TradingAws) -> Iterator[TradingAws]:
+    handler.intake.cache_clear()
+    # The seed order needs 1,394,619.17: more than the 1,000,000 a customer is seeded with.
+    trading_aws.put_customer("000002", funds=FUNDS)
+    yield trading_aws
+    handler.intake.cache_clear()
+
+
+def post(body: Any = None, *, raw_body: str | None = None, headers: dict[str, str] | None = None) -> dict[str, Any]:
+    event = api_event("POST", "/orders", body=body, raw_body=raw_body, headers=headers)
+    return handler.lambda_handler(event, lambda_context("order_router"))
+
+
+def order_items(aws: TradingAws) -> list[dict[str, Any]]:
+    return [item for item in aws.scan() if item["PK"].startswith("ORDER#")]
+
+
+def test_the_seed_order_is_split_reserved_and_routed_to_the_lit_pool(aws: TradingAws, bus_type: str) -> None:
+    response = post(SEED_ORDER)
+
+    assert response["statusCode"] == 200
+    body = json_body(response)
+    assert body["invalidOrders"] == []
+    children = body["orders"]
+    assert [child["quantity"] for child in children] == [1000] * 8 + [614]
+    assert {child["split"] for child in children} == {"Yes"}
+    assert {child["initialQuantity"] for child in children} == {8614}
+    assert {child["price"] for child in children} == {"161.90"}
+    assert len({child["orderId"] for child in children}) == 9
+    assert len({child["parentOrderId"] for child in children}) == 1
+    assert all(child["orderDate"].endswith("Z") for child in children)
+
+    events = aws.bus.drain()
+    assert len(events) == 1
+    source, detail_type, detail = events[0]
+    assert (source, detail_type, detail["poolType"]) == ("SmartOrderRouter", "Orders", "Lit")
+    assert detail["orders"] == children
+
+    reserved = sum(Decimal(child["reservedAmount"]) for child in children)
+    # notional 161.90 x 8614 plus the costliest venue's fee (EBS, 0.0000090) on each child
+    assert reserved == Decimal("1394606.60") + Decimal("12.57")
+    customer = aws.customer("000002")
+    assert customer["AvailableFunds"] == Decimal(FUNDS) - reserved
+    assert customer["ReservedFunds"] == reserved
+    items = order_items(aws)
+    assert sorted(item["OrderId"] for item in items) == sorted(child["orderId"] for child in children)
+    assert {item["Status"] for item in items} == {"ACCEPTED"}
+
+
+def test_a_dark_pool_ticker_goes_to_the_dark_pool(aws: TradingAws, bus_type: str) -> None:
+    response = post({**SEED_ORDER, "ticker": "AAPL", "quantity": 500, "price": 190.5})
+
+    body = json_body(response)
+    assert [(child["quantity"], child["split"], child["price"]) for child in body["orders"]] == [(500, "No", "190.50")]
+    [(_, _, detail)] = aws.bus.drain()
+    assert detail["poolType"] == "Dark"
+    assert detail["orders"] == body["orders"]
+
+
+def test_a_customer_without_enough_funds_gets_a_reason_and_a_credit_check(aws: TradingAws, bus_type: str) -> None:
+    aws.put_customer("000003", funds="1000.00")
+    before = aws.customer("000003")
+
+    body = json_body(post([{**SEED_ORDER, "customerId": "000003", "quantity": 10}]))
+
+    assert body["orders"] == []
+    [invalid] = body["invalidOrders"]
+    assert invalid["order"] == {**SEED_ORDER, "customerId": "000003", "quantity": 10}
+    assert invalid["reason"] == "insufficient funds: the order needs 1619.01, available 1000.00"
+    assert aws.customer("000003") == before
+    assert order_items(aws) == []
+    [(source, detail_type, detail)] = aws.bus.drain()
+    assert (source, detail_type, detail["invalidOrders"]) == ("SmartOrderRouter", "Orders", "CreditCheck")
+    [check] = detail["orders"]
+    assert check["customerId"] == "000003"
+    assert (check["requiredFunds"], check["availableFunds"], check["shortfall"]) == ("1619.01", "1000.00", "619.01")
+    assert check["orderId"]
+
+
+def test_an_unknown_customer_gets_a_reason_and_no_event(aws: TradingAws, bus_type: str) -> None:
+    body = json_body(post({**SEED_ORDER, "customerId": "000099"}))
+
+    assert body == {
+        "orders": [],
+        "invalidOrders": [{"order": {**SEED_ORDER, "customerId": "000099"}, "reason": "unknown customer 000099"}],
+    }
+    assert aws.bus.drain() == []
+    assert order_items(aws) == []
+
+
+def test_an_unknown_customer_selling_is_refused_too(aws: TradingAws) -> None:
+    body = json_body(post({**SEED_ORDER, "customerId": "000099", "direction": "Sell"}))
+
+    assert body["invalidOrders"][0]["reason"] == "unknown customer 000099"
+    assert aws.bus.drain() == []
+
+
+def test_a_sell_and_a_market_buy_reserve_what_they_can_cost(aws: TradingAws) -> None:
+    body = json_body(
+        post(
+            [
+                {**SEED_ORDER, "direction": "Sell", "quantity": 100},
+                {"customerId": "000002", "direction": "Buy", "ticker": "COIN", "type": "Market", "quantity": 10},
+            ]
+        )
+    )
+
+    sell, buy = body["orders"]
+    assert sell["reservedAmount"] == "0.00"
+    assert buy["price"] is None and buy["protectionPrice"] is not None
+    notional = Decimal(buy["protectionPrice"]) * 10
+    assert Decimal(buy["reservedAmount"]) >= notional
+    assert aws.customer("000002")["ReservedFunds"] == Decimal(buy["reservedAmount"])
+
+
+def test_one_request_mixes_accepted_and_refused_orders(aws: TradingAws, bus_type: str) -> None:
+    aws.put_customer("000004", funds="10.00")
+    body = json_body(
+        post(
+            [
+                SEED_ORDER,
+                {**SEED_ORDER, "customerId": "000099"},
+                {**SEED_ORDER, "customerId": "000004", "quantity": 1},
+                {**SEED_ORDER, "ticker": "MSFT", "quantity": 1000},
+            ]
+        )
+    )
+
+    assert len(body["orders"]) == 10
+    assert [invalid["order"]["customerId"] for invalid in body["invalidOrders"]] == ["000099", "000004"]
+    events = {(detail.get("poolType"), detail.get("invalidOrders")): detail for _, _, detail in aws.bus.drain()}
+    assert len(events[("Lit", None)]["orders"]) == 9
+    assert len(events[("Dark", None)]["orders"]) == 1
+    assert [order["customerId"] for order in events[(None, "CreditCheck")]["orders"]] == ["000004"]
+
+
+def count_calls(monkeypatch: pytest.MonkeyPatch) -> dict[str, int]:
+    """Counts AWS requests of the clients the handler builds from here on."""
+    calls: dict[str, int] = {}
+
+    def count(event_name: str, **_: Any) -> None:
+        operation = event_name.split(".")[-1]
+        calls[operation] = calls.get(operation, 0) + 1
+
+    session = boto3.session.Session()
+    session.events.register("before-call", count)
+    monkeypatch.setattr(boto3, "client", session.client)
+    monkeypatch.setattr(boto3, "resource", session.resource)
+    return calls
+
+
+def test_each_parent_order_is_one_transaction_and_the_request_is_one_publish_call(
+    aws: TradingAws, bus_type: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls = count_calls(monkeypatch)
+    orders = [{**SEED_ORDER, "ticker": ticker} for ticker in ("COIN", "AAPL", "IBM", "MSFT", "HOOD")]
+
+    body = json_body(post(orders))
+
+    assert len(body["orders"]) == 45
+    assert calls["TransactWriteItems"] == 5
+    assert calls.get("PutEvents", 0) + calls.get("PublishBatch", 0) == 1
+    assert {"GetItem", "Query", "Scan", "PutItem", "UpdateItem"}.isdisjoint(calls)
+
+
+@pytest.mark.parametrize(
+    ("body", "errors"),
+    [
+        ('{"customerId": ', [("body", "is not valid JSON")]),
+        ("", [("body", "is required")]),
+        ('"COIN"', [("body", "must be an order object or an array of orders")]),
+        ("[]", [("body", "must contain at least one order")]),
+        ("[1]", [("[0]", "must be an order object")]),
+        ('{"quantity": 1, "quantity": 2}', [("body", "is not valid JSON: duplicate field 'quantity'")]),
+        ({**SEED_ORDER, "quantity": 0}, [("quantity", "must be greater than 0")]),
+        ([SEED_ORDER, {**SEED_ORDER, "quantity": -5}], [("[1].quantity", "must be greater than 0")]),
+        ([{**SEED_ORDER, "quantity": 10.5}], [("[0].quantity", "must be an integer")]),
+        ({**SEED_ORDER, "quantity": "8614"}, [("quantity", "must be an integer")]),
+        ({**SEED_ORDER, "price": "161.901"}, [("price", "must have at most 2 decimal places")]),
+        ({**SEED_ORDER, "price": 161.901}, [("price", "must have at most 2 decimal places")]),
+        ({**SEED_ORDER, "price": "0"}, [("price", "must be greater than 0")]),
+        ({**SEED_ORDER, "price": "abc"}, [("price", "must be a decimal number")]),
+        ({k: v for k, v in SEED_ORDER.items() if k != "price"}, [("price", "is required for a Limit order")]),
+        ({**SEED_ORDER, "type": "Market"}, [("price", "must be absent for a Market order")]),
+        ({**SEED_ORDER, "direction": "Hold"}, [("direction", "must be one of Buy, Sell")]),
+        ({**SEED_ORDER, "type": "Stop"}, [("type", "must be one of Limit, Market")]),
+        ({**SEED_ORDER, "customerId": 2}, [("customerId", "must be a string")]),
+        ({k: v for k, v in SEED_ORDER.items() if k != "ticker"}, [("ticker", "is required")]),
+        ({**SEED_ORDER, "prize": "1"}, [("prize", "is not a known field")]),
+        ([SEED_ORDER] * (MAX_ORDERS_PER_REQUEST + 1), [("body", "must contain at most 100 orders")]),
+    ],
+)
+def test_malformed_input_is_refused_with_field_errors_and_changes_nothing(
+    aws: TradingAws, body: Any, errors: list[tuple[str, str]]
+) -> None:
+    before = aws.scan()
+
+    response = post(raw_body=body) if isinstance(body, str) else post(body)
+
+    assert response["statusCode"] == 400
+    answer = json_body(response)
+    assert answer["message"] == "invalid order"
+    assert [
+        (error["field"], error["message"][: len(message)])
+        for error, (_, message) in zip(answer["errors"], errors, strict=True)
+    ] == errors
+    assert aws.scan() == before
+    assert aws.bus.drain() == []
+
+
+def test_a_huge_body_is_refused_with_413(aws: TradingAws) -> None:
+    response = post(raw_body="[" + " " * (256 * 1024) + "]")
+
+    assert response["statusCode"] == 413
+    assert json_body(response)["errors"] == [{"field": "body", "message": "must be at most 262144 bytes"}]
+
+
+def test_a_too_large_order_is_an_invalid_order(aws: TradingAws) -> None:
+    body = json_body(post({**SEED_ORDER, "quantity": 100_000}))
+
+    assert body["orders"] == []
+    assert (
+        body["invalidOrders"][0]["reason"]
+        == "quantity 100000 exceeds the maximum of 99000 per order with split size 1000"
+    )
+    assert aws.bus.drain() == []
+
+
+def test_a_publish_failure_releases_the_reservation(aws: TradingAws, bus_type: str) -> None:
+    if bus_type == "SNS":
+        boto3.client("sns").delete_topic(TopicArn=aws.topic_arn)
+    else:
+        events = boto3.client("events")
+        events.remove_targets(Rule="capture-all", EventBusName=BUS_NAME, Ids=["q"])
+        events.delete_rule(Name="capture-all", EventBusName=BUS_NAME)
+        events.delete_event_bus(Name=BUS_NAME)
+    before = aws.customer("000002")
+
+    body = json_body(post([SEED_ORDER, {**SEED_ORDER, "ticker": "AAPL"}]))
+
+    assert body["orders"] == []
+    assert [invalid["reason"] for invalid in body["invalidOrders"]] == ["could not be routed, try again"] * 2
+    customer = aws.customer("000002")
+    assert (customer["AvailableFunds"], customer["ReservedFunds"]) == (before["AvailableFunds"], Decimal(0))
+    items = order_items(aws)
+    assert len(items) == 18
+    assert {item["Status"] for item in items} == {"REJECTED"}
+
+
+def test_a_retried_request_with_the_same_idempotency_key_is_answered_once(aws: TradingAws, bus_type: str) -> None:
+    first = post(SEED_ORDER, headers={"Idempotency-Key": "abc-123"})
+    reserved = aws.customer("000002")["ReservedFunds"]
+    second = post(SEED_ORDER, headers={"idempotency-key": "abc-123"})
+
+    assert second["statusCode"] == 200
+    assert json_body(second) == json_body(first)
+    assert aws.customer("000002")["ReservedFunds"] == reserved
+    assert len(order_items(aws)) == 9
+    assert len(aws.bus.drain()) == 1
+
+    reused = post({**SEED_ORDER, "quantity": 1}, headers={"Idempotency-Key": "abc-123"})
+    assert reused["statusCode"] == 422
+    assert len(order_items(aws)) == 9
+
+    other = post(SEED_ORDER, headers={"Idempotency-Key": "abc-124"})
+    assert len(json_body(other)["orders"]) == 9
+
+
+def test_a_bad_idempotency_key_is_refused(aws: TradingAws) -> None:
+    response = post(SEED_ORDER, headers={"Idempotency-Key": "x" * 300})
+
+    assert response["statusCode"] == 400
+    assert json_body(response)["errors"][0]["field"] == "Idempotency-Key"
+    assert order_items(aws) == []
+
+
+def test_funds_never_go_below_zero_over_many_requests(aws: TradingAws) -> None:
+    aws.put_customer("000005", funds="5000.00")
+    order = {**SEED_ORDER, "customerId": "000005", "quantity": 10, "price": "100.00"}
+
+    answers = [json_body(post(order)) for _ in range(6)]
+
+    assert sum(len(answer["orders"]) for answer in answers) == 4
+    customer = aws.customer("000005")
+    assert customer["AvailableFunds"] >= 0
+    assert customer["AvailableFunds"] + customer["ReservedFunds"] == Decimal("5000.00")
+    assert aws.table.get_item(Key=keys.customer_key("000005"))["Item"]["ReservedFunds"] == Decimal("4000.04")
