@@ -1,0 +1,84 @@
+"""Who may call the REST APIs: one API key on a usage plan (throttle + daily quota from the stage)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from aws_cdk import RemovalPolicy
+from aws_cdk import aws_apigateway as apigw
+from aws_cdk import aws_iam as iam
+from constructs import Construct
+
+from constructs_lib.config import StageConfig
+from constructs_lib.nag import acknowledge
+from constructs_lib.rest_api import TradingRestApi
+
+
+@dataclass(frozen=True, kw_only=True)
+class ApiAccessProps:
+    config: StageConfig
+    apis: tuple[TradingRestApi, ...]
+
+
+class ApiAccess(Construct):
+    """ApiKey + UsagePlan associated with every given API's stage."""
+
+    api_key: apigw.ApiKey
+    usage_plan: apigw.UsagePlan
+
+    def __init__(self, scope: Construct, id: str, *, props: ApiAccessProps) -> None:
+        super().__init__(scope, id)
+        config = props.config
+        self.api_key = apigw.ApiKey(
+            self, "ApiKey", api_key_name=config.resource_name("api-key"), description="trading system clients"
+        )
+        self.usage_plan = apigw.UsagePlan(
+            self,
+            "UsagePlan",
+            name=config.resource_name("usage-plan"),
+            throttle=apigw.ThrottleSettings(
+                rate_limit=config.api_throttle.rate_limit, burst_limit=config.api_throttle.burst_limit
+            ),
+            quota=apigw.QuotaSettings(limit=config.api_quota_per_day, period=apigw.Period.DAY),
+            api_stages=[apigw.UsagePlanPerApiStage(api=api.api, stage=api.stage) for api in props.apis],
+        )
+        self.usage_plan.add_api_key(self.api_key)
+
+
+@dataclass(frozen=True, kw_only=True)
+class ApiGatewayAccountProps:
+    apis: tuple[TradingRestApi, ...]
+
+
+class ApiGatewayAccount(Construct):
+    """The account-level role API Gateway needs to write access and execution logs to CloudWatch.
+
+    A plain `AWS::ApiGateway::Account` (no custom resource); the role is retained like CDK's own
+    `cloudWatchRole`, because the account setting outlives any one stack.
+    """
+
+    role: iam.Role
+    account: apigw.CfnAccount
+
+    def __init__(self, scope: Construct, id: str, *, props: ApiGatewayAccountProps) -> None:
+        super().__init__(scope, id)
+        self.role = iam.Role(
+            self,
+            "CloudWatchRole",
+            assumed_by=iam.ServicePrincipal("apigateway.amazonaws.com"),
+            managed_policies=[
+                iam.ManagedPolicy.from_aws_managed_policy_name("service-role/AmazonAPIGatewayPushToCloudWatchLogs")
+            ],
+        )
+        self.role.apply_removal_policy(RemovalPolicy.RETAIN)
+        self.account = apigw.CfnAccount(self, "Account", cloud_watch_role_arn=self.role.role_arn)
+        for api in props.apis:
+            api.stage.node.add_dependency(self.account)
+        acknowledge(
+            self.role,
+            {
+                "AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/"
+                "AmazonAPIGatewayPushToCloudWatchLogs]": "The AWS-managed policy API Gateway documents for its "
+                "account-level logging role; it covers only log delivery.",
+            },
+        )

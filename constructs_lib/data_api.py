@@ -1,0 +1,72 @@
+"""The Data API: customers, trades, tickers and orders read from TradesStore by one function."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Final
+
+from aws_cdk import aws_apigateway as apigw
+from aws_cdk import aws_dynamodb as dynamodb
+from aws_cdk import aws_lambda as lambda_
+from constructs import Construct
+
+from constructs_lib.config import StageConfig
+from constructs_lib.function import TradingFunction, TradingFunctionProps
+from constructs_lib.rest_api import TradingRestApi, TradingRestApiProps
+
+# resource path -> (path parameter, optional query string parameters)
+DATA_ROUTES: Final[tuple[tuple[str, str, tuple[str, ...]], ...]] = (
+    ("customers", "customerId", ()),
+    ("trades", "customerId", ("tradeDate", "nextToken", "limit")),
+    ("tickers", "ticker", ("date",)),
+    ("orders", "orderId", ()),
+)
+
+
+@dataclass(frozen=True, kw_only=True)
+class DataApiProps:
+    config: StageConfig
+    shared_layer: lambda_.ILayerVersion
+    trades_table: dynamodb.ITable
+
+
+class DataApi(Construct):
+    rest_api: TradingRestApi
+    handler: TradingFunction
+    methods: list[apigw.Method]
+
+    def __init__(self, scope: Construct, id: str, *, props: DataApiProps) -> None:
+        super().__init__(scope, id)
+        self.handler = TradingFunction(
+            self,
+            "DataApiFunction",
+            props=TradingFunctionProps(
+                config=props.config,
+                name="data_api",
+                description="Data API: customers, trades, tickers, orders",
+                shared_layer=props.shared_layer,
+                environment={"TRADES_TABLE_NAME": props.trades_table.table_name},
+            ),
+        )
+        props.trades_table.grant_read_data(self.handler.function)
+        self.rest_api = TradingRestApi(
+            self,
+            "DataApi",
+            props=TradingRestApiProps(config=props.config, name="data-api", description="Data API"),
+        )
+        integration = apigw.LambdaIntegration(self.handler.function, allow_test_invoke=False)
+        self.methods = []
+        for collection, path_parameter, query_parameters in DATA_ROUTES:
+            item = self.rest_api.api.root.add_resource(collection).add_resource(f"{{{path_parameter}}}")
+            request_parameters = {f"method.request.path.{path_parameter}": True} | {
+                f"method.request.querystring.{name}": False for name in query_parameters
+            }
+            self.methods.append(
+                item.add_method(
+                    "GET",
+                    integration,
+                    api_key_required=True,
+                    request_validator=self.rest_api.validator,
+                    request_parameters=request_parameters,
+                )
+            )

@@ -1,0 +1,182 @@
+"""After the match: post-trade settlement, stream aggregation, storage analysis and the funds raiser."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Final
+
+from aws_cdk import Duration, Stack
+from aws_cdk import aws_dynamodb as dynamodb
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_lambda_event_sources as sources
+from aws_cdk import aws_s3 as s3
+from aws_cdk import aws_s3_notifications as s3n
+from aws_cdk import aws_sqs as sqs
+from constructs import Construct
+
+from constructs_lib.bus import MessageBus
+from constructs_lib.config import StageConfig
+from constructs_lib.configuration import Configuration
+from constructs_lib.function import TradingFunction, TradingFunctionProps
+from constructs_lib.nag import acknowledge, finding_text
+from constructs_lib.queues import dead_letter_queue
+from trading_core import config as names
+from trading_core import keys
+
+SETTLED_PREFIX: Final = "settled/"
+STREAM_BATCH_SIZE: Final = 100
+STREAM_RETRY_ATTEMPTS: Final = 5
+
+
+def trade_inserts_filter() -> Mapping[str, Any]:
+    """Only new trade items reach the aggregator (docs/contracts.md)."""
+    return lambda_.FilterCriteria.filter(
+        {
+            "eventName": lambda_.FilterRule.is_equal("INSERT"),
+            "dynamodb": {"Keys": {keys.SK: {"S": lambda_.FilterRule.begins_with(keys.TRADE_PREFIX)}}},
+        }
+    )
+
+
+@dataclass(frozen=True, kw_only=True)
+class SettlementProps:
+    config: StageConfig
+    shared_layer: lambda_.ILayerVersion
+    trades_table: dynamodb.ITable
+    trades_bucket_name: str
+    """The Data stack's bucket, imported by name so its notification lives in this stack (no cycle)."""
+    bus: MessageBus
+    configuration: Configuration
+
+
+class Settlement(Construct):
+    post_trade: TradingFunction
+    aggregator: TradingFunction
+    storage_analyzer: TradingFunction
+    funds_raiser: TradingFunction
+    stream_dead_letter_queue: sqs.Queue
+    stream_source: sources.DynamoEventSource
+
+    def __init__(self, scope: Construct, id: str, *, props: SettlementProps) -> None:
+        super().__init__(scope, id)
+        config = props.config
+        table = props.trades_table
+        bucket = s3.Bucket.from_bucket_name(self, "TradesBucket", props.trades_bucket_name)
+        table_env = {"TRADES_TABLE_NAME": table.table_name}
+
+        self.post_trade = TradingFunction(
+            self,
+            "PostTrade",
+            props=TradingFunctionProps(
+                config=config,
+                name="post_trade",
+                description="post-trade processor: settle trades into TradesStore and S3",
+                shared_layer=props.shared_layer,
+                environment={**table_env, "TRADES_BUCKET_NAME": bucket.bucket_name},
+                timeout=Duration.seconds(60),
+                async_invoked=True,
+            ),
+        )
+        table.grant_read_write_data(self.post_trade.function)
+        self.post_trade.function.add_to_role_policy(
+            iam.PolicyStatement(actions=["s3:PutObject"], resources=[bucket.arn_for_objects(f"{SETTLED_PREFIX}*")])
+        )
+        props.bus.add_publisher(self.post_trade)
+        self.post_trade.grant_parameters_read(props.configuration.select([names.BUS_TYPE]))
+
+        self.aggregator = TradingFunction(
+            self,
+            "Aggregator",
+            props=TradingFunctionProps(
+                config=config,
+                name="aggregator",
+                description="aggregator: customer, position and ticker statistics from the TradesStore stream",
+                shared_layer=props.shared_layer,
+                environment=table_env,
+                timeout=Duration.seconds(60),
+            ),
+        )
+        table.grant_read_write_data(self.aggregator.function)
+        self.stream_dead_letter_queue = dead_letter_queue(self, "StreamDeadLetterQueue", config=config, name="stream")
+        self.stream_source = sources.DynamoEventSource(
+            table,
+            starting_position=lambda_.StartingPosition.TRIM_HORIZON,
+            batch_size=STREAM_BATCH_SIZE,
+            max_batching_window=Duration.seconds(1),
+            bisect_batch_on_error=True,
+            report_batch_item_failures=True,
+            retry_attempts=STREAM_RETRY_ATTEMPTS,
+            on_failure=sources.SqsDlq(self.stream_dead_letter_queue),
+            filters=[trade_inserts_filter()],
+        )
+        self.aggregator.function.add_event_source(self.stream_source)
+        acknowledge(
+            self.aggregator.role,
+            {
+                "AwsSolutions-IAM5[Resource::*]": "X-Ray needs Resource '*'; so does dynamodb:ListStreams, which the "
+                "stream event source requires and which supports no resource-level permissions.",
+            },
+        )
+
+        self.storage_analyzer = TradingFunction(
+            self,
+            "StorageAnalyzer",
+            props=TradingFunctionProps(
+                config=config,
+                name="storage_analyzer",
+                description="storage analyzer: inspects settled batches written to the trades bucket",
+                shared_layer=props.shared_layer,
+                environment=table_env,
+                async_invoked=True,
+            ),
+        )
+        table.grant_read_data(self.storage_analyzer.function)
+        self.storage_analyzer.function.add_to_role_policy(
+            iam.PolicyStatement(actions=["s3:GetObject"], resources=[bucket.arn_for_objects(f"{SETTLED_PREFIX}*")])
+        )
+        bucket.add_event_notification(
+            s3.EventType.OBJECT_CREATED,
+            s3n.LambdaDestination(self.storage_analyzer.function),
+            s3.NotificationKeyFilter(prefix=SETTLED_PREFIX),
+        )
+        self._acknowledge_notifications_handler()
+        object_arn = finding_text(self, bucket.arn_for_objects(f"{SETTLED_PREFIX}*"))
+        for function in (self.post_trade, self.storage_analyzer):
+            acknowledge(
+                function.role,
+                {
+                    f"AwsSolutions-IAM5[Resource::{object_arn}]": "Object-level S3 actions need an object ARN; "
+                    f"access is limited to the '{SETTLED_PREFIX}' prefix of the one trades bucket.",
+                },
+            )
+
+        self.funds_raiser = TradingFunction(
+            self,
+            "FundsRaiser",
+            props=TradingFunctionProps(
+                config=config,
+                name="funds_raiser",
+                description="available-funds raiser: tops up customers that failed the credit check",
+                shared_layer=props.shared_layer,
+                environment=table_env,
+                async_invoked=True,
+            ),
+        )
+        table.grant_read_write_data(self.funds_raiser.function)
+
+    def _acknowledge_notifications_handler(self) -> None:
+        """CDK's singleton that applies bucket notifications (Custom::S3BucketNotifications) in this stack."""
+        stack = Stack.of(self)
+        for child in stack.node.children:
+            if child.node.id.startswith("BucketNotificationsHandler"):
+                acknowledge(
+                    child,
+                    {
+                        "AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/"
+                        "AWSLambdaBasicExecutionRole]": "CDK's built-in bucket-notifications handler (deploy time "
+                        "only) uses the AWS-managed basic execution role; its only other right is "
+                        "s3:PutBucketNotification.",
+                    },
+                )

@@ -1,0 +1,37 @@
+"""Stateful resources only: a compute change never risks data."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import aws_cdk as cdk
+from aws_cdk import aws_dynamodb as dynamodb
+from aws_cdk import aws_s3 as s3
+from constructs import Construct
+
+from constructs_lib.config import StageConfig
+from constructs_lib.data_layer import DataLayer, DataLayerProps, trades_bucket_name
+
+
+def output(scope: Construct, logical_id: str, value: str, description: str) -> cdk.CfnOutput:
+    """A stack output whose logical id (the key in `cdk deploy --outputs-file`) is exactly `logical_id`."""
+    out = cdk.CfnOutput(scope, logical_id, value=value, description=description)
+    out.override_logical_id(logical_id)
+    return out
+
+
+class DataStack(cdk.Stack):
+    trades_table: dynamodb.ITable
+    idempotency_table: dynamodb.ITable
+    trades_bucket: s3.IBucket
+    trades_bucket_name: str
+
+    def __init__(self, scope: Construct, id: str, *, config: StageConfig, **kwargs: Any) -> None:
+        super().__init__(scope, id, **kwargs)
+        data = DataLayer(self, "DataLayer", props=DataLayerProps(config=config))
+        self.trades_table = data.trades_table
+        self.idempotency_table = data.idempotency_table
+        self.trades_bucket = data.trades_bucket
+        self.trades_bucket_name = trades_bucket_name(config)
+        output(self, "TradesTableName", data.trades_table.table_name, "TradesStore table")
+        output(self, "TradesBucketName", data.trades_bucket.bucket_name, "settled trade batches")

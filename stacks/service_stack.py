@@ -1,0 +1,110 @@
+"""Everything stateless: configuration, bus and routes, APIs and functions, seeding, alarms."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import aws_cdk as cdk
+from aws_cdk import aws_sqs as sqs
+from constructs import Construct
+
+from constructs_lib.alarms import Alarms, AlarmsProps
+from constructs_lib.api_access import ApiAccess, ApiAccessProps, ApiGatewayAccount, ApiGatewayAccountProps
+from constructs_lib.bus import MessageBus, MessageBusProps, order_flow_routes
+from constructs_lib.config import StageConfig
+from constructs_lib.configuration import Configuration, ConfigurationProps
+from constructs_lib.customer_seed import CustomerSeed, CustomerSeedProps
+from constructs_lib.data_api import DataApi, DataApiProps
+from constructs_lib.function import SharedCodeLayer, SharedCodeLayerProps
+from constructs_lib.order_intake import OrderIntake, OrderIntakeProps
+from constructs_lib.pools import Pools, PoolsProps
+from constructs_lib.settlement import Settlement, SettlementProps
+from stacks.data_stack import DataStack, output
+
+
+class ServiceStack(cdk.Stack):
+    def __init__(self, scope: Construct, id: str, *, config: StageConfig, data: DataStack, **kwargs: Any) -> None:
+        super().__init__(scope, id, **kwargs)
+        self.add_stack_dependency(
+            data, "tables and the trades bucket exist before functions, mappings and notifications"
+        )
+        layer = SharedCodeLayer(self, "SharedCode", props=SharedCodeLayerProps(config=config)).layer
+        configuration = Configuration(self, "Configuration", props=ConfigurationProps(config=config))
+        self.bus = MessageBus(self, "MessageBus", props=MessageBusProps(config=config))
+
+        self.order_intake = OrderIntake(
+            self,
+            "OrderIntake",
+            props=OrderIntakeProps(
+                config=config,
+                shared_layer=layer,
+                trades_table=data.trades_table,
+                idempotency_table=data.idempotency_table,
+                bus=self.bus,
+                configuration=configuration,
+            ),
+        )
+        self.pools = Pools(
+            self,
+            "Pools",
+            props=PoolsProps(config=config, shared_layer=layer, bus=self.bus, configuration=configuration),
+        )
+        self.settlement = Settlement(
+            self,
+            "Settlement",
+            props=SettlementProps(
+                config=config,
+                shared_layer=layer,
+                trades_table=data.trades_table,
+                trades_bucket_name=data.trades_bucket_name,
+                bus=self.bus,
+                configuration=configuration,
+            ),
+        )
+        self.routes = [
+            self.bus.add_route(route)
+            for route in order_flow_routes(
+                dark_pool=self.pools.dark_pool.function,
+                lit_pool=self.pools.lit_pool.function,
+                funds_raiser=self.settlement.funds_raiser.function,
+                post_trade=self.settlement.post_trade.function,
+            )
+        ]
+        self.data_api = DataApi(
+            self, "DataApi", props=DataApiProps(config=config, shared_layer=layer, trades_table=data.trades_table)
+        )
+        self.customer_seed = CustomerSeed(
+            self,
+            "CustomerSeed",
+            props=CustomerSeedProps(config=config, shared_layer=layer, trades_table=data.trades_table),
+        )
+        apis = (self.order_intake.rest_api, self.data_api.rest_api)
+        ApiGatewayAccount(self, "ApiGatewayAccount", props=ApiGatewayAccountProps(apis=apis))
+        self.api_access = ApiAccess(self, "ApiAccess", props=ApiAccessProps(config=config, apis=apis))
+
+        functions = (
+            self.order_intake.router,
+            self.pools.dark_pool,
+            self.pools.lit_pool,
+            self.settlement.post_trade,
+            self.settlement.aggregator,
+            self.settlement.storage_analyzer,
+            self.settlement.funds_raiser,
+            self.data_api.handler,
+            self.customer_seed.seeder,
+        )
+        dead_letter_queues: dict[str, sqs.IQueue] = {b.route.name: b.dead_letter_queue for b in self.routes}
+        dead_letter_queues |= {f.node.id: f.failure_queue for f in functions if f.failure_queue is not None}
+        dead_letter_queues["TradesStream"] = self.settlement.stream_dead_letter_queue
+        if config.alarms:
+            Alarms(
+                self,
+                "Alarms",
+                props=AlarmsProps(config=config, dead_letter_queues=dead_letter_queues, functions=functions),
+            )
+
+        output(self, "OrdersApiUrl", self.order_intake.rest_api.url, "Orders API base URL (POST orders)")
+        output(self, "DataApiUrl", self.data_api.rest_api.url, "Data API base URL")
+        output(self, "EventBusName", self.bus.event_bus.event_bus_name, "order-flow event bus")
+        output(self, "OrdersTopicArn", self.bus.topic.topic_arn, "order-flow SNS topic")
+        output(self, "ApiKeyId", self.api_access.api_key.key_id, "API key id (aws apigateway get-api-key)")
