@@ -1,0 +1,113 @@
+"""Lambda events built from what moto really recorded: DynamoDB stream records (read through the
+dynamodbstreams API, with the event source mapping's filter of docs/contracts.md applied) and S3
+notifications, plus a Lambda context for Powertools.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+from urllib.parse import quote_plus
+
+import boto3
+
+# The aggregator's event source mapping filter, exactly as docs/contracts.md gives it.
+STREAM_FILTER: dict[str, Any] = {"eventName": ["INSERT"], "dynamodb": {"Keys": {"SK": {"S": [{"prefix": "TRADE#"}]}}}}
+
+
+def matches(pattern: Any, value: Any) -> bool:
+    """Lambda filter-criteria matching, for the pattern forms the contract uses: nested objects,
+    lists of alternatives, exact values and `prefix`."""
+    if isinstance(pattern, dict):
+        return isinstance(value, dict) and all(
+            name in value and matches(sub, value[name]) for name, sub in pattern.items()
+        )
+    return any(_matches_alternative(alternative, value) for alternative in pattern)
+
+
+def _matches_alternative(alternative: Any, value: Any) -> bool:
+    if isinstance(alternative, dict) and "prefix" in alternative:
+        return isinstance(value, str) and value.startswith(alternative["prefix"])
+    return bool(alternative == value)
+
+
+@dataclass
+class StreamTap:
+    """Reads a table's stream from where the previous read stopped, as one Lambda event.
+
+    A fresh shard iterator is taken on every read: a cancelled moto transaction restores a copy of
+    the table, which orphans iterators made before it.
+    """
+
+    table_name: str
+    region: str = "us-east-1"
+    _after: str | None = None
+
+    def records(self) -> list[dict[str, Any]]:
+        """Every new stream record, unfiltered, in the stream's (wire) format."""
+        dynamodb = boto3.client("dynamodb", region_name=self.region)
+        streams = boto3.client("dynamodbstreams", region_name=self.region)
+        arn = dynamodb.describe_table(TableName=self.table_name)["Table"]["LatestStreamArn"]
+        shard = streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"][0]["ShardId"]
+        position: dict[str, Any] = (
+            {"ShardIteratorType": "TRIM_HORIZON"}
+            if self._after is None
+            else {"ShardIteratorType": "AFTER_SEQUENCE_NUMBER", "SequenceNumber": self._after}
+        )
+        iterator = streams.get_shard_iterator(StreamArn=arn, ShardId=shard, **position)["ShardIterator"]
+        records = streams.get_records(ShardIterator=iterator, Limit=1000)["Records"]
+        if records:
+            self._after = records[-1]["dynamodb"]["SequenceNumber"]
+        return [lambda_record(record, arn) for record in records]
+
+    def event(self) -> dict[str, Any]:
+        """The new records that pass the contract's filter, as the aggregator receives them."""
+        return {"Records": [record for record in self.records() if matches(STREAM_FILTER, record)]}
+
+
+def lambda_record(record: dict[str, Any], stream_arn: str) -> dict[str, Any]:
+    """A dynamodbstreams record as Lambda delivers it (epoch seconds, source ARN)."""
+    dynamodb = dict(record["dynamodb"])
+    created = dynamodb.get("ApproximateCreationDateTime")
+    if isinstance(created, datetime):
+        dynamodb["ApproximateCreationDateTime"] = created.timestamp()
+    return {**record, "eventVersion": "1.1", "dynamodb": dynamodb, "eventSourceARN": stream_arn}
+
+
+def s3_event(bucket: str, key: str, size: int = 0) -> dict[str, Any]:
+    """An `ObjectCreated:Put` notification; the key is `quote_plus`-encoded as S3 sends it."""
+    return {
+        "Records": [
+            {
+                "eventVersion": "2.1",
+                "eventSource": "aws:s3",
+                "awsRegion": "us-east-1",
+                "eventTime": "2026-01-01T00:00:00.000Z",
+                "eventName": "ObjectCreated:Put",
+                "s3": {
+                    "s3SchemaVersion": "1.0",
+                    "configurationId": "settled",
+                    "bucket": {"name": bucket, "arn": f"arn:aws:s3:::{bucket}"},
+                    "object": {"key": quote_plus(key), "size": size, "sequencer": "0"},
+                },
+            }
+        ]
+    }
+
+
+@dataclass
+class FakeContext:
+    """The attributes Powertools reads from the Lambda context."""
+
+    function_name: str = "test"
+    memory_limit_in_mb: int = 256
+    aws_request_id: str = field(default_factory=lambda: str(uuid.uuid4()))
+
+    @property
+    def invoked_function_arn(self) -> str:
+        return f"arn:aws:lambda:us-east-1:123456789012:function:{self.function_name}"
+
+    def get_remaining_time_in_millis(self) -> int:
+        return 30_000

@@ -1,0 +1,78 @@
+"""Child orders and trades shaped as the router and the pools make them, for unit and integration tests.
+
+Venue configuration comes from the `dev` stage of cdk.json, as a deployment would read it.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from decimal import Decimal
+from pathlib import Path
+
+from trading_core.config import VenueConfig
+from trading_core.matching import fill_lit
+from trading_core.model import ChildOrder, Direction, OrderType, Trade
+from trading_core.pricing import max_fee, protection_price, synthetic_price
+
+_PARAMETERS = json.loads((Path(__file__).resolve().parents[1] / "cdk.json").read_text())["context"]["stages"]["dev"][
+    "parameters"
+]
+VENUE_FEES = {venue: Decimal(rate) for venue, rate in _PARAMETERS["venueFees"].items()}
+DARK = VenueConfig(
+    venues=tuple(_PARAMETERS["darkPools"]),
+    venue_fees=VENUE_FEES,
+    match_probability=Decimal(_PARAMETERS["darkPoolMatchProbability"]),
+)
+LIT = VenueConfig(venues=tuple(_PARAMETERS["litPools"]), venue_fees=VENUE_FEES)
+ORDER_DATE = "2026-03-02T14:30:00.000Z"
+
+
+def order_id(n: int) -> str:
+    return str(uuid.uuid5(uuid.NAMESPACE_OID, f"order-{n}"))
+
+
+def child_order(
+    n: int = 1,
+    *,
+    customer_id: str = "000001",
+    direction: Direction = Direction.BUY,
+    ticker: str = "AAPL",
+    order_type: OrderType = OrderType.LIMIT,
+    quantity: int = 100,
+    price: Decimal | None = Decimal("150.25"),
+    order_date: str = ORDER_DATE,
+) -> ChildOrder:
+    """A child order with the reservation the router would have made for it."""
+    if order_type is OrderType.MARKET:
+        price = None
+    protection = None
+    if price is None and direction is Direction.BUY:
+        protection = protection_price(synthetic_price(ticker))
+    reserved = Decimal(0)
+    if direction is Direction.BUY:
+        notional = (price if price is not None else protection or Decimal(0)) * quantity
+        reserved = notional + max_fee(notional, VENUE_FEES)
+    return ChildOrder(
+        customer_id=customer_id,
+        direction=direction,
+        ticker=ticker,
+        order_type=order_type,
+        quantity=quantity,
+        price=price,
+        order_id=order_id(n),
+        order_date=order_date,
+        initial_quantity=quantity,
+        split=False,
+        parent_order_id=order_id(-n),
+        reserved_amount=reserved,
+        protection_price=protection,
+    )
+
+
+def trades(orders: list[ChildOrder]) -> list[Trade]:
+    return fill_lit(orders, LIT, synthetic_price)
+
+
+def trade(n: int = 1, **order_fields: object) -> Trade:
+    return trades([child_order(n, **order_fields)])[0]  # type: ignore[arg-type]
