@@ -1,0 +1,93 @@
+"""Data API: customers, trades (paginated), ticker-days and orders, read from the TradesStore."""
+
+from __future__ import annotations
+
+import functools
+from typing import Annotated, Any
+
+from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
+from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+from aws_lambda_powertools.event_handler.openapi.params import Path, Query
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from trading_core import aws, queries
+from trading_core.order_intake import CUSTOMER_ID_PATTERN, TICKER_PATTERN
+
+logger = Logger()
+tracer = Tracer()
+metrics = Metrics()
+app = APIGatewayRestResolver(enable_validation=True)
+
+CustomerId = Annotated[str, Path(pattern=CUSTOMER_ID_PATTERN)]
+Day = Annotated[str, Query(pattern=queries.DAY_PATTERN)]
+# What a pattern mismatch means, per parameter (pydantic would echo the regex).
+HINTS = {
+    "customerId": "must be 1 to 64 letters, digits, '-' or '_'",
+    "ticker": "must be 1 to 15 upper-case letters, digits, '.' or '-'",
+    "orderId": "must be 1 to 64 letters, digits or '-'",
+    "tradeDate": "must be a date as YYYY-MM-DD",
+    "date": "must be a date as YYYY-MM-DD",
+}
+
+
+@functools.cache
+def store() -> queries.TradesQueries:
+    """Built on first use, not at import, so tests can start moto first (reset with cache_clear)."""
+    return queries.TradesQueries(aws.trades_table())
+
+
+def found(item: dict[str, Any] | None, what: str) -> Response[Any] | dict[str, Any]:
+    return item if item is not None else Response(404, content_types.APPLICATION_JSON, {"message": f"{what} not found"})
+
+
+@app.get("/customers/<customerId>")
+def get_customer(customerId: CustomerId) -> Any:
+    return found(store().customer(customerId), f"customer {customerId}")
+
+
+@app.get("/trades/<customerId>")
+def get_trades(
+    customerId: CustomerId,
+    tradeDate: Day | None = None,
+    limit: Annotated[int, Query(ge=1, le=queries.MAX_PAGE_SIZE)] = queries.DEFAULT_PAGE_SIZE,
+    nextToken: Annotated[str | None, Query(max_length=2048)] = None,
+) -> dict[str, Any]:
+    day = queries.parse_day(tradeDate, "tradeDate") if tradeDate else None
+    page = store().trades(customerId, trade_day=day, limit=limit, token=nextToken)
+    return {"customerId": customerId, "tradeDate": day, **page.to_wire()}
+
+
+@app.get("/tickers/<ticker>")
+def get_ticker_day(ticker: Annotated[str, Path(pattern=TICKER_PATTERN)], date: Day) -> Any:
+    day = queries.parse_day(date, "date")
+    return found(store().ticker_day(ticker, day), f"no trades of {ticker} on {day}")
+
+
+@app.get("/orders/<orderId>")
+def get_order(orderId: Annotated[str, Path(pattern=queries.ORDER_ID_PATTERN)]) -> Any:
+    return found(store().order(orderId), f"order {orderId}")
+
+
+@app.exception_handler(RequestValidationError)
+def invalid_parameters(error: RequestValidationError) -> Response[Any]:
+    errors = []
+    for detail in error.errors():
+        name = str(detail["loc"][-1])
+        hint = HINTS.get(name) if detail["type"] == "string_pattern_mismatch" else None
+        message = "is required" if detail["type"] == "missing" else hint or str(detail["msg"])
+        errors.append({"field": name, "message": message})
+    return Response(400, content_types.APPLICATION_JSON, {"message": "invalid request", "errors": errors})
+
+
+@app.exception_handler(queries.InvalidParameter)
+def invalid_parameter(error: queries.InvalidParameter) -> Response[Any]:
+    body = {"message": "invalid request", "errors": [{"field": error.field, "message": error.message}]}
+    return Response(400, content_types.APPLICATION_JSON, body)
+
+
+@logger.inject_lambda_context
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return app.resolve(event, context)
