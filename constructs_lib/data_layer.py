@@ -11,7 +11,6 @@ from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
 from constructs_lib.config import StageConfig
-from constructs_lib.nag import acknowledge
 from trading_core import keys
 
 IDEMPOTENCY_KEY: Final = "id"
@@ -79,10 +78,6 @@ class DataLayer(Construct):
             lifecycle_rules=[s3.LifecycleRule(id="expire-access-logs", expiration=Duration.days(365))],
             removal_policy=config.removal_policy,
             auto_delete_objects=config.destroy_on_removal,
-        )
-        acknowledge(
-            self.access_logs_bucket,
-            {"AwsSolutions-S1": "This is the server-access-log bucket; logging its own access would recurse."},
         )
         self.trades_bucket = s3.Bucket(
             self,

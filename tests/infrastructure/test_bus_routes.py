@@ -1,0 +1,92 @@
+"""Each route of docs/contracts.md is both an EventBridge rule and a filtered SNS subscription."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.infrastructure.conftest import (
+    Synthesized,
+    as_list,
+    function_logical_id,
+    is_ref_to,
+    props,
+    resources,
+    role_statements,
+)
+from tests.infrastructure.contracts import ContractRoute, contract_routes
+
+ROUTES = contract_routes()
+PUBLISHERS = ("order_router", "dark_pool", "lit_pool", "post_trade")
+
+
+def test_contract_declares_four_routes() -> None:
+    assert [r.name for r in ROUTES] == ["DarkPoolOrders", "LitPoolOrders", "CreditCheckOrders", "PostTrades"]
+
+
+def test_bus_and_topic_names(dev: Synthesized) -> None:
+    (bus,) = resources(dev.service, "AWS::Events::EventBus").values()
+    (topic,) = resources(dev.service, "AWS::SNS::Topic").values()
+    assert props(bus)["Name"] == "trading-system-dev-bus"
+    assert props(topic)["TopicName"] == "trading-system-dev-orders"
+    assert props(topic)["KmsMasterKeyId"]  # encrypted at rest
+
+
+@pytest.mark.parametrize("route", ROUTES, ids=lambda r: r.name)
+def test_rule_per_route(dev: Synthesized, route: ContractRoute) -> None:
+    rules = {props(r)["Name"]: props(r) for r in resources(dev.service, "AWS::Events::Rule").values()}
+    rule = rules[f"trading-system-dev-{route.name}"]
+    (bus_id,) = resources(dev.service, "AWS::Events::EventBus")
+    assert rule["EventBusName"] == {"Ref": bus_id}
+    assert rule["EventPattern"] == route.event_pattern
+    (target,) = rule["Targets"]
+    assert is_ref_to(target["Arn"], function_logical_id(dev.service, route.target))
+    assert target["InputPath"] == "$.detail"
+    assert target["RetryPolicy"]["MaximumRetryAttempts"] > 0
+    dlq = target["DeadLetterConfig"]["Arn"]["Fn::GetAtt"][0]
+    assert dev.service["Resources"][dlq]["Type"] == "AWS::SQS::Queue"
+
+
+@pytest.mark.parametrize("route", ROUTES, ids=lambda r: r.name)
+def test_sns_subscription_per_route(dev: Synthesized, route: ContractRoute) -> None:
+    function_id = function_logical_id(dev.service, route.target)
+    (subscription,) = (
+        props(s)
+        for s in resources(dev.service, "AWS::SNS::Subscription").values()
+        if is_ref_to(props(s)["Endpoint"], function_id)
+    )
+    (topic_id,) = resources(dev.service, "AWS::SNS::Topic")
+    assert subscription["TopicArn"] == {"Ref": topic_id}
+    assert subscription["Protocol"] == "lambda"
+    assert subscription["FilterPolicy"] == route.filter_policy
+    assert "FilterPolicyScope" not in subscription or subscription["FilterPolicyScope"] == "MessageAttributes"
+    dlq = subscription["RedrivePolicy"]["deadLetterTargetArn"]["Fn::GetAtt"][0]
+    assert dev.service["Resources"][dlq]["Type"] == "AWS::SQS::Queue"
+
+
+def test_only_the_routes_exist(dev: Synthesized) -> None:
+    assert len(resources(dev.service, "AWS::Events::Rule")) == len(ROUTES)
+    assert len(resources(dev.service, "AWS::SNS::Subscription")) == len(ROUTES)
+
+
+@pytest.mark.parametrize("route", ROUTES, ids=lambda r: r.name)
+def test_targets_may_be_invoked_by_both_transports(dev: Synthesized, route: ContractRoute) -> None:
+    function_id = function_logical_id(dev.service, route.target)
+    principals = {
+        props(p)["Principal"]
+        for p in resources(dev.service, "AWS::Lambda::Permission").values()
+        if is_ref_to(props(p)["FunctionName"], function_id)
+    }
+    assert {"events.amazonaws.com", "sns.amazonaws.com"} <= principals
+
+
+@pytest.mark.parametrize("publisher", PUBLISHERS)
+def test_publishers_may_put_events_and_publish(dev: Synthesized, publisher: str) -> None:
+    (bus_id,) = resources(dev.service, "AWS::Events::EventBus")
+    (topic_id,) = resources(dev.service, "AWS::SNS::Topic")
+    statements = role_statements(dev.service, function_logical_id(dev.service, publisher))
+    grants = {(a, str(r)) for s in statements for a in as_list(s["Action"]) for r in as_list(s["Resource"])}
+    assert ("events:PutEvents", str({"Fn::GetAtt": [bus_id, "Arn"]})) in grants
+    assert ("sns:Publish", str({"Ref": topic_id})) in grants
+    env = props(dev.service["Resources"][function_logical_id(dev.service, publisher)])["Environment"]["Variables"]
+    assert env["EVENT_BUS_NAME"] == {"Ref": bus_id}
+    assert env["ORDERS_TOPIC_ARN"] == {"Ref": topic_id}

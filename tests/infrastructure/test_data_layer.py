@@ -1,0 +1,86 @@
+"""Stateful resources: key schema from `trading_core.keys`, stream, PITR, encryption, S3 hardening."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tests.infrastructure.conftest import Synthesized, props, resources
+from trading_core import keys
+
+
+def _tables(dev: Synthesized) -> dict[str, dict[str, Any]]:
+    return {props(t)["TableName"]: props(t) for t in resources(dev.data, "AWS::DynamoDB::Table").values()}
+
+
+def test_trades_table_keys_match_the_lambda_code(dev: Synthesized) -> None:
+    table = _tables(dev)["trading-system-dev-trades"]
+    assert table["KeySchema"] == [
+        {"AttributeName": keys.PK, "KeyType": "HASH"},
+        {"AttributeName": keys.SK, "KeyType": "RANGE"},
+    ]
+    assert sorted(table["AttributeDefinitions"], key=lambda a: a["AttributeName"]) == [
+        {"AttributeName": keys.PK, "AttributeType": "S"},
+        {"AttributeName": keys.SK, "AttributeType": "S"},
+    ]
+
+
+def test_trades_table_settings(dev: Synthesized) -> None:
+    table = _tables(dev)["trading-system-dev-trades"]
+    assert table["StreamSpecification"] == {"StreamViewType": "NEW_AND_OLD_IMAGES"}
+    assert table["BillingMode"] == "PAY_PER_REQUEST"
+    assert table["PointInTimeRecoverySpecification"] == {"PointInTimeRecoveryEnabled": True}
+    assert table["SSESpecification"]["SSEEnabled"] is True  # AWS-managed KMS key
+
+
+def test_idempotency_table(dev: Synthesized) -> None:
+    table = _tables(dev)["trading-system-dev-idempotency"]
+    assert table["KeySchema"] == [{"AttributeName": "id", "KeyType": "HASH"}]
+    assert table["TimeToLiveSpecification"] == {"AttributeName": "expiration", "Enabled": True}
+    assert table["PointInTimeRecoverySpecification"] == {"PointInTimeRecoveryEnabled": True}
+
+
+def test_dev_data_is_disposable(dev: Synthesized) -> None:
+    stateful = resources(dev.data, "AWS::DynamoDB::Table") | resources(dev.data, "AWS::S3::Bucket")
+    assert {r["DeletionPolicy"] for r in stateful.values()} == {"Delete"}
+    assert len(resources(dev.data, "Custom::S3AutoDeleteObjects")) == 2
+
+
+def _trades_bucket(dev: Synthesized) -> tuple[str, dict[str, Any]]:
+    (pair,) = ((k, props(b)) for k, b in resources(dev.data, "AWS::S3::Bucket").items() if "BucketName" in props(b))
+    return pair
+
+
+def test_trades_bucket_hardening(dev: Synthesized) -> None:
+    _, bucket = _trades_bucket(dev)
+    assert bucket["BucketName"] == {
+        "Fn::Join": ["", ["trading-system-dev-trades-", {"Ref": "AWS::AccountId"}, "-us-east-1"]]
+    }
+    assert bucket["PublicAccessBlockConfiguration"] == {
+        "BlockPublicAcls": True,
+        "BlockPublicPolicy": True,
+        "IgnorePublicAcls": True,
+        "RestrictPublicBuckets": True,
+    }
+    assert bucket["BucketEncryption"]["ServerSideEncryptionConfiguration"] == [
+        {"ServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}
+    ]
+    assert bucket["VersioningConfiguration"] == {"Status": "Enabled"}
+    assert "DestinationBucketName" in bucket["LoggingConfiguration"]
+
+
+def test_every_bucket_denies_plain_http(dev: Synthesized) -> None:
+    buckets = set(resources(dev.data, "AWS::S3::Bucket"))
+    secured = set()
+    for policy in resources(dev.data, "AWS::S3::BucketPolicy").values():
+        for statement in props(policy)["PolicyDocument"]["Statement"]:
+            if statement["Effect"] == "Deny" and statement.get("Condition") == {
+                "Bool": {"aws:SecureTransport": "false"}
+            }:
+                secured.add(props(policy)["Bucket"]["Ref"])
+    assert secured == buckets
+
+
+def test_outputs(dev: Synthesized) -> None:
+    outputs = dev.data["Outputs"]
+    assert outputs["TradesTableName"]["Value"]["Ref"] in dev.data["Resources"]
+    assert outputs["TradesBucketName"]["Value"]["Ref"] == _trades_bucket(dev)[0]

@@ -1,0 +1,193 @@
+"""Functions follow docs/contracts.md: code, runtime, layers, environment, SSM reads, least privilege."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.infrastructure.conftest import (
+    CONTEXT,
+    ROOT,
+    Synthesized,
+    as_list,
+    function_ids,
+    function_logical_id,
+    props,
+    resources,
+    role_statements,
+)
+from tests.infrastructure.contracts import contract_function_parameters, contract_parameters, expected_parameter_values
+
+FUNCTIONS = contract_function_parameters()
+SCOPED_SERVICES = ("dynamodb", "ssm", "s3", "events", "sns")
+# Actions AWS does not allow to scope to a resource (the only valid Resource is "*").
+UNSCOPABLE = {"dynamodb:ListStreams", "xray:PutTraceSegments", "xray:PutTelemetryRecords"}
+TABLE_USERS = ("order_router", "post_trade", "funds_raiser", "aggregator", "storage_analyzer", "data_api")
+
+
+def _function(dev: Synthesized, name: str) -> dict[str, Any]:
+    return props(dev.service["Resources"][function_logical_id(dev.service, name)])
+
+
+def test_one_function_per_contract_name(dev: Synthesized) -> None:
+    assert len(FUNCTIONS) == 9
+    named = {n for n in function_ids(dev.service) if n.startswith("trading-system-dev-")}
+    assert named == {f"trading-system-dev-{name.replace('_', '-')}" for name in FUNCTIONS}
+
+
+@pytest.mark.parametrize("name", sorted(FUNCTIONS))
+def test_function_defaults(dev: Synthesized, name: str) -> None:
+    fn = _function(dev, name)
+    assert fn["Runtime"] == "python3.13"
+    assert fn["Architectures"] == ["arm64"]
+    assert fn["Handler"] == "handler.lambda_handler"
+    assert fn["TracingConfig"] == {"Mode": "Active"}
+    assert fn["LoggingConfig"]["LogFormat"] == "JSON"
+    assert fn["MemorySize"] == 512
+    assert fn["Timeout"] == (60 if name in {"aggregator", "post_trade"} else 30)
+    log_group = dev.service["Resources"][fn["LoggingConfig"]["LogGroup"]["Ref"]]
+    assert props(log_group)["RetentionInDays"] == 7
+    assert props(log_group)["LogGroupName"] == f"/aws/lambda/{fn['FunctionName']}"
+    version = CONTEXT["stages"]["dev"]["powertoolsLayerVersion"]
+    powertools, shared = fn["Layers"]
+    assert powertools == {
+        "Fn::Join": [
+            "",
+            [
+                "arn:",
+                {"Ref": "AWS::Partition"},
+                ":lambda:",
+                {"Ref": "AWS::Region"},
+                f":017000801446:layer:AWSLambdaPowertoolsPythonV3-python313-arm64:{version}",
+            ],
+        ]
+    }
+    assert dev.service["Resources"][shared["Ref"]]["Type"] == "AWS::Lambda::LayerVersion"
+
+
+@pytest.mark.parametrize("name", sorted(FUNCTIONS))
+def test_function_environment(dev: Synthesized, name: str) -> None:
+    env = _function(dev, name)["Environment"]["Variables"]
+    assert env["STAGE"] == "dev"
+    assert env["PARAMETER_PREFIX"] == "/trading-system/dev"
+    assert env["POWERTOOLS_SERVICE_NAME"] == name
+    assert env["POWERTOOLS_METRICS_NAMESPACE"] == "TradingSystem"
+    assert env["POWERTOOLS_LOG_LEVEL"] == "INFO"
+    assert ("TRADES_TABLE_NAME" in env) == (name in TABLE_USERS or name == "customer_seeder")
+    assert ("IDEMPOTENCY_TABLE_NAME" in env) == (name == "order_router")
+    assert ("TRADES_BUCKET_NAME" in env) == (name == "post_trade")
+
+
+def _source_files(folder: Path) -> set[str]:
+    return {
+        str(p.relative_to(folder))
+        for p in folder.rglob("*")
+        if p.is_file() and "__pycache__" not in p.parts and p.suffix != ".pyc"
+    }
+
+
+@pytest.mark.parametrize("name", sorted(FUNCTIONS))
+def test_code_asset_is_the_function_folder_without_bytecode(dev: Synthesized, name: str) -> None:
+    staged = dev.outdir / f"asset.{_function(dev, name)['Code']['S3Key'].removesuffix('.zip')}"
+    assert _source_files(staged) == _source_files(ROOT / "lambdas" / name)
+    assert not [p for p in staged.rglob("*") if "__pycache__" in p.parts or p.suffix == ".pyc"]
+
+
+def test_shared_layer_asset(dev: Synthesized) -> None:
+    (layer,) = (props(r) for r in resources(dev.service, "AWS::Lambda::LayerVersion").values())
+    assert layer["CompatibleRuntimes"] == ["python3.13"]
+    assert layer["CompatibleArchitectures"] == ["arm64"]
+    staged = dev.outdir / f"asset.{layer['Content']['S3Key'].removesuffix('.zip')}"
+    assert (staged / "python" / "trading_core" / "keys.py").is_file()
+    assert _source_files(staged) == _source_files(ROOT / "lambdas" / "shared_layer")
+    assert not [p for p in staged.rglob("*") if "__pycache__" in p.parts or p.suffix == ".pyc"]
+
+
+def test_ssm_parameters(dev: Synthesized) -> None:
+    created = {props(p)["Name"]: props(p) for p in resources(dev.service, "AWS::SSM::Parameter").values()}
+    expected = expected_parameter_values("dev")
+    assert set(contract_parameters()) == set(expected)
+    assert set(created) == {f"/trading-system/dev/{name}" for name in expected}
+    for name, value in expected.items():
+        parameter = created[f"/trading-system/dev/{name}"]
+        assert parameter["Type"] == "String"
+        if name == "venue-fees":
+            assert json.loads(parameter["Value"]) == json.loads(value)
+        else:
+            assert parameter["Value"] == value
+
+
+@pytest.mark.parametrize("name", sorted(FUNCTIONS))
+def test_each_function_reads_exactly_its_parameters(dev: Synthesized, name: str) -> None:
+    parameter_names = {k: props(p)["Name"] for k, p in resources(dev.service, "AWS::SSM::Parameter").items()}
+    readable = set()
+    for statement in role_statements(dev.service, function_logical_id(dev.service, name)):
+        if any(action.startswith("ssm:") for action in as_list(statement["Action"])):
+            for resource in as_list(statement["Resource"]):
+                (ref,) = (
+                    part["Ref"]
+                    for part in resource["Fn::Join"][1]
+                    if isinstance(part, dict) and part.get("Ref") in parameter_names
+                )
+                readable.add(parameter_names[ref].rsplit("/", 1)[1])
+    assert readable == FUNCTIONS[name]
+
+
+def _all_statements(template: dict[str, Any]) -> list[dict[str, Any]]:
+    statements = []
+    for policy in resources(template, "AWS::IAM::Policy").values():
+        statements.extend(props(policy)["PolicyDocument"]["Statement"])
+    for role in resources(template, "AWS::IAM::Role").values():
+        for inline in props(role).get("Policies", []):
+            statements.extend(inline["PolicyDocument"]["Statement"])
+    return statements
+
+
+def test_no_wildcard_data_permissions(dev: Synthesized) -> None:
+    statements = _all_statements(dev.service) + _all_statements(dev.data)
+    assert statements
+    for statement in statements:
+        actions = as_list(statement["Action"])
+        assert not any(a in ("*", "ssm:*") or a.endswith(":*") for a in actions), statement
+        scoped = [a for a in actions if a.split(":")[0] in SCOPED_SERVICES and a not in UNSCOPABLE]
+        if scoped:
+            assert "*" not in as_list(statement["Resource"]), statement
+        if "*" in as_list(statement["Resource"]):
+            assert set(actions) <= UNSCOPABLE | {"s3:PutBucketNotification"}, statement
+
+
+def test_roles_use_no_basic_execution_policy(dev: Synthesized) -> None:
+    our_roles = {_function(dev, name)["Role"]["Fn::GetAtt"][0] for name in FUNCTIONS}
+    for role_id in our_roles:
+        assert "ManagedPolicyArns" not in props(dev.service["Resources"][role_id])
+
+
+@pytest.mark.parametrize(
+    ("name", "queue_expected"),
+    [("dark_pool", True), ("lit_pool", True), ("post_trade", True), ("funds_raiser", True), ("storage_analyzer", True)],
+)
+def test_async_functions_have_an_on_failure_destination(dev: Synthesized, name: str, queue_expected: bool) -> None:
+    function_id = function_logical_id(dev.service, name)
+    (config,) = (
+        props(c)
+        for c in resources(dev.service, "AWS::Lambda::EventInvokeConfig").values()
+        if props(c)["FunctionName"] == {"Ref": function_id}
+    )
+    destination = config["DestinationConfig"]["OnFailure"]["Destination"]["Fn::GetAtt"][0]
+    assert (dev.service["Resources"][destination]["Type"] == "AWS::SQS::Queue") is queue_expected
+
+
+def test_every_queue_is_encrypted_and_tls_only(dev: Synthesized) -> None:
+    queues = resources(dev.service, "AWS::SQS::Queue")
+    assert all(props(q)["SqsManagedSseEnabled"] for q in queues.values())
+    tls_only: set[str] = set()
+    for policy in resources(dev.service, "AWS::SQS::QueuePolicy").values():
+        for statement in props(policy)["PolicyDocument"]["Statement"]:
+            if statement["Effect"] == "Deny" and statement.get("Condition") == {
+                "Bool": {"aws:SecureTransport": "false"}
+            }:
+                tls_only.update(q["Ref"] for q in props(policy)["Queues"])
+    assert tls_only == set(queues)

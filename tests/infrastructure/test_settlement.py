@@ -1,0 +1,51 @@
+"""The stream mapping, the bucket notification and deploy-time customer seeding."""
+
+from __future__ import annotations
+
+import json
+
+from tests.infrastructure.conftest import Synthesized, function_logical_id, is_ref_to, props, resources
+from trading_core import keys
+
+
+def test_stream_mapping(dev: Synthesized) -> None:
+    (mapping,) = (props(m) for m in resources(dev.service, "AWS::Lambda::EventSourceMapping").values())
+    assert mapping["FunctionName"] == {"Ref": function_logical_id(dev.service, "aggregator")}
+    assert mapping["StartingPosition"] == "TRIM_HORIZON"
+    assert mapping["BatchSize"] == 100
+    assert mapping["MaximumBatchingWindowInSeconds"] == 1
+    assert mapping["BisectBatchOnFunctionError"] is True
+    assert mapping["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+    assert mapping["MaximumRetryAttempts"] == 5
+    dlq = mapping["DestinationConfig"]["OnFailure"]["Destination"]["Fn::GetAtt"][0]
+    assert dev.service["Resources"][dlq]["Type"] == "AWS::SQS::Queue"
+    (criteria,) = mapping["FilterCriteria"]["Filters"]
+    assert json.loads(criteria["Pattern"]) == {
+        "eventName": ["INSERT"],
+        "dynamodb": {"Keys": {keys.SK: {"S": [{"prefix": keys.TRADE_PREFIX}]}}},
+    }
+    # The stream is the Data stack's table stream (read across stacks, not recreated here).
+    assert "StreamArn" in json.dumps(mapping["EventSourceArn"])
+
+
+def test_storage_analyzer_notified_of_settled_objects(dev: Synthesized) -> None:
+    (notification,) = (props(n) for n in resources(dev.service, "Custom::S3BucketNotifications").values())
+    (config,) = notification["NotificationConfiguration"]["LambdaFunctionConfigurations"]
+    assert is_ref_to(config["LambdaFunctionArn"], function_logical_id(dev.service, "storage_analyzer"))
+    assert config["Events"] == ["s3:ObjectCreated:*"]
+    assert config["Filter"] == {"Key": {"FilterRules": [{"Name": "prefix", "Value": "settled/"}]}}
+    (bucket,) = (props(b) for b in resources(dev.data, "AWS::S3::Bucket").values() if "BucketName" in props(b))
+    assert notification["BucketName"] == bucket["BucketName"]
+    assert notification["Managed"] is False  # merges with, never replaces, the bucket's configuration
+
+
+def test_no_reference_from_data_to_service(dev: Synthesized) -> None:
+    assert "TradingSystem-dev-Service" not in json.dumps(dev.data)
+
+
+def test_customer_seed(dev: Synthesized) -> None:
+    (seed,) = (props(s) for s in resources(dev.service, "Custom::CustomerSeed").values())
+    assert seed["ServiceToken"] == {"Fn::GetAtt": [function_logical_id(dev.service, "customer_seeder"), "Arn"]}
+    assert seed["Customers"] == [f"{n:06d}" for n in range(1, 13)]
+    assert seed["InitialFunds"] == "1000000.00"
+    assert "TableName" in seed
