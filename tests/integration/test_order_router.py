@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
@@ -314,3 +315,41 @@ def test_funds_never_go_below_zero_over_many_requests(aws: TradingAws) -> None:
     assert customer["AvailableFunds"] >= 0
     assert customer["AvailableFunds"] + customer["ReservedFunds"] == Decimal("5000.00")
     assert aws.table.get_item(Key=keys.customer_key("000005"))["Item"]["ReservedFunds"] == Decimal("4000.04")
+
+
+def test_release_against_dynamodb_keeps_a_child_that_was_filled_meanwhile(aws: TradingAws) -> None:
+    from trading_core.config import RouterConfig
+    from trading_core.funds import DynamoFundsStore, Reserved
+    from trading_core.order_intake import parse_body
+    from trading_core.orders import plan_order
+    from trading_core.pricing import synthetic_price
+
+    store = DynamoFundsStore(boto3.client("dynamodb"), aws.table.name)
+    config = RouterConfig(split_size=1000, dark_pool_tickers=frozenset(), venue_fees={"EBS": Decimal("0.000009")})
+    ids = iter(f"order-{n}" for n in range(20))
+    [order] = parse_body(json.dumps(SEED_ORDER))
+    plan = plan_order(
+        order.request,
+        config,
+        order_date="2026-01-02T10:00:00.000Z",
+        new_id=lambda: next(ids),
+        reference_price=synthetic_price,
+    )
+    assert store.reserve(plan, "2026-01-02T10:00:00.000Z") == Reserved(plan.reservation)
+    filled = plan.children[3]
+    aws.table.update_item(
+        Key=keys.order_key(filled.order_id),
+        UpdateExpression="SET #s = :f",
+        ExpressionAttributeNames={"#s": "Status"},
+        ExpressionAttributeValues={":f": "FILLED"},
+    )
+
+    released = store.release(plan.children, "2026-01-02T10:00:01.000Z", "could not be routed, try again")
+
+    assert [child.order_id for child in released] == [child.order_id for child in plan.children if child is not filled]
+    customer = aws.customer("000002")
+    assert customer["ReservedFunds"] == filled.reserved_amount
+    assert customer["AvailableFunds"] == Decimal(FUNDS) - filled.reserved_amount
+    statuses = {item["OrderId"]: (item["Status"], item.get("RejectReason")) for item in order_items(aws)}
+    assert statuses[filled.order_id] == ("FILLED", None)
+    assert sum(status == ("REJECTED", "could not be routed, try again") for status in statuses.values()) == 8

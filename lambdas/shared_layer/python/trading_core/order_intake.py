@@ -191,7 +191,7 @@ def validate_order(entry: Any, prefix: str = "") -> tuple[OrderRequest | None, l
 
     for name in entry:
         if name not in ORDER_FIELDS:
-            fail(name, f"is not a known field; expected {', '.join(ORDER_FIELDS)}")
+            fail(name or '""', f"is not a known field; expected {', '.join(ORDER_FIELDS)}")
 
     customer_id = entry.get("customerId")
     if customer_id is None:

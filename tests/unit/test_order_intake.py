@@ -1,0 +1,394 @@
+"""Order intake without AWS: validation, and reservation/routing/compensation over fakes."""
+
+from __future__ import annotations
+
+import itertools
+import json
+from collections import defaultdict
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from trading_core.bus import BusEvent, PublishError
+from trading_core.config import RouterConfig
+from trading_core.funds import FundsUnavailable, InsufficientFunds, ReservationOutcome, Reserved, UnknownCustomer
+from trading_core.model import ChildOrder, Direction, OrderType
+from trading_core.order_intake import (
+    MAX_BODY_BYTES,
+    MAX_ORDERS_PER_REQUEST,
+    InvalidRequest,
+    OrderIntake,
+    parse_body,
+    validate_order,
+)
+from trading_core.orders import PlannedOrder
+
+SEED = {
+    "customerId": "000002",
+    "direction": "Buy",
+    "ticker": "COIN",
+    "type": "Limit",
+    "quantity": 8614,
+    "price": "161.90",
+}
+CONFIG = RouterConfig(
+    split_size=1000,
+    dark_pool_tickers=frozenset({"AAPL"}),
+    venue_fees={"NYSE": Decimal("0.0000036"), "EBS": Decimal("0.0000090")},
+)
+
+
+class FakeFunds:
+    """In-memory funds with the store's semantics: all-or-nothing reservation, release of ACCEPTED only."""
+
+    def __init__(self, **customers: str) -> None:
+        self.available = {customer: Decimal(funds) for customer, funds in customers.items()}
+        self.reserved: dict[str, Decimal] = defaultdict(Decimal)
+        self.status: dict[str, str] = {}
+        self.reserve_calls = 0
+        self.release_calls: list[list[str]] = []
+        self.fail_reserve = False
+        self.fail_release = False
+
+    def reserve(self, plan: PlannedOrder, now: str) -> ReservationOutcome:
+        self.reserve_calls += 1
+        if self.fail_reserve:
+            raise FundsUnavailable("throttled")
+        customer = plan.request.customer_id
+        if customer not in self.available:
+            return UnknownCustomer(customer)
+        need = plan.reservation
+        if self.available[customer] < need:
+            return InsufficientFunds(required=need, available=self.available[customer])
+        self.available[customer] -= need
+        self.reserved[customer] += need
+        self.status.update(dict.fromkeys((child.order_id for child in plan.children), "ACCEPTED"))
+        return Reserved(need)
+
+    def release(self, children: Sequence[ChildOrder], now: str, reason: str) -> list[ChildOrder]:
+        self.release_calls.append([child.order_id for child in children])
+        if self.fail_release:
+            raise FundsUnavailable("down")
+        released = [child for child in children if self.status[child.order_id] == "ACCEPTED"]
+        for child in released:
+            self.status[child.order_id] = "REJECTED"
+            self.available[child.customer_id] += child.reserved_amount
+            self.reserved[child.customer_id] -= child.reserved_amount
+        return released
+
+
+class FakePublisher:
+    def __init__(self, fail_calls: set[int] | None = None) -> None:
+        self.calls: list[list[BusEvent]] = []
+        self.fail_calls = fail_calls or set()
+
+    def publish(self, events: list[BusEvent]) -> None:
+        self.calls.append(events)
+        if len(self.calls) - 1 in self.fail_calls:
+            raise PublishError("bus down")
+
+    @property
+    def events(self) -> list[BusEvent]:
+        return [event for call in self.calls for event in call]
+
+
+def intake(funds: FakeFunds, publisher: FakePublisher, config: RouterConfig = CONFIG) -> OrderIntake:
+    counter = itertools.count()
+    return OrderIntake(
+        funds=funds,
+        publisher=publisher,
+        config=lambda: config,
+        reference_price=lambda _: Decimal("100.00"),
+        clock=lambda: datetime(2026, 1, 2, 10, 0, tzinfo=UTC),
+        new_id=lambda: f"id-{next(counter):05d}",
+    )
+
+
+def submit(service: OrderIntake, *orders: dict[str, Any]) -> Any:
+    return service.submit(parse_body(json.dumps(list(orders))))
+
+
+# --- validation ---------------------------------------------------------------------------------
+
+
+def errors_of(body: str) -> list[tuple[str, str]]:
+    with pytest.raises(InvalidRequest) as raised:
+        parse_body(body)
+    return [(error.field, error.message) for error in raised.value.errors]
+
+
+def test_a_single_order_and_an_array_are_both_accepted() -> None:
+    [single] = parse_body(json.dumps(SEED))
+    assert single.sent == SEED
+    assert single.request.price == Decimal("161.90")
+    assert len(parse_body(json.dumps([SEED, SEED]))) == 2
+
+
+def test_every_error_of_every_order_is_reported_at_once() -> None:
+    body = json.dumps([SEED, {"customerId": "", "direction": "buy", "type": "Limit", "quantity": True, "extra": 1}])
+
+    assert errors_of(body) == [
+        ("[1].extra", "is not a known field; expected customerId, direction, ticker, type, quantity, price"),
+        ("[1].customerId", "must be a string of 1 to 64 letters, digits, '-' or '_'"),
+        ("[1].direction", "must be one of Buy, Sell"),
+        ("[1].ticker", "is required"),
+        ("[1].quantity", "must be an integer"),
+        ("[1].price", "is required for a Limit order"),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("price", "accepted"),
+    [
+        ('"161.90"', Decimal("161.90")),
+        ('"161.9"', Decimal("161.9")),
+        ('"161"', Decimal(161)),
+        ("161.90", Decimal("161.90")),
+        ("161", Decimal(161)),
+        ("1e2", Decimal(100)),
+        ("0.30000000000000004", None),
+        ('"1e2"', None),
+        ('" 161.90"', None),
+        ('"NaN"', None),
+        ('"-1.00"', None),
+        ("1000000000.01", None),
+        ("1e999999", None),
+        ("true", None),
+        ("[161.9]", None),
+    ],
+)
+def test_prices_are_decimal_strings_or_json_numbers_never_floats(price: str, accepted: Decimal | None) -> None:
+    body = json.dumps(SEED).replace('"161.90"', price)
+    if accepted is None:
+        assert [field for field, _ in errors_of(body)] == ["price"]
+    else:
+        [order] = parse_body(body)
+        assert order.request.price == accepted
+        assert isinstance(order.request.price, Decimal)
+
+
+def test_json_numbers_come_back_as_strings_in_the_echo() -> None:
+    [order] = parse_body(json.dumps(SEED).replace('"161.90"', "161.9"))
+    assert order.sent["price"] == "161.9"
+
+
+@pytest.mark.parametrize("constant", ["NaN", "Infinity", "-Infinity"])
+def test_non_json_constants_are_refused(constant: str) -> None:
+    assert errors_of(json.dumps(SEED).replace("8614", constant))[0][1].startswith("is not valid JSON")
+
+
+def test_size_limits() -> None:
+    assert errors_of(json.dumps([SEED] * (MAX_ORDERS_PER_REQUEST + 1))) == [("body", "must contain at most 100 orders")]
+    with pytest.raises(InvalidRequest) as raised:
+        parse_body(" " * (MAX_BODY_BYTES + 1) + "{}")
+    assert raised.value.status_code == 413
+
+
+def test_a_base64_body_is_decoded() -> None:
+    import base64
+
+    assert len(parse_body(base64.b64encode(json.dumps(SEED).encode()).decode(), is_base64=True)) == 1
+    assert errors_of_b64("not base64!") == [("body", "is not valid base64-encoded UTF-8")]
+
+
+def errors_of_b64(body: str) -> list[tuple[str, str]]:
+    with pytest.raises(InvalidRequest) as raised:
+        parse_body(body, is_base64=True)
+    return [(error.field, error.message) for error in raised.value.errors]
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=20),
+    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=10), children, max_size=6),
+    max_leaves=20,
+)
+
+
+@given(json_values)
+def test_any_json_is_either_orders_or_a_field_level_refusal(document: Any) -> None:
+    try:
+        orders = parse_body(json.dumps(document))
+    except InvalidRequest as refusal:
+        assert refusal.errors
+        assert all(error.field and error.message for error in refusal.errors)
+    else:
+        assert all(order.request.quantity > 0 for order in orders)
+
+
+@given(
+    st.fixed_dictionaries(
+        {
+            "customerId": st.from_regex(r"\A[A-Za-z0-9_-]{1,64}\Z"),
+            "direction": st.sampled_from(["Buy", "Sell"]),
+            "ticker": st.from_regex(r"\A[A-Z0-9][A-Z0-9.-]{0,14}\Z"),
+            "type": st.just("Limit"),
+            "quantity": st.integers(min_value=1, max_value=10**9),
+            "price": st.integers(min_value=1, max_value=10**11).map(lambda n: f"{Decimal(n) / 100:.2f}"),
+        }
+    )
+)
+def test_every_well_formed_order_is_accepted_as_sent(order: dict[str, Any]) -> None:
+    request, errors = validate_order(order)
+    assert errors == []
+    assert request is not None
+    assert (request.customer_id, request.ticker, request.quantity) == (
+        order["customerId"],
+        order["ticker"],
+        order["quantity"],
+    )
+    assert request.price == Decimal(order["price"])
+    assert request.direction is Direction(order["direction"]) and request.order_type is OrderType.LIMIT
+
+
+# --- reservation, routing and compensation -------------------------------------------------------
+
+
+def test_the_seed_order_is_one_reservation_and_one_publish_call() -> None:
+    funds, publisher = FakeFunds(**{"000002": "2000000"}), FakePublisher()
+
+    result = submit(intake(funds, publisher), SEED)
+
+    assert funds.reserve_calls == 1
+    assert len(publisher.calls) == 1
+    [event] = publisher.events
+    assert (event.source, event.detail_type, event.detail["poolType"]) == ("SmartOrderRouter", "Orders", "Lit")
+    assert [order["quantity"] for order in event.detail["orders"]] == [1000] * 8 + [614]
+    assert len(result.routed) == 9 and result.invalid == []
+    assert funds.reserved["000002"] == sum(child.reserved_amount for child in result.routed)
+    assert result.metrics() == {
+        "OrdersReceived": 1,
+        "ChildOrdersRouted": 9,
+        "InvalidOrders": 0,
+        "CreditChecks": 0,
+        "RoutingFailures": 0,
+    }
+
+
+def test_refusals_have_reasons_and_only_insufficient_funds_raise_a_credit_check() -> None:
+    funds, publisher = FakeFunds(**{"000002": "2000000", "000003": "100.00"}), FakePublisher()
+
+    result = submit(
+        intake(funds, publisher),
+        {**SEED, "customerId": "000099"},
+        {**SEED, "customerId": "000003", "quantity": 1, "price": "100.01"},
+        {**SEED, "quantity": 100_000},
+    )
+
+    assert [(order.order["customerId"], order.reason) for order in result.invalid] == [
+        ("000099", "unknown customer 000099"),
+        ("000003", "insufficient funds: the order needs 100.01, available 100.00"),
+        ("000002", "quantity 100000 exceeds the maximum of 99000 per order with split size 1000"),
+    ]
+    [event] = publisher.events
+    assert event.detail["invalidOrders"] == "CreditCheck"
+    [check] = event.detail["orders"]
+    assert (check["customerId"], check["shortfall"], check["requiredFunds"]) == ("000003", "0.01", "100.01")
+    assert check["orderId"].startswith("id-")
+    assert not result.retryable
+    assert funds.available["000003"] == Decimal("100.00")
+
+
+def test_an_absurd_quantity_is_refused_without_splitting_it() -> None:
+    config = RouterConfig(split_size=1, dark_pool_tickers=frozenset(), venue_fees={"X": Decimal(0)})
+
+    result = submit(intake(FakeFunds(**{"000002": "1"}), FakePublisher(), config), {**SEED, "quantity": 10**9})
+
+    assert result.invalid[0].reason.startswith("quantity 1000000000 exceeds the maximum of 99 per order")
+
+
+def test_a_store_that_cannot_decide_gives_a_retryable_reason_and_publishes_nothing() -> None:
+    funds, publisher = FakeFunds(**{"000002": "2000000"}), FakePublisher()
+    funds.fail_reserve = True
+
+    result = submit(intake(funds, publisher), SEED)
+
+    assert [order.reason for order in result.invalid] == ["could not be processed, try again"]
+    assert result.retryable
+    assert publisher.calls == []
+
+
+def test_a_publish_failure_releases_every_reservation() -> None:
+    funds, publisher = FakeFunds(**{"000002": "10000000"}), FakePublisher(fail_calls={0})
+
+    result = submit(intake(funds, publisher), SEED, {**SEED, "ticker": "AAPL"})
+
+    assert result.routed == []
+    assert [order.reason for order in result.invalid] == ["could not be routed, try again"] * 2
+    assert result.retryable and result.routing_failures == 2
+    assert funds.available["000002"] == Decimal("10000000") and funds.reserved["000002"] == 0
+    assert set(funds.status.values()) == {"REJECTED"}
+
+
+def test_children_a_pool_already_filled_stay_routed() -> None:
+    funds, publisher = FakeFunds(**{"000002": "10000000"}), FakePublisher(fail_calls={0})
+    original = funds.release
+
+    def release_after_a_fill(children: Sequence[ChildOrder], now: str, reason: str) -> list[ChildOrder]:
+        funds.status[children[0].order_id] = "FILLED"
+        return original(children, now, reason)
+
+    funds.release = release_after_a_fill  # type: ignore[method-assign]
+
+    result = submit(intake(funds, publisher), SEED)
+
+    assert len(result.routed) == 1
+    assert [order.reason for order in result.invalid] == ["partly routed: 7614 of 8614 could not be routed, try again"]
+    assert funds.reserved["000002"] == result.routed[0].reserved_amount
+
+
+def test_a_failed_release_is_reported_not_hidden() -> None:
+    funds, publisher = FakeFunds(**{"000002": "10000000"}), FakePublisher(fail_calls={0})
+    funds.fail_release = True
+
+    result = submit(intake(funds, publisher), SEED)
+
+    assert result.routed == []
+    assert result.invalid[0].reason == "could not be routed and its funds stay reserved until reconciled"
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    quantities=st.lists(st.integers(min_value=1, max_value=990), min_size=1, max_size=12),
+    tickers=st.lists(st.sampled_from(["AAPL", "COIN"]), min_size=12, max_size=12),
+    fail_call=st.integers(min_value=0, max_value=4),
+)
+def test_after_any_publish_failure_routed_children_are_exactly_the_reserved_ones(
+    quantities: list[int], tickers: list[str], fail_call: int
+) -> None:
+    config = RouterConfig(split_size=10, dark_pool_tickers=frozenset({"AAPL"}), venue_fees={"X": Decimal("0.001")})
+    funds, publisher = FakeFunds(**{"000002": "1000000000"}), FakePublisher(fail_calls={fail_call})
+    orders = [{**SEED, "quantity": q, "ticker": t} for q, t in zip(quantities, tickers, strict=False)]
+
+    result = submit(intake(funds, publisher, config), *orders)
+
+    published = {
+        order["orderId"]
+        for event in publisher.events[: 10 * min(fail_call, len(publisher.calls))]
+        for order in event.detail["orders"]
+    }
+    assert {child.order_id for child in result.routed} == published
+    assert funds.reserved["000002"] == sum((child.reserved_amount for child in result.routed), Decimal(0))
+    assert funds.available["000002"] + funds.reserved["000002"] == Decimal("1000000000")
+    rejected = [order_id for order_id, status in funds.status.items() if status == "REJECTED"]
+    assert len(rejected) + len(result.routed) == sum(-(-q // 10) for q in quantities)
+    assert len(result.invalid) == result.routing_failures
+    assert all(len(call) <= 10 for call in publisher.calls)
+
+
+def test_handle_answers_400_before_touching_anything() -> None:
+    funds, publisher = FakeFunds(**{"000002": "10000000"}), FakePublisher()
+    service = intake(funds, publisher)
+
+    bad = service.handle('{"quantity": 0}')
+    bad_key = service.handle(json.dumps(SEED), idempotency_key="has space")
+    good = service.handle(json.dumps(SEED))
+
+    assert (bad.status_code, bad.body["message"]) == (400, "invalid order")
+    assert (bad_key.status_code, bad_key.body["errors"][0]["field"]) == (400, "Idempotency-Key")
+    assert good.status_code == 200 and len(good.body["orders"]) == 9
+    assert funds.reserve_calls == 1
