@@ -156,7 +156,7 @@ def test_no_wildcard_data_permissions(dev: Synthesized) -> None:
         if scoped:
             assert "*" not in as_list(statement["Resource"]), statement
         if "*" in as_list(statement["Resource"]):
-            assert set(actions) <= UNSCOPABLE | {"s3:PutBucketNotification"}, statement
+            assert set(actions) <= UNSCOPABLE, statement
 
 
 def test_roles_use_no_basic_execution_policy(dev: Synthesized) -> None:
