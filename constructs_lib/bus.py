@@ -20,82 +20,29 @@ from constructs import Construct
 from constructs_lib.config import StageConfig
 from constructs_lib.function import TradingFunction
 from constructs_lib.queues import dead_letter_queue
+from constructs_lib.routes import Route
 
 SNS_AWS_MANAGED_KEY: Final = "alias/aws/sns"
 TARGET_RETRY_ATTEMPTS: Final = 4
 
 
-@dataclass(frozen=True, kw_only=True)
-class Route:
-    """Events with one of `sources`, `detail_type` and `detail[field] == value` go to `target`."""
-
-    name: str
-    sources: tuple[str, ...]
-    detail_type: str
-    field: str
-    value: str
-    target: lambda_.IFunction
-
-    def event_pattern(self) -> events.EventPattern:
-        return events.EventPattern(
-            source=list(self.sources), detail_type=[self.detail_type], detail={self.field: [self.value]}
-        )
-
-    def filter_policy(self) -> dict[str, sns.SubscriptionFilter]:
-        """The same selection on SNS message attributes (`source`, `detail-type`, the routing field)."""
-        return {
-            "source": sns.SubscriptionFilter.string_filter(allowlist=list(self.sources)),
-            "detail-type": sns.SubscriptionFilter.string_filter(allowlist=[self.detail_type]),
-            self.field: sns.SubscriptionFilter.string_filter(allowlist=[self.value]),
-        }
-
-    @property
-    def slug(self) -> str:
-        return re.sub(r"(?<!^)(?=[A-Z])", "-", self.name).lower()
-
-
-def order_flow_routes(
-    *,
-    dark_pool: lambda_.IFunction,
-    lit_pool: lambda_.IFunction,
-    funds_raiser: lambda_.IFunction,
-    post_trade: lambda_.IFunction,
-) -> tuple[Route, ...]:
-    """The bus routes of docs/contracts.md, declared once."""
-    return (
-        Route(
-            name="DarkPoolOrders",
-            sources=("SmartOrderRouter",),
-            detail_type="Orders",
-            field="poolType",
-            value="Dark",
-            target=dark_pool,
-        ),
-        Route(
-            name="LitPoolOrders",
-            sources=("SmartOrderRouter", "DarkPoolMatchingEngine"),
-            detail_type="Orders",
-            field="poolType",
-            value="Lit",
-            target=lit_pool,
-        ),
-        Route(
-            name="CreditCheckOrders",
-            sources=("SmartOrderRouter",),
-            detail_type="Orders",
-            field="invalidOrders",
-            value="CreditCheck",
-            target=funds_raiser,
-        ),
-        Route(
-            name="PostTrades",
-            sources=("DarkPoolMatchingEngine", "LitPoolMatchingEngine"),
-            detail_type="Trades",
-            field="postTrade",
-            value="True",
-            target=post_trade,
-        ),
+def event_pattern(route: Route) -> events.EventPattern:
+    return events.EventPattern(
+        source=list(route.sources), detail_type=[route.detail_type], detail={route.field: [route.value]}
     )
+
+
+def filter_policy(route: Route) -> dict[str, sns.SubscriptionFilter]:
+    """The rule's selection on SNS message attributes (`source`, `detail-type`, the routing field)."""
+    return {
+        "source": sns.SubscriptionFilter.string_filter(allowlist=list(route.sources)),
+        "detail-type": sns.SubscriptionFilter.string_filter(allowlist=[route.detail_type]),
+        route.field: sns.SubscriptionFilter.string_filter(allowlist=[route.value]),
+    }
+
+
+def slug(route: Route) -> str:
+    return re.sub(r"(?<!^)(?=[A-Z])", "-", route.name).lower()
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -131,20 +78,20 @@ class MessageBus(Construct):
         )
         self.bindings = []
 
-    def add_route(self, route: Route) -> RouteBinding:
+    def add_route(self, route: Route, target: lambda_.IFunction) -> RouteBinding:
         """One rule on the bus (target gets `$.detail`) and one filtered subscription, sharing one DLQ."""
         scope = Construct(self, route.name)
-        dlq = dead_letter_queue(scope, "DeadLetterQueue", config=self._config, name=route.slug)
+        dlq = dead_letter_queue(scope, "DeadLetterQueue", config=self._config, name=slug(route))
         rule = events.Rule(
             scope,
             "Rule",
             rule_name=self._config.resource_name(route.name),
             description=f"route {route.name}",
             event_bus=self.event_bus,
-            event_pattern=route.event_pattern(),
+            event_pattern=event_pattern(route),
             targets=[
                 targets.LambdaFunction(
-                    route.target,
+                    target,
                     event=events.RuleTargetInput.from_event_path("$.detail"),
                     dead_letter_queue=dlq,
                     retry_attempts=TARGET_RETRY_ATTEMPTS,
@@ -153,7 +100,7 @@ class MessageBus(Construct):
             ],
         )
         subscription = self.topic.add_subscription(
-            subscriptions.LambdaSubscription(route.target, filter_policy=route.filter_policy(), dead_letter_queue=dlq)
+            subscriptions.LambdaSubscription(target, filter_policy=filter_policy(route), dead_letter_queue=dlq)
         )
         binding = RouteBinding(route=route, rule=rule, subscription=subscription, dead_letter_queue=dlq)
         self.bindings.append(binding)

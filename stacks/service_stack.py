@@ -10,7 +10,7 @@ from constructs import Construct
 
 from constructs_lib.alarms import Alarms, AlarmsProps
 from constructs_lib.api_access import ApiAccess, ApiAccessProps, ApiGatewayAccount, ApiGatewayAccountProps
-from constructs_lib.bus import MessageBus, MessageBusProps, order_flow_routes
+from constructs_lib.bus import MessageBus, MessageBusProps
 from constructs_lib.config import StageConfig
 from constructs_lib.configuration import Configuration, ConfigurationProps
 from constructs_lib.customer_seed import CustomerSeed, CustomerSeedProps
@@ -18,6 +18,7 @@ from constructs_lib.data_api import DataApi, DataApiProps
 from constructs_lib.function import SharedCodeLayer, SharedCodeLayerProps
 from constructs_lib.order_intake import OrderIntake, OrderIntakeProps
 from constructs_lib.pools import Pools, PoolsProps
+from constructs_lib.routes import ORDER_FLOW_ROUTES
 from constructs_lib.settlement import Settlement, SettlementProps
 from stacks.data_stack import DataStack, output
 
@@ -61,15 +62,13 @@ class ServiceStack(cdk.Stack):
                 configuration=configuration,
             ),
         )
-        self.routes = [
-            self.bus.add_route(route)
-            for route in order_flow_routes(
-                dark_pool=self.pools.dark_pool.function,
-                lit_pool=self.pools.lit_pool.function,
-                funds_raiser=self.settlement.funds_raiser.function,
-                post_trade=self.settlement.post_trade.function,
-            )
-        ]
+        route_targets = {
+            "dark_pool": self.pools.dark_pool.function,
+            "lit_pool": self.pools.lit_pool.function,
+            "funds_raiser": self.settlement.funds_raiser.function,
+            "post_trade": self.settlement.post_trade.function,
+        }
+        self.routes = [self.bus.add_route(route, route_targets[route.target]) for route in ORDER_FLOW_ROUTES]
         self.data_api = DataApi(
             self, "DataApi", props=DataApiProps(config=config, shared_layer=layer, trades_table=data.trades_table)
         )
