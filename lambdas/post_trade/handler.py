@@ -36,6 +36,7 @@ def settlement() -> Settlement:
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     trades = [Trade.from_wire(item) for item in bus.items_of(bus.details_from_event(event), "trades")]
     batch = settlement().settle(trades)
+    metrics.add_metric(name="TradesReceived", unit=MetricUnit.Count, value=len(trades))
     if batch is None:
         return {"settled": 0}
     metrics.add_metric(name="TradesSettled", unit=MetricUnit.Count, value=batch.newly_settled)
@@ -43,6 +44,7 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
         name="TradesAlreadySettled", unit=MetricUnit.Count, value=len(batch.trades) - batch.newly_settled
     )
     if batch.orders_missing:
-        logger.warning("trades settled without an order item", extra={"orderIds": list(batch.orders_missing)})
+        missing = batch.orders_missing
+        logger.warning("trades settled without an order item", extra={"count": len(missing), "orderIds": missing[:10]})
     logger.info("batch settled", extra={"batchId": batch.batch_id, "key": batch.key, "trades": len(batch.trades)})
     return {"settled": len(batch.trades), "newlySettled": batch.newly_settled, "key": batch.key}

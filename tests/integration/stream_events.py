@@ -1,10 +1,11 @@
-"""Lambda events built from what moto really recorded: DynamoDB stream records (read through the
-dynamodbstreams API, with the event source mapping's filter of docs/contracts.md applied) and S3
-notifications, plus a Lambda context for Powertools.
+"""Lambda events as the deployed triggers deliver them: DynamoDB stream records read from moto's
+real stream (dynamodbstreams API) with the event source mapping's filter of docs/contracts.md
+applied, bus deliveries on either transport, S3 notifications; plus a Lambda context for Powertools.
 """
 
 from __future__ import annotations
 
+import json
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -74,6 +75,30 @@ def lambda_record(record: dict[str, Any], stream_arn: str) -> dict[str, Any]:
     if isinstance(created, datetime):
         dynamodb["ApproximateCreationDateTime"] = created.timestamp()
     return {**record, "eventVersion": "1.1", "dynamodb": dynamodb, "eventSourceARN": stream_arn}
+
+
+def bus_delivery(detail: dict[str, Any], bus_type: str, *, source: str, detail_type: str) -> dict[str, Any]:
+    """What a route's target receives: the bare detail from an EventBridge rule (`InputPath: $.detail`)
+    or an SNS record whose message is the detail and whose attributes carry the routing fields."""
+    if bus_type == "EVENT-BRIDGE":
+        return detail
+    attributes = {"source": source, "detail-type": detail_type}
+    attributes.update({name: str(value) for name, value in detail.items() if not isinstance(value, list)})
+    return {
+        "Records": [
+            {
+                "EventSource": "aws:sns",
+                "EventVersion": "1.0",
+                "Sns": {
+                    "Type": "Notification",
+                    "Message": json.dumps(detail),
+                    "MessageAttributes": {
+                        name: {"Type": "String", "Value": value} for name, value in attributes.items()
+                    },
+                },
+            }
+        ]
+    }
 
 
 def s3_event(bucket: str, key: str, size: int = 0) -> dict[str, Any]:

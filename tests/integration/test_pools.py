@@ -1,0 +1,109 @@
+"""Dark and lit pools against moto, on both transports: what each publishes, in the contract's shapes."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from lambdas.dark_pool import handler as dark_pool
+from lambdas.lit_pool import handler as lit_pool
+from tests.integration.conftest import TradingAws
+from tests.integration.stream_events import FakeContext, bus_delivery
+from tests.trade_samples import child_order
+from trading_core.model import ChildOrder, OrderType, Trade
+
+ORDERS = [child_order(n, ticker="AAPL", order_type=[OrderType.LIMIT, OrderType.MARKET][n % 2]) for n in range(40)]
+
+
+@pytest.fixture(autouse=True)
+def fresh_handlers() -> Iterator[None]:
+    dark_pool.dark_pool.cache_clear()
+    lit_pool.lit_pool.cache_clear()
+    yield
+    dark_pool.dark_pool.cache_clear()
+    lit_pool.lit_pool.cache_clear()
+
+
+def delivered(detail: dict[str, Any], bus_type: str, source: str = "SmartOrderRouter") -> dict[str, Any]:
+    return bus_delivery(detail, bus_type, source=source, detail_type="Orders")
+
+
+def transports_used(aws: TradingAws) -> set[str]:
+    """Which capture queues hold messages, i.e. which transport the publisher chose."""
+    capture = aws.bus
+    used = set()
+    for url, transport in ((capture.events_queue_url, "EVENT-BRIDGE"), (capture.sns_queue_url, "SNS")):
+        attributes = capture.sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["ApproximateNumberOfMessages"])
+        if int(attributes["Attributes"]["ApproximateNumberOfMessages"]):
+            used.add(transport)
+    return used
+
+
+def orders_detail(pool_type: str, orders: list[ChildOrder]) -> dict[str, Any]:
+    return {"poolType": pool_type, "orders": [order.to_wire() for order in orders]}
+
+
+def test_dark_pool_publishes_trades_and_forwards_the_rest_as_lit_orders(trading_aws: TradingAws, bus_type: str) -> None:
+    result = dark_pool.lambda_handler(delivered(orders_detail("Dark", ORDERS), bus_type), FakeContext("dark_pool"))
+
+    assert transports_used(trading_aws) == {bus_type}
+    captured = trading_aws.bus.drain()
+    trades = [item for source, kind, detail in captured if kind == "Trades" for item in detail["trades"]]
+    forwarded = [item for source, kind, detail in captured if kind == "Orders" for item in detail["orders"]]
+    assert {(source, kind) for source, kind, _ in captured} == {
+        ("DarkPoolMatchingEngine", "Trades"),
+        ("DarkPoolMatchingEngine", "Orders"),
+    }
+    for _, kind, detail in captured:
+        assert detail.get("postTrade" if kind == "Trades" else "poolType") == ("True" if kind == "Trades" else "Lit")
+    assert result == {"matched": len(trades), "forwarded": len(forwarded)}
+    assert 0 < len(trades) < len(ORDERS)
+    # Nothing is lost: every order is either a trade or an order for the lit pools, unchanged.
+    assert sorted([t["orderId"] for t in trades] + [o["orderId"] for o in forwarded]) == sorted(
+        o.order_id for o in ORDERS
+    )
+    assert all(item in [order.to_wire() for order in ORDERS] for item in forwarded)
+    assert all(Trade.from_wire(item).exchange_type.value == "DarkPool" for item in trades)
+
+
+def test_forwarded_orders_are_filled_by_the_lit_pool(trading_aws: TradingAws, bus_type: str) -> None:
+    dark_pool.lambda_handler(delivered(orders_detail("Dark", ORDERS), bus_type), FakeContext("dark_pool"))
+    (forwarded,) = [detail for _, kind, detail in trading_aws.bus.drain() if kind == "Orders"]
+
+    result = lit_pool.lambda_handler(delivered(forwarded, bus_type, "DarkPoolMatchingEngine"), FakeContext("lit_pool"))
+
+    captured = trading_aws.bus.drain()
+    assert {(source, kind, detail["postTrade"]) for source, kind, detail in captured} == {
+        ("LitPoolMatchingEngine", "Trades", "True")
+    }
+    trades = [Trade.from_wire(item) for _, _, detail in captured for item in detail["trades"]]
+    assert result == {"filled": len(forwarded["orders"])}
+    assert sorted(trade.order_id for trade in trades) == sorted(order["orderId"] for order in forwarded["orders"])
+    assert all(trade.exchange_type.value == "LitPool" for trade in trades)
+
+
+def test_lit_pool_fills_every_order_the_same_way_on_redelivery(trading_aws: TradingAws, bus_type: str) -> None:
+    event = delivered(orders_detail("Lit", ORDERS), bus_type)
+    lit_pool.lambda_handler(event, FakeContext("lit_pool"))
+    first = trading_aws.bus.drain()
+    lit_pool.lambda_handler(event, FakeContext("lit_pool"))
+    assert trading_aws.bus.drain() == first
+    assert len([item for _, _, detail in first for item in detail["trades"]]) == len(ORDERS)
+
+
+def test_many_orders_are_published_in_several_events(trading_aws: TradingAws, bus_type: str) -> None:
+    orders = [child_order(n) for n in range(300)]
+    lit_pool.lambda_handler(delivered(orders_detail("Lit", orders), bus_type), FakeContext("lit_pool"))
+    captured = trading_aws.bus.drain()
+    assert len(captured) > 1
+    assert sum(len(detail["trades"]) for _, _, detail in captured) == 300
+
+
+def test_an_event_without_orders_publishes_nothing(trading_aws: TradingAws, bus_type: str) -> None:
+    assert dark_pool.lambda_handler({"poolType": "Dark", "orders": []}, FakeContext("dark_pool")) == {
+        "matched": 0,
+        "forwarded": 0,
+    }
+    assert trading_aws.bus.drain() == []

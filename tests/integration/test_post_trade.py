@@ -1,0 +1,142 @@
+"""Post-trade processor against moto, on both transports: trades, order status, S3 batch, tradesSettled,
+and a redelivered event that changes nothing and republishes the very same event."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from lambdas.post_trade import handler as post_trade
+from tests.integration.conftest import TRADES_BUCKET, TradingAws
+from tests.integration.stream_events import FakeContext, bus_delivery
+from tests.trade_samples import child_order, trades
+from trading_core import keys
+from trading_core.model import ChildOrder, Trade
+from trading_core.settlement import batch_id_for
+
+T1 = datetime(2026, 3, 2, 16, 0, 0, 123000, tzinfo=UTC)
+ORDERS = [child_order(n, ticker=["AAPL", "COIN", "TSLA"][n % 3]) for n in range(6)]
+TRADES = trades(ORDERS)
+
+
+@pytest.fixture(autouse=True)
+def fresh_handler() -> Iterator[None]:
+    post_trade.settlement.cache_clear()
+    yield
+    post_trade.settlement.cache_clear()
+
+
+def deliver(monkeypatch: pytest.MonkeyPatch, batch: list[Trade], bus_type: str, now: datetime = T1) -> dict[str, Any]:
+    """One invocation by a fresh instance whose clock reads `now`."""
+    post_trade.settlement.cache_clear()
+    monkeypatch.setattr(post_trade, "utc_now", lambda: now)
+    detail = {"postTrade": "True", "trades": [trade.to_wire() for trade in batch]}
+    event = bus_delivery(detail, bus_type, source="LitPoolMatchingEngine", detail_type="Trades")
+    return post_trade.lambda_handler(event, FakeContext("post_trade"))  # type: ignore[no-any-return]
+
+
+def put_orders(aws: TradingAws, orders: list[ChildOrder]) -> None:
+    for order in orders:
+        aws.table.put_item(Item=order.to_item("ACCEPTED"))
+
+
+def objects(aws: TradingAws) -> dict[str, tuple[list[dict[str, Any]], dict[str, str]]]:
+    found = {}
+    for listed in aws.s3.list_objects_v2(Bucket=TRADES_BUCKET).get("Contents", []):
+        response = aws.s3.get_object(Bucket=TRADES_BUCKET, Key=listed["Key"])
+        found[listed["Key"]] = (json.loads(response["Body"].read()), response["Metadata"])
+    return found
+
+
+def settled_events(aws: TradingAws) -> list[tuple[str, str, dict[str, Any]]]:
+    return [captured for captured in aws.bus.drain() if captured[2].get("tradesSettled") == "True"]
+
+
+def test_trades_settle_into_the_table_s3_and_a_trades_settled_event(
+    trading_aws: TradingAws, bus_type: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    put_orders(trading_aws, ORDERS[:4])  # the last two trades have no order item (see settlement.py)
+
+    result = deliver(monkeypatch, TRADES, bus_type)
+
+    expected = sorted((trade.settled("2026-03-02T16:00:00.123Z") for trade in TRADES), key=lambda t: t.trade_id)
+    key = f"settled/2026/03/02/{batch_id_for(trade.trade_id for trade in TRADES)}.json"
+    assert result == {"settled": 6, "newlySettled": 6, "key": key}
+    for trade in expected:
+        item = trading_aws.table.get_item(Key=keys.trade_key(trade.customer_id, trade.trade_day, trade.trade_id))[
+            "Item"
+        ]
+        assert Trade.from_item(item) == trade
+    for order in ORDERS[:4]:
+        item = trading_aws.table.get_item(Key=keys.order_key(order.order_id))["Item"]
+        assert (item["Status"], item["TradeId"]) == ("FILLED", TRADES[ORDERS.index(order)].trade_id)
+    for order in ORDERS[4:]:
+        assert "Item" not in trading_aws.table.get_item(Key=keys.order_key(order.order_id))
+    assert objects(trading_aws) == {
+        key: (
+            [trade.to_wire() for trade in expected],
+            {"tickers": "AAPL,COIN,TSLA", "exchanges": ",".join(sorted({t.exchange for t in TRADES}))},
+        )
+    }
+    assert settled_events(trading_aws) == [
+        ("PostTradeProcessor", "Trades", {"tradesSettled": "True", "trades": [t.to_wire() for t in expected]})
+    ]
+
+
+def test_a_redelivered_event_changes_nothing_and_republishes_the_same_event(
+    trading_aws: TradingAws, bus_type: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    put_orders(trading_aws, ORDERS)
+    deliver(monkeypatch, TRADES, bus_type)
+    table, stored, published = trading_aws.scan(), objects(trading_aws), settled_events(trading_aws)
+
+    result = deliver(monkeypatch, TRADES, bus_type, now=T1 + timedelta(days=2))
+
+    assert result["newlySettled"] == 0
+    assert sorted(trading_aws.scan(), key=repr) == sorted(table, key=repr)
+    assert objects(trading_aws) == stored
+    assert settled_events(trading_aws) == published
+
+
+def test_a_batch_overlapping_settled_trades_keeps_their_stored_dates(
+    trading_aws: TradingAws, bus_type: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    deliver(monkeypatch, TRADES[:3], bus_type)
+    trading_aws.bus.drain()
+
+    result = deliver(monkeypatch, TRADES, bus_type, now=T1 + timedelta(days=1))
+
+    assert result["newlySettled"] == 3
+    dates = {item["tradeId"]: item["settlementDate"] for item in settled_events(trading_aws)[0][2]["trades"]}
+    assert {dates[trade.trade_id] for trade in TRADES[:3]} == {"2026-03-02T16:00:00.123Z"}
+    assert {dates[trade.trade_id] for trade in TRADES[3:]} == {"2026-03-03T16:00:00.123Z"}
+    assert result["key"].startswith("settled/2026/03/02/")  # the earliest settlement day
+
+
+def test_large_batches_settle_in_several_transactions(
+    trading_aws: TradingAws, bus_type: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Two transactions of at most 50 trades (kept small: moto deep-copies the table for every item).
+    orders = [child_order(n, customer_id=f"{n % 5:06d}") for n in range(60)]
+    put_orders(trading_aws, orders[::2])
+    batch = trades(orders)
+
+    assert deliver(monkeypatch, batch, bus_type)["newlySettled"] == 60
+    first = [item for _, _, detail in settled_events(trading_aws) for item in detail["trades"]]
+    assert deliver(monkeypatch, batch[::-1], bus_type)["newlySettled"] == 0
+    second = [item for _, _, detail in settled_events(trading_aws) for item in detail["trades"]]
+
+    assert len(first) == 60 and first == second
+    items = trading_aws.scan()
+    assert sum(item[keys.SK].startswith(keys.TRADE_PREFIX) for item in items) == 60
+    assert sum(item.get("Status") == "FILLED" for item in items) == 30
+    assert len(objects(trading_aws)) == 1
+
+
+def test_an_event_without_trades_settles_nothing(trading_aws: TradingAws, monkeypatch: pytest.MonkeyPatch) -> None:
+    assert deliver(monkeypatch, [], "EVENT-BRIDGE") == {"settled": 0}
+    assert objects(trading_aws) == {} and trading_aws.bus.drain() == []
