@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from constructs_lib.routes import ORDER_FLOW_ROUTES
 from lambdas.dark_pool import handler as dark_pool
 from lambdas.lit_pool import handler as lit_pool
 from tests.integration.conftest import TradingAws
@@ -41,6 +42,11 @@ def transports_used(aws: TradingAws) -> set[str]:
     return used
 
 
+def targets(source: str, detail_type: str, detail: dict[str, Any]) -> list[str]:
+    """The functions the declared routes deliver an event to."""
+    return [route.target for route in ORDER_FLOW_ROUTES if route.selects(source, detail_type, detail)]
+
+
 def orders_detail(pool_type: str, orders: list[ChildOrder]) -> dict[str, Any]:
     return {"poolType": pool_type, "orders": [order.to_wire() for order in orders]}
 
@@ -56,8 +62,8 @@ def test_dark_pool_publishes_trades_and_forwards_the_rest_as_lit_orders(trading_
         ("DarkPoolMatchingEngine", "Trades"),
         ("DarkPoolMatchingEngine", "Orders"),
     }
-    for _, kind, detail in captured:
-        assert detail.get("postTrade" if kind == "Trades" else "poolType") == ("True" if kind == "Trades" else "Lit")
+    for source, kind, detail in captured:
+        assert targets(source, kind, detail) == (["post_trade"] if kind == "Trades" else ["lit_pool"])
     assert result == {"matched": len(trades), "forwarded": len(forwarded)}
     assert 0 < len(trades) < len(ORDERS)
     # Nothing is lost: every order is either a trade or an order for the lit pools, unchanged.
@@ -75,9 +81,8 @@ def test_forwarded_orders_are_filled_by_the_lit_pool(trading_aws: TradingAws, bu
     result = lit_pool.lambda_handler(delivered(forwarded, bus_type, "DarkPoolMatchingEngine"), FakeContext("lit_pool"))
 
     captured = trading_aws.bus.drain()
-    assert {(source, kind, detail["postTrade"]) for source, kind, detail in captured} == {
-        ("LitPoolMatchingEngine", "Trades", "True")
-    }
+    assert {(source, kind) for source, kind, _ in captured} == {("LitPoolMatchingEngine", "Trades")}
+    assert all(targets(*event) == ["post_trade"] for event in captured)
     trades = [Trade.from_wire(item) for _, _, detail in captured for item in detail["trades"]]
     assert result == {"filled": len(forwarded["orders"])}
     assert sorted(trade.order_id for trade in trades) == sorted(order["orderId"] for order in forwarded["orders"])

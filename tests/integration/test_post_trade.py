@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from constructs_lib.routes import ORDER_FLOW_ROUTES
 from lambdas.post_trade import handler as post_trade
 from tests.integration.conftest import TRADES_BUCKET, TradingAws
 from tests.integration.stream_events import FakeContext, bus_delivery
@@ -82,9 +83,11 @@ def test_trades_settle_into_the_table_s3_and_a_trades_settled_event(
             {"tickers": "AAPL,COIN,TSLA", "exchanges": ",".join(sorted({t.exchange for t in TRADES}))},
         )
     }
-    assert settled_events(trading_aws) == [
+    published = settled_events(trading_aws)
+    assert published == [
         ("PostTradeProcessor", "Trades", {"tradesSettled": "True", "trades": [t.to_wire() for t in expected]})
     ]
+    assert not any(route.selects(*published[0]) for route in ORDER_FLOW_ROUTES)  # for observers only
 
 
 def test_a_redelivered_event_changes_nothing_and_republishes_the_same_event(

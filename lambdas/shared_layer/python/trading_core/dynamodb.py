@@ -51,10 +51,6 @@ class TransactionCancelled(Exception):
         super().__init__(", ".join(reason.code for reason in reasons))
         self.reasons = reasons
 
-    @property
-    def only_conditions_failed(self) -> bool:
-        return all(reason.condition_failed or reason.code == "None" for reason in self.reasons)
-
 
 def transact_write(client: Any, items: list[dict[str, Any]]) -> None:
     """One TransactWriteItems call; cancellation becomes `TransactionCancelled` with parsed reasons."""

@@ -18,6 +18,7 @@ import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from operator import attrgetter
 from typing import Any, Final, Protocol
 
 from trading_core import bus, keys
@@ -118,7 +119,9 @@ class Settlement:
         now = self._clock()
         candidates = [trade.settled(settlement_date(trade, now)) for trade in unique]
         inserted = self._store.insert(candidates)
-        settled = sorted((inserted.existing.get(trade.trade_id, trade) for trade in candidates), key=_trade_id)
+        settled = sorted(
+            (inserted.existing.get(trade.trade_id, trade) for trade in candidates), key=attrgetter("trade_id")
+        )
         batch = SettledBatch(
             trades=tuple(settled),
             newly_settled=len(candidates) - len(inserted.existing),
@@ -127,10 +130,6 @@ class Settlement:
         self._archive.put(batch)
         self._publisher.publish(batch.events())
         return batch
-
-
-def _trade_id(trade: Trade) -> str:
-    return trade.trade_id
 
 
 class DynamoDBSettlementStore:
