@@ -143,3 +143,32 @@ def test_large_batches_settle_in_several_transactions(
 def test_an_event_without_trades_settles_nothing(trading_aws: TradingAws, monkeypatch: pytest.MonkeyPatch) -> None:
     assert deliver(monkeypatch, [], "EVENT-BRIDGE") == {"settled": 0}
     assert objects(trading_aws) == {} and trading_aws.bus.drain() == []
+
+
+@pytest.mark.parametrize("bus_type", ["EVENT-BRIDGE"], indirect=True)
+def test_a_fill_of_an_order_the_router_rejected_releases_no_reservation_twice(
+    trading_aws: TradingAws, bus_type: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The router gave the reservation back and marked the order REJECTED, but the pool got the
+    order anyway: the fill stands, with nothing left to release, and the order ends FILLED."""
+    rejected, accepted = ORDERS[0], ORDERS[1]
+    put_orders(trading_aws, [accepted])
+    trading_aws.table.put_item(Item={**rejected.to_item("REJECTED"), "RejectReason": "could not be routed"})
+    assert rejected.reserved_amount > 0
+
+    deliver(monkeypatch, TRADES[:2], bus_type)
+    deliver(monkeypatch, TRADES[:2], bus_type, now=T1 + timedelta(seconds=5))
+
+    stored = {
+        trade.order_id: Trade.from_item(
+            trading_aws.table.get_item(Key=keys.trade_key(trade.customer_id, trade.trade_day, trade.trade_id))["Item"]
+        )
+        for trade in TRADES[:2]
+    }
+    assert stored[rejected.order_id].reserved_amount == 0
+    assert stored[accepted.order_id].reserved_amount == accepted.reserved_amount
+    for order in (rejected, accepted):
+        assert trading_aws.table.get_item(Key=keys.order_key(order.order_id))["Item"]["Status"] == "FILLED"
+    batches = [event[2]["trades"] for event in settled_events(trading_aws)]
+    assert len(batches) == 2 and batches[0] == batches[1]
+    assert {trade["orderId"]: trade["reservedAmount"] for trade in batches[0]}[rejected.order_id] == "0.00"

@@ -9,15 +9,21 @@ Each trade also marks its order FILLED in the same transaction. A trade whose or
 exist (the router writes it before routing, so only hand-made trades such as tests lack one) is
 still settled: the fill happened at the venue and must not be lost. Its order update is dropped
 and the order id reported, rather than creating a stub order item.
+
+An order the router marked REJECTED (it could not confirm the routing and gave the reservation
+back) may still reach a pool if the bus took the event after all. Its fill is settled too, but with
+`reservedAmount` 0, so the aggregator does not release the same reservation a second time.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from decimal import Decimal
 from operator import attrgetter
 from typing import Any, Final, Protocol
 
@@ -29,6 +35,7 @@ from trading_core.model import Trade
 SOURCE: Final = "PostTradeProcessor"
 SETTLED_PREFIX: Final = "settled/"
 FILLED: Final = "FILLED"
+REJECTED: Final = "REJECTED"  # set by the router's compensation (trading_core.funds)
 BATCH_NAMESPACE: Final = uuid.UUID("0b8f4a36-7a0e-5c1b-9d41-8e5f2c6a9d17")
 # A trade is two items (its Put and its order's Update) of a 100-item transaction.
 TRADES_PER_TRANSACTION: Final = MAX_TRANSACTION_ITEMS // 2
@@ -90,6 +97,11 @@ class Inserted:
 
     existing: dict[str, Trade] = field(default_factory=dict)
     orders_missing: set[str] = field(default_factory=set)
+    # Fills of REJECTED orders, rewritten with no reservation to release (see the module docstring).
+    released: dict[str, Trade] = field(default_factory=dict)
+
+    def as_settled(self, trade: Trade) -> Trade:
+        return self.existing.get(trade.trade_id) or self.released.get(trade.trade_id) or trade
 
 
 class SettlementStore(Protocol):
@@ -119,9 +131,7 @@ class Settlement:
         now = self._clock()
         candidates = [trade.settled(settlement_date(trade, now)) for trade in unique]
         inserted = self._store.insert(candidates)
-        settled = sorted(
-            (inserted.existing.get(trade.trade_id, trade) for trade in candidates), key=attrgetter("trade_id")
-        )
+        settled = sorted((inserted.as_settled(trade) for trade in candidates), key=attrgetter("trade_id"))
         batch = SettledBatch(
             trades=tuple(settled),
             newly_settled=len(candidates) - len(inserted.existing),
@@ -151,6 +161,7 @@ class DynamoDBSettlementStore:
         pending = list(trades)
         blind_attempts = 0
         while pending:
+            pending = [inserted.released.get(trade.trade_id, trade) for trade in pending]
             actions = [
                 (trade, part)
                 for trade in pending
@@ -158,7 +169,7 @@ class DynamoDBSettlementStore:
                 if part == "trade" or trade.order_id not in inserted.orders_missing
             ]
             try:
-                transact_write(self._client, [self._request(trade, part) for trade, part in actions])
+                transact_write(self._client, [self._request(trade, part, inserted) for trade, part in actions])
                 return
             except TransactionCancelled as cancelled:
                 learned = False
@@ -166,8 +177,14 @@ class DynamoDBSettlementStore:
                     if not reason.condition_failed:
                         continue
                     learned = True
-                    if part == "order":
+                    if part == "order" and reason.item is None:
                         inserted.orders_missing.add(trade.order_id)
+                    elif part == "order" and reason.item.get("Status") == REJECTED:
+                        inserted.released[trade.trade_id] = dataclasses.replace(trade, reserved_amount=Decimal(0))
+                    elif part == "order":
+                        raise SettlementError(
+                            f"order {trade.order_id} is {reason.item.get('Status')}, not fillable"
+                        ) from None
                     elif reason.item is None:
                         raise SettlementError(f"trade {trade.trade_id} exists but its image was not returned") from None
                     else:
@@ -178,7 +195,7 @@ class DynamoDBSettlementStore:
                     if blind_attempts >= MAX_BLIND_ATTEMPTS:
                         raise SettlementError(f"settlement transaction cancelled: {cancelled}") from cancelled
 
-    def _request(self, trade: Trade, part: str) -> dict[str, Any]:
+    def _request(self, trade: Trade, part: str, inserted: Inserted) -> dict[str, Any]:
         if part == "trade":
             return {
                 "Put": {
@@ -193,13 +210,19 @@ class DynamoDBSettlementStore:
                 "TableName": self._table_name,
                 "Key": keys.order_key(trade.order_id),
                 "UpdateExpression": "SET #status = :filled, #tradeId = :tradeId, #updated = :updated",
-                "ConditionExpression": "attribute_exists(PK)",
+                "ConditionExpression": (
+                    "#status = :rejected"
+                    if trade.trade_id in inserted.released
+                    else "attribute_exists(PK) AND #status <> :rejected"
+                ),
                 "ExpressionAttributeNames": {"#status": "Status", "#tradeId": "TradeId", "#updated": "Updated"},
                 "ExpressionAttributeValues": {
                     ":filled": FILLED,
+                    ":rejected": REJECTED,
                     ":tradeId": trade.trade_id,
                     ":updated": trade.settlement_date,
                 },
+                "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
             }
         }
 
