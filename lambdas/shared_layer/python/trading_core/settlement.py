@@ -177,14 +177,8 @@ class DynamoDBSettlementStore:
                     if not reason.condition_failed:
                         continue
                     learned = True
-                    if part == "order" and reason.item is None:
-                        inserted.orders_missing.add(trade.order_id)
-                    elif part == "order" and reason.item.get("Status") == REJECTED:
-                        inserted.released[trade.trade_id] = dataclasses.replace(trade, reserved_amount=Decimal(0))
-                    elif part == "order":
-                        raise SettlementError(
-                            f"order {trade.order_id} is {reason.item.get('Status')}, not fillable"
-                        ) from None
+                    if part == "order":
+                        self._learn_order(trade, reason.item, inserted)
                     elif reason.item is None:
                         raise SettlementError(f"trade {trade.trade_id} exists but its image was not returned") from None
                     else:
@@ -194,6 +188,15 @@ class DynamoDBSettlementStore:
                     blind_attempts += 1
                     if blind_attempts >= MAX_BLIND_ATTEMPTS:
                         raise SettlementError(f"settlement transaction cancelled: {cancelled}") from cancelled
+
+    @staticmethod
+    def _learn_order(trade: Trade, order: dict[str, Any] | None, inserted: Inserted) -> None:
+        if order is None:
+            inserted.orders_missing.add(trade.order_id)
+        elif order.get("Status") == REJECTED:
+            inserted.released[trade.trade_id] = dataclasses.replace(trade, reserved_amount=Decimal(0))
+        else:
+            raise SettlementError(f"order {trade.order_id} is {order.get('Status')}, not fillable")
 
     def _request(self, trade: Trade, part: str, inserted: Inserted) -> dict[str, Any]:
         if part == "trade":
