@@ -1,0 +1,83 @@
+"""`python -m localcloud [--port 8000] [--stage dev]`: the whole system on this machine until Ctrl-C.
+
+`--list-types` prints the CloudFormation resource types the deployer handles and those it skips,
+with the reason for each.
+"""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+import threading
+from pathlib import Path
+from types import FrameType
+
+
+def list_types() -> str:
+    from localcloud.deployer import HANDLED_TYPES, SKIPPED_TYPES
+
+    lines = ["Handled resource types:"]
+    lines += [f"  {name:40} {what}" for name, what in sorted(HANDLED_TYPES.items())]
+    lines += ["", "Skipped resource types (not created, with the reason):"]
+    lines += [f"  {name:40} {why}" for name, why in sorted(SKIPPED_TYPES.items())]
+    lines += ["", "Any other type stops the start with an error naming it and the resource."]
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    from localcloud.server import REPO_ROOT
+
+    parser = argparse.ArgumentParser(prog="python -m localcloud", description=__doc__.splitlines()[0])
+    parser.add_argument("--port", type=int, default=8000, help="API port on 127.0.0.1 (default 8000)")
+    parser.add_argument("--aws-port", type=int, default=None, help="AWS endpoint port (default: port + 1)")
+    parser.add_argument("--stage", default="dev", help="stage of cdk.json to run (default dev)")
+    parser.add_argument("--outdir", type=Path, default=REPO_ROOT / "cdk.out", help="cloud assembly directory")
+    parser.add_argument("--state-dir", type=Path, default=REPO_ROOT / ".localcloud", help="where outputs.json goes")
+    parser.add_argument("--no-nag", action="store_true", help="synthesize without cdk-nag (faster)")
+    parser.add_argument("--list-types", action="store_true", help="print the resource types handled and skipped")
+    args = parser.parse_args(argv)
+
+    if args.list_types:
+        print(list_types())
+        return 0
+
+    from localcloud.deployer import DeployError
+    from localcloud.server import LocalCloud, Settings
+
+    stop = threading.Event()
+
+    def on_signal(signum: int, frame: FrameType | None) -> None:
+        stop.set()
+
+    cloud = LocalCloud(
+        Settings(
+            stage=args.stage,
+            port=args.port,
+            aws_port=args.aws_port,
+            outdir=args.outdir,
+            state_dir=args.state_dir,
+            nag=not args.no_nag,
+            log=lambda line: print(line, flush=True),
+        )
+    )
+    signal.signal(signal.SIGTERM, on_signal)
+    try:
+        cloud.start()
+        print("serving; Ctrl-C to stop", flush=True)
+        while not stop.wait(0.5):
+            pass
+    except KeyboardInterrupt:
+        pass
+    except (DeployError, RuntimeError) as error:
+        print(f"localcloud: {error}", file=sys.stderr, flush=True)
+        cloud.stop()
+        return 1
+    print("localcloud: stopping", flush=True)
+    cloud.stop()
+    print("localcloud: stopped", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,463 @@
+"""API Gateway's data plane for the templates' REST APIs: HTTP on loopback, Lambda proxy events.
+
+The deployer records every `AWS::ApiGateway::*` resource of the templates in an `ApiCatalog`; the
+`Gateway` serves each deployed stage at `http://127.0.0.1:<port>/<restApiId>/<stage>/<path>` (the
+`OrdersApiUrl`/`DataApiUrl` written into `.localcloud/outputs.json`) the way API Gateway serves
+`https://<restApiId>.execute-api.<region>.amazonaws.com/<stage>/<path>`:
+
+* the path is matched against the template's resources: a literal part first, then `{param}`,
+  then the greedy `{proxy+}`; then the method, else `ANY`. No match answers 403
+  `{"message":"Missing Authentication Token"}`, like API Gateway; an unknown API id answers 404;
+* `ApiKeyRequired` methods need an `x-api-key` of an enabled key that a usage plan of this API
+  stage holds, else 403 `{"message":"Forbidden"}`;
+* a request validator with `ValidateRequestParameters` checks the method's required query
+  strings and headers (400 `{"message": "Missing required request parameters: [...]"}`);
+* `AWS_PROXY` integrations get the REST API (payload 1.0) proxy event and are invoked
+  synchronously through the local Lambda runtime; the proxy response is mapped back. A function
+  error or a malformed response answers 502 `{"message": "Internal server error"}`.
+
+Not emulated: usage plan throttling and quotas, stage caching, access logs, CORS preflight for
+APIs that do not declare OPTIONS methods, binary media types (a body that is not UTF-8 is passed
+base64-encoded with `isBase64Encoded: true`).
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import threading
+import time
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from http import HTTPStatus
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any, Protocol
+from urllib.parse import parse_qsl, unquote, urlsplit
+
+MISSING_TOKEN = {"message": "Missing Authentication Token"}
+FORBIDDEN = {"message": "Forbidden"}
+INTERNAL_ERROR = {"message": "Internal server error"}
+
+
+class Invoker(Protocol):
+    def invoke(self, name_or_arn: str, event: dict[str, Any]) -> tuple[Any, bool]: ...
+
+
+# ------------------------------------------------------------------------------- the catalog
+
+
+@dataclass
+class ApiMethod:
+    http_method: str
+    api_key_required: bool
+    integration_type: str
+    function_arn: str
+    required_parameters: tuple[str, ...] = ()  # e.g. "querystring.tradeDate", "header.x-id"
+    validator_id: str | None = None
+
+
+@dataclass
+class ApiResource:
+    id: str
+    parent_id: str | None
+    path_part: str
+    methods: dict[str, ApiMethod] = field(default_factory=dict)
+
+
+@dataclass
+class RestApi:
+    id: str
+    name: str
+    logical_id: str
+    root_resource_id: str
+    resources: dict[str, ApiResource] = field(default_factory=dict)
+    validators: dict[str, tuple[bool, bool]] = field(default_factory=dict)  # id → (body, parameters)
+    stages: dict[str, dict[str, str]] = field(default_factory=dict)  # stage name → stage variables
+
+    def path_of(self, resource_id: str) -> str:
+        parts: list[str] = []
+        resource = self.resources[resource_id]
+        while resource.parent_id is not None:
+            parts.append(resource.path_part)
+            resource = self.resources[resource.parent_id]
+        return "/" + "/".join(reversed(parts))
+
+    def children(self, resource_id: str) -> list[ApiResource]:
+        return [resource for resource in self.resources.values() if resource.parent_id == resource_id]
+
+
+@dataclass
+class ApiKey:
+    id: str
+    name: str
+    value: str
+    enabled: bool
+
+
+@dataclass
+class UsagePlan:
+    id: str
+    name: str
+    stages: set[tuple[str, str]] = field(default_factory=set)  # (restApiId, stage)
+    key_ids: set[str] = field(default_factory=set)
+
+
+@dataclass
+class ApiCatalog:
+    """What the gateway serves, as the deployer recorded it from the templates."""
+
+    apis: dict[str, RestApi] = field(default_factory=dict)
+    keys: dict[str, ApiKey] = field(default_factory=dict)
+    plans: dict[str, UsagePlan] = field(default_factory=dict)
+
+    def key_for(self, api_id: str, stage: str, value: str | None) -> ApiKey | None:
+        """The enabled key with this value that a usage plan of the API stage holds."""
+        if not value:
+            return None
+        for plan in self.plans.values():
+            if (api_id, stage) not in plan.stages:
+                continue
+            for key_id in plan.key_ids:
+                key = self.keys.get(key_id)
+                if key is not None and key.enabled and key.value == value:
+                    return key
+        return None
+
+    def routes(self) -> Iterable[tuple[RestApi, str, str, ApiMethod]]:
+        """(api, resource path, http method, method) for every method of every API."""
+        for api in self.apis.values():
+            for resource in api.resources.values():
+                for http_method, method in resource.methods.items():
+                    yield api, api.path_of(resource.id), http_method, method
+
+
+def function_arn_from_uri(uri: str) -> str:
+    """The function of `arn:aws:apigateway:<region>:lambda:path/2015-03-31/functions/<arn>/invocations`."""
+    marker = ":lambda:path/2015-03-31/functions/"
+    if marker not in uri or not uri.endswith("/invocations"):
+        raise ValueError(f"not a Lambda integration URI: {uri!r}")
+    return uri.split(marker, 1)[1][: -len("/invocations")]
+
+
+# ------------------------------------------------------------------------------- matching
+
+
+@dataclass(frozen=True)
+class Match:
+    resource: ApiResource
+    path_parameters: dict[str, str]
+
+
+def match_resource(api: RestApi, segments: list[str]) -> Match | None:
+    """The resource for the path segments: literal parts before `{param}` before `{proxy+}`."""
+
+    def walk(resource: ApiResource, rest: list[str], params: dict[str, str]) -> Match | None:
+        if not rest:
+            return Match(resource, params)
+        children = api.children(resource.id)
+        head = rest[0]
+        for child in children:
+            if child.path_part == head:
+                found = walk(child, rest[1:], params)
+                if found is not None:
+                    return found
+        for child in children:
+            part = child.path_part
+            if part.startswith("{") and part.endswith("}") and not part.endswith("+}"):
+                found = walk(child, rest[1:], {**params, part[1:-1]: head})
+                if found is not None:
+                    return found
+        for child in children:
+            part = child.path_part
+            if part.startswith("{") and part.endswith("+}"):
+                return Match(child, {**params, part[1:-2]: "/".join(rest)})
+        return None
+
+    return walk(api.resources[api.root_resource_id], segments, {})
+
+
+# ------------------------------------------------------------------------------- events
+
+
+def _single_and_multi(pairs: list[tuple[str, str]]) -> tuple[dict[str, str] | None, dict[str, list[str]] | None]:
+    if not pairs:
+        return None, None
+    single: dict[str, str] = {}
+    multi: dict[str, list[str]] = {}
+    for name, value in pairs:
+        single[name] = value
+        multi.setdefault(name, []).append(value)
+    return single, multi
+
+
+def proxy_event(
+    *,
+    api: RestApi,
+    stage: str,
+    resource_path: str,
+    resource_id: str,
+    method: str,
+    path: str,
+    headers: list[tuple[str, str]],
+    query: list[tuple[str, str]],
+    path_parameters: dict[str, str],
+    body: bytes,
+    source_ip: str,
+    api_key: ApiKey | None,
+    host: str,
+) -> dict[str, Any]:
+    """The REST API Lambda proxy event (payload format 1.0) API Gateway sends."""
+    single_headers, multi_headers = _single_and_multi(headers)
+    single_query, multi_query = _single_and_multi(query)
+    now = datetime.now(UTC)
+    request_id = str(uuid.uuid4())
+    user_agent = next((value for name, value in headers if name.lower() == "user-agent"), None)
+    text: str | None
+    if body:
+        try:
+            text, encoded = body.decode("utf-8"), False
+        except UnicodeDecodeError:
+            text, encoded = base64.b64encode(body).decode(), True
+    else:
+        text, encoded = None, False
+    return {
+        "resource": resource_path,
+        "path": path,
+        "httpMethod": method,
+        "headers": single_headers,
+        "multiValueHeaders": multi_headers,
+        "queryStringParameters": single_query,
+        "multiValueQueryStringParameters": multi_query,
+        "pathParameters": path_parameters or None,
+        "stageVariables": api.stages.get(stage) or None,
+        "requestContext": {
+            "resourceId": resource_id,
+            "resourcePath": resource_path,
+            "httpMethod": method,
+            "extendedRequestId": request_id,
+            "requestTime": now.strftime("%d/%b/%Y:%H:%M:%S +0000"),
+            "path": f"/{stage}{path}",
+            "accountId": "123456789012",
+            "protocol": "HTTP/1.1",
+            "stage": stage,
+            "domainPrefix": api.id,
+            "requestTimeEpoch": int(now.timestamp() * 1000),
+            "requestId": request_id,
+            "identity": {
+                "cognitoIdentityPoolId": None,
+                "accountId": None,
+                "cognitoIdentityId": None,
+                "caller": None,
+                "apiKey": api_key.value if api_key else None,
+                "apiKeyId": api_key.id if api_key else None,
+                "sourceIp": source_ip,
+                "principalOrgId": None,
+                "accessKey": None,
+                "cognitoAuthenticationType": None,
+                "cognitoAuthenticationProvider": None,
+                "userArn": None,
+                "userAgent": user_agent,
+                "user": None,
+            },
+            "domainName": host,
+            "apiId": api.id,
+        },
+        "body": text,
+        "isBase64Encoded": encoded,
+    }
+
+
+@dataclass
+class Reply:
+    status: int
+    headers: list[tuple[str, str]]
+    body: bytes
+
+
+def _json_reply(status: int, document: dict[str, Any], request_id: str) -> Reply:
+    return Reply(
+        status,
+        [("Content-Type", "application/json"), ("x-amzn-RequestId", request_id), ("x-amzn-ErrorType", "")],
+        json.dumps(document).encode(),
+    )
+
+
+def proxy_reply(payload: Any, request_id: str) -> Reply:
+    """Maps a Lambda proxy response; a malformed one is API Gateway's 502."""
+    if not isinstance(payload, dict) or not isinstance(payload.get("statusCode", 200), int):
+        return _json_reply(HTTPStatus.BAD_GATEWAY, INTERNAL_ERROR, request_id)
+    allowed = {"statusCode", "headers", "multiValueHeaders", "body", "isBase64Encoded", "cookies"}
+    if set(payload) - allowed:
+        return _json_reply(HTTPStatus.BAD_GATEWAY, INTERNAL_ERROR, request_id)
+    status = int(payload.get("statusCode", 200))
+    headers: list[tuple[str, str]] = []
+    seen: set[str] = set()
+    for name, values in (payload.get("multiValueHeaders") or {}).items():
+        for value in values if isinstance(values, list) else [values]:
+            headers.append((name, str(value)))
+        seen.add(name.lower())
+    for name, value in (payload.get("headers") or {}).items():
+        if name.lower() not in seen:
+            headers.append((name, str(value)))
+    if not any(name.lower() == "content-type" for name, _ in headers):
+        headers.append(("Content-Type", "application/json"))
+    headers.append(("x-amzn-RequestId", request_id))
+    body = payload.get("body")
+    if body is None:
+        data = b""
+    elif payload.get("isBase64Encoded"):
+        try:
+            data = base64.b64decode(str(body))
+        except ValueError:
+            return _json_reply(HTTPStatus.BAD_GATEWAY, INTERNAL_ERROR, request_id)
+    else:
+        data = str(body).encode()
+    return Reply(status, headers, data)
+
+
+# ------------------------------------------------------------------------------- the server
+
+
+class Gateway:
+    """Serves the catalog's APIs on `host:port` (port 0 picks a free one) from a background thread."""
+
+    def __init__(self, catalog: ApiCatalog, runtime: Invoker, *, host: str = "127.0.0.1", port: int = 0) -> None:
+        self.catalog = catalog
+        self.runtime = runtime
+        self._server = ThreadingHTTPServer((host, port), _handler_class(self))
+        self._server.daemon_threads = True
+        self._thread: threading.Thread | None = None
+        self.requests = 0
+
+    @property
+    def port(self) -> int:
+        return int(self._server.server_address[1])
+
+    @property
+    def base_url(self) -> str:
+        return f"http://{self._server.server_address[0]}:{self.port}"
+
+    def url(self, api_id: str, stage: str) -> str:
+        return f"{self.base_url}/{api_id}/{stage}/"
+
+    def start(self) -> Gateway:
+        self._thread = threading.Thread(target=self._server.serve_forever, name="localcloud-gateway", daemon=True)
+        self._thread.start()
+        return self
+
+    def close(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+
+    def handle(
+        self, method: str, target: str, headers: list[tuple[str, str]], body: bytes, source_ip: str, host: str
+    ) -> Reply:
+        """One HTTP request: route, authorize, validate, invoke, map the reply."""
+        self.requests += 1
+        request_id = str(uuid.uuid4())
+        split = urlsplit(target)
+        segments = [unquote(part) for part in split.path.split("/") if part]
+        if len(segments) < 2 or segments[0] not in self.catalog.apis:
+            return _json_reply(HTTPStatus.NOT_FOUND, {"message": "Not Found"}, request_id)
+        api, stage, rest = self.catalog.apis[segments[0]], segments[1], segments[2:]
+        if stage not in api.stages:
+            return _json_reply(HTTPStatus.FORBIDDEN, MISSING_TOKEN, request_id)
+        match = match_resource(api, rest)
+        if match is None:
+            return _json_reply(HTTPStatus.FORBIDDEN, MISSING_TOKEN, request_id)
+        api_method = match.resource.methods.get(method) or match.resource.methods.get("ANY")
+        if api_method is None:
+            return _json_reply(HTTPStatus.FORBIDDEN, MISSING_TOKEN, request_id)
+
+        key_value = next((value for name, value in headers if name.lower() == "x-api-key"), None)
+        api_key = self.catalog.key_for(api.id, stage, key_value)
+        if api_method.api_key_required and api_key is None:
+            return _json_reply(HTTPStatus.FORBIDDEN, FORBIDDEN, request_id)
+
+        query = parse_qsl(split.query, keep_blank_values=True)
+        missing = self._missing_parameters(api, api_method, headers, query)
+        if missing:
+            message = f"Missing required request parameters: [{', '.join(missing)}]"
+            return _json_reply(HTTPStatus.BAD_REQUEST, {"message": message}, request_id)
+
+        event = proxy_event(
+            api=api,
+            stage=stage,
+            resource_path=api.path_of(match.resource.id),
+            resource_id=match.resource.id,
+            method=method,
+            path="/" + "/".join(rest),
+            headers=headers,
+            query=query,
+            path_parameters=match.path_parameters,
+            body=body,
+            source_ip=source_ip,
+            api_key=api_key,
+            host=host,
+        )
+        if api_method.integration_type != "AWS_PROXY":
+            return _json_reply(HTTPStatus.INTERNAL_SERVER_ERROR, INTERNAL_ERROR, request_id)
+        try:
+            payload, errored = self.runtime.invoke(api_method.function_arn, event)
+        except Exception:
+            return _json_reply(HTTPStatus.BAD_GATEWAY, INTERNAL_ERROR, request_id)
+        if errored:
+            return _json_reply(HTTPStatus.BAD_GATEWAY, INTERNAL_ERROR, request_id)
+        return proxy_reply(payload, request_id)
+
+    @staticmethod
+    def _missing_parameters(
+        api: RestApi, method: ApiMethod, headers: list[tuple[str, str]], query: list[tuple[str, str]]
+    ) -> list[str]:
+        validator = api.validators.get(method.validator_id or "")
+        if validator is None or not validator[1]:
+            return []
+        header_names = {name.lower() for name, _ in headers}
+        query_names = {name for name, _ in query}
+        missing = []
+        for parameter in method.required_parameters:
+            where, _, name = parameter.partition(".")
+            if (where == "querystring" and name not in query_names) or (
+                where == "header" and name.lower() not in header_names
+            ):
+                missing.append(name)
+        return missing
+
+
+def _handler_class(gateway: Gateway) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+        server_version = "localcloud-apigateway"
+
+        def _serve(self) -> None:
+            length = int(self.headers.get("Content-Length") or 0)
+            body = self.rfile.read(length) if length else b""
+            started = time.perf_counter()
+            reply = gateway.handle(
+                self.command,
+                self.path,
+                list(self.headers.items()),
+                body,
+                self.client_address[0],
+                self.headers.get("Host", ""),
+            )
+            self.send_response(reply.status)
+            for name, value in reply.headers:
+                if name.lower() not in ("content-length", "connection", "transfer-encoding"):
+                    self.send_header(name, value)
+            self.send_header("Content-Length", str(len(reply.body)))
+            self.send_header("x-localcloud-latency-ms", f"{(time.perf_counter() - started) * 1000:.1f}")
+            self.end_headers()
+            if self.command != "HEAD":
+                self.wfile.write(reply.body)
+
+        do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = do_OPTIONS = do_HEAD = _serve
+
+        def log_message(self, format: str, *args: Any) -> None:  # quiet: the functions log
+            return
+
+    return Handler

@@ -1,0 +1,282 @@
+"""The local cloud: synthesize, deploy into in-process moto, serve the APIs and an AWS endpoint.
+
+`LocalCloud(Settings(...)).start()` does, in order:
+
+1. binds the API port (so a busy port fails before any work) and checks the AWS endpoint's port;
+2. synthesizes the app with `build_app({"stage": …})` into `cdk.out` (the real cloud assembly);
+3. starts moto in-process (`mock_aws`), creates the Lambda runtime and the event delivery, and
+   applies the moto patches that route moto's invocations through them;
+4. deploys every stack of the assembly with `localcloud.deployer` (custom resources such as the
+   customer seed run as CloudFormation runs them);
+5. serves the REST APIs on `http://127.0.0.1:<port>/<restApiId>/<stage>/` and moto's own server on
+   `http://127.0.0.1:<port + 1>` (same process, same backends: `aws --endpoint-url` sees and
+   changes the running system);
+6. writes `<state dir>/outputs.json` in the shape of `cdk deploy --outputs-file`, API URLs made
+   local, plus `"LocalCloud": {"ApiKey", "AwsEndpointUrl"}`.
+
+`stop()` undoes it all. Tests use the same class with port 0 (free ports) and a temporary state
+directory; `wait_idle()` waits until no function runs and no event is pending.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import re
+import socket
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Final
+
+REPO_ROOT: Final = Path(__file__).resolve().parents[1]
+_EXECUTE_API: Final = re.compile(r"https://([A-Za-z0-9]+)\.execute-api\.[a-z0-9-]+\.amazonaws\.com(?:\.cn)?/")
+
+PROCESS_ENVIRONMENT: Final = {
+    # DynamoDB Streams' DescribeStream would otherwise go to an account-based endpoint moto does not route.
+    "AWS_ACCOUNT_ID_ENDPOINT_MODE": "disabled",
+}
+PROCESS_DEFAULTS: Final = {
+    "AWS_DEFAULT_REGION": "us-east-1",
+    "AWS_REGION": "us-east-1",
+    # There is no X-Ray daemon locally.
+    "POWERTOOLS_TRACE_DISABLED": "1",
+    "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "20",
+}
+
+
+@dataclass
+class Settings:
+    stage: str = "dev"
+    port: int = 8000  # 0: a free port
+    aws_port: int | None = None  # default: port + 1 (a free port when port is 0)
+    host: str = "127.0.0.1"
+    repo_root: Path = REPO_ROOT
+    outdir: Path = field(default_factory=lambda: REPO_ROOT / "cdk.out")
+    state_dir: Path = field(default_factory=lambda: REPO_ROOT / ".localcloud")
+    nag: bool = True
+    context: dict[str, Any] = field(default_factory=dict)  # more context for build_app
+    log: Callable[[str], None] = print
+
+
+def _free_port(host: str) -> int:
+    with socket.socket() as probe:
+        probe.bind((host, 0))
+        return int(probe.getsockname()[1])
+
+
+def _check_port(host: str, port: int) -> None:
+    with socket.socket() as probe:
+        try:
+            probe.bind((host, port))
+        except OSError as error:
+            raise RuntimeError(
+                f"port {port} on {host} is in use ({error.strerror}); choose another with --port"
+            ) from None
+
+
+def local_url(value: Any, base_url: str) -> Any:
+    """`https://<id>.execute-api.<region>.amazonaws.com/<stage>/…` → `<base_url>/<id>/<stage>/…`."""
+    if isinstance(value, str):
+        return _EXECUTE_API.sub(lambda match: f"{base_url}/{match.group(1)}/", value)
+    return value
+
+
+class LocalCloud:
+    def __init__(self, settings: Settings | None = None) -> None:
+        self.settings = settings or Settings()
+        self.gateway: Any = None
+        self.runtime: Any = None
+        self.delivery: Any = None
+        self.deployer: Any = None
+        self.outputs: dict[str, dict[str, Any]] = {}
+        self.ready_seconds = 0.0
+        self._mock: Any = None
+        self._moto_server: Any = None
+        self._aws_port = 0
+
+    # -- lifecycle --------------------------------------------------------------------------
+
+    def start(self) -> LocalCloud:
+        started = time.perf_counter()
+        settings = self.settings
+        log = settings.log
+        for name, value in PROCESS_ENVIRONMENT.items():
+            os.environ[name] = value
+        for name, value in PROCESS_DEFAULTS.items():
+            os.environ.setdefault(name, value)
+        try:
+            self._start(started, log)
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def _start(self, started: float, log: Callable[[str], None]) -> None:
+        from localcloud.gateway import ApiCatalog, Gateway
+
+        settings = self.settings
+        self.gateway = Gateway(ApiCatalog(), _NotReady(), host=settings.host, port=settings.port)
+        if settings.aws_port is not None:
+            self._aws_port = settings.aws_port or _free_port(settings.host)
+        elif settings.port:
+            self._aws_port = settings.port + 1
+        else:
+            self._aws_port = _free_port(settings.host)
+        _check_port(settings.host, self._aws_port)
+
+        step = time.perf_counter()
+        assembly_dir = self.synthesize()
+        seconds = time.perf_counter() - step
+        log(f"localcloud: synthesized stage {settings.stage} into {_shown(assembly_dir)} ({seconds:.1f} s)")
+
+        step = time.perf_counter()
+        from localcloud.delivery import Delivery
+        from localcloud.runtime import LambdaRuntime
+        from moto import mock_aws
+        from moto.server import ThreadedMotoServer
+
+        from localcloud import moto_patches
+
+        self._mock = mock_aws()
+        self._mock.start()
+        self.runtime = LambdaRuntime()
+        self.delivery = Delivery(self.runtime)
+        moto_patches.apply(self.runtime, self.delivery)
+        self._moto_server = ThreadedMotoServer(ip_address=settings.host, port=self._aws_port, verbose=False)
+        self._moto_server.start()
+
+        from localcloud.deployer import CloudAssembly, Deployer
+
+        self.deployer = Deployer(
+            runtime=self.runtime,
+            delivery=self.delivery,
+            assembly=CloudAssembly(assembly_dir),
+            repo_root=settings.repo_root,
+            state_dir=settings.state_dir,
+            log=log,
+        )
+        for stack in self.deployer.deploy_all():
+            skipped = sum(1 for resource in stack.resources.values() if resource.skipped)
+            log(
+                f"localcloud: deployed {stack.name}: {len(stack.resources) - skipped} resources"
+                f"{f', {skipped} skipped' if skipped else ''} ({stack.seconds:.1f} s)"
+            )
+            for note in stack.notes:
+                log(f"  {note}")
+        log(f"localcloud: moto started and stacks deployed ({time.perf_counter() - step:.1f} s)")
+
+        self.gateway.catalog = self.deployer.catalog
+        self.gateway.runtime = self.runtime
+        self.gateway.start()
+        self.outputs = self._outputs()
+        settings.state_dir.mkdir(parents=True, exist_ok=True)
+        self.outputs_file.write_text(json.dumps(self.outputs, indent=2) + "\n")
+        self.ready_seconds = time.perf_counter() - started
+        self._announce(log)
+
+    def stop(self) -> None:
+        """Stops serving, lets running functions finish (briefly), then stops moto."""
+        if self.gateway is not None:
+            with contextlib.suppress(Exception):
+                self.gateway.close()
+            self.gateway = None
+        if self._moto_server is not None:
+            with contextlib.suppress(Exception):
+                self._moto_server.stop()
+            self._moto_server = None
+        if self.runtime is not None:
+            with contextlib.suppress(Exception):
+                self.runtime.wait_idle(timeout=5.0)
+            self.runtime.close()
+            self.runtime = None
+        if self._mock is not None:
+            self._mock.stop()
+            self._mock = None
+
+    def __enter__(self) -> LocalCloud:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    # -- pieces -----------------------------------------------------------------------------
+
+    def synthesize(self) -> Path:
+        from stacks.app_builder import build_app
+
+        settings = self.settings
+        context = {"stage": settings.stage, **({} if settings.nag else {"nag": False}), **settings.context}
+        build_app(context, outdir=str(settings.outdir)).synth()
+        return settings.outdir
+
+    def wait_idle(self, timeout: float = 30.0) -> None:
+        """Until no function runs and no event is pending (stream batches, async invokes, retries)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            self.runtime.wait_idle(timeout=max(0.1, deadline - time.monotonic()))
+            delivery_idle = getattr(self.delivery, "wait_idle", None)
+            if delivery_idle is None:
+                return
+            delivery_idle(timeout=max(0.1, deadline - time.monotonic()))
+            busy = getattr(self.runtime, "busy", None)
+            if busy is None or not busy() or time.monotonic() > deadline:
+                return
+
+    @property
+    def base_url(self) -> str:
+        return str(self.gateway.base_url)
+
+    @property
+    def aws_endpoint_url(self) -> str:
+        return f"http://{self.settings.host}:{self._aws_port}"
+
+    @property
+    def outputs_file(self) -> Path:
+        return self.settings.state_dir / "outputs.json"
+
+    @property
+    def api_key(self) -> str | None:
+        keys = [key for key in self.deployer.catalog.keys.values() if key.enabled]
+        return keys[0].value if keys else None
+
+    def api_url(self, output_name: str) -> str:
+        for outputs in self.outputs.values():
+            if output_name in outputs:
+                return str(outputs[output_name])
+        raise KeyError(output_name)
+
+    def _outputs(self) -> dict[str, dict[str, Any]]:
+        document: dict[str, dict[str, Any]] = {}
+        for name, stack in self.deployer.stacks.items():
+            document[name] = {key: local_url(value, self.base_url) for key, value in stack.outputs.items()}
+        document["LocalCloud"] = {"ApiKey": self.api_key, "AwsEndpointUrl": self.aws_endpoint_url}
+        return document
+
+    def _announce(self, log: Callable[[str], None]) -> None:
+        for outputs in self.outputs.values():
+            for key, value in outputs.items():
+                if isinstance(value, str) and value.startswith(self.base_url):
+                    log(f"{key}: {value}")
+        for api, path, method, api_method in self.deployer.catalog.routes():
+            stage = next(iter(api.stages), "")
+            key = "  (x-api-key)" if api_method.api_key_required else ""
+            log(f"  {method:6} {self.gateway.url(api.id, stage)}{path.lstrip('/')}{key}")
+        log(f"API key: {self.api_key}")
+        log(f"AWS endpoint: {self.aws_endpoint_url}  (aws --endpoint-url {self.aws_endpoint_url} …)")
+        log(f"outputs: {_shown(self.outputs_file)}")
+        log(f"ready in {self.ready_seconds:.1f} s")
+
+
+class _NotReady:
+    def invoke(self, name_or_arn: str, event: dict[str, Any]) -> tuple[Any, bool]:
+        raise RuntimeError("the local cloud is not ready")
+
+
+def _shown(path: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
