@@ -1,0 +1,103 @@
+"""A local cloud for the tests: moto started, a `LambdaRuntime` and `Delivery` with short retry delays,
+the patches applied; functions registered from the fixture folders."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import boto3
+from moto import mock_aws
+
+from localcloud import moto_patches
+from localcloud.delivery import Delivery
+from localcloud.runtime import FunctionSpec, LambdaRuntime
+from tests.localcloud.fixtures import sink
+
+FIXTURES = Path(__file__).parent / "fixtures"
+ACCOUNT = "123456789012"
+REGION = "us-east-1"
+
+
+def function_arn(name: str) -> str:
+    return f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:{name}"
+
+
+def spec(name: str, folder: str = "recorder", **overrides: Any) -> FunctionSpec:
+    values: dict[str, Any] = {
+        "name": name,
+        "arn": function_arn(name),
+        "code_dir": FIXTURES / folder,
+        "handler": "handler.lambda_handler",
+        "environment": {"GREETING": f"hello from {name}"},
+        "layer_dirs": (),
+        "timeout_seconds": 3,
+        "memory_mb": 256,
+    }
+    values.update(overrides)
+    return FunctionSpec(**values)
+
+
+@dataclass
+class Cloud:
+    runtime: LambdaRuntime
+    delivery: Delivery
+
+    def client(self, service: str) -> Any:
+        return boto3.client(service, region_name=REGION)
+
+    def function(self, name: str, folder: str = "recorder", *, in_moto: bool = False, **overrides: Any) -> str:
+        """Registers a fixture function (and creates it in moto, for the paths that look it up there)."""
+        self.runtime.register(spec(name, folder, **overrides))
+        if in_moto:
+            self.client("lambda").create_function(
+                FunctionName=name,
+                Runtime="python3.13",
+                Role=f"arn:aws:iam::{ACCOUNT}:role/test",
+                Handler="handler.lambda_handler",
+                Code={"ZipFile": placeholder_zip()},
+            )
+        return function_arn(name)
+
+    def queue(self, name: str) -> tuple[str, str]:
+        sqs = self.client("sqs")
+        url = sqs.create_queue(QueueName=name)["QueueUrl"]
+        arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        return url, arn
+
+    def messages(self, url: str) -> list[dict[str, Any]]:
+        sqs = self.client("sqs")
+        found: list[dict[str, Any]] = []
+        while batch := sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, MessageAttributeNames=["All"]).get(
+            "Messages", []
+        ):
+            found.extend(batch)
+            for message in batch:
+                sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
+        return found
+
+
+def placeholder_zip() -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("handler.py", "def lambda_handler(event, context):\n    return None\n")
+    return buffer.getvalue()
+
+
+@contextmanager
+def local_cloud(**runtime_options: Any) -> Iterator[Cloud]:
+    sink.reset()
+    with mock_aws():
+        runtime = LambdaRuntime(async_retry_delays=(0.0,), **runtime_options)
+        delivery = Delivery(runtime, retry_delay=0.0, poll_interval=0.2)
+        moto_patches.apply(runtime, delivery)
+        try:
+            yield Cloud(runtime, delivery)
+        finally:
+            runtime.close()
+    sink.reset()
