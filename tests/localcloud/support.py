@@ -22,6 +22,10 @@ from tests.localcloud.fixtures import sink
 FIXTURES = Path(__file__).parent / "fixtures"
 ACCOUNT = "123456789012"
 REGION = "us-east-1"
+LAMBDA_TRUST = (
+    '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"lambda.amazonaws.com"},'
+    '"Action":"sts:AssumeRole"}]}'
+)
 
 
 def function_arn(name: str) -> str:
@@ -51,10 +55,18 @@ class Cloud:
     def client(self, service: str) -> Any:
         return boto3.client(service, region_name=REGION)
 
-    def function(self, name: str, folder: str = "recorder", *, in_moto: bool = False, **overrides: Any) -> str:
+    def function(
+        self, name: str, folder: str = "recorder", *, in_moto: bool = False, register: bool = True, **overrides: Any
+    ) -> str:
         """Registers a fixture function (and creates it in moto, for the paths that look it up there)."""
-        self.runtime.register(spec(name, folder, **overrides))
+        if register:
+            self.runtime.register(spec(name, folder, **overrides))
         if in_moto:
+            iam = self.client("iam")
+            try:
+                iam.get_role(RoleName="test")
+            except iam.exceptions.NoSuchEntityException:
+                iam.create_role(RoleName="test", AssumeRolePolicyDocument=LAMBDA_TRUST)
             self.client("lambda").create_function(
                 FunctionName=name,
                 Runtime="python3.13",
@@ -101,3 +113,18 @@ def local_cloud(**runtime_options: Any) -> Iterator[Cloud]:
         finally:
             runtime.close()
     sink.reset()
+
+
+def create_table(cloud: Cloud, name: str = "trades") -> str:
+    """A PK/SK table with a NEW_AND_OLD_IMAGES stream; returns the stream ARN."""
+    table = cloud.client("dynamodb").create_table(
+        TableName=name,
+        KeySchema=[{"AttributeName": "PK", "KeyType": "HASH"}, {"AttributeName": "SK", "KeyType": "RANGE"}],
+        AttributeDefinitions=[
+            {"AttributeName": "PK", "AttributeType": "S"},
+            {"AttributeName": "SK", "AttributeType": "S"},
+        ],
+        BillingMode="PAY_PER_REQUEST",
+        StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"},
+    )
+    return str(table["TableDescription"]["LatestStreamArn"])

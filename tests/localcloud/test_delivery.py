@@ -1,0 +1,234 @@
+"""DynamoDB stream → Lambda: batching, filters, partial batch failures, bisect, retries, on-failure."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from botocore.exceptions import ClientError
+
+from localcloud.delivery import UnsupportedPattern, compile_filters
+from localcloud.runtime import MOTO_LOCK
+from tests.localcloud.fixtures import sink
+from tests.localcloud.support import Cloud, create_table, function_arn, local_cloud
+
+TRADE_FILTER = {"eventName": ["INSERT"], "dynamodb": {"Keys": {"SK": {"S": [{"prefix": "TRADE#"}]}}}}
+
+
+@pytest.fixture
+def cloud() -> Iterator[Cloud]:
+    with local_cloud() as cloud:
+        yield cloud
+
+
+def mapping(cloud: Cloud, stream_arn: str, **overrides: Any) -> None:
+    options: dict[str, Any] = {
+        "uuid": "mapping-1",
+        "stream_arn": stream_arn,
+        "function": function_arn("consumer"),
+        "batch_size": 100,
+        "filters": [],
+        "bisect_on_error": False,
+        "report_batch_item_failures": False,
+        "max_retries": -1,
+        "on_failure_arn": None,
+        "starting_position": "LATEST",
+    }
+    options.update(overrides)
+    cloud.delivery.add_stream_mapping(**options)
+
+
+def put(cloud: Cloud, *sort_keys: str, pk: str = "CUST#1") -> None:
+    ddb = cloud.client("dynamodb")
+    for sort_key in sort_keys:
+        ddb.put_item(TableName="trades", Item={"PK": {"S": pk}, "SK": {"S": sort_key}, "Qty": {"N": "1"}})
+
+
+def delivered_keys(batches: list[Any]) -> list[list[str]]:
+    return [[record["dynamodb"]["Keys"]["SK"]["S"] for record in batch["Records"]] for batch in batches]
+
+
+def test_batches_of_batch_size_in_order_with_lambdas_record_shape(cloud: Cloud) -> None:
+    stream = create_table(cloud)
+    put(cloud, "OLD")  # before the mapping: LATEST starts after it
+    cloud.function("consumer")
+    mapping(cloud, stream, batch_size=2)
+    cloud.client("dynamodb").update_item(
+        TableName="trades",
+        Key={"PK": {"S": "CUST#1"}, "SK": {"S": "NEW"}},
+        UpdateExpression="SET Qty = :q",
+        ExpressionAttributeValues={":q": {"N": "5"}},
+    )
+    cloud.runtime.wait_idle(10)  # the update is delivered before the puts are written
+    with MOTO_LOCK:  # the poller reads the three records at once
+        put(cloud, "A", "B", "C")
+    cloud.runtime.wait_idle(10)
+
+    batches = sink.calls("consumer")
+    assert delivered_keys(batches) == [["NEW"], ["A", "B"], ["C"]]  # one record for an update creating an item
+    record = batches[1]["Records"][0]
+    assert record["eventName"] == "INSERT"
+    assert record["eventSource"] == "aws:dynamodb"
+    assert record["eventSourceARN"] == stream
+    assert record["awsRegion"] == "us-east-1"
+    assert set(record) == {
+        "eventID",
+        "eventName",
+        "eventVersion",
+        "eventSource",
+        "awsRegion",
+        "dynamodb",
+        "eventSourceARN",
+    }
+    dynamodb = record["dynamodb"]
+    assert dynamodb["Keys"] == {"PK": {"S": "CUST#1"}, "SK": {"S": "A"}}
+    assert dynamodb["NewImage"]["Qty"] == {"N": "1"}
+    assert dynamodb["StreamViewType"] == "NEW_AND_OLD_IMAGES"
+    assert isinstance(dynamodb["ApproximateCreationDateTime"], int)
+    assert dynamodb["SizeBytes"] > 0
+    numbers = [int(r["dynamodb"]["SequenceNumber"]) for b in batches for r in b["Records"]]
+    assert numbers == sorted(set(numbers))
+
+
+def test_filter_criteria_and_trim_horizon(cloud: Cloud) -> None:
+    stream = create_table(cloud)
+    put(cloud, "TRADE#2024-01-01#1", "CUST#1")
+    cloud.client("dynamodb").delete_item(TableName="trades", Key={"PK": {"S": "CUST#1"}, "SK": {"S": "CUST#1"}})
+    put(cloud, "TRADE#2024-01-01#1")  # the same item again: no change, no record
+    cloud.function("consumer")
+    mapping(cloud, stream, filters=[{"Pattern": json.dumps(TRADE_FILTER)}], starting_position="TRIM_HORIZON")
+    put(cloud, "TICKER#AMZN", "TRADE#2024-01-01#2")
+    cloud.runtime.wait_idle(10)
+
+    delivered = [key for batch in delivered_keys(sink.calls("consumer")) for key in batch]
+    assert delivered == ["TRADE#2024-01-01#1", "TRADE#2024-01-01#2"]
+
+
+def test_partial_batch_failure_retries_from_the_first_failed_record(cloud: Cloud) -> None:
+    stream = create_table(cloud)
+    cloud.function("consumer")
+    mapping(cloud, stream, report_batch_item_failures=True, batch_size=10)
+    failures_left = {"B": 1, "D": 2}
+
+    def responder(event: Any, context: Any) -> Any:
+        failures = []
+        for record in event["Records"]:
+            key = record["dynamodb"]["Keys"]["SK"]["S"]
+            if failures_left.get(key):
+                failures_left[key] -= 1
+                failures.append({"itemIdentifier": record["dynamodb"]["SequenceNumber"]})
+        return {"batchItemFailures": failures}
+
+    sink.RESPONDERS["consumer"] = responder
+    with MOTO_LOCK:  # the poller reads all four records at once
+        put(cloud, "A", "B", "C", "D")
+    cloud.runtime.wait_idle(10)
+
+    assert delivered_keys(sink.calls("consumer")) == [["A", "B", "C", "D"], ["B", "C", "D"], ["D"]]
+
+
+def test_errors_bisect_retry_then_go_to_the_on_failure_destination(cloud: Cloud) -> None:
+    stream = create_table(cloud)
+    url, queue = cloud.queue("stream-failures")
+    cloud.function("consumer")
+
+    def responder(event: Any, context: Any) -> Any:
+        if any(r["dynamodb"]["Keys"]["SK"]["S"] == "POISON" for r in event["Records"]):
+            raise RuntimeError("poison")
+        return None
+
+    sink.RESPONDERS["consumer"] = responder
+    mapping(cloud, stream, bisect_on_error=True, max_retries=2, on_failure_arn=queue, batch_size=4)
+    with MOTO_LOCK:
+        put(cloud, "A", "POISON", "C", "D")
+    put(cloud, "E")
+    cloud.runtime.wait_idle(10)
+
+    batches = delivered_keys(sink.calls("consumer"))
+    assert batches[:2] == [["A", "POISON", "C", "D"], ["A", "POISON"]]
+    assert batches[2:] == [["A"], ["POISON"], ["POISON"], ["POISON"], ["C", "D"], ["E"]]
+    (message,) = cloud.messages(url)
+    failure = json.loads(message["Body"])
+    assert failure["requestContext"]["condition"] == "RetryAttemptsExhausted"
+    assert failure["requestContext"]["approximateInvokeCount"] == 3
+    assert failure["requestContext"]["functionArn"] == function_arn("consumer")
+    assert failure["responseContext"]["functionError"] == "Unhandled"
+    info = failure["DDBStreamBatchInfo"]
+    assert info["batchSize"] == 1
+    assert info["streamArn"] == stream
+    assert info["startSequenceNumber"] == info["endSequenceNumber"]
+    assert info["shardId"].startswith("shardId-")
+
+
+def test_without_bisect_the_whole_batch_is_retried_and_skipped(cloud: Cloud) -> None:
+    stream = create_table(cloud)
+    cloud.function("consumer")
+    sink.RESPONDERS["consumer"] = lambda event, context: 1 / 0
+    mapping(cloud, stream, max_retries=1)
+    with MOTO_LOCK:
+        put(cloud, "A", "B")
+    cloud.runtime.wait_idle(10)
+    sink.RESPONDERS.clear()
+    put(cloud, "C")
+    cloud.runtime.wait_idle(10)
+
+    assert delivered_keys(sink.calls("consumer")) == [["A", "B"], ["A", "B"], ["C"]]
+
+
+def test_a_cancelled_transaction_writes_no_stream_record(cloud: Cloud) -> None:
+    stream = create_table(cloud)
+    cloud.function("consumer")
+    mapping(cloud, stream)
+    ddb = cloud.client("dynamodb")
+    put(cloud, "EXISTS")
+    with pytest.raises(ClientError, match="TransactionCanceled"):
+        ddb.transact_write_items(
+            TransactItems=[
+                {"Put": {"TableName": "trades", "Item": {"PK": {"S": "CUST#1"}, "SK": {"S": "NEW"}}}},
+                {
+                    "Put": {
+                        "TableName": "trades",
+                        "Item": {"PK": {"S": "CUST#1"}, "SK": {"S": "EXISTS"}},
+                        "ConditionExpression": "attribute_not_exists(PK)",
+                    }
+                },
+            ]
+        )
+    put(cloud, "AFTER")
+    cloud.runtime.wait_idle(10)
+
+    assert [k for batch in delivered_keys(sink.calls("consumer")) for k in batch] == ["EXISTS", "AFTER"]
+
+
+def test_filter_patterns() -> None:
+    record = {"eventName": "INSERT", "dynamodb": {"Keys": {"SK": {"S": "TRADE#1"}}, "NewImage": {"Qty": {"N": "5"}}}}
+    assert compile_filters([TRADE_FILTER])(record)
+    assert compile_filters([json.dumps(TRADE_FILTER)])(record)
+    assert not compile_filters([{"eventName": ["MODIFY"]}])(record)
+    assert compile_filters([{"eventName": ["MODIFY"]}, {"eventName": ["INSERT"]}])(record)
+    assert compile_filters([{"eventName": [{"anything-but": ["REMOVE"]}]}])(record)
+    assert compile_filters([{"dynamodb": {"OldImage": [{"exists": False}]}}])(record)
+    assert not compile_filters([{"dynamodb": {"NewImage": {"Qty": {"N": [{"exists": False}]}}}}])(record)
+    assert compile_filters([{"dynamodb": {"Keys": {"SK": {"S": [{"suffix": "#1"}]}}}}])(record)
+    assert compile_filters([{"$or": [{"eventName": ["REMOVE"]}, {"eventName": [{"equals-ignore-case": "insert"}]}]}])(
+        record
+    )
+    assert compile_filters([{"n": [{"numeric": [">", 1, "<=", 5]}]}])({"n": 5})
+    assert not compile_filters([{"n": [{"numeric": [">", 1, "<=", 5]}]}])({"n": "5"})
+    assert compile_filters([{"tags": ["b"]}])({"tags": ["a", "b"]})
+    assert not compile_filters([{"flag": [True]}])({"flag": 1})
+    for unsupported in ({"a": [{"wildcard": "x*"}]}, {"a": "x"}, {"a": [{"cidr": "10.0.0.0/24"}]}, {"a": []}):
+        with pytest.raises(UnsupportedPattern):
+            compile_filters([unsupported])
+
+
+def test_mappings_are_validated(cloud: Cloud) -> None:
+    stream = create_table(cloud)
+    with pytest.raises(ValueError, match="starting position"):
+        mapping(cloud, stream, starting_position="AT_TIMESTAMP")
+    with pytest.raises(ValueError, match="no such stream"):
+        mapping(cloud, stream.replace("table/trades", "table/other"))
+    with pytest.raises(ValueError, match="only SQS"):
+        mapping(cloud, stream, on_failure_arn="arn:aws:sns:us-east-1:123456789012:topic")

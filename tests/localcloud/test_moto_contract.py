@@ -1,0 +1,295 @@
+"""The moto internals `localcloud.moto_patches` replaces or relies on, pinned to moto 5.2.5.
+
+When moto is upgraded these fail loudly: re-read each changed function in moto's source, port the patch
+(localcloud/moto_patches.py), then update the pins here. A digest is the first 16 hex digits of the
+SHA-256 of `inspect.getsource` of moto's original function.
+"""
+
+from __future__ import annotations
+
+import _thread
+import hashlib
+import inspect
+import json
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import moto
+import pytest
+from moto import mock_aws
+
+from localcloud import moto_patches
+from localcloud.runtime import LambdaRuntime
+
+ACCOUNT, REGION = "123456789012", "us-east-1"
+
+
+def params(function: Callable[..., Any]) -> str:
+    """Parameter names, kinds and defaults (annotations left out)."""
+    parts = []
+    for parameter in inspect.signature(function).parameters.values():
+        text = {"VAR_POSITIONAL": "*", "VAR_KEYWORD": "**"}.get(parameter.kind.name, "") + parameter.name
+        if parameter.default is not inspect.Parameter.empty:
+            text += f"={parameter.default!r}"
+        parts.append(text)
+    return ", ".join(parts)
+
+
+def digest(function: Callable[..., Any]) -> str:
+    return hashlib.sha256(inspect.getsource(function).encode()).hexdigest()[:16]
+
+
+def moto_original(owner: Any, name: str) -> Any:
+    """moto's own function, whether or not the patches are installed in this process."""
+    try:
+        return moto_patches.original(owner, name)
+    except KeyError:
+        return getattr(owner, name)
+
+
+def replaced() -> dict[str, tuple[Any, str, str, str]]:
+    import moto.s3.notifications as s3_notifications
+    from moto.awslambda.models import LambdaFunction
+    from moto.core.botocore_stubber import BotocoreStubber
+    from moto.core.utils import convert_to_flask_response
+    from moto.dynamodb.models import DynamoDBBackend
+    from moto.dynamodb.models.table import StreamShard
+    from moto.events.models import Rule
+    from moto.sns.models import Subscription
+
+    return {
+        "1 LambdaFunction._invoke_lambda": (LambdaFunction, "_invoke_lambda", "self, event=None", "23ce7a8f956e8090"),
+        "2 LambdaFunction.invoke": (
+            LambdaFunction,
+            "invoke",
+            "self, body, request_headers, response_headers",
+            "dadc324f30aed38b",
+        ),
+        "3 Rule.send_to_targets": (
+            Rule,
+            "send_to_targets",
+            "self, original_event, transform_input=True",
+            "472e002e2dab8a59",
+        ),
+        "4 Subscription.publish": (
+            Subscription,
+            "publish",
+            "self, message, message_id, subject=None, message_attributes=None, group_id=None, "
+            "deduplication_id=None, message_structure=None",
+            "fd07bd0bb87fbe2a",
+        ),
+        "5 StreamShard.add": (StreamShard, "add", "self, old, new", "357dc6da267e5dd7"),
+        "6 DynamoDBBackend.update_item": (
+            DynamoDBBackend,
+            "update_item",
+            "self, table_name, key, update_expression, expression_attribute_names, expression_attribute_values, "
+            "attribute_updates=None, expected=None, condition_expression=None, "
+            "return_values_on_condition_check_failure=None",
+            "218984588dd689a5",
+        ),
+        "7 DynamoDBBackend.transact_write_items": (
+            DynamoDBBackend,
+            "transact_write_items",
+            "self, transact_items",
+            "81db2cb7d94e39c9",
+        ),
+        "8 BotocoreStubber.process_request": (BotocoreStubber, "process_request", "self, request", "f79a1a778c7e755f"),
+        "8 convert_to_flask_response.__call__": (
+            convert_to_flask_response,
+            "__call__",
+            "self, args=None, **kwargs",
+            "2c82766d05909ebb",
+        ),
+        "9 s3.notifications._invoke_awslambda": (
+            s3_notifications,
+            "_invoke_awslambda",
+            "account_id, event_body, fn_arn, region_name",
+            "3e321d949008d14e",
+        ),
+    }
+
+
+@pytest.fixture
+def stock_moto() -> Iterator[None]:
+    """moto with no local runtime active: the routing patches fall back to moto's code."""
+    assert moto_patches.active_runtime() is None
+    with mock_aws():
+        yield
+
+
+def test_moto_is_the_pinned_version(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert moto.__version__ == moto_patches.EXPECTED_MOTO_VERSION == "5.2.5"
+    monkeypatch.setattr(moto, "__version__", "5.3.0")
+    with pytest.raises(RuntimeError, match=r"pinned to moto 5\.2\.5, but moto 5\.3\.0 is installed"):
+        moto_patches.apply(LambdaRuntime(workers=1), None)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("name", sorted(replaced()))
+def test_each_replaced_internal_is_unchanged(name: str) -> None:
+    owner, attribute, expected_params, expected_digest = replaced()[name]
+    function = moto_original(owner, attribute)
+    assert params(function) == expected_params, f"{name}: moto changed its parameters"
+    assert digest(function) == expected_digest, f"{name}: moto changed its code; port localcloud/moto_patches.py"
+
+
+def test_apply_installs_every_patch_once() -> None:
+    runtime = LambdaRuntime(workers=1)
+    try:
+        moto_patches.apply(runtime, None)  # type: ignore[arg-type]
+        moto_patches.apply(runtime, None)  # type: ignore[arg-type]
+        for owner, attribute, _, _ in replaced().values():
+            assert getattr(owner, attribute) is not moto_patches.original(owner, attribute)
+            assert getattr(getattr(owner, attribute), "__module__", "") == "localcloud.moto_patches"
+    finally:
+        runtime.close()
+    assert moto_patches.active_runtime() is None
+
+
+# ----------------------------------------------------------------------------- what the patches rely on
+
+
+def test_every_lambda_trigger_goes_through_invoke_lambda() -> None:
+    from moto.awslambda.models import LambdaBackend, LambdaFunction
+
+    assert "self._invoke_lambda(event=body)" in inspect.getsource(moto_original(LambdaFunction, "invoke"))
+    for method in ("_send_sqs_message", "send_sns_message", "send_dynamodb_items", "invoke"):
+        assert ".invoke(" in inspect.getsource(getattr(LambdaBackend, method)), method
+    from moto.stepfunctions.parser.asl.component.state.exec.state_task import lambda_eval_utils
+
+    assert "lambda_client.invoke(" in inspect.getsource(lambda_eval_utils)
+
+
+def test_stock_eventbridge_cannot_deliver_to_lambda_nor_honour_input_path(stock_moto: None) -> None:
+    import boto3
+    from moto.events.models import Rule, events_backends
+
+    events, sqs = boto3.client("events", region_name=REGION), boto3.client("sqs", region_name=REGION)
+    url = sqs.create_queue(QueueName="q")["QueueUrl"]
+    events.put_rule(Name="r", EventPattern=json.dumps({"source": ["s"]}))
+    events.put_targets(
+        Rule="r", Targets=[{"Id": "1", "Arn": f"arn:aws:sqs:{REGION}:{ACCOUNT}:q", "InputPath": "$.detail"}]
+    )
+    events.put_events(Entries=[{"Source": "s", "DetailType": "d", "Detail": '{"a": 1}'}])
+    (message,) = sqs.receive_message(QueueUrl=url)["Messages"]
+    assert json.loads(message["Body"])["detail"] == {"a": 1}  # the whole event: InputPath ignored
+    rule = events_backends[ACCOUNT][REGION].describe_rule("r", None)
+    rule.targets = [{"Id": "1", "Arn": f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:f"}]
+    event = {"id": "1", "time": 0, "version": "0", "detail-type": "d", "source": "s", "account": ACCOUNT}
+    event |= {"region": REGION, "resources": [], "detail": {}, "ingestion-time": 0}
+    with pytest.raises(NotImplementedError):
+        moto_original(Rule, "send_to_targets")(rule, event)
+    assert {"state", "targets", "event_pattern", "name", "account_id", "region_name"} <= set(vars(rule))
+    assert rule.arn.endswith(":rule/r")
+
+
+def test_eventbridge_event_messages_are_built_as_the_patch_expects() -> None:
+    from moto.events.models import EventsBackend
+
+    source = inspect.getsource(EventsBackend.put_events)
+    assert 'event_msg["time"] = event.get("Time", unix_time())' in source
+    assert 'event_msg["ingestion-time"] = unix_time()' in source
+    assert "rule.send_to_targets(event_msg)" in source
+
+
+def test_sns_publish_hands_transformed_attributes_to_the_subscriptions() -> None:
+    from moto.sns.models import SNSBackend, Subscription, Topic
+    from moto.sns.responses import SNSResponse
+
+    assert '"Type": data_type' in inspect.getsource(SNSResponse._transform_message_attributes)
+    assert "self._transform_message_attributes(" in inspect.getsource(SNSResponse.publish_batch)
+    assert "subscription.publish(" in inspect.getsource(Topic.publish)
+    assert "self.publish(" in inspect.getsource(SNSBackend.publish_batch)
+    publish = inspect.getsource(moto_original(Subscription, "publish"))
+    assert "self._filter_policy_matcher.matches(message_attributes, message)" in publish
+    assert "self._parse_message_structure(message, self.protocol)" in publish
+    assert params(Subscription._parse_message_structure) == "self, message, protocol"
+
+
+def test_stream_records_and_shards_as_the_patch_builds_them(stock_moto: None) -> None:
+    import boto3
+    from moto.dynamodb.models import dynamodb_backends
+    from moto.dynamodb.models.table import StreamRecord
+
+    assert params(StreamRecord.__init__) == "self, table, stream_type, event_name, old, new, seq"
+    ddb = boto3.client("dynamodb", region_name=REGION)
+    ddb.create_table(
+        TableName="t",
+        KeySchema=[{"AttributeName": "PK", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "PK", "AttributeType": "S"}],
+        BillingMode="PAY_PER_REQUEST",
+        StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"},
+    )
+    ddb.update_item(
+        TableName="t",
+        Key={"PK": {"S": "k"}},
+        UpdateExpression="SET v = :v",
+        ExpressionAttributeValues={":v": {"N": "1"}},
+    )
+    table = dynamodb_backends[ACCOUNT][REGION].tables["t"]
+    shard = table.stream_shard
+    # stock moto: two INSERT records for an update that creates its item (patch 6 keeps the last one)
+    records = [item.to_json() for item in shard.items]
+    assert [r["eventName"] for r in records] == ["INSERT", "INSERT"]
+    assert records[0]["dynamodb"].get("NewImage") == {"PK": {"S": "k"}}
+    assert records[1]["dynamodb"]["NewImage"] == {"PK": {"S": "k"}, "v": {"N": "1"}}
+    assert records[0]["awsRegion"] == "us-east-1"  # hard-coded by moto (patch 5 sets the table's region)
+    assert int(records[1]["dynamodb"]["SequenceNumber"]) == shard.starting_sequence_number + 1
+    assert shard.items[0].record is records[0]
+    assert table.latest_stream_label and ddb.describe_table(TableName="t")["Table"]["LatestStreamArn"].endswith(
+        f"/stream/{table.latest_stream_label}"
+    )
+    assert type(records[0]["dynamodb"]["ApproximateCreationDateTime"]).__name__ == "datetime"
+    assert shard.id.startswith("shardId-")
+
+
+def test_dynamodb_backend_parts_the_transaction_patch_calls() -> None:
+    from moto.dynamodb.models import DynamoDBBackend, Table
+
+    assert params(DynamoDBBackend.get_keys_value) == "self, table, keys"
+    assert params(DynamoDBBackend.get_item) == "self, table_name, keys, projection_expressions=None"
+    assert "self.items[hash_value][range_value] = item" in inspect.getsource(Table.put_item)
+    assert "self.items.pop(hash_key)" in inspect.getsource(Table.delete_item)
+    assert "self.tables[table_name] = original_table_state[table_name]" in inspect.getsource(
+        moto_original(DynamoDBBackend, "transact_write_items")
+    )
+
+
+def test_s3_notifications_call_the_module_level_lambda_hook() -> None:
+    import moto.s3.notifications as s3_notifications
+
+    source = inspect.getsource(s3_notifications.send_event)
+    assert "_invoke_awslambda(account_id, event_body, notification.arn, region_name)" in source
+    assert "key_name = quote_plus(key.name)" in inspect.getsource(s3_notifications._get_s3_event)
+
+
+def test_destinations_and_targets_use_these_backend_calls() -> None:
+    from moto.sns.models import SNSBackend
+    from moto.sqs.models import SQSBackend
+    from moto.stepfunctions.models import StepFunctionBackend
+    from moto.stepfunctions.parser.models import StepFunctionsParserBackend
+    from moto.stepfunctions.responses import get_backend
+
+    assert params(SQSBackend.send_message).startswith("self, queue_name, message_body, message_attributes=None")
+    assert "group_id=None" in params(SQSBackend.send_message)
+    assert params(SNSBackend.publish).startswith("self, message, arn")
+    assert params(get_backend) == "account, region"
+    assert params(StepFunctionBackend.start_execution) == "self, state_machine_arn, name, execution_input"
+    assert params(StepFunctionsParserBackend.start_execution).startswith(
+        "self, state_machine_arn, name=None, execution_input=None"
+    )
+
+
+def test_the_lambda_invoke_response_and_exceptions() -> None:
+    from moto.awslambda.exceptions import LambdaClientError
+    from moto.awslambda.models import LambdaFunction
+    from moto.awslambda.responses import LambdaResponse
+
+    assert params(LambdaClientError.__init__) == "self, error, message"
+    assert 'if self.headers.get("X-Amz-Invocation-Type") == "Event":' in inspect.getsource(LambdaResponse.invoke)
+    assert "function_arn" in inspect.getsource(LambdaFunction.__init__)
+
+
+def test_python_lock_internals_of_suspendable_lock() -> None:
+    lock = _thread.RLock()
+    for name in ("_is_owned", "_release_save", "_acquire_restore"):
+        assert callable(getattr(lock, name))
