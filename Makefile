@@ -40,6 +40,11 @@ integration: $(STAMP)
 infrastructure: $(STAMP)
 	$(BIN)/pytest tests/infrastructure
 
+# The whole system on this machine (moto in-process): PORT=8080 make run, STAGE=prod make run.
+.PHONY: run
+run: install
+	$(BIN)/python -m localcloud --port $(or $(PORT),8000) --stage $(or $(STAGE),dev)
+
 synth: install
 	npx cdk synth --quiet $(if $(STAGE),-c stage=$(STAGE),)
 

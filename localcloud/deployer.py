@@ -53,7 +53,8 @@ HANDLED_TYPES: Final[dict[str, str]] = {
     "AWS::DynamoDB::Table": "CreateTable (keys, indexes, billing, stream, SSE, tags), TTL, point-in-time recovery",
     "AWS::S3::Bucket": "CreateBucket, encryption, versioning, lifecycle, ownership, public access block, tags, "
     "notifications; logging is applied at the end of the stack (moto checks the target's policy at once)",
-    "AWS::S3::BucketPolicy": "PutBucketPolicy (stored; moto does not enforce bucket policies)",
+    "AWS::S3::BucketPolicy": "PutBucketPolicy, without conditional Deny statements (moto would apply them to every "
+    "request: it evaluates bucket policies without request context)",
     "AWS::IAM::Role": "CreateRole, managed and inline policies (stored; moto does not enforce IAM)",
     "AWS::IAM::Policy": "PutRolePolicy / PutUserPolicy / PutGroupPolicy",
     "AWS::Lambda::LayerVersion": "PublishLayerVersion (placeholder zip); the folder joins the functions' layer_dirs",
@@ -768,9 +769,27 @@ class Deployer:
 
     def _aws_s3_bucketpolicy(self, ctx: _Context, props: Props) -> DeployedResource:
         bucket = props.require("Bucket")
-        self._client("s3", ctx.region).put_bucket_policy(
-            Bucket=bucket, Policy=_json_text(props.require("PolicyDocument"))
-        )
+        document = props.require("PolicyDocument")
+        if isinstance(document, str):
+            document = json.loads(document)
+        statements = document.get("Statement", [])
+        statements = statements if isinstance(statements, list) else [statements]
+        # moto evaluates bucket policies on object requests without any request context, so every
+        # condition holds: a conditional Deny (CDK's enforceSSL: Deny unless aws:SecureTransport)
+        # would deny every request. Such statements are left out of the policy moto gets.
+        kept = [
+            statement
+            for statement in statements
+            if not (statement.get("Effect") == "Deny" and "Condition" in statement)
+        ]
+        if len(kept) < len(statements):
+            self.note(
+                "bucket policies: conditional Deny statements (e.g. enforceSSL) are left out (moto ignores conditions)"
+            )
+        if kept:
+            self._client("s3", ctx.region).put_bucket_policy(
+                Bucket=bucket, Policy=json.dumps({**document, "Statement": kept})
+            )
         return ctx.resource(physical_name(ctx.stack, ctx.logical_id))
 
     def _custom_s3bucketnotifications(self, ctx: _Context, props: Props) -> DeployedResource:

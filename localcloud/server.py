@@ -41,8 +41,6 @@ PROCESS_ENVIRONMENT: Final = {
 PROCESS_DEFAULTS: Final = {
     "AWS_DEFAULT_REGION": "us-east-1",
     "AWS_REGION": "us-east-1",
-    # There is no X-Ray daemon locally.
-    "POWERTOOLS_TRACE_DISABLED": "1",
     "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "20",
 }
 
@@ -133,12 +131,12 @@ class LocalCloud:
         log(f"localcloud: synthesized stage {settings.stage} into {_shown(assembly_dir)} ({seconds:.1f} s)")
 
         step = time.perf_counter()
-        from localcloud.delivery import Delivery
-        from localcloud.runtime import LambdaRuntime
         from moto import mock_aws
         from moto.server import ThreadedMotoServer
 
         from localcloud import moto_patches
+        from localcloud.delivery import Delivery
+        from localcloud.runtime import LambdaRuntime
 
         self._mock = mock_aws()
         self._mock.start()
@@ -213,17 +211,8 @@ class LocalCloud:
         return settings.outdir
 
     def wait_idle(self, timeout: float = 30.0) -> None:
-        """Until no function runs and no event is pending (stream batches, async invokes, retries)."""
-        deadline = time.monotonic() + timeout
-        while True:
-            self.runtime.wait_idle(timeout=max(0.1, deadline - time.monotonic()))
-            delivery_idle = getattr(self.delivery, "wait_idle", None)
-            if delivery_idle is None:
-                return
-            delivery_idle(timeout=max(0.1, deadline - time.monotonic()))
-            busy = getattr(self.runtime, "busy", None)
-            if busy is None or not busy() or time.monotonic() > deadline:
-                return
+        """Until no function runs and nothing is pending: async invocations, retries, stream records."""
+        self.runtime.wait_idle(timeout=timeout)
 
     @property
     def base_url(self) -> str:

@@ -1,0 +1,141 @@
+"""One local cloud for the whole e2e package: the synthesized stacks deployed into in-process moto.
+
+The cloud starts on free ports with a temporary `cdk.out` and state directory (cdk-nag off: the
+infrastructure tests run it) before the first e2e test and stops after the last, so the moto mock
+and the patches never outlive the package. Tests talk to it as a client would: HTTP to the API URLs
+of `outputs.json` with the API key, and boto3 against the AWS endpoint. `idle()` waits until no
+function runs and nothing is pending (async invocations, retries, stream batches).
+
+The bus transport is switched as an operator would, with `ssm put-parameter` on the AWS endpoint;
+then, instead of waiting for Powertools' parameter cache to expire in every warm function (its
+default age is 300 s: `POWERTOOLS_PARAMETERS_MAX_AGE` is not set by the stacks), the test clears it.
+The functions run in this process with the venv's one `aws_lambda_powertools`, so one call clears
+the cache of every function, as cold starts would.
+"""
+
+from __future__ import annotations
+
+import json
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+
+from localcloud.server import LocalCloud, Settings
+
+STAGE = "dev"
+BUS_TYPE_PARAMETER = f"/trading-system/{STAGE}/bus-type"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "e2e: runs over HTTP against the local cloud (one per session)")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    here = Path(__file__).parent
+    for item in items:
+        if here in Path(str(item.fspath)).parents:
+            item.add_marker(pytest.mark.e2e)
+            item.add_marker(pytest.mark.slow)
+
+
+def today() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%d")
+
+
+@dataclass
+class Client:
+    """What a user of `make run` has: outputs.json, the API key, the AWS endpoint."""
+
+    cloud: LocalCloud
+    outputs: dict[str, dict[str, Any]]
+
+    @property
+    def api_key(self) -> str:
+        return str(self.outputs["LocalCloud"]["ApiKey"])
+
+    def url(self, output: str) -> str:
+        for stack in self.outputs.values():
+            if output in stack:
+                return str(stack[output])
+        raise KeyError(output)
+
+    def request(
+        self, method: str, url: str, body: Any = None, *, key: bool = True, headers: dict[str, str] | None = None
+    ) -> tuple[int, Any]:
+        data = None if body is None else json.dumps(body).encode()
+        sent = {"content-type": "application/json", **(headers or {})}
+        if key:
+            sent["x-api-key"] = self.api_key
+        request = urllib.request.Request(url, data=data, method=method, headers=sent)
+        try:
+            with urllib.request.urlopen(request, timeout=60) as response:
+                status, raw = response.status, response.read()
+        except urllib.error.HTTPError as error:
+            status, raw = error.code, error.read()
+        return status, json.loads(raw) if raw else None
+
+    def post_orders(self, body: Any) -> tuple[int, Any]:
+        return self.request("POST", self.url("OrdersApiUrl") + "orders", body)
+
+    def get(self, path: str, query: dict[str, str] | None = None) -> tuple[int, Any]:
+        suffix = f"?{urllib.parse.urlencode(query)}" if query else ""
+        return self.request("GET", self.url("DataApiUrl") + path.lstrip("/") + suffix)
+
+    def trades(self, customer_id: str, day: str) -> list[dict[str, Any]]:
+        """Every trade of the customer on the day, through the data API's pages."""
+        found: list[dict[str, Any]] = []
+        query = {"tradeDate": day, "limit": "500"}
+        while True:
+            status, page = self.get(f"/trades/{customer_id}", query)
+            assert status == 200, page
+            found.extend(page["trades"])
+            if not page.get("nextToken"):
+                return found
+            query["nextToken"] = page["nextToken"]
+
+    def customer(self, customer_id: str) -> dict[str, Any]:
+        status, body = self.get(f"/customers/{customer_id}")
+        assert status == 200, body
+        return dict(body)
+
+    def aws(self, service: str) -> Any:
+        return boto3.client(service, region_name="us-east-1", endpoint_url=self.outputs["LocalCloud"]["AwsEndpointUrl"])
+
+    def idle(self) -> None:
+        self.cloud.wait_idle(timeout=60)
+
+    def bus_type(self) -> str:
+        return str(self.aws("ssm").get_parameter(Name=BUS_TYPE_PARAMETER)["Parameter"]["Value"])
+
+    def switch_bus(self, bus_type: str) -> None:
+        if self.bus_type() == bus_type:
+            return
+        self.idle()
+        self.aws("ssm").put_parameter(Name=BUS_TYPE_PARAMETER, Value=bus_type, Type="String", Overwrite=True)
+        from aws_lambda_powertools.utilities.parameters.base import clear_caches
+
+        clear_caches()
+
+
+@pytest.fixture(scope="package")
+def cloud(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalCloud]:
+    root = tmp_path_factory.mktemp("localcloud")
+    lines: list[str] = []
+    settings = Settings(
+        stage=STAGE, port=0, outdir=root / "cdk.out", state_dir=root / "state", nag=False, log=lines.append
+    )
+    with LocalCloud(settings) as started:
+        yield started
+
+
+@pytest.fixture(scope="package")
+def client(cloud: LocalCloud) -> Client:
+    return Client(cloud, json.loads(cloud.outputs_file.read_text()))
