@@ -20,7 +20,7 @@ metrics = Metrics()
 @functools.cache
 def store() -> funds.DynamoFundsStore:
     """Built on first use, not at import, so tests can start moto first (reset with cache_clear)."""
-    return funds.DynamoFundsStore(aws.client("dynamodb"), aws.env("TRADES_TABLE_NAME"))
+    return funds.DynamoFundsStore(aws.trades_table())
 
 
 @logger.inject_lambda_context

@@ -27,7 +27,7 @@ def intake() -> OrderIntake:
     """Built on first use (not at import) so tests can start moto first; reused while warm."""
     read = aws.parameters()
     return OrderIntake(
-        funds=DynamoFundsStore(aws.client("dynamodb"), aws.env("TRADES_TABLE_NAME")),
+        funds=DynamoFundsStore(aws.trades_table()),
         publisher=aws.publisher(read),
         config=lambda: RouterConfig.load(read),
         reference_price=pricing.synthetic_price,  # market data replaces this later

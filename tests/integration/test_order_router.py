@@ -324,7 +324,7 @@ def test_release_against_dynamodb_keeps_a_child_that_was_filled_meanwhile(aws: T
     from trading_core.orders import plan_order
     from trading_core.pricing import synthetic_price
 
-    store = DynamoFundsStore(boto3.client("dynamodb"), aws.table.name)
+    store = DynamoFundsStore(aws.table)
     config = RouterConfig(split_size=1000, dark_pool_tickers=frozenset(), venue_fees={"EBS": Decimal("0.000009")})
     ids = iter(f"order-{n}" for n in range(20))
     [order] = parse_body(json.dumps(SEED_ORDER))

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
+from boto3.dynamodb.types import TypeSerializer
 from botocore.exceptions import ClientError
 
 from trading_core.config import RouterConfig
@@ -60,7 +62,10 @@ CONFLICT = {"Code": "TransactionConflict"}
 
 
 class FakeClient:
-    """Answers each TransactWriteItems call with the next scripted error (or success)."""
+    """Answers each TransactWriteItems call with the next scripted error (or success).
+
+    It stands for a Table resource's client, so requests carry plain Python values; cancellation
+    reasons (as from DynamoDB) keep the wire format."""
 
     def __init__(self, *answers: ClientError | None) -> None:
         self.answers = list(answers)
@@ -74,25 +79,35 @@ class FakeClient:
         return {}
 
 
+def wire(value: Any) -> dict[str, Any]:
+    """A value as the Table resource's client sends it to DynamoDB."""
+    return TypeSerializer().serialize(value)
+
+
+def table(client: FakeClient) -> Any:
+    """A stand-in for the boto3 Table resource: the store only uses its name and `meta.client`."""
+    return SimpleNamespace(name="t", meta=SimpleNamespace(client=client))
+
+
 def test_a_buy_is_one_transaction_of_the_customer_update_and_every_child() -> None:
     client = FakeClient()
     order = plan()
 
-    assert DynamoFundsStore(client, "t").reserve(order, "now") == Reserved(order.reservation)
+    assert DynamoFundsStore(table(client)).reserve(order, "now") == Reserved(order.reservation)
 
     [operations] = client.calls
     update = operations[0]["Update"]
     assert update["ConditionExpression"] == "attribute_exists(#pk) AND AvailableFunds >= :need"
     assert update["ReturnValuesOnConditionCheckFailure"] == "ALL_OLD"
-    assert update["ExpressionAttributeValues"][":need"] == {"N": str(order.reservation)}
-    assert [op["Put"]["Item"]["Status"] for op in operations[1:]] == [{"S": "ACCEPTED"}] * 3
+    assert wire(update["ExpressionAttributeValues"][":need"]) == {"N": str(order.reservation)}
+    assert [wire(op["Put"]["Item"]["Status"]) for op in operations[1:]] == [{"S": "ACCEPTED"}] * 3
     assert {op["Put"]["ConditionExpression"] for op in operations[1:]} == {"attribute_not_exists(#pk)"}
 
 
 def test_a_sell_only_checks_that_the_customer_exists() -> None:
     client = FakeClient()
 
-    assert DynamoFundsStore(client, "t").reserve(plan(Direction.SELL), "now") == Reserved(Decimal(0))
+    assert DynamoFundsStore(table(client)).reserve(plan(Direction.SELL), "now") == Reserved(Decimal(0))
     assert client.calls[0][0]["ConditionCheck"]["ConditionExpression"] == "attribute_exists(#pk)"
 
 
@@ -100,8 +115,8 @@ def test_the_old_item_tells_an_unknown_customer_from_insufficient_funds() -> Non
     old = {"Code": "ConditionalCheckFailed", "Item": {"AvailableFunds": {"N": "12.5"}}}
     order = plan()
 
-    unknown = DynamoFundsStore(FakeClient(cancelled(FAILED, NONE, NONE, NONE)), "t").reserve(order, "now")
-    short = DynamoFundsStore(FakeClient(cancelled(old, NONE, NONE, NONE)), "t").reserve(order, "now")
+    unknown = DynamoFundsStore(table(FakeClient(cancelled(FAILED, NONE, NONE, NONE)))).reserve(order, "now")
+    short = DynamoFundsStore(table(FakeClient(cancelled(old, NONE, NONE, NONE)))).reserve(order, "now")
 
     assert unknown == UnknownCustomer("000002")
     assert short == InsufficientFunds(required=order.reservation, available=Decimal("12.5"))
@@ -111,31 +126,31 @@ def test_the_old_item_tells_an_unknown_customer_from_insufficient_funds() -> Non
 def test_conflicts_are_retried_then_reported_as_unavailable() -> None:
     conflict = cancelled(CONFLICT, NONE, NONE, NONE)
     client = FakeClient(conflict, None)
-    assert isinstance(DynamoFundsStore(client, "t").reserve(plan(), "now"), Reserved)
+    assert isinstance(DynamoFundsStore(table(client)).reserve(plan(), "now"), Reserved)
     assert len(client.calls) == 2
 
     with pytest.raises(FundsUnavailable):
-        DynamoFundsStore(FakeClient(conflict, conflict, conflict), "t").reserve(plan(), "now")
+        DynamoFundsStore(table(FakeClient(conflict, conflict, conflict))).reserve(plan(), "now")
 
 
 def test_other_errors_are_unavailable_not_refusals() -> None:
     throttled = ClientError({"Error": {"Code": "ThrottlingException", "Message": "slow down"}}, "TransactWriteItems")
 
     with pytest.raises(FundsUnavailable):
-        DynamoFundsStore(FakeClient(throttled), "t").reserve(plan(), "now")
+        DynamoFundsStore(table(FakeClient(throttled))).reserve(plan(), "now")
 
 
 def test_release_skips_children_that_were_filled_meanwhile() -> None:
     order = plan()
     client = FakeClient(cancelled(NONE, NONE, FAILED, NONE))
 
-    released = DynamoFundsStore(client, "t").release(order.children, "now", "could not be routed")
+    released = DynamoFundsStore(table(client)).release(order.children, "now", "could not be routed")
 
     assert released == [order.children[0], order.children[2]]
     first, second = client.calls
     assert len(first) == 4 and len(second) == 3
     expected = order.children[0].reserved_amount + order.children[2].reserved_amount
-    assert second[0]["Update"]["ExpressionAttributeValues"][":amount"] == {"N": str(expected)}
+    assert wire(second[0]["Update"]["ExpressionAttributeValues"][":amount"]) == {"N": str(expected)}
     assert {op["Update"]["ConditionExpression"] for op in second[1:]} == {"#status = :accepted"}
 
 
@@ -143,7 +158,7 @@ def test_release_of_a_sell_only_marks_the_children() -> None:
     client = FakeClient()
     order = plan(Direction.SELL, 1500)
 
-    assert DynamoFundsStore(client, "t").release(order.children, "now", "r") == list(order.children)
+    assert DynamoFundsStore(table(client)).release(order.children, "now", "r") == list(order.children)
     assert all("#status" in op["Update"]["UpdateExpression"] for op in client.calls[0])
 
 
@@ -151,14 +166,14 @@ def test_a_top_up_is_a_marker_and_a_customer_update() -> None:
     client = FakeClient()
     top_up = TopUp(order_id="p-1", customer_id="000003", amount=Decimal("619.01"))
 
-    assert DynamoFundsStore(client, "t").top_up(top_up, "now") is TopUpOutcome.APPLIED
+    assert DynamoFundsStore(table(client)).top_up(top_up, "now") is TopUpOutcome.APPLIED
     marker, customer = client.calls[0]
-    assert marker["Put"]["Item"]["SK"] == {"S": "TOPUP"}
-    assert customer["Update"]["ExpressionAttributeValues"][":amount"] == {"N": "619.01"}
+    assert wire(marker["Put"]["Item"]["SK"]) == {"S": "TOPUP"}
+    assert wire(customer["Update"]["ExpressionAttributeValues"][":amount"]) == {"N": "619.01"}
 
-    assert DynamoFundsStore(FakeClient(cancelled(FAILED, NONE)), "t").top_up(top_up, "now") is TopUpOutcome.DUPLICATE
+    assert DynamoFundsStore(table(FakeClient(cancelled(FAILED, NONE)))).top_up(top_up, "now") is TopUpOutcome.DUPLICATE
     assert (
-        DynamoFundsStore(FakeClient(cancelled(NONE, FAILED)), "t").top_up(top_up, "now")
+        DynamoFundsStore(table(FakeClient(cancelled(NONE, FAILED)))).top_up(top_up, "now")
         is TopUpOutcome.UNKNOWN_CUSTOMER
     )
 

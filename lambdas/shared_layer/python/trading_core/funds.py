@@ -14,10 +14,10 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any, Final, Protocol
 
-from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.exceptions import BotoCoreError, ClientError
 
 from trading_core import keys
+from trading_core.dynamodb import CancellationReason, TransactionCancelled, transact_write
 from trading_core.model import ChildOrder
 from trading_core.money import ZERO, cents_up, money_str, to_decimal
 from trading_core.orders import PlannedOrder
@@ -30,9 +30,7 @@ REJECTED: Final = "REJECTED"
 # A transaction touching an item another transaction is writing is cancelled with
 # `TransactionConflict`; retrying at once is safe because a cancelled transaction wrote nothing.
 MAX_TRANSACTION_ATTEMPTS: Final = 3
-
-_SERIALIZER = TypeSerializer()
-_DESERIALIZER = TypeDeserializer()
+TRANSACTION_CONFLICT: Final = "TransactionConflict"
 
 
 @dataclass(frozen=True)
@@ -105,39 +103,23 @@ class TopUpStore(Protocol):
     def top_up(self, top_up: TopUp, now: str) -> TopUpOutcome: ...
 
 
-def _serialize(item: dict[str, Any]) -> dict[str, Any]:
-    return {name: _SERIALIZER.serialize(value) for name, value in item.items()}
-
-
-def _deserialize(item: dict[str, Any]) -> dict[str, Any]:
-    return {name: _DESERIALIZER.deserialize(value) for name, value in item.items()}
-
-
-def _cancellation_codes(error: ClientError) -> list[dict[str, Any]]:
-    if error.response.get("Error", {}).get("Code") != "TransactionCanceledException":
-        raise error
-    reasons: list[dict[str, Any]] = error.response.get("CancellationReasons") or []
-    return reasons
-
-
 class DynamoFundsStore:
-    """Funds and order items in the TradesStore through the low-level client (TransactWriteItems)."""
+    """Funds and order items in the TradesStore, through a boto3 Table resource (TransactWriteItems)."""
 
-    def __init__(self, client: Any, table_name: str) -> None:
-        self._client = client
-        self._table = table_name
+    def __init__(self, table: Any) -> None:
+        self._table = table.name
+        self._client = table.meta.client
 
-    def _transact(self, operations: list[dict[str, Any]]) -> list[dict[str, Any]] | None:
+    def _transact(self, operations: list[dict[str, Any]]) -> list[CancellationReason] | None:
         """None when committed; the cancellation reasons when a condition failed. Conflicts are retried."""
         for _ in range(MAX_TRANSACTION_ATTEMPTS):
             try:
-                self._client.transact_write_items(TransactItems=operations)
+                transact_write(self._client, operations)
                 return None
-            except ClientError as error:
-                reasons = _cancellation_codes(error)
-                if any(reason.get("Code") == "ConditionalCheckFailed" for reason in reasons):
-                    return reasons
-                if not any(reason.get("Code") == "TransactionConflict" for reason in reasons):
+            except TransactionCancelled as cancelled:
+                if any(reason.condition_failed for reason in cancelled.reasons):
+                    return cancelled.reasons
+                if not any(reason.code == TRANSACTION_CONFLICT for reason in cancelled.reasons):
                     raise
         raise FundsUnavailable(f"transaction still conflicting after {MAX_TRANSACTION_ATTEMPTS} attempts")
 
@@ -145,7 +127,7 @@ class DynamoFundsStore:
         """Reserve the plan's funds and write its children as ACCEPTED ORDER items, atomically."""
         customer_id = plan.request.customer_id
         need = plan.reservation
-        key = _serialize(keys.customer_key(customer_id))
+        key = keys.customer_key(customer_id)
         customer_op: dict[str, Any]
         if need > ZERO:
             customer_op = {
@@ -156,7 +138,7 @@ class DynamoFundsStore:
                     "ReservedFunds = if_not_exists(ReservedFunds, :zero) + :need, Updated = :now",
                     "ConditionExpression": "attribute_exists(#pk) AND AvailableFunds >= :need",
                     "ExpressionAttributeNames": {"#pk": keys.PK},
-                    "ExpressionAttributeValues": _serialize({":need": need, ":zero": ZERO, ":now": now}),
+                    "ExpressionAttributeValues": {":need": need, ":zero": ZERO, ":now": now},
                     "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
                 }
             }
@@ -174,7 +156,7 @@ class DynamoFundsStore:
             {
                 "Put": {
                     "TableName": self._table,
-                    "Item": _serialize({**child.to_item(ACCEPTED), "Updated": now}),
+                    "Item": {**child.to_item(ACCEPTED), "Updated": now},
                     "ConditionExpression": "attribute_not_exists(#pk)",
                     "ExpressionAttributeNames": {"#pk": keys.PK},
                 }
@@ -183,16 +165,16 @@ class DynamoFundsStore:
         ]
         try:
             reasons = self._transact(operations)
-        except (ClientError, BotoCoreError) as error:
+        except (ClientError, BotoCoreError, TransactionCancelled) as error:
             raise FundsUnavailable(f"could not reserve funds for order {plan.parent_order_id}: {error}") from error
         if reasons is None:
             return Reserved(need)
-        if reasons[0].get("Code") != "ConditionalCheckFailed":
+        if not reasons[0].condition_failed:
             raise FundsUnavailable(f"order items of {plan.parent_order_id} already exist: {reasons}")
-        old = reasons[0].get("Item")
+        old = reasons[0].item
         if not old:
             return UnknownCustomer(customer_id)
-        available = _deserialize(old).get("AvailableFunds", ZERO)
+        available = old.get("AvailableFunds", ZERO)
         return InsufficientFunds(required=need, available=to_decimal(available))
 
     def release(self, children: Sequence[ChildOrder], now: str, reason: str) -> list[ChildOrder]:
@@ -211,12 +193,12 @@ class DynamoFundsStore:
                     {
                         "Update": {
                             "TableName": self._table,
-                            "Key": _serialize(keys.customer_key(pending[0].customer_id)),
+                            "Key": keys.customer_key(pending[0].customer_id),
                             "UpdateExpression": "SET AvailableFunds = AvailableFunds + :amount, "
                             "ReservedFunds = ReservedFunds - :amount, Updated = :now",
                             "ConditionExpression": "attribute_exists(#pk)",
                             "ExpressionAttributeNames": {"#pk": keys.PK},
-                            "ExpressionAttributeValues": _serialize({":amount": amount, ":now": now}),
+                            "ExpressionAttributeValues": {":amount": amount, ":now": now},
                         }
                     }
                 )
@@ -225,13 +207,16 @@ class DynamoFundsStore:
                 {
                     "Update": {
                         "TableName": self._table,
-                        "Key": _serialize(keys.order_key(child.order_id)),
+                        "Key": keys.order_key(child.order_id),
                         "UpdateExpression": "SET #status = :rejected, RejectReason = :reason, Updated = :now",
                         "ConditionExpression": "#status = :accepted",
                         "ExpressionAttributeNames": {"#status": "Status"},
-                        "ExpressionAttributeValues": _serialize(
-                            {":rejected": REJECTED, ":accepted": ACCEPTED, ":reason": reason, ":now": now}
-                        ),
+                        "ExpressionAttributeValues": {
+                            ":rejected": REJECTED,
+                            ":accepted": ACCEPTED,
+                            ":reason": reason,
+                            ":now": now,
+                        },
                     }
                 }
                 for child in pending
@@ -240,9 +225,7 @@ class DynamoFundsStore:
             if reasons is None:
                 return pending
             moved_on = {
-                index - offset
-                for index, cancel in enumerate(reasons)
-                if index >= offset and cancel.get("Code") == "ConditionalCheckFailed"
+                index - offset for index, cancel in enumerate(reasons) if index >= offset and cancel.condition_failed
             }
             if not moved_on:
                 raise FundsUnavailable(f"could not release the reservation of {pending[0].parent_order_id}: {reasons}")
@@ -255,14 +238,12 @@ class DynamoFundsStore:
             {
                 "Put": {
                     "TableName": self._table,
-                    "Item": _serialize(
-                        {
-                            **keys.top_up_key(top_up.order_id),
-                            "CustomerId": top_up.customer_id,
-                            "Amount": top_up.amount,
-                            "Created": now,
-                        }
-                    ),
+                    "Item": {
+                        **keys.top_up_key(top_up.order_id),
+                        "CustomerId": top_up.customer_id,
+                        "Amount": top_up.amount,
+                        "Created": now,
+                    },
                     "ConditionExpression": "attribute_not_exists(#pk)",
                     "ExpressionAttributeNames": {"#pk": keys.PK},
                 }
@@ -270,12 +251,12 @@ class DynamoFundsStore:
             {
                 "Update": {
                     "TableName": self._table,
-                    "Key": _serialize(keys.customer_key(top_up.customer_id)),
+                    "Key": keys.customer_key(top_up.customer_id),
                     "UpdateExpression": "SET RemainingFunds = RemainingFunds + :amount, "
                     "AvailableFunds = AvailableFunds + :amount, Updated = :now",
                     "ConditionExpression": "attribute_exists(#pk)",
                     "ExpressionAttributeNames": {"#pk": keys.PK},
-                    "ExpressionAttributeValues": _serialize({":amount": top_up.amount, ":now": now}),
+                    "ExpressionAttributeValues": {":amount": top_up.amount, ":now": now},
                 }
             },
         ]
@@ -288,7 +269,7 @@ class DynamoFundsStore:
                 top_up.order_id,
             )
             return TopUpOutcome.APPLIED
-        if reasons[0].get("Code") == "ConditionalCheckFailed":
+        if reasons[0].condition_failed:
             return TopUpOutcome.DUPLICATE
         return TopUpOutcome.UNKNOWN_CUSTOMER
 
