@@ -54,6 +54,7 @@ from __future__ import annotations
 import base64
 import copy
 import datetime as dt
+import functools
 import itertools
 import json
 import logging
@@ -242,10 +243,15 @@ def aws_event(original_event: dict[str, Any]) -> dict[str, Any]:
     return event
 
 
-def _json_path(path: str, document: Any) -> Any:
+@functools.lru_cache(maxsize=256)
+def _compiled_path(path: str) -> Any:
     from jsonpath_ng.ext import parse
 
-    matches = parse(path).find(document)
+    return parse(path)
+
+
+def _json_path(path: str, document: Any) -> Any:
+    matches = _compiled_path(path).find(document)
     return matches[0].value if matches else _MISSING
 
 
