@@ -232,3 +232,16 @@ def test_mappings_are_validated(cloud: Cloud) -> None:
         mapping(cloud, stream.replace("table/trades", "table/other"))
     with pytest.raises(ValueError, match="only SQS"):
         mapping(cloud, stream, on_failure_arn="arn:aws:sns:us-east-1:123456789012:topic")
+
+
+def test_an_unknown_item_identifier_fails_the_whole_batch(cloud: Cloud) -> None:
+    stream = create_table(cloud)
+    cloud.function("consumer")
+    answers = iter([{"batchItemFailures": [{"itemIdentifier": "not-a-sequence-number"}]}])
+    sink.RESPONDERS["consumer"] = lambda event, context: next(answers, {"batchItemFailures": []})
+    mapping(cloud, stream, report_batch_item_failures=True)
+    with MOTO_LOCK:
+        put(cloud, "A", "B")
+    cloud.runtime.wait_idle(10)
+
+    assert delivered_keys(sink.calls("consumer")) == [["A", "B"], ["A", "B"]]

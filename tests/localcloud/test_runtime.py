@@ -168,3 +168,19 @@ def test_wait_idle_times_out_while_work_is_running(runtime: LambdaRuntime) -> No
         release.set()
     runtime.wait_idle(5)
     sink.reset()
+
+
+def test_an_environment_keeps_what_the_handler_sets_in_its_environment(runtime: LambdaRuntime) -> None:
+    def responder(event: object, context: object) -> str | None:
+        previous = os.environ.get("SET_BY_HANDLER")
+        os.environ["SET_BY_HANDLER"] = "yes"
+        return previous
+
+    sink.RESPONDERS["setter"] = responder
+    runtime.register(spec("setter"))
+    try:
+        assert runtime.invoke("setter", {}) == (None, False)
+        assert runtime.invoke("setter", {}) == ("yes", False)  # the same warm environment
+        assert "SET_BY_HANDLER" not in os.environ
+    finally:
+        sink.reset()
