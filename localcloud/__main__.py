@@ -7,6 +7,7 @@ with the reason for each.
 from __future__ import annotations
 
 import argparse
+import logging
 import signal
 import sys
 import threading
@@ -45,6 +46,7 @@ def main(argv: list[str] | None = None) -> int:
     from localcloud.deployer import DeployError
     from localcloud.server import LocalCloud, Settings
 
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # moto server's access log
     stop = threading.Event()
 
     def on_signal(signum: int, frame: FrameType | None) -> None:

@@ -430,6 +430,7 @@ class Deployer:
         log: Callable[[str], None] = print,
         account_id: str = ACCOUNT_ID,
         function_spec: Callable[..., Any] | None = None,
+        session: boto3.session.Session | None = None,
     ) -> None:
         if function_spec is None:
             from localcloud.runtime import FunctionSpec
@@ -449,7 +450,7 @@ class Deployer:
         self.functions: dict[str, FunctionRecord] = {}  # by ARN
         self._layer_dirs: dict[str, Path] = {}  # layer version ARN → folder
         self._clients: dict[tuple[str, str], Any] = {}
-        self._session: boto3.session.Session | None = None
+        self._session = session
         self._responses: _ResponseCollector | None = None
         self._deferred: list[Callable[[], None]] = []
         self._notes: list[str] = []

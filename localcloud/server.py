@@ -25,6 +25,7 @@ import json
 import os
 import re
 import socket
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -33,6 +34,22 @@ from typing import Any, Final
 
 REPO_ROOT: Final = Path(__file__).resolve().parents[1]
 _EXECUTE_API: Final = re.compile(r"https://([A-Za-z0-9]+)\.execute-api\.[a-z0-9-]+\.amazonaws\.com(?:\.cn)?/")
+
+# Imported and loaded while the CDK synthesizes (node does that work): moto's backends and botocore's models.
+WARM_SERVICES: Final = (
+    "dynamodb",
+    "dynamodbstreams",
+    "s3",
+    "iam",
+    "lambda",
+    "logs",
+    "sqs",
+    "sns",
+    "ssm",
+    "events",
+    "apigateway",
+    "sts",
+)
 
 PROCESS_ENVIRONMENT: Final = {
     # DynamoDB Streams' DescribeStream would otherwise go to an account-based endpoint moto does not route.
@@ -125,6 +142,9 @@ class LocalCloud:
             self._aws_port = _free_port(settings.host)
         _check_port(settings.host, self._aws_port)
 
+        warmed: dict[str, Any] = {}
+        warm = threading.Thread(target=_warm_up, args=(warmed,), name="localcloud-warm-up", daemon=True)
+        warm.start()
         step = time.perf_counter()
         assembly_dir = self.synthesize()
         seconds = time.perf_counter() - step
@@ -138,6 +158,8 @@ class LocalCloud:
         from localcloud.delivery import Delivery
         from localcloud.runtime import LambdaRuntime
 
+        warm.join()
+        session = warmed.get("session")
         self._mock = mock_aws()
         self._mock.start()
         self.runtime = LambdaRuntime()
@@ -155,6 +177,7 @@ class LocalCloud:
             repo_root=settings.repo_root,
             state_dir=settings.state_dir,
             log=log,
+            session=session,
         )
         for stack in self.deployer.deploy_all():
             skipped = sum(1 for resource in stack.resources.values() if resource.skipped)
@@ -257,6 +280,28 @@ class LocalCloud:
         log(f"AWS endpoint: {self.aws_endpoint_url}  (aws --endpoint-url {self.aws_endpoint_url} …)")
         log(f"outputs: {_shown(self.outputs_file)}")
         log(f"ready in {self.ready_seconds:.1f} s")
+
+
+def _warm_up(warmed: dict[str, Any]) -> None:
+    """Best effort: what it does not load now is loaded when first used.
+
+    The boto3 session is made after moto is imported: moto's request hook is added to the handlers
+    that sessions copy when they are created.
+    """
+    try:
+        import boto3
+        import moto.server  # noqa: F401
+        from moto.backends import get_backend
+
+        import localcloud.moto_patches  # noqa: F401
+
+        session = boto3.session.Session()
+        warmed["session"] = session
+        for service in WARM_SERVICES:
+            get_backend(service)  # type: ignore[call-overload]
+            session._session.get_service_model(service)
+    except Exception:
+        return
 
 
 class _NotReady:
