@@ -45,6 +45,11 @@ infrastructure: $(STAMP)
 run: install
 	$(BIN)/python -m localcloud --port $(or $(PORT),8000) --stage $(or $(STAGE),dev)
 
+# Throughput, latency, AWS requests and cost per order on the local cloud (bench/__main__.py).
+.PHONY: bench
+bench: install
+	$(BIN)/python -m bench $(if $(ORDERS),--orders $(ORDERS),)
+
 synth: install
 	npx cdk synth --quiet $(if $(STAGE),-c stage=$(STAGE),)
 
