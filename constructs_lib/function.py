@@ -26,6 +26,7 @@ ARCHITECTURE: Final = lambda_.Architecture.ARM_64
 HANDLER: Final = "handler.lambda_handler"
 ASSET_EXCLUDES: Final = ("**/__pycache__", "**/*.pyc")
 POWERTOOLS_ACCOUNT: Final = "017000801446"
+PARAMETERS_MAX_AGE_SECONDS: Final = "30"
 RUNTIME_REASON: Final = (
     "Python 3.13 is pinned on purpose: the AWS-managed Powertools v3 layer used is the python313 build and the "
     "code must also run on the local Python; moving to 3.14 is a deliberate upgrade of both."
@@ -137,6 +138,9 @@ class TradingFunction(Construct):
                 "POWERTOOLS_SERVICE_NAME": props.name,
                 "POWERTOOLS_METRICS_NAMESPACE": METRICS_NAMESPACE,
                 "POWERTOOLS_LOG_LEVEL": "INFO",
+                # Powertools caches parameters for 300 s by default; 30 s lets a switch of
+                # `bus-type` take effect within a minute without a redeploy (DESIGN §5).
+                "POWERTOOLS_PARAMETERS_MAX_AGE": PARAMETERS_MAX_AGE_SECONDS,
                 **props.environment,
             },
             on_failure=destinations.SqsDestination(self.failure_queue) if self.failure_queue else None,

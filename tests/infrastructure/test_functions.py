@@ -76,6 +76,7 @@ def test_function_environment(dev: Synthesized, name: str) -> None:
     assert env["POWERTOOLS_SERVICE_NAME"] == name
     assert env["POWERTOOLS_METRICS_NAMESPACE"] == "TradingSystem"
     assert env["POWERTOOLS_LOG_LEVEL"] == "INFO"
+    assert int(env["POWERTOOLS_PARAMETERS_MAX_AGE"]) <= 60  # a bus-type switch takes effect within a minute
     assert ("TRADES_TABLE_NAME" in env) == (name in TABLE_USERS or name == "customer_seeder")
     assert ("IDEMPOTENCY_TABLE_NAME" in env) == (name == "order_router")
     assert ("TRADES_BUCKET_NAME" in env) == (name == "post_trade")

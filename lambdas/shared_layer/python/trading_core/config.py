@@ -1,8 +1,9 @@
 """Run-time configuration from SSM Parameter Store (`/trading-system/<stage>/…`, docs/contracts.md).
 
-Reads go through Powertools Parameters, which caches each value for a few seconds
-(`POWERTOOLS_PARAMETERS_MAX_AGE`, default 5 s), so a change such as switching `bus-type` takes effect
-within seconds without a redeploy, and a warm function makes one `GetParameters` call per cache period.
+Reads go through Powertools Parameters, which caches each value for `POWERTOOLS_PARAMETERS_MAX_AGE`
+seconds (the functions set 30; Powertools' own default is 300), so a change such as switching
+`bus-type` takes effect within a minute without a redeploy, and a warm function makes one
+`GetParameters` call per cache period.
 """
 
 from __future__ import annotations
