@@ -46,12 +46,13 @@ def main(argv: list[str] | None = None) -> int:
     from localcloud.deployer import DeployError
     from localcloud.server import LocalCloud, Settings
 
+    def interrupt(signum: int, frame: FrameType | None) -> None:
+        raise KeyboardInterrupt
+
+    # Explicitly: a process started in the background inherits SIGINT ignored.
+    signal.signal(signal.SIGINT, interrupt)
+    signal.signal(signal.SIGTERM, interrupt)
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # moto server's access log
-    stop = threading.Event()
-
-    def on_signal(signum: int, frame: FrameType | None) -> None:
-        stop.set()
-
     cloud = LocalCloud(
         Settings(
             stage=args.stage,
@@ -63,22 +64,23 @@ def main(argv: list[str] | None = None) -> int:
             log=lambda line: print(line, flush=True),
         )
     )
-    signal.signal(signal.SIGTERM, on_signal)
+    code = 0
     try:
         cloud.start()
         print("serving; Ctrl-C to stop", flush=True)
-        while not stop.wait(0.5):
-            pass
+        threading.Event().wait()
     except KeyboardInterrupt:
         pass
     except (DeployError, RuntimeError) as error:
         print(f"localcloud: {error}", file=sys.stderr, flush=True)
+        code = 1
+    finally:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        print("localcloud: stopping", flush=True)
         cloud.stop()
-        return 1
-    print("localcloud: stopping", flush=True)
-    cloud.stop()
-    print("localcloud: stopped", flush=True)
-    return 0
+        print("localcloud: stopped", flush=True)
+    return code
 
 
 if __name__ == "__main__":
