@@ -458,8 +458,11 @@ class Deployer:
     # -- entry points -----------------------------------------------------------------------
 
     def deploy_all(self) -> list[StackResult]:
+        templates = [(stack, stack.template()) for stack in self.assembly.stacks]
+        for stack, template in templates:  # an unknown type stops the start before anything is created
+            self._check_types(stack.name, template.get("Resources", {}))
         try:
-            return [self.deploy_stack(stack.name, stack.template(), stack.region) for stack in self.assembly.stacks]
+            return [self.deploy_stack(stack.name, template, stack.region) for stack, template in templates]
         finally:
             if self._responses is not None:
                 self._responses.close()

@@ -606,6 +606,21 @@ def test_what_the_local_cloud_cannot_deploy_stops_the_start_naming_it(
         deployer(tmp_path, {"Stack": template}).deploy_all()
 
 
+def test_an_unknown_type_in_a_later_stack_stops_the_start_before_anything_is_created(tmp_path: Path, aws: None) -> None:
+    later = only({"Thing": {"Type": "AWS::EC2::Instance", "Properties": {}}})
+    with pytest.raises(DeployError, match="Service: resource Thing has type AWS::EC2::Instance"):
+        deployer(tmp_path, {"Data": DATA, "Service": later}).deploy_all()
+    assert boto3.client("dynamodb", region_name="us-east-1").list_tables()["TableNames"] == []
+
+
+def test_list_types_prints_every_type_with_what_is_done_or_why_not() -> None:
+    from localcloud.__main__ import list_types
+
+    text = list_types()
+    for resource_type, reason in [*HANDLED_TYPES.items(), *SKIPPED_TYPES.items()]:
+        assert f"{resource_type:40} {reason}" in text
+
+
 def test_a_failed_custom_resource_stops_the_start_with_its_reason(tmp_path: Path, aws: None) -> None:
     template = only(
         {
