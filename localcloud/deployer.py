@@ -649,7 +649,7 @@ class Deployer:
             handler = self._custom_resource
         if handler is None:
             raise DeployError(f"type {resource_type} has no handler")
-        return handler  # type: ignore[no-any-return]
+        return handler
 
     def _arn(self, service: str, region: str, resource: str) -> str:
         return f"arn:{PARTITION}:{service}:{region}:{self.account_id}:{resource}"

@@ -337,7 +337,8 @@ class Gateway:
 
     @property
     def base_url(self) -> str:
-        return f"http://{self._server.server_address[0]}:{self.port}"
+        host = self._server.server_address[0]
+        return f"http://{host if isinstance(host, str) else host.decode()}:{self.port}"
 
     def url(self, api_id: str, stage: str) -> str:
         return f"{self.base_url}/{api_id}/{stage}/"

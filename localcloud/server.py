@@ -298,7 +298,7 @@ def _warm_up(warmed: dict[str, Any]) -> None:
         session = boto3.session.Session()
         warmed["session"] = session
         for service in WARM_SERVICES:
-            get_backend(service)  # type: ignore[call-overload]
+            get_backend(service)
             session._session.get_service_model(service)
     except Exception:
         return
