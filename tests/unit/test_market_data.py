@@ -1,0 +1,143 @@
+"""Market data domain: the offline provider, tickers of a task input, staleness, the reference price."""
+
+from __future__ import annotations
+
+import itertools
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from trading_core import market_data as md
+from trading_core.pricing import synthetic_price
+
+NOW = datetime(2026, 3, 4, 15, 0, tzinfo=UTC)  # a Wednesday
+tickers = st.from_regex(r"[A-Z]{1,5}", fullmatch=True)
+
+
+def test_offline_history_is_deterministic_and_has_business_days_only() -> None:
+    provider = md.OfflineProvider(clock=lambda: NOW)
+
+    first = provider.history("AAPL", date(2026, 2, 1), date(2026, 3, 1))
+
+    assert first == md.OfflineProvider().history("AAPL", date(2026, 2, 1), date(2026, 3, 1))
+    assert first != provider.history("MSFT", date(2026, 2, 1), date(2026, 3, 1))
+    assert [bar.day for bar in first][:3] == ["2026-02-02", "2026-02-03", "2026-02-04"]
+    assert all(date.fromisoformat(bar.day).weekday() < 5 for bar in first)
+    assert len(first) == 20
+
+
+def test_offline_history_of_a_window_is_the_same_rows_as_of_a_larger_one() -> None:
+    provider = md.OfflineProvider()
+    whole = provider.history("COIN", date(2026, 1, 1), date(2026, 1, 31))
+
+    assert provider.history("COIN", date(2026, 1, 12), date(2026, 1, 16)) == whole[7:12]
+
+
+@settings(max_examples=30, deadline=None)
+@given(ticker=tickers, start=st.dates(min_value=date(2000, 1, 1), max_value=date(2040, 1, 1)))
+def test_offline_bars_are_consistent_and_move_around_the_synthetic_price(ticker: str, start: date) -> None:
+    bars = md.OfflineProvider().history(ticker, start, start + timedelta(days=90))
+    base = synthetic_price(ticker)
+
+    for bar in bars:
+        assert bar.low <= min(bar.open, bar.close) <= max(bar.open, bar.close) <= bar.high
+        assert abs(bar.close - base) <= base * Decimal("0.12")
+        assert bar.close == bar.close.quantize(Decimal("0.01"))
+        assert bar.volume > 0
+    for before, after in itertools.pairwise(bars):
+        assert abs(after.close - before.close) <= before.close * Decimal("0.05")  # continuous, no jumps
+
+
+def test_offline_summary_is_the_last_business_day() -> None:
+    saturday = datetime(2026, 3, 7, 12, 0, tzinfo=UTC)
+    provider = md.OfflineProvider(clock=lambda: saturday)
+
+    summary = provider.quote_summary("AAPL")
+    friday = provider.bar("AAPL", date(2026, 3, 6))
+
+    assert (summary.price, summary.open, summary.volume) == (friday.close, friday.open, friday.volume)
+    assert summary.previous_close == provider.close("AAPL", date(2026, 3, 5))
+    assert summary.fifty_two_week_low is not None and summary.fifty_two_week_low <= summary.price
+    assert summary.market_time == "2026-03-06T21:00:00.000Z"
+    assert summary == md.OfflineProvider(clock=lambda: saturday).quote_summary("AAPL")
+
+
+@pytest.mark.parametrize(
+    ("event", "expected"),
+    [
+        ({"ticker": "aapl"}, ["AAPL"]),
+        ({"tickers": ["AAPL", "MSFT", "AAPL"]}, ["AAPL", "MSFT"]),
+        ({"tickers": [{"ticker": "AAPL"}, {"ticker": "7203.T"}]}, ["AAPL", "7203.T"]),
+        ({"detail": {"tickers": [{"ticker": "AAPL"}]}}, ["AAPL"]),
+        ({"detail-type": "MarketData", "detail": {"tickers": ["COIN"]}}, ["COIN"]),
+        ({"tickers": []}, []),
+    ],
+)
+def test_tickers_of_a_task_input(event: dict[str, object], expected: list[str]) -> None:
+    assert md.tickers_from_event(event) == expected
+
+
+@pytest.mark.parametrize("event", [{}, {"ticker": ""}, {"ticker": 3}, {"tickers": ["AAPL; DROP"]}, {"tickers": "AAPL"}])
+def test_invalid_task_inputs(event: dict[str, object]) -> None:
+    with pytest.raises(md.InvalidTicker):
+        md.tickers_from_event(event)
+
+
+def record(*, summary: bool = True, updated: str | None = "2026-03-04T10:00:00.000Z") -> md.SummaryRecord:
+    quote = md.QuoteSummary(ticker="AAPL", name="A", currency="USD", exchange="X", price=Decimal(1))
+    return md.SummaryRecord("AAPL", quote if summary else None, "2025-01-02", "2026-03-03", updated)
+
+
+def test_staleness() -> None:
+    assert md.is_stale_record(None, NOW, timedelta(hours=12))
+    assert md.is_stale_record(record(summary=False), NOW, timedelta(hours=12))
+    assert md.is_stale_record(record(updated=None), NOW, timedelta(hours=12))
+    assert not md.is_stale_record(record(), NOW, timedelta(hours=5))
+    assert md.is_stale_record(record(), NOW, timedelta(hours=4, minutes=59))
+
+
+def test_the_checker_decides_on_new_rows() -> None:
+    results = [
+        {"ticker": "AAPL", "newRows": 0, "histDataEnd": "2026-03-03"},
+        {"ticker": "MSFT", "newRows": 3, "histDataEnd": "2026-03-03"},
+    ]
+    assert md.new_data(results) == {"newData": True, "tickers": ["MSFT"]}
+    assert md.new_data(results[:1]) == {"newData": False, "tickers": []}
+    assert md.new_data([]) == {"newData": False, "tickers": []}
+
+
+class FakeStore:
+    def __init__(self, closes: dict[str, Decimal]) -> None:
+        self.closes = closes
+
+    def latest_close(self, ticker: str) -> Decimal | None:
+        return self.closes.get(ticker)
+
+
+def test_the_reference_price_is_the_latest_close_else_the_synthetic_price() -> None:
+    price = md.MarketDataReferencePrice(FakeStore({"AAPL": Decimal("229.87")}))  # type: ignore[arg-type]
+
+    assert price("AAPL") == Decimal("229.87")
+    assert price("MSFT") == synthetic_price("MSFT")
+    assert md.MarketDataReferencePrice(FakeStore({}), fallback=lambda _: Decimal(7))("X") == 7  # type: ignore[arg-type]
+
+
+def test_provider_selection() -> None:
+    from trading_core.yfinance_provider import YFinanceProvider
+
+    assert isinstance(md.provider_from_env({"MARKET_DATA_PROVIDER": "offline"}), md.OfflineProvider)
+    assert isinstance(md.provider_from_env({}), YFinanceProvider)
+    assert isinstance(md.provider_from_env({"MARKET_DATA_PROVIDER": " YFinance "}), YFinanceProvider)
+    with pytest.raises(ValueError, match="MARKET_DATA_PROVIDER"):
+        md.provider_from_env({"MARKET_DATA_PROVIDER": "bloomberg"})
+
+
+def test_prices_from_provider_numbers() -> None:
+    assert md.price_from(228.02000427246094) == Decimal("228.02")
+    assert md.price_from("1.005") == Decimal("1.01")
+    for bad in (None, True, float("nan"), "inf"):
+        with pytest.raises(ValueError):
+            md.price_from(bad)
