@@ -7,9 +7,9 @@ of `outputs.json` with the API key, and boto3 against the AWS endpoint. `idle()`
 function runs and nothing is pending (async invocations, retries, stream batches).
 
 The bus transport is switched as an operator would, with `ssm put-parameter` on the AWS endpoint;
-then, instead of waiting for Powertools' parameter cache to expire in every warm function (its
-default age is 300 s: `POWERTOOLS_PARAMETERS_MAX_AGE` is not set by the stacks), the test clears it.
-The functions run in this process with the venv's one `aws_lambda_powertools`, so one call clears
+then, instead of waiting for Powertools' parameter cache to expire in every warm function
+(`POWERTOOLS_PARAMETERS_MAX_AGE`, 30 s in the stacks), the test clears it. The functions run in
+this process with the venv's one `aws_lambda_powertools`, so one call clears
 the cache of every function, as cold starts would.
 """
 
