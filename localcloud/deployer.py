@@ -88,6 +88,8 @@ HANDLED_TYPES: Final[dict[str, str]] = {
     "AWS::ApiGateway::UsagePlan": "CreateUsagePlan; the gateway accepts its keys on its API stages "
     "(throttle and quota are not enforced)",
     "AWS::ApiGateway::UsagePlanKey": "CreateUsagePlanKey",
+    "AWS::StepFunctions::StateMachine": "CreateStateMachine (Definition or DefinitionString with "
+    "DefinitionSubstitutions); executions run in moto's executor, Lambda tasks in-process",
     "Custom::S3BucketNotifications": "PutBucketNotificationConfiguration with the resource's NotificationConfiguration "
     "(replaces CDK's handler function, which would make the same call)",
     "Custom::*": "any other custom resource (e.g. Custom::CustomerSeed): its ServiceToken function is invoked with "
@@ -1180,6 +1182,32 @@ class Deployer:
         physical_id = name if bus == "default" else f"{bus.rsplit('/', 1)[-1]}|{name}"
         return ctx.resource(physical_id, {"Arn": arn})
 
+    def _aws_stepfunctions_statemachine(self, ctx: _Context, props: Props) -> DeployedResource:
+        if props.get("DefinitionS3Location") is not None:
+            raise DeployError("DefinitionS3Location is not supported locally (Definition or DefinitionString)")
+        definition = props.get("Definition")
+        text = _json_text(definition) if definition is not None else str(props.require("DefinitionString"))
+        for key, value in (props.get("DefinitionSubstitutions") or {}).items():
+            text = text.replace("${" + key + "}", value if isinstance(value, str) else json.dumps(value))
+        name = props.get("StateMachineName") or physical_name(ctx.stack, ctx.logical_id, max_length=80)
+        request: dict[str, Any] = {
+            "name": name,
+            "definition": text,
+            "roleArn": props.require("RoleArn"),
+            "type": props.get("StateMachineType", "STANDARD"),
+        }
+        for key, api_key in (
+            ("LoggingConfiguration", "loggingConfiguration"),
+            ("TracingConfiguration", "tracingConfiguration"),
+        ):
+            if props.get(key) is not None:
+                request[api_key] = _camel_keys(props.get(key))
+        if props.get("Tags"):
+            request["tags"] = [{"key": tag["Key"], "value": tag["Value"]} for tag in _tags(props.get("Tags"))]
+        props.ignore("EncryptionConfiguration")
+        arn = self._client("stepfunctions", ctx.region).create_state_machine(**request)["stateMachineArn"]
+        return ctx.resource(arn, {"Arn": arn, "Name": name, "StateMachineRevisionId": arn})
+
     # -- API Gateway ------------------------------------------------------------------------
 
     def _api(self, api_id: str) -> RestApi:
@@ -1523,6 +1551,15 @@ def _bucket_notifications(config: Mapping[str, Any]) -> dict[str, Any]:
     if config.get("EventBridgeConfiguration"):
         converted["EventBridgeConfiguration"] = {}
     return converted
+
+
+def _camel_keys(value: Any) -> Any:
+    """CloudFormation's PascalCase keys in the Step Functions API's camelCase."""
+    if isinstance(value, dict):
+        return {key[:1].lower() + key[1:]: _camel_keys(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_camel_keys(item) for item in value]
+    return value
 
 
 def _rule_target(target: Mapping[str, Any]) -> dict[str, Any]:

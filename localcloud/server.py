@@ -49,6 +49,7 @@ WARM_SERVICES: Final = (
     "events",
     "apigateway",
     "sts",
+    "stepfunctions",
 )
 
 PROCESS_ENVIRONMENT: Final = {
@@ -160,7 +161,8 @@ class LocalCloud:
 
         warm.join()
         session = warmed.get("session")
-        self._mock = mock_aws()
+        # Step Functions executions run only with this setting (and in the backend it selects).
+        self._mock = mock_aws(config={"stepfunctions": {"execute_state_machine": True}})
         self._mock.start()
         self.runtime = LambdaRuntime()
         self.delivery = Delivery(self.runtime)

@@ -613,6 +613,43 @@ def test_an_unknown_type_in_a_later_stack_stops_the_start_before_anything_is_cre
     assert boto3.client("dynamodb", region_name="us-east-1").list_tables()["TableNames"] == []
 
 
+def test_a_state_machine_gets_its_definition_with_substitutions(tmp_path: Path) -> None:
+    template = only(
+        {
+            "F": function(f"{ASSET}.zip"),
+            "Machine": {
+                "Type": "AWS::StepFunctions::StateMachine",
+                "Properties": {
+                    "StateMachineName": "flow",
+                    "RoleArn": {"Fn::GetAtt": ["Role", "Arn"]},
+                    "DefinitionString": {
+                        "Fn::Join": [
+                            "",
+                            [
+                                '{"StartAt":"Run","States":{"Run":{"Type":"Task","Resource":"',
+                                {"Fn::GetAtt": ["F", "Arn"]},
+                            ],
+                        ]
+                    },
+                    "DefinitionSubstitutions": {"End": '","End":true}}}'},
+                    "TracingConfiguration": {"Enabled": False},
+                },
+            },
+        }
+    )
+    template["Resources"]["Machine"]["Properties"]["DefinitionString"]["Fn::Join"][1].append("${End}")
+    with mock_aws(config={"stepfunctions": {"execute_state_machine": True}}):
+        result = deployer(tmp_path, {"Stack": template}).deploy_all()[0]
+        arn = result.resources["Machine"].physical_id
+        described = boto3.client("stepfunctions", region_name="us-east-1").describe_state_machine(stateMachineArn=arn)
+    assert json.loads(described["definition"])["States"]["Run"] == {
+        "Type": "Task",
+        "Resource": "arn:aws:lambda:us-east-1:123456789012:function:fn",
+        "End": True,
+    }
+    assert result.resources["Machine"].attributes["Name"] == "flow"
+
+
 def test_list_types_prints_every_type_with_what_is_done_or_why_not() -> None:
     from localcloud.__main__ import list_types
 
