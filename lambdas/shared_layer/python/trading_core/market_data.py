@@ -799,3 +799,22 @@ class MarketDataReferencePrice:
     def __call__(self, ticker: str) -> Decimal:
         close = self._store.latest_close(ticker)
         return close if close is not None else self._fallback(ticker)
+
+
+# --- wiring from the environment (docs/market-data.md) ----------------------------------------------
+
+TABLE_ENV: Final = "MARKET_DATA_TABLE_NAME"
+BUCKET_ENV: Final = "MARKET_DATA_BUCKET_NAME"
+
+
+def store_from_env() -> MarketDataStore:
+    from trading_core import aws
+
+    return MarketDataStore(aws.resource("dynamodb").Table(aws.env(TABLE_ENV)))
+
+
+def service_from_env() -> MarketDataService:
+    """Provider by `MARKET_DATA_PROVIDER`, table `MARKET_DATA_TABLE_NAME`, raw JSON to `MARKET_DATA_BUCKET_NAME`."""
+    from trading_core import aws
+
+    return MarketDataService(provider_from_env(), store_from_env(), S3RawArchive(aws.client("s3"), aws.env(BUCKET_ENV)))

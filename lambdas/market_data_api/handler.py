@@ -1,0 +1,151 @@
+"""Market data API: quote summaries and daily history from the MarketData table.
+
+`GET /quote-summary/{ticker}`, `DELETE /quote-summary/{ticker}` (the summary; with a JSON body
+`{from, to}` the history in that window instead), `GET /history/{ticker}?from=&to=`,
+`DELETE /history/{ticker}` with body `{from, to}`.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from datetime import date, timedelta
+from typing import Annotated, Any, Final
+
+from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
+from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+from aws_lambda_powertools.event_handler.openapi.params import Path, Query
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from trading_core import market_data
+from trading_core.clock import Clock, utc_now
+from trading_core.queries import DAY_PATTERN, InvalidParameter, parse_day
+
+logger = Logger()
+tracer = Tracer()
+metrics = Metrics()
+app = APIGatewayRestResolver(enable_validation=True)
+clock: Clock = utc_now  # "today" of the default history window (tests set their own)
+
+DEFAULT_WINDOW_DAYS: Final = 30
+MAX_WINDOW_DAYS: Final = 366 * 5
+Ticker = Annotated[str, Path(pattern=market_data.TICKER_PATTERN)]
+HINTS = {
+    "ticker": "must be 1 to 15 upper-case letters, digits, '.', '-', '=' or '^'",
+    "from": "must be a date as YYYY-MM-DD",
+    "to": "must be a date as YYYY-MM-DD",
+}
+
+
+@functools.cache
+def store() -> market_data.MarketDataStore:
+    """Built on first use, not at import, so tests can start moto first (reset with cache_clear)."""
+    return market_data.store_from_env()
+
+
+def not_found(message: str) -> Response[Any]:
+    return Response(404, content_types.APPLICATION_JSON, {"message": message})
+
+
+def window(start: str | None, end: str | None, *, required: bool) -> tuple[str, str]:
+    """A validated `from`/`to` pair of ISO days; `to` defaults to today, `from` to 30 days before `to`."""
+    if required:
+        for field, value in (("from", start), ("to", end)):
+            if value is None:
+                raise InvalidParameter(field, "is required")
+    last = parse_day(end, "to") if end else clock().date().isoformat()
+    first = (
+        parse_day(start, "from") if start else (date.fromisoformat(last) - timedelta(DEFAULT_WINDOW_DAYS)).isoformat()
+    )
+    if first > last:
+        raise InvalidParameter("from", "must not be after to")
+    if (date.fromisoformat(last) - date.fromisoformat(first)).days > MAX_WINDOW_DAYS:
+        raise InvalidParameter("from", f"must be at most {MAX_WINDOW_DAYS} days before to")
+    return first, last
+
+
+def body_window() -> tuple[str, str] | None:
+    """The `{from, to}` of the request body; None when there is no body."""
+    text = app.current_event.decoded_body
+    if text is None or not text.strip():
+        return None
+    try:
+        body = json.loads(text)
+    except ValueError:
+        raise InvalidParameter("body", "must be a JSON object") from None
+    if not isinstance(body, dict):
+        raise InvalidParameter("body", "must be a JSON object")
+    for field in ("from", "to"):
+        if field in body and not isinstance(body[field], str):
+            raise InvalidParameter(field, "must be a date as YYYY-MM-DD")
+    return window(body.get("from"), body.get("to"), required=True)
+
+
+def delete_history(ticker: str, first: str, last: str) -> dict[str, Any]:
+    deleted = store().delete_history(ticker, first, last)
+    logger.info("history deleted", extra={"ticker": ticker, "from": first, "to": last, "deletedRows": deleted})
+    return {"ticker": ticker, "from": first, "to": last, "deletedRows": deleted}
+
+
+@app.get("/quote-summary/<ticker>")
+def get_quote_summary(ticker: Ticker) -> Any:
+    record = store().get_record(ticker)
+    if record is None or record.summary is None:
+        return not_found(f"no quote summary for {ticker}")
+    return record.to_wire()
+
+
+@app.delete("/quote-summary/<ticker>")
+def delete_quote_summary(ticker: Ticker) -> Any:
+    requested = body_window()
+    if requested is not None:
+        return delete_history(ticker, *requested)
+    if not store().delete_summary(ticker):
+        return not_found(f"no quote summary for {ticker}")
+    return {"ticker": ticker, "deletedSummary": True}
+
+
+@app.get("/history/<ticker>")
+def get_history(
+    ticker: Ticker,
+    start: Annotated[str | None, Query(alias="from", pattern=DAY_PATTERN)] = None,
+    end: Annotated[str | None, Query(alias="to", pattern=DAY_PATTERN)] = None,
+) -> Any:
+    first, last = window(start, end, required=False)
+    bars = store().history(ticker, first, last)
+    if not bars and store().get_record(ticker) is None:
+        return not_found(f"no market data for {ticker}")
+    return {"ticker": ticker, "from": first, "to": last, "count": len(bars), "bars": [bar.to_wire() for bar in bars]}
+
+
+@app.delete("/history/<ticker>")
+def delete_history_window(ticker: Ticker) -> Any:
+    requested = body_window()
+    if requested is None:
+        raise InvalidParameter("body", "must be a JSON object with from and to")
+    return delete_history(ticker, *requested)
+
+
+@app.exception_handler(RequestValidationError)
+def invalid_parameters(error: RequestValidationError) -> Response[Any]:
+    errors = []
+    for detail in error.errors():
+        name = str(detail["loc"][-1])
+        hint = HINTS.get(name) if detail["type"] == "string_pattern_mismatch" else None
+        message = "is required" if detail["type"] == "missing" else hint or str(detail["msg"])
+        errors.append({"field": name, "message": message})
+    return Response(400, content_types.APPLICATION_JSON, {"message": "invalid request", "errors": errors})
+
+
+@app.exception_handler(InvalidParameter)
+def invalid_parameter(error: InvalidParameter) -> Response[Any]:
+    body = {"message": "invalid request", "errors": [{"field": error.field, "message": error.message}]}
+    return Response(400, content_types.APPLICATION_JSON, body)
+
+
+@logger.inject_lambda_context
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return app.resolve(event, context)
