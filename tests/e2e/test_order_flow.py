@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 
 from tests.e2e.conftest import Client, today
+from tests.seed import SEED_ORDER, SEED_TRADE_FIELDS, SEEDED_FUNDS
 from trading_core.ids import trade_id_for
 from trading_core.money import cents
 
@@ -24,26 +25,6 @@ SEED_CUSTOMER = {"EVENT-BRIDGE": "000002", "SNS": "000003"}
 RANDOM_CUSTOMERS = {
     "EVENT-BRIDGE": ["000004", "000005", "000006", "000007"],
     "SNS": ["000008", "000009", "000010", "000011"],
-}
-SEEDED_FUNDS = Decimal("1000000.00")
-SEED_ORDER = {"direction": "Buy", "ticker": "COIN", "type": "Limit", "quantity": 8614, "price": "161.90"}
-SEED_TRADE_FIELDS = {
-    "customerId",
-    "direction",
-    "ticker",
-    "type",
-    "quantity",
-    "price",
-    "orderId",
-    "orderDate",
-    "initialQuantity",
-    "split",
-    "tradeId",
-    "exchange",
-    "exchangeType",
-    "tradeDate",
-    "fee",
-    "settlementDate",
 }
 
 
@@ -70,7 +51,7 @@ def cash_flow(trade: dict[str, Any]) -> Decimal:
 
 def test_the_seed_order_is_refused_topped_up_then_settles_as_nine_trades(client: Client, transport: str) -> None:
     customer_id = SEED_CUSTOMER[transport]
-    order = {"customerId": customer_id, **SEED_ORDER}
+    order = {**SEED_ORDER, "customerId": customer_id}
     published = sns_notifications(client)
 
     status, refused = client.post_orders(order)

@@ -16,36 +16,11 @@ import pytest
 from tests.integration.api_events import api_event, json_body, lambda_context
 from tests.integration.conftest import TradingAws
 from tests.integration.flow import OrderFlow, bucket_content, reset_handlers, serialized_dynamodb, table_content, today
+from tests.seed import SEED_ORDER, SEED_TRADE_FIELDS
 from trading_core import keys
 from trading_core.ids import trade_id_for
 from trading_core.model import Trade
 
-SEED_ORDER = {
-    "customerId": "000002",
-    "direction": "Buy",
-    "ticker": "COIN",
-    "type": "Limit",
-    "quantity": 8614,
-    "price": "161.90",
-}
-SEED_TRADE_FIELDS = {
-    "customerId",
-    "direction",
-    "ticker",
-    "type",
-    "quantity",
-    "price",
-    "orderId",
-    "orderDate",
-    "initialQuantity",
-    "split",
-    "tradeId",
-    "exchange",
-    "exchangeType",
-    "tradeDate",
-    "fee",
-    "settlementDate",
-}
 ROOT = Path(__file__).resolve().parents[2]
 RICH = "50000000.00"  # enough for any order `mixed_orders` makes
 

@@ -13,18 +13,11 @@ import pytest
 from lambdas.order_router import handler
 from tests.integration.api_events import api_event, json_body, lambda_context
 from tests.integration.conftest import BUS_NAME, TradingAws
+from tests.seed import SEED_ORDER
 from trading_core import keys
 from trading_core.order_intake import MAX_ORDERS_PER_REQUEST
 
 FUNDS = "10000000.00"
-SEED_ORDER = {
-    "customerId": "000002",
-    "direction": "Buy",
-    "ticker": "COIN",
-    "type": "Limit",
-    "quantity": 8614,
-    "price": "161.90",
-}
 
 
 @pytest.fixture

@@ -14,6 +14,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from tests.seed import SEED_ORDER
 from trading_core.bus import BusEvent, PublishError
 from trading_core.config import RouterConfig
 from trading_core.funds import FundsUnavailable, InsufficientFunds, ReservationOutcome, Reserved, UnknownCustomer
@@ -28,14 +29,6 @@ from trading_core.order_intake import (
 )
 from trading_core.orders import PlannedOrder
 
-SEED = {
-    "customerId": "000002",
-    "direction": "Buy",
-    "ticker": "COIN",
-    "type": "Limit",
-    "quantity": 8614,
-    "price": "161.90",
-}
 CONFIG = RouterConfig(
     split_size=1000,
     dark_pool_tickers=frozenset({"AAPL"}),
@@ -123,14 +116,16 @@ def errors_of(body: str) -> list[tuple[str, str]]:
 
 
 def test_a_single_order_and_an_array_are_both_accepted() -> None:
-    [single] = parse_body(json.dumps(SEED))
-    assert single.sent == SEED
+    [single] = parse_body(json.dumps(SEED_ORDER))
+    assert single.sent == SEED_ORDER
     assert single.request.price == Decimal("161.90")
-    assert len(parse_body(json.dumps([SEED, SEED]))) == 2
+    assert len(parse_body(json.dumps([SEED_ORDER, SEED_ORDER]))) == 2
 
 
 def test_every_error_of_every_order_is_reported_at_once() -> None:
-    body = json.dumps([SEED, {"customerId": "", "direction": "buy", "type": "Limit", "quantity": True, "extra": 1}])
+    body = json.dumps(
+        [SEED_ORDER, {"customerId": "", "direction": "buy", "type": "Limit", "quantity": True, "extra": 1}]
+    )
 
     assert errors_of(body) == [
         ("[1].extra", "is not a known field; expected customerId, direction, ticker, type, quantity, price"),
@@ -163,7 +158,7 @@ def test_every_error_of_every_order_is_reported_at_once() -> None:
     ],
 )
 def test_prices_are_decimal_strings_or_json_numbers_never_floats(price: str, accepted: Decimal | None) -> None:
-    body = json.dumps(SEED).replace('"161.90"', price)
+    body = json.dumps(SEED_ORDER).replace('"161.90"', price)
     if accepted is None:
         assert [field for field, _ in errors_of(body)] == ["price"]
     else:
@@ -173,17 +168,19 @@ def test_prices_are_decimal_strings_or_json_numbers_never_floats(price: str, acc
 
 
 def test_json_numbers_come_back_as_strings_in_the_echo() -> None:
-    [order] = parse_body(json.dumps(SEED).replace('"161.90"', "161.9"))
+    [order] = parse_body(json.dumps(SEED_ORDER).replace('"161.90"', "161.9"))
     assert order.sent["price"] == "161.9"
 
 
 @pytest.mark.parametrize("constant", ["NaN", "Infinity", "-Infinity"])
 def test_non_json_constants_are_refused(constant: str) -> None:
-    assert errors_of(json.dumps(SEED).replace("8614", constant))[0][1].startswith("is not valid JSON")
+    assert errors_of(json.dumps(SEED_ORDER).replace("8614", constant))[0][1].startswith("is not valid JSON")
 
 
 def test_size_limits() -> None:
-    assert errors_of(json.dumps([SEED] * (MAX_ORDERS_PER_REQUEST + 1))) == [("body", "must contain at most 100 orders")]
+    assert errors_of(json.dumps([SEED_ORDER] * (MAX_ORDERS_PER_REQUEST + 1))) == [
+        ("body", "must contain at most 100 orders")
+    ]
     with pytest.raises(InvalidRequest) as raised:
         parse_body(" " * (MAX_BODY_BYTES + 1) + "{}")
     assert raised.value.status_code == 413
@@ -192,7 +189,7 @@ def test_size_limits() -> None:
 def test_a_base64_body_is_decoded() -> None:
     import base64
 
-    assert len(parse_body(base64.b64encode(json.dumps(SEED).encode()).decode(), is_base64=True)) == 1
+    assert len(parse_body(base64.b64encode(json.dumps(SEED_ORDER).encode()).decode(), is_base64=True)) == 1
     assert errors_of_b64("not base64!") == [("body", "is not valid base64-encoded UTF-8")]
 
 
@@ -251,7 +248,7 @@ def test_every_well_formed_order_is_accepted_as_sent(order: dict[str, Any]) -> N
 def test_the_seed_order_is_one_reservation_and_one_publish_call() -> None:
     funds, publisher = FakeFunds(**{"000002": "2000000"}), FakePublisher()
 
-    result = submit(intake(funds, publisher), SEED)
+    result = submit(intake(funds, publisher), SEED_ORDER)
 
     assert funds.reserve_calls == 1
     assert len(publisher.calls) == 1
@@ -274,9 +271,9 @@ def test_refusals_have_reasons_and_only_insufficient_funds_raise_a_credit_check(
 
     result = submit(
         intake(funds, publisher),
-        {**SEED, "customerId": "000099"},
-        {**SEED, "customerId": "000003", "quantity": 1, "price": "100.01"},
-        {**SEED, "quantity": 100_000},
+        {**SEED_ORDER, "customerId": "000099"},
+        {**SEED_ORDER, "customerId": "000003", "quantity": 1, "price": "100.01"},
+        {**SEED_ORDER, "quantity": 100_000},
     )
 
     assert [(order.order["customerId"], order.reason) for order in result.invalid] == [
@@ -296,7 +293,7 @@ def test_refusals_have_reasons_and_only_insufficient_funds_raise_a_credit_check(
 def test_an_absurd_quantity_is_refused_without_splitting_it() -> None:
     config = RouterConfig(split_size=1, dark_pool_tickers=frozenset(), venue_fees={"X": Decimal(0)})
 
-    result = submit(intake(FakeFunds(**{"000002": "1"}), FakePublisher(), config), {**SEED, "quantity": 10**9})
+    result = submit(intake(FakeFunds(**{"000002": "1"}), FakePublisher(), config), {**SEED_ORDER, "quantity": 10**9})
 
     assert result.invalid[0].reason.startswith("quantity 1000000000 exceeds the maximum of 99 per order")
 
@@ -305,7 +302,7 @@ def test_a_store_that_cannot_decide_gives_a_retryable_reason_and_publishes_nothi
     funds, publisher = FakeFunds(**{"000002": "2000000"}), FakePublisher()
     funds.fail_reserve = True
 
-    result = submit(intake(funds, publisher), SEED)
+    result = submit(intake(funds, publisher), SEED_ORDER)
 
     assert [order.reason for order in result.invalid] == ["could not be processed, try again"]
     assert result.retryable
@@ -315,7 +312,7 @@ def test_a_store_that_cannot_decide_gives_a_retryable_reason_and_publishes_nothi
 def test_a_publish_failure_releases_every_reservation() -> None:
     funds, publisher = FakeFunds(**{"000002": "10000000"}), FakePublisher(fail_calls={0})
 
-    result = submit(intake(funds, publisher), SEED, {**SEED, "ticker": "AAPL"})
+    result = submit(intake(funds, publisher), SEED_ORDER, {**SEED_ORDER, "ticker": "AAPL"})
 
     assert result.routed == []
     assert [order.reason for order in result.invalid] == ["could not be routed, try again"] * 2
@@ -334,7 +331,7 @@ def test_children_a_pool_already_filled_stay_routed() -> None:
 
     funds.release = release_after_a_fill  # type: ignore[method-assign]
 
-    result = submit(intake(funds, publisher), SEED)
+    result = submit(intake(funds, publisher), SEED_ORDER)
 
     assert len(result.routed) == 1
     assert [order.reason for order in result.invalid] == ["partly routed: 7614 of 8614 could not be routed, try again"]
@@ -345,7 +342,7 @@ def test_a_failed_release_is_reported_not_hidden() -> None:
     funds, publisher = FakeFunds(**{"000002": "10000000"}), FakePublisher(fail_calls={0})
     funds.fail_release = True
 
-    result = submit(intake(funds, publisher), SEED)
+    result = submit(intake(funds, publisher), SEED_ORDER)
 
     assert result.routed == []
     assert result.invalid[0].reason == "could not be routed and its funds stay reserved until reconciled"
@@ -362,7 +359,7 @@ def test_after_any_publish_failure_routed_children_are_exactly_the_reserved_ones
 ) -> None:
     config = RouterConfig(split_size=10, dark_pool_tickers=frozenset({"AAPL"}), venue_fees={"X": Decimal("0.001")})
     funds, publisher = FakeFunds(**{"000002": "1000000000"}), FakePublisher(fail_calls={fail_call})
-    orders = [{**SEED, "quantity": q, "ticker": t} for q, t in zip(quantities, tickers, strict=False)]
+    orders = [{**SEED_ORDER, "quantity": q, "ticker": t} for q, t in zip(quantities, tickers, strict=False)]
 
     result = submit(intake(funds, publisher, config), *orders)
 
@@ -385,8 +382,8 @@ def test_handle_answers_400_before_touching_anything() -> None:
     service = intake(funds, publisher)
 
     bad = service.handle('{"quantity": 0}')
-    bad_key = service.handle(json.dumps(SEED), idempotency_key="has space")
-    good = service.handle(json.dumps(SEED))
+    bad_key = service.handle(json.dumps(SEED_ORDER), idempotency_key="has space")
+    good = service.handle(json.dumps(SEED_ORDER))
 
     assert (bad.status_code, bad.body["message"]) == (400, "invalid order")
     assert (bad_key.status_code, bad_key.body["errors"][0]["field"]) == (400, "Idempotency-Key")
