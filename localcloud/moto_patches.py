@@ -47,6 +47,19 @@ Patches (the moto internal replaced, then what happens instead):
    (S3 invokes asynchronously), with the record's missing fields (`userIdentity`, `requestParameters`,
    `responseElements`, bucket owner, `sequencer`) and the key URL-encoded as S3 does (`quote_plus`
    keeping `/`; moto encodes `/` too).
+
+Not a patch, a reader: `step_functions_busy()` is the activity probe (`runtime.activity.add_probe`, added by
+`apply`) through which `wait_idle` waits for Step Functions executions. moto runs an execution (only with
+`mock_aws(config={"stepfunctions": {"execute_state_machine": True}})`) in a thread of its own, with its
+Lambda tasks calling the Invoke API (patches 1-2 run them in-process; while one runs, the runtime counts it).
+The probe reports work while an execution of moto's executing backend (`stepfunctions_parser_backends`, any
+account and region) is RUNNING, unless it is parked on a task token: an execution with a callback endpoint
+(a `.waitForTaskToken` task, an activity task) that has not yet received its outcome counts as idle, or a
+test that waits for the system to settle before sending the token would wait forever. Whatever sends the
+token later (a function, the test) makes it busy again until it ends or parks anew. Limitation: a Parallel or
+Map state with one branch parked counts as idle while its other branches are between Lambda tasks (in a
+Pass, Choice or Wait state); their Lambda invocations themselves are counted. The backend moto's
+CloudFormation and the non-executing configuration use is not probed (its executions stay RUNNING forever).
 """
 
 from __future__ import annotations
@@ -98,6 +111,7 @@ def apply(runtime: LambdaRuntime, delivery: Delivery) -> None:
         _install()
         _Active.runtime = runtime
         _Active.delivery = delivery
+    runtime.activity.add_probe(step_functions_busy)
 
 
 def active_runtime() -> LambdaRuntime | None:
@@ -150,6 +164,34 @@ def _install() -> None:
     _replace(BotocoreStubber, "process_request", process_request)
     _replace(convert_to_flask_response, "__call__", flask_call)
     _replace(s3_notifications, "_invoke_awslambda", invoke_awslambda_from_s3)
+
+
+# ----------------------------------------------------------------------------- Step Functions probe
+
+
+def parked_on_task_token(execution: Any) -> bool:
+    """A RUNNING execution waiting for SendTaskSuccess/Failure: a callback endpoint with no outcome yet."""
+    worker = getattr(execution, "exec_worker", None)
+    env = getattr(worker, "env", None)
+    pool = getattr(getattr(env, "callback_pool_manager", None), "_pool", None)
+    if not pool:
+        return False
+    return any(not endpoint._notify_event.is_set() for endpoint in list(pool.values()))
+
+
+def step_functions_busy() -> bool:
+    """True while an execution of moto's executing backend runs and is not parked on a task token."""
+    from moto.stepfunctions.parser.api import ExecutionStatus
+    from moto.stepfunctions.parser.models import stepfunctions_parser_backends
+
+    with MOTO_LOCK:
+        for regions in list(dict.values(stepfunctions_parser_backends)):
+            for backend in list(dict.values(regions)):
+                for state_machine in list(backend.state_machines):
+                    for execution in list(state_machine.executions):
+                        if execution.exec_status == ExecutionStatus.RUNNING and not parked_on_task_token(execution):
+                            return True
+    return False
 
 
 # ----------------------------------------------------------------------------- 8: atomic requests

@@ -57,8 +57,10 @@ minutes) with the same request id, then the invocation record is sent to the on-
 
 `wait_idle` returns once no asynchronous invocation is queued, waiting for a retry or running, no
 invocation is running, and every source registered with `activity.add_probe` (the stream pollers of
-`localcloud.delivery`) has nothing pending, all observed at one instant (a generation counter proves no
-transition happened while the sources were checked). Step Functions executions are not waited for.
+`localcloud.delivery`, and Step Functions executions through `localcloud.moto_patches.step_functions_busy`)
+has nothing pending, all observed at one instant (a generation counter proves no transition happened while
+the sources were checked). A Step Functions execution counts until it ends, except while it is parked on a
+task token (`.waitForTaskToken`, activities): that is idle, as nothing local will move it on.
 """
 
 from __future__ import annotations
@@ -182,9 +184,10 @@ class Activity:
             self.end()
 
     def add_probe(self, probe: Callable[[], bool]) -> None:
-        """`probe()` is True while its source has work that is not counted by `begin`/`end` yet."""
+        """`probe()` is True while its source has work that is not counted by `begin`/`end` yet (added once)."""
         with self._cond:
-            self._probes.append(probe)
+            if probe not in self._probes:
+                self._probes.append(probe)
 
     def remove_probe(self, probe: Callable[[], bool]) -> None:
         with self._cond:

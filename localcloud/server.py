@@ -231,12 +231,20 @@ class LocalCloud:
         from stacks.app_builder import build_app
 
         settings = self.settings
-        context = {"stage": settings.stage, **({} if settings.nag else {"nag": False}), **settings.context}
+        # Market data: the deterministic offline provider by default, never Yahoo (docs/market-data.md);
+        # `Settings.context` can still set "marketDataProvider" (the cdk.json stage value is `yfinance`).
+        context = {
+            "stage": settings.stage,
+            "marketDataProvider": "offline",
+            **({} if settings.nag else {"nag": False}),
+            **settings.context,
+        }
         build_app(context, outdir=str(settings.outdir)).synth()
         return settings.outdir
 
     def wait_idle(self, timeout: float = 30.0) -> None:
-        """Until no function runs and nothing is pending: async invocations, retries, stream records."""
+        """Until no function runs and nothing is pending: async invocations, retries, stream records, Step
+        Functions executions (one parked on a task token counts as idle: see `LambdaRuntime`)."""
         self.runtime.wait_idle(timeout=timeout)
 
     @property

@@ -102,9 +102,11 @@ def placeholder_zip() -> bytes:
 
 
 @contextmanager
-def local_cloud(**runtime_options: Any) -> Iterator[Cloud]:
+def local_cloud(*, step_functions: bool = False, **runtime_options: Any) -> Iterator[Cloud]:
+    """`step_functions=True`: moto runs Step Functions executions (as `LocalCloud` configures it)."""
     sink.reset()
-    with mock_aws():
+    config: Any = {"stepfunctions": {"execute_state_machine": True}} if step_functions else None
+    with mock_aws(config=config):
         runtime = LambdaRuntime(async_retry_delays=(0.0,), **runtime_options)
         delivery = Delivery(runtime, retry_delay=0.0, poll_interval=0.2)
         moto_patches.apply(runtime, delivery)

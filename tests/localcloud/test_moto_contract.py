@@ -293,3 +293,51 @@ def test_python_lock_internals_of_suspendable_lock() -> None:
     lock = _thread.RLock()
     for name in ("_is_owned", "_release_save", "_acquire_restore"):
         assert callable(getattr(lock, name))
+
+
+def read_by_the_step_functions_probe() -> dict[str, tuple[Any, str]]:
+    from moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state_task_service_callback import (
+        StateTaskServiceCallback,
+    )
+    from moto.stepfunctions.parser.asl.eval.callback.callback import CallbackEndpoint, CallbackPoolManager
+    from moto.stepfunctions.parser.backend.execution import Execution
+    from moto.stepfunctions.parser.backend.execution_worker import ExecutionWorker
+
+    return {
+        "CallbackEndpoint.__init__": (CallbackEndpoint.__init__, "7a550442a6a5e18d"),
+        "CallbackEndpoint.notify": (CallbackEndpoint.notify, "8a2febb9b274f707"),
+        "CallbackEndpoint.interrupt_all": (CallbackEndpoint.interrupt_all, "d5b1c5de4a0b4fe9"),
+        "CallbackPoolManager.add": (CallbackPoolManager.add, "642af2a3229b6856"),
+        "Execution.start": (Execution.start, "07e927c2d5f9e104"),
+        "ExecutionWorker._execution_logic": (ExecutionWorker._execution_logic, "baa3e2a48fd228d9"),
+        "StateTaskServiceCallback._eval_body": (StateTaskServiceCallback._eval_body, "1565ede7010df6af"),
+    }
+
+
+@pytest.mark.parametrize("name", sorted(read_by_the_step_functions_probe()))
+def test_each_internal_the_step_functions_probe_reads_is_unchanged(name: str) -> None:
+    function, expected_digest = read_by_the_step_functions_probe()[name]
+    assert digest(function) == expected_digest, f"{name}: moto changed; re-check moto_patches.step_functions_busy"
+
+
+def test_step_functions_executions_and_task_tokens_as_the_probe_reads_them() -> None:
+    """Executions live in the executing backend's state machines; a token's endpoint is in the execution's
+    callback pool (shared by every frame: Parallel branches, Map iterations) until the outcome sets it."""
+    from moto.stepfunctions.parser.asl.eval.callback.callback import CallbackOutcomeSuccess, CallbackPoolManager
+    from moto.stepfunctions.parser.asl.eval.environment import Environment
+    from moto.stepfunctions.parser.models import StepFunctionsParserBackend, stepfunctions_parser_backends
+
+    assert "stepfunctions_parser_backends[account][region]" in inspect.getsource(
+        __import__("moto.stepfunctions.responses", fromlist=["get_backend"]).get_backend
+    )
+    assert "state_machine.executions.append(execution)" in inspect.getsource(StepFunctionsParserBackend.start_execution)
+    assert "execution.exec_worker.env.callback_pool_manager.notify(" in inspect.getsource(
+        StepFunctionsParserBackend.send_task_success
+    )
+    assert "frame.callback_pool_manager = env.callback_pool_manager" in inspect.getsource(Environment.as_inner_frame_of)
+    assert type(stepfunctions_parser_backends).__mro__[1] is dict
+    pool = CallbackPoolManager(activity_store={})
+    endpoint = pool.add("token")
+    assert pool._pool == {"token": endpoint} and not endpoint._notify_event.is_set()
+    assert pool.notify("token", CallbackOutcomeSuccess(callback_id="token", output="{}"))
+    assert endpoint._notify_event.is_set()
