@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -12,6 +13,9 @@ import aws_cdk as cdk
 from aws_cdk import aws_logs as logs
 
 SYSTEM_NAME: Final = "trading-system"
+MARKET_DATA_PROVIDERS: Final = frozenset({"yfinance", "offline"})
+MARKET_DATA_PROVIDER_CONTEXT: Final = "marketDataProvider"
+"""Top-level context key that overrides the stage's `marketDataProvider` (the local cloud sets `offline`)."""
 METRICS_NAMESPACE: Final = "TradingSystem"
 
 _RETENTION: Final[Mapping[int, logs.RetentionDays]] = MappingProxyType(
@@ -93,6 +97,8 @@ class StageConfig:
     alarms: bool
     powertools_layer_version: int
     parameters: StageParameters
+    market_data_provider: str = "yfinance"
+    """`MARKET_DATA_PROVIDER` of the market-data functions (docs/market-data.md): `yfinance` or `offline`."""
 
     @classmethod
     def from_context(cls, stage: str, stages: Mapping[str, Any]) -> StageConfig:
@@ -113,6 +119,7 @@ class StageConfig:
                 alarms=_as_bool(raw.get("alarms", False)),
                 powertools_layer_version=int(raw["powertoolsLayerVersion"]),
                 parameters=StageParameters.from_context(raw["parameters"]),
+                market_data_provider=str(raw.get("marketDataProvider", "yfinance")).strip().lower(),
             )
         except KeyError as missing:
             raise ConfigError(f"stage {stage!r} lacks setting {missing}") from None
@@ -120,7 +127,18 @@ class StageConfig:
             raise ConfigError(f"stage {stage!r}: removalPolicy must be one of {sorted(_REMOVAL)}")
         if config.log_retention_days not in _RETENTION:
             raise ConfigError(f"stage {stage!r}: logRetentionDays must be one of {sorted(_RETENTION)}")
+        if config.market_data_provider not in MARKET_DATA_PROVIDERS:
+            raise ConfigError(f"stage {stage!r}: marketDataProvider must be one of {sorted(MARKET_DATA_PROVIDERS)}")
         return config
+
+    def with_market_data_provider(self, provider: object) -> StageConfig:
+        """This config with the provider overridden (context `marketDataProvider`), unchanged for None."""
+        if provider is None:
+            return self
+        name = str(provider).strip().lower()
+        if name not in MARKET_DATA_PROVIDERS:
+            raise ConfigError(f"context marketDataProvider must be one of {sorted(MARKET_DATA_PROVIDERS)}")
+        return dataclasses.replace(self, market_data_provider=name)
 
     @property
     def prefix(self) -> str:

@@ -231,7 +231,14 @@ class LocalCloud:
         from stacks.app_builder import build_app
 
         settings = self.settings
-        context = {"stage": settings.stage, **({} if settings.nag else {"nag": False}), **settings.context}
+        # Market data: the deterministic offline provider by default, never Yahoo (docs/market-data.md);
+        # `Settings.context` can still set "marketDataProvider" (the cdk.json stage value is `yfinance`).
+        context = {
+            "stage": settings.stage,
+            "marketDataProvider": "offline",
+            **({} if settings.nag else {"nag": False}),
+            **settings.context,
+        }
         build_app(context, outdir=str(settings.outdir)).synth()
         return settings.outdir
 

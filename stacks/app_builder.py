@@ -20,7 +20,7 @@ import aws_cdk as cdk
 from cdk_nag import AwsSolutionsChecks
 
 from constructs_lib import REPO_ROOT
-from constructs_lib.config import StageConfig, as_bool
+from constructs_lib.config import MARKET_DATA_PROVIDER_CONTEXT, StageConfig, as_bool
 from stacks.data_stack import DataStack
 from stacks.service_stack import ServiceStack
 
@@ -47,7 +47,9 @@ def build_app(context_overrides: Mapping[str, Any] | None = None, outdir: str | 
         outdir=outdir,
     )
     stage = str(app.node.try_get_context("stage") or DEFAULT_STAGE)
-    config = StageConfig.from_context(stage, app.node.try_get_context("stages") or {})
+    config = StageConfig.from_context(stage, app.node.try_get_context("stages") or {}).with_market_data_provider(
+        app.node.try_get_context(MARKET_DATA_PROVIDER_CONTEXT)
+    )
     env = cdk.Environment(region=config.region)
     data_name, service_name = stack_names(stage)
 

@@ -11,6 +11,7 @@ from constructs import Construct
 
 from constructs_lib.config import StageConfig
 from constructs_lib.data_layer import DataLayer, DataLayerProps, trades_bucket_name
+from constructs_lib.market_data_store import MarketDataStore, MarketDataStoreProps, market_data_bucket_name
 
 
 def output(scope: Construct, logical_id: str, value: str, description: str) -> cdk.CfnOutput:
@@ -25,6 +26,8 @@ class DataStack(cdk.Stack):
     idempotency_table: dynamodb.ITable
     trades_bucket: s3.IBucket
     trades_bucket_name: str
+    market_data_table: dynamodb.ITable
+    market_data_bucket_name: str
 
     def __init__(self, scope: Construct, id: str, *, config: StageConfig, **kwargs: Any) -> None:
         super().__init__(scope, id, **kwargs)
@@ -35,3 +38,12 @@ class DataStack(cdk.Stack):
         self.trades_bucket_name = trades_bucket_name(config)
         output(self, "TradesTableName", data.trades_table.table_name, "TradesStore table")
         output(self, "TradesBucketName", data.trades_bucket.bucket_name, "settled trade batches")
+        market_data = MarketDataStore(
+            self,
+            "MarketDataStore",
+            props=MarketDataStoreProps(config=config, access_logs_bucket=data.access_logs_bucket),
+        )
+        self.market_data_table = market_data.table
+        self.market_data_bucket_name = market_data_bucket_name(config)
+        output(self, "MarketDataTableName", market_data.table.table_name, "MarketData table")
+        output(self, "MarketDataBucketName", market_data.bucket.bucket_name, "raw market-data answers")

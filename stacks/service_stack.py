@@ -16,6 +16,7 @@ from constructs_lib.configuration import Configuration, ConfigurationProps
 from constructs_lib.customer_seed import CustomerSeed, CustomerSeedProps
 from constructs_lib.data_api import DataApi, DataApiProps
 from constructs_lib.function import SharedCodeLayer, SharedCodeLayerProps
+from constructs_lib.market_data import MarketData, MarketDataProps
 from constructs_lib.order_intake import OrderIntake, OrderIntakeProps
 from constructs_lib.pools import Pools, PoolsProps
 from constructs_lib.routes import ORDER_FLOW_ROUTES
@@ -77,7 +78,18 @@ class ServiceStack(cdk.Stack):
             "CustomerSeed",
             props=CustomerSeedProps(config=config, shared_layer=layer, trades_table=data.trades_table),
         )
-        apis = (self.order_intake.rest_api, self.data_api.rest_api)
+        self.market_data = MarketData(
+            self,
+            "MarketData",
+            props=MarketDataProps(
+                config=config,
+                shared_layer=layer,
+                market_data_table=data.market_data_table,
+                market_data_bucket_name=data.market_data_bucket_name,
+                bus=self.bus,
+            ),
+        )
+        apis = (self.order_intake.rest_api, self.data_api.rest_api, self.market_data.rest_api)
         ApiGatewayAccount(self, "ApiGatewayAccount", props=ApiGatewayAccountProps(apis=apis))
         self.api_access = ApiAccess(self, "ApiAccess", props=ApiAccessProps(config=config, apis=apis))
 
@@ -91,10 +103,12 @@ class ServiceStack(cdk.Stack):
             self.settlement.funds_raiser,
             self.data_api.handler,
             self.customer_seed.seeder,
+            *self.market_data.functions,
         )
         dead_letter_queues: dict[str, sqs.IQueue] = {b.route.name: b.dead_letter_queue for b in self.routes}
         dead_letter_queues |= {f.node.id: f.failure_queue for f in functions if f.failure_queue is not None}
         dead_letter_queues["TradesStream"] = self.settlement.stream_dead_letter_queue
+        dead_letter_queues |= self.market_data.dead_letter_queues
         if config.alarms:
             Alarms(
                 self,
@@ -106,4 +120,17 @@ class ServiceStack(cdk.Stack):
         output(self, "DataApiUrl", self.data_api.rest_api.url, "Data API base URL")
         output(self, "EventBusName", self.bus.event_bus.event_bus_name, "order-flow event bus")
         output(self, "OrdersTopicArn", self.bus.topic.topic_arn, "order-flow SNS topic")
+        output(self, "MarketDataApiUrl", self.market_data.rest_api.url, "Market data API base URL")
+        output(
+            self,
+            "MarketDataStateMachineArn",
+            self.market_data.state_machine.state_machine_arn,
+            "workflow A (Parallel: quote summary + history)",
+        )
+        output(
+            self,
+            "MarketDataParallelStateMachineArn",
+            self.market_data.parallel_state_machine.state_machine_arn,
+            "workflow B (Map per ticker, Choice, task token)",
+        )
         output(self, "ApiKeyId", self.api_access.api_key.key_id, "API key id (aws apigateway get-api-key)")

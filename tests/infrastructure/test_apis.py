@@ -76,7 +76,10 @@ def test_data_api_methods(dev: Synthesized) -> None:
         assert optional == DATA_PATHS[path]
 
 
-@pytest.mark.parametrize("api_name", ["trading-system-dev-orders-api", "trading-system-dev-data-api"])
+@pytest.mark.parametrize(
+    "api_name",
+    ["trading-system-dev-orders-api", "trading-system-dev-data-api", "trading-system-dev-market-data-api"],
+)
 def test_stage_logging_and_tracing(dev: Synthesized, api_name: str) -> None:
     api_id = _apis(dev)[api_name]
     (stage,) = (
@@ -106,7 +109,16 @@ def test_usage_plan(dev: Synthesized) -> None:
 
 def test_service_outputs(dev: Synthesized) -> None:
     outputs = dev.service["Outputs"]
-    assert set(outputs) == {"OrdersApiUrl", "DataApiUrl", "EventBusName", "OrdersTopicArn", "ApiKeyId"}
+    assert set(outputs) == {
+        "OrdersApiUrl",
+        "DataApiUrl",
+        "EventBusName",
+        "OrdersTopicArn",
+        "ApiKeyId",
+        "MarketDataApiUrl",
+        "MarketDataStateMachineArn",
+        "MarketDataParallelStateMachineArn",
+    }
     (key_id,) = resources(dev.service, "AWS::ApiGateway::ApiKey")
     assert outputs["ApiKeyId"]["Value"] == {"Ref": key_id}
     assert "BootstrapVersion" in dev.service["Parameters"]

@@ -64,7 +64,8 @@ def test_sns_subscription_per_route(dev: Synthesized, route: ContractRoute) -> N
 
 
 def test_only_the_routes_exist(dev: Synthesized) -> None:
-    assert len(resources(dev.service, "AWS::Events::Rule")) == len(ROUTES)
+    # plus the two market-data rules (EventBridge only, not order-flow routes: test_market_data)
+    assert len(resources(dev.service, "AWS::Events::Rule")) == len(ROUTES) + 2
     assert len(resources(dev.service, "AWS::SNS::Subscription")) == len(ROUTES)
 
 

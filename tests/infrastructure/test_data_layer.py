@@ -42,11 +42,15 @@ def test_idempotency_table(dev: Synthesized) -> None:
 def test_dev_data_is_disposable(dev: Synthesized) -> None:
     stateful = resources(dev.data, "AWS::DynamoDB::Table") | resources(dev.data, "AWS::S3::Bucket")
     assert {r["DeletionPolicy"] for r in stateful.values()} == {"Delete"}
-    assert len(resources(dev.data, "Custom::S3AutoDeleteObjects")) == 2
+    assert len(resources(dev.data, "Custom::S3AutoDeleteObjects")) == 3  # access logs, trades, market data
 
 
 def _trades_bucket(dev: Synthesized) -> tuple[str, dict[str, Any]]:
-    (pair,) = ((k, props(b)) for k, b in resources(dev.data, "AWS::S3::Bucket").items() if "BucketName" in props(b))
+    (pair,) = (
+        (k, props(b))
+        for k, b in resources(dev.data, "AWS::S3::Bucket").items()
+        if "trading-system-dev-trades-" in str(props(b).get("BucketName"))
+    )
     return pair
 
 

@@ -25,6 +25,20 @@ FUNCTIONS = contract_function_parameters()
 SCOPED_SERVICES = ("dynamodb", "ssm", "s3", "events", "sns")
 # Actions AWS does not allow to scope to a resource (the only valid Resource is "*").
 UNSCOPABLE = {"dynamodb:ListStreams", "xray:PutTraceSegments", "xray:PutTelemetryRecords"}
+# A state machine's log delivery to CloudWatch and its X-Ray sampling: Resource "*" only (AWS documentation).
+STATE_MACHINE_UNSCOPABLE = {
+    "logs:CreateLogDelivery",
+    "logs:DeleteLogDelivery",
+    "logs:DescribeLogGroups",
+    "logs:DescribeResourcePolicies",
+    "logs:GetLogDelivery",
+    "logs:ListLogDeliveries",
+    "logs:PutResourcePolicy",
+    "logs:UpdateLogDelivery",
+    "xray:GetSamplingRules",
+    "xray:GetSamplingTargets",
+}
+FETCHING = {"quote_summary", "historical_data", "market_data_fetcher"}
 TABLE_USERS = ("order_router", "post_trade", "funds_raiser", "aggregator", "storage_analyzer", "data_api")
 
 
@@ -33,7 +47,7 @@ def _function(dev: Synthesized, name: str) -> dict[str, Any]:
 
 
 def test_one_function_per_contract_name(dev: Synthesized) -> None:
-    assert len(FUNCTIONS) == 9
+    assert len(FUNCTIONS) == 16
     named = {n for n in function_ids(dev.service) if n.startswith("trading-system-dev-")}
     assert named == {f"trading-system-dev-{name.replace('_', '-')}" for name in FUNCTIONS}
 
@@ -47,7 +61,7 @@ def test_function_defaults(dev: Synthesized, name: str) -> None:
     assert fn["TracingConfig"] == {"Mode": "Active"}
     assert fn["LoggingConfig"]["LogFormat"] == "JSON"
     assert fn["MemorySize"] == 512
-    assert fn["Timeout"] == (60 if name in {"aggregator", "post_trade"} else 30)
+    assert fn["Timeout"] == (60 if name in {"aggregator", "post_trade", *FETCHING} else 30)
     log_group = dev.service["Resources"][fn["LoggingConfig"]["LogGroup"]["Ref"]]
     assert props(log_group)["RetentionInDays"] == 7
     assert props(log_group)["LogGroupName"] == f"/aws/lambda/{fn['FunctionName']}"
@@ -157,7 +171,7 @@ def test_no_wildcard_data_permissions(dev: Synthesized) -> None:
         if scoped:
             assert "*" not in as_list(statement["Resource"]), statement
         if "*" in as_list(statement["Resource"]):
-            assert set(actions) <= UNSCOPABLE, statement
+            assert set(actions) <= UNSCOPABLE | STATE_MACHINE_UNSCOPABLE, statement
 
 
 def test_roles_use_no_basic_execution_policy(dev: Synthesized) -> None:

@@ -13,7 +13,11 @@ from tests.infrastructure.conftest import CONTEXT, Synthesized, props, resources
 
 def test_prod_names(prod: Synthesized) -> None:
     tables = {props(t)["TableName"] for t in resources(prod.data, "AWS::DynamoDB::Table").values()}
-    assert tables == {"trading-system-prod-trades", "trading-system-prod-idempotency"}
+    assert tables == {
+        "trading-system-prod-trades",
+        "trading-system-prod-idempotency",
+        "trading-system-prod-market-data",
+    }
     (bus,) = resources(prod.service, "AWS::Events::EventBus").values()
     assert props(bus)["Name"] == "trading-system-prod-bus"
     names = {props(p)["Name"] for p in resources(prod.service, "AWS::SSM::Parameter").values()}

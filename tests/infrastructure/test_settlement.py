@@ -34,7 +34,11 @@ def test_storage_analyzer_notified_of_settled_objects(dev: Synthesized) -> None:
     assert is_ref_to(config["LambdaFunctionArn"], function_logical_id(dev.service, "storage_analyzer"))
     assert config["Events"] == ["s3:ObjectCreated:*"]
     assert config["Filter"] == {"Key": {"FilterRules": [{"Name": "prefix", "Value": "settled/"}]}}
-    (bucket,) = (props(b) for b in resources(dev.data, "AWS::S3::Bucket").values() if "BucketName" in props(b))
+    (bucket,) = (
+        props(b)
+        for b in resources(dev.data, "AWS::S3::Bucket").values()
+        if "trading-system-dev-trades-" in str(props(b).get("BucketName"))
+    )
     assert notification["BucketName"] == bucket["BucketName"]
     assert notification["Managed"] is False  # merges with, never replaces, the bucket's configuration
 

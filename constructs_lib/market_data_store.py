@@ -1,0 +1,68 @@
+"""Market-data storage (DESIGN §3, docs/market-data.md): the MarketData table and the raw-answers bucket."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from aws_cdk import Aws, Duration
+from aws_cdk import aws_dynamodb as dynamodb
+from aws_cdk import aws_s3 as s3
+from constructs import Construct
+
+from constructs_lib.config import StageConfig
+from trading_core import market_data
+
+
+def market_data_bucket_name(config: StageConfig) -> str:
+    """`trading-system-<stage>-market-data-<account>-<region>` (pseudo parameters only, like the trades bucket)."""
+    return f"{config.prefix}-market-data-{Aws.ACCOUNT_ID}-{config.region}"
+
+
+@dataclass(frozen=True, kw_only=True)
+class MarketDataStoreProps:
+    config: StageConfig
+    access_logs_bucket: s3.IBucket
+    """The Data layer's server-access-logs bucket (prefix `market-data-bucket/`)."""
+
+
+class MarketDataStore(Construct):
+    """MarketData table (`PK`/`SK`, on-demand, PITR) and the bucket of raw provider answers (`raw/…`)."""
+
+    table: dynamodb.Table
+    bucket: s3.Bucket
+
+    def __init__(self, scope: Construct, id: str, *, props: MarketDataStoreProps) -> None:
+        super().__init__(scope, id)
+        config = props.config
+        self.table = dynamodb.Table(
+            self,
+            "MarketDataTable",
+            table_name=config.resource_name("market-data"),
+            partition_key=dynamodb.Attribute(name=market_data.PK, type=dynamodb.AttributeType.STRING),
+            sort_key=dynamodb.Attribute(name=market_data.SK, type=dynamodb.AttributeType.STRING),
+            billing_mode=dynamodb.BillingMode.PAY_PER_REQUEST,
+            encryption=dynamodb.TableEncryption.AWS_MANAGED,
+            point_in_time_recovery_specification=dynamodb.PointInTimeRecoverySpecification(
+                point_in_time_recovery_enabled=True
+            ),
+            deletion_protection=not config.destroy_on_removal,
+            removal_policy=config.removal_policy,
+        )
+        # The trades bucket's settings: private, SSE-S3, TLS only, versioned, access-logged.
+        self.bucket = s3.Bucket(
+            self,
+            "MarketDataBucket",
+            bucket_name=market_data_bucket_name(config),
+            block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
+            encryption=s3.BucketEncryption.S3_MANAGED,
+            enforce_ssl=True,
+            versioned=True,
+            object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+            server_access_logs_bucket=props.access_logs_bucket,
+            server_access_logs_prefix="market-data-bucket/",
+            lifecycle_rules=[
+                s3.LifecycleRule(id="expire-noncurrent-versions", noncurrent_version_expiration=Duration.days(30))
+            ],
+            removal_policy=config.removal_policy,
+            auto_delete_objects=config.destroy_on_removal,
+        )
