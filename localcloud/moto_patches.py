@@ -180,7 +180,11 @@ def parked_on_task_token(execution: Any) -> bool:
 
 
 def step_functions_busy() -> bool:
-    """True while an execution of moto's executing backend runs and is not parked on a task token."""
+    """True while an execution of moto's executing backend runs and is not parked on a task token.
+
+    moto registers a task token just before it invokes the task's Lambda, so an execution counts as
+    parked (idle) for that short moment too: wait for the token's Lambda call itself when it matters.
+    """
     from moto.stepfunctions.parser.api import ExecutionStatus
     from moto.stepfunctions.parser.models import stepfunctions_parser_backends
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -175,6 +176,12 @@ def test_wait_for_task_token_parks_the_execution_until_another_function_sends_su
     parked = run(cloud, arn, {"order": "o-1"})  # wait_idle returns: a parked execution is idle
 
     assert parked["status"] == "RUNNING"
+    # moto registers the token before it invokes the task's Lambda, so idleness can be reported in
+    # between (documented in `step_functions_busy`): wait for the invocation itself.
+    deadline = time.monotonic() + 10
+    while not sink.calls("request") and time.monotonic() < deadline:
+        cloud.runtime.wait_idle(10)
+        time.sleep(0.01)
     ((request,),) = [sink.calls("request")]
     assert request["order"] == "o-1" and request["token"]
     lambda_client = cloud.client("lambda")
