@@ -23,6 +23,35 @@ def trades_bucket_name(config: StageConfig) -> str:
     return f"{config.prefix}-trades-{Aws.ACCOUNT_ID}-{config.region}"
 
 
+def data_bucket(
+    scope: Construct,
+    id: str,
+    *,
+    config: StageConfig,
+    bucket_name: str,
+    access_logs: s3.IBucket,
+    access_logs_prefix: str,
+) -> s3.Bucket:
+    """A bucket of business data: private, SSE-S3, TLS only, versioned, access-logged."""
+    return s3.Bucket(
+        scope,
+        id,
+        bucket_name=bucket_name,
+        block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
+        encryption=s3.BucketEncryption.S3_MANAGED,
+        enforce_ssl=True,
+        versioned=True,
+        object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+        server_access_logs_bucket=access_logs,
+        server_access_logs_prefix=access_logs_prefix,
+        lifecycle_rules=[
+            s3.LifecycleRule(id="expire-noncurrent-versions", noncurrent_version_expiration=Duration.days(30))
+        ],
+        removal_policy=config.removal_policy,
+        auto_delete_objects=config.destroy_on_removal,
+    )
+
+
 @dataclass(frozen=True, kw_only=True)
 class DataLayerProps:
     config: StageConfig
@@ -79,20 +108,11 @@ class DataLayer(Construct):
             removal_policy=config.removal_policy,
             auto_delete_objects=config.destroy_on_removal,
         )
-        self.trades_bucket = s3.Bucket(
+        self.trades_bucket = data_bucket(
             self,
             "TradesBucket",
+            config=config,
             bucket_name=trades_bucket_name(config),
-            block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
-            encryption=s3.BucketEncryption.S3_MANAGED,
-            enforce_ssl=True,
-            versioned=True,
-            object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
-            server_access_logs_bucket=self.access_logs_bucket,
-            server_access_logs_prefix="trades-bucket/",
-            lifecycle_rules=[
-                s3.LifecycleRule(id="expire-noncurrent-versions", noncurrent_version_expiration=Duration.days(30))
-            ],
-            removal_policy=config.removal_policy,
-            auto_delete_objects=config.destroy_on_removal,
+            access_logs=self.access_logs_bucket,
+            access_logs_prefix="trades-bucket/",
         )

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from aws_cdk import Aws, Duration
+from aws_cdk import Aws
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
 from constructs_lib.config import StageConfig
+from constructs_lib.data_layer import data_bucket
 from trading_core import market_data
 
 
@@ -48,21 +49,11 @@ class MarketDataStore(Construct):
             deletion_protection=not config.destroy_on_removal,
             removal_policy=config.removal_policy,
         )
-        # The trades bucket's settings: private, SSE-S3, TLS only, versioned, access-logged.
-        self.bucket = s3.Bucket(
+        self.bucket = data_bucket(
             self,
             "MarketDataBucket",
+            config=config,
             bucket_name=market_data_bucket_name(config),
-            block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
-            encryption=s3.BucketEncryption.S3_MANAGED,
-            enforce_ssl=True,
-            versioned=True,
-            object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
-            server_access_logs_bucket=props.access_logs_bucket,
-            server_access_logs_prefix="market-data-bucket/",
-            lifecycle_rules=[
-                s3.LifecycleRule(id="expire-noncurrent-versions", noncurrent_version_expiration=Duration.days(30))
-            ],
-            removal_policy=config.removal_policy,
-            auto_delete_objects=config.destroy_on_removal,
+            access_logs=props.access_logs_bucket,
+            access_logs_prefix="market-data-bucket/",
         )
