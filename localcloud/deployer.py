@@ -106,6 +106,10 @@ SKIPPED_TYPES: Final[dict[str, str]] = {
 
 POWERTOOLS_LAYER: Final = re.compile(r"^arn:aws[\w-]*:lambda:[\w-]+:017000801446:layer:AWSLambdaPowertoolsPython")
 MANAGED_LAYER_NOTE: Final = "AWS-managed Powertools layer: aws-lambda-powertools is installed in the venv"
+MARKET_DATA_LAYER_REQUIREMENTS: Final = Path("lambdas", "market_data_layer", "requirements.txt")
+MARKET_DATA_LAYER_NOTE: Final = (
+    "market-data dependencies layer (yfinance): not loaded locally; the local cloud uses the offline provider"
+)
 CUSTOM_RESOURCE_TIMEOUT: Final = 60.0
 
 
@@ -890,7 +894,18 @@ class Deployer:
                 request[key] = props.get(key)
         arn = self._client("lambda", ctx.region).publish_layer_version(**request)["LayerVersionArn"]
         self._layer_dirs[arn] = folder
+        if self._is_market_data_layer(folder):
+            self.note(MARKET_DATA_LAYER_NOTE)
         return ctx.resource(arn, {"LayerVersionArn": arn})
+
+    def _is_market_data_layer(self, folder: Path) -> bool:
+        """The yfinance layer, bundled or not: it carries the repo's `lambdas/market_data_layer/requirements.txt`.
+
+        Its packages are built for Python 3.13 on linux/arm64 (when bundled at all), so they never go on this
+        process's `sys.path`; the functions get the layer in moto only.
+        """
+        ours, theirs = self.sources.repo_root / MARKET_DATA_LAYER_REQUIREMENTS, folder / "requirements.txt"
+        return ours.is_file() and theirs.is_file() and ours.read_bytes() == theirs.read_bytes()
 
     def _aws_lambda_function(self, ctx: _Context, props: Props) -> DeployedResource:
         client = self._client("lambda", ctx.region)
@@ -903,7 +918,8 @@ class Deployer:
         moto_layers: list[str] = []
         for layer_arn in props.get("Layers") or []:
             if layer_arn in self._layer_dirs:
-                layer_dirs.append(self._layer_dirs[layer_arn])
+                if not self._is_market_data_layer(self._layer_dirs[layer_arn]):
+                    layer_dirs.append(self._layer_dirs[layer_arn])
                 moto_layers.append(layer_arn)
             elif POWERTOOLS_LAYER.match(layer_arn):
                 self.note(MANAGED_LAYER_NOTE)

@@ -679,3 +679,78 @@ def test_every_type_of_the_table_has_a_handler_or_a_reason() -> None:
             continue
         assert "_" + resource_type.replace("::", "_").lower() in deploy_methods, resource_type
     assert all(SKIPPED_TYPES.values())
+
+
+def test_the_market_data_dependencies_layer_deploys_without_joining_sys_path(tmp_path: Path, aws: None) -> None:
+    """The unbundled yfinance layer (its requirements only) is published in moto, noted, and kept off `layer_dirs`."""
+    requirements = "yfinance==1.7.0\n"
+    repo, out = tmp_path / "repo", tmp_path / "cdk.out"
+    for folder, name, text in [
+        (repo / "lambdas" / "quote_summary", "handler.py", HANDLER_SOURCE),
+        (repo / "lambdas" / "market_data_layer", "requirements.txt", requirements),
+        (out / f"asset.{'c' * 64}", "handler.py", HANDLER_SOURCE),
+        (out / f"asset.{'d' * 64}", "requirements.txt", requirements),
+    ]:
+        folder.mkdir(parents=True)
+        (folder / name).write_text(text)
+    code = {digest: {"S3Bucket": "assets", "S3Key": f"{digest}.zip"} for digest in ("c" * 64, "d" * 64)}
+    template = {
+        "Resources": {
+            "Role": {
+                "Type": "AWS::IAM::Role",
+                "Properties": {"AssumeRolePolicyDocument": {"Version": "2012-10-17", "Statement": []}},
+            },
+            "Deps": {
+                "Type": "AWS::Lambda::LayerVersion",
+                "Properties": {"LayerName": "market-data-deps", "Content": code["d" * 64]},
+            },
+            "Fetcher": {
+                "Type": "AWS::Lambda::Function",
+                "Properties": {
+                    "FunctionName": "quote-summary",
+                    "Runtime": "python3.13",
+                    "Handler": "handler.lambda_handler",
+                    "Role": {"Fn::GetAtt": ["Role", "Arn"]},
+                    "Code": code["c" * 64],
+                    "Layers": [POWERTOOLS, {"Ref": "Deps"}],
+                },
+            },
+        }
+    }
+    (out / "Stack.template.json").write_text(json.dumps(template))
+    files = {
+        digest: {
+            "source": {"path": f"asset.{digest}", "packaging": "zip"},
+            "destinations": {"current": {"bucketName": "assets", "objectKey": f"{digest}.zip"}},
+        }
+        for digest in code
+    }
+    (out / "Stack.assets.json").write_text(json.dumps({"version": "55.0.0", "files": files}))
+    artifacts = {
+        "Stack.assets": {"type": "cdk:asset-manifest", "properties": {"file": "Stack.assets.json"}},
+        "Stack": {
+            "type": "aws:cloudformation:stack",
+            "environment": "aws://unknown-account/us-east-1",
+            "properties": {"templateFile": "Stack.template.json"},
+            "dependencies": ["Stack.assets"],
+        },
+    }
+    (out / "manifest.json").write_text(json.dumps({"version": "55.0.0", "artifacts": artifacts}))
+    runtime = RuntimeStandIn()
+    deploy = Deployer(
+        runtime=runtime,
+        delivery=DeliveryStandIn(),
+        assembly=CloudAssembly(out),
+        repo_root=repo,
+        state_dir=tmp_path / "state",
+        function_spec=types.SimpleNamespace,
+    )
+
+    (result,) = deploy.deploy_all()
+
+    assert "market-data dependencies layer (yfinance): not loaded locally" in "\n".join(result.notes)
+    spec = runtime.specs["quote-summary"]
+    assert spec.code_dir == repo / "lambdas" / "quote_summary"
+    assert spec.layer_dirs == ()
+    layers = boto3.client("lambda", region_name="us-east-1").get_function(FunctionName="quote-summary")
+    assert [layer["Arn"] for layer in layers["Configuration"]["Layers"]] == [result.resources["Deps"].physical_id]
