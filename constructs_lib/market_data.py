@@ -7,8 +7,9 @@
   none → a `lambda:invoke.waitForTaskToken` task whose function announces `NoHistoricalDataRetrieved
   {taskToken}`; the task token manager, triggered by that event, sends the token back.
 - Market data API: `GET`/`DELETE /quote-summary/{ticker}`, `GET`/`DELETE /history/{ticker}` (Lambda proxy).
-
-Not here yet: the yfinance layer and the market-data manager API (API Gateway → StartExecution).
+- Market-data manager API: `POST /` starts workflow B through API Gateway's Step Functions (AWS)
+  integration, as the original did: no function in between; the body is checked against a JSON
+  schema model first, so a bad request never starts an execution.
 """
 
 from __future__ import annotations
@@ -63,6 +64,17 @@ API_ROUTES: Final[Mapping[str, tuple[str, ...]]] = {
     "history": ("GET", "DELETE"),
 }
 HISTORY_QUERY: Final = ("from", "to")
+MAX_TICKERS_PER_EXECUTION: Final = 100
+# The project's 4xx shape around API Gateway's validation message; escapeJavaScript also escapes `'`,
+# which JSON does not allow, hence the replaceAll (the usual idiom).
+INVALID_BODY_TEMPLATE: Final = (
+    '{"message": "invalid request", "errors": [{"field": "body", '
+    '"message": "$util.escapeJavaScript($context.error.validationErrorString).replaceAll("\\\\\'", "\'")"}]}'
+)
+START_FAILED_TEMPLATE: Final = (
+    '{"message": "could not start the market-data workflow, try again", '
+    '"error": "$util.escapeJavaScript($input.path(\'$.__type\'))"}'
+)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -73,6 +85,8 @@ class MarketDataProps:
     market_data_bucket_name: str
     """The Data stack's bucket, imported by name (object-level grants on `raw/*` only)."""
     bus: MessageBus
+    dependencies_layer: lambda_.ILayerVersion
+    """yfinance and its dependencies (MarketDataDependenciesLayer): the three fetching functions only."""
 
 
 class MarketData(Construct):
@@ -89,6 +103,7 @@ class MarketData(Construct):
     no_data_rule: events.Rule
     dead_letter_queues: dict[str, sqs.Queue]
     rest_api: TradingRestApi
+    manager_api: TradingRestApi
 
     def __init__(self, scope: Construct, id: str, *, props: MarketDataProps) -> None:
         super().__init__(scope, id)
@@ -155,6 +170,7 @@ class MarketData(Construct):
         self.request_rule = self._request_rule()
         self.no_data_rule = self._no_data_rule()
         self.rest_api = self._rest_api()
+        self.manager_api = self._manager_api()
 
     # -- functions ------------------------------------------------------------------------
 
@@ -187,6 +203,7 @@ class MarketData(Construct):
     ) -> TradingFunction:
         """Calls the provider, writes the table and the raw answers under `raw/` of the bucket."""
         function = self._function(id, name, description, environment=environment, timeout=FETCH_TIMEOUT)
+        function.function.add_layers(self._props.dependencies_layer)
         self._props.market_data_table.grant_read_write_data(function.function)
         raw_objects = self._bucket.arn_for_objects(f"{RAW_PREFIX}*")
         iam.Grant.add_to_principal(grantee=function.function, actions=["s3:PutObject"], resource_arns=[raw_objects])
@@ -259,7 +276,11 @@ class MarketData(Construct):
         check = self._lambda_task(
             "CheckNewData",
             self.market_data_checker,
-            result_selector={"newData.$": "$.Payload.newData", "tickers.$": "$.Payload.tickers"},
+            result_selector={
+                "newData.$": "$.Payload.newData",
+                "tickers.$": "$.Payload.tickers",
+                "checked.$": "$.Payload.checked",
+            },
             result_path="$.check",
         )
         publish = tasks.EventBridgePutEvents(
@@ -280,7 +301,7 @@ class MarketData(Construct):
             self.no_data_notifier,
             integration_pattern=sfn.IntegrationPattern.WAIT_FOR_TASK_TOKEN,
             payload=sfn.TaskInput.from_object(
-                {"taskToken": sfn.JsonPath.task_token, "tickers": sfn.JsonPath.list_at("$.check.tickers")}
+                {"taskToken": sfn.JsonPath.task_token, "tickers": sfn.JsonPath.list_at("$.check.checked")}
             ),
             task_timeout=sfn.Timeout.duration(TOKEN_WAIT_TIMEOUT),
             result_path="$.acknowledgement",
@@ -404,6 +425,74 @@ class MarketData(Construct):
                 )
         return rest_api
 
+    def _manager_api(self) -> TradingRestApi:
+        """`POST /` with `{"detail": {"tickers": [{"ticker": "AAPL"}]}}` → StartExecution of workflow B."""
+        rest_api = TradingRestApi(
+            self,
+            "MarketDataManagerApi",
+            props=TradingRestApiProps(
+                config=self._props.config,
+                name="market-data-manager-api",
+                description="Market-data manager API: starts workflow B",
+            ),
+        )
+        api = rest_api.api
+        role = iam.Role(
+            self,
+            "MarketDataManagerApiRole",
+            assumed_by=iam.ServicePrincipal("apigateway.amazonaws.com"),
+            description="API Gateway starts executions of workflow B, nothing else",
+        )
+        self.parallel_state_machine.grant_start_execution(role)
+        model = api.add_model(
+            "MarketDataRequest",
+            content_type="application/json",
+            model_name="MarketDataRequest",
+            description="the tickers whose market data workflow B fetches",
+            schema=_request_schema(),
+        )
+        body_validator = api.add_request_validator(
+            "BodyValidator", validate_request_body=True, validate_request_parameters=True
+        )
+        api.add_gateway_response(
+            "InvalidBody",
+            type=apigw.ResponseType.BAD_REQUEST_BODY,
+            status_code="400",
+            templates={"application/json": INVALID_BODY_TEMPLATE},
+        )
+        # The execution input is the request body as a JSON string; the ARN token becomes an Fn::Join.
+        request_template = (
+            f'{{"stateMachineArn": "{self.parallel_state_machine.state_machine_arn}", '
+            '"input": "$util.escapeJavaScript($input.json(\'$\')).replaceAll("\\\\\'", "\'")"}'
+        )
+        integration = apigw.AwsIntegration(
+            service="states",
+            action="StartExecution",
+            integration_http_method="POST",
+            options=apigw.IntegrationOptions(
+                credentials_role=role,
+                passthrough_behavior=apigw.PassthroughBehavior.NEVER,
+                request_templates={"application/json": request_template},
+                integration_responses=[
+                    apigw.IntegrationResponse(status_code="200"),
+                    apigw.IntegrationResponse(
+                        status_code="502",
+                        selection_pattern=r"[45]\d{2}",
+                        response_templates={"application/json": START_FAILED_TEMPLATE},
+                    ),
+                ],
+            ),
+        )
+        self.manager_method = api.root.add_method(
+            "POST",
+            integration,
+            api_key_required=True,
+            request_validator=body_validator,
+            request_models={"application/json": model},
+            method_responses=[apigw.MethodResponse(status_code="200"), apigw.MethodResponse(status_code="502")],
+        )
+        return rest_api
+
     @property
     def functions(self) -> tuple[TradingFunction, ...]:
         return (
@@ -415,3 +504,31 @@ class MarketData(Construct):
             self.task_token_manager,
             self.market_data_api,
         )
+
+
+def _request_schema() -> apigw.JsonSchema:
+    """Workflow B's input: 1 to 100 tickers spelled as Yahoo spells them (draft 4, API Gateway's dialect)."""
+    ticker = apigw.JsonSchema(
+        type=apigw.JsonSchemaType.OBJECT,
+        required=["ticker"],
+        additional_properties=False,
+        properties={"ticker": apigw.JsonSchema(type=apigw.JsonSchemaType.STRING, pattern=market_data.TICKER_PATTERN)},
+    )
+    detail = apigw.JsonSchema(
+        type=apigw.JsonSchemaType.OBJECT,
+        required=["tickers"],
+        additional_properties=False,
+        properties={
+            "tickers": apigw.JsonSchema(
+                type=apigw.JsonSchemaType.ARRAY, min_items=1, max_items=MAX_TICKERS_PER_EXECUTION, items=ticker
+            )
+        },
+    )
+    return apigw.JsonSchema(
+        schema=apigw.JsonSchemaVersion.DRAFT4,
+        title="MarketDataRequest",
+        type=apigw.JsonSchemaType.OBJECT,
+        required=["detail"],
+        additional_properties=False,
+        properties={"detail": detail},
+    )

@@ -44,7 +44,20 @@ from typing import Any, Final, Protocol
 
 import boto3
 
-from localcloud.gateway import ApiCatalog, ApiKey, ApiMethod, ApiResource, RestApi, UsagePlan, function_arn_from_uri
+from localcloud import vtl
+from localcloud.gateway import (
+    ApiCatalog,
+    ApiKey,
+    ApiMethod,
+    ApiResource,
+    AwsServiceIntegration,
+    GatewayResponse,
+    IntegrationResponse,
+    RestApi,
+    UsagePlan,
+    function_arn_from_uri,
+    service_action_from_uri,
+)
 from localcloud.intrinsics import ACCOUNT_ID, PARTITION, URL_SUFFIX, IntrinsicError, Resolver, references
 
 # ----------------------------------------------------------------------------- the type table
@@ -77,9 +90,11 @@ HANDLED_TYPES: Final[dict[str, str]] = {
     "AWS::Events::Rule": "PutRule + PutTargets (Input, InputPath, InputTransformer, retry policy, dead-letter queue)",
     "AWS::ApiGateway::RestApi": "CreateRestApi; served by the gateway",
     "AWS::ApiGateway::Resource": "CreateResource; routed by the gateway",
-    "AWS::ApiGateway::Method": "PutMethod + PutIntegration (AWS_PROXY to Lambda); the gateway enforces ApiKeyRequired "
-    "and required parameters",
-    "AWS::ApiGateway::RequestValidator": "CreateRequestValidator; the gateway checks required parameters",
+    "AWS::ApiGateway::Method": "PutMethod + PutIntegration (AWS_PROXY to Lambda, or AWS to a service action with "
+    "mapping templates); the gateway enforces ApiKeyRequired, required parameters and request models",
+    "AWS::ApiGateway::RequestValidator": "CreateRequestValidator; the gateway checks required parameters and bodies",
+    "AWS::ApiGateway::Model": "CreateModel; the gateway validates bodies against its JSON schema",
+    "AWS::ApiGateway::GatewayResponse": "PutGatewayResponse; the gateway answers body validation failures with it",
     "AWS::ApiGateway::Deployment": "CreateDeployment",
     "AWS::ApiGateway::Stage": "CreateStage; the gateway serves /<restApiId>/<stage>/ (access logs, method settings "
     "and tracing are recorded only)",
@@ -1283,9 +1298,13 @@ class Deployer:
             raise DeployError(f"AuthorizationType {authorization} is not supported locally")
         integration = props.require("Integration")
         integration_type = integration.get("Type")
-        if integration_type != "AWS_PROXY":
-            raise DeployError(f"Integration.Type {integration_type} is not supported locally (AWS_PROXY only)")
-        function_arn = function_arn_from_uri(integration["Uri"])
+        function_arn, service = "", None
+        if integration_type == "AWS_PROXY":
+            function_arn = function_arn_from_uri(integration["Uri"])
+        elif integration_type == "AWS":
+            service = self._service_integration(integration)
+        else:
+            raise DeployError(f"Integration.Type {integration_type} is not supported locally (AWS_PROXY, AWS)")
         request_parameters = props.get("RequestParameters") or {}
         request: dict[str, Any] = {
             "restApiId": api.id,
@@ -1301,7 +1320,8 @@ class Deployer:
             request["requestValidatorId"] = validator_id
         if props.get("OperationName"):
             request["operationName"] = props.get("OperationName")
-        props.ignore("MethodResponses", "RequestModels", "AuthorizationScopes", "AuthorizerId")
+        request_models = {str(k): str(v) for k, v in (props.get("RequestModels") or {}).items()}
+        props.ignore("MethodResponses", "AuthorizationScopes", "AuthorizerId")
         client.put_method(**request)
         client.put_integration(
             restApiId=api.id,
@@ -1323,8 +1343,96 @@ class Deployer:
             function_arn=function_arn,
             required_parameters=required,
             validator_id=validator_id,
+            request_models=request_models,
+            aws=service,
         )
         return ctx.resource(f"{api.id}-{resource_id}-{http_method}")
+
+    @staticmethod
+    def _service_integration(integration: Mapping[str, Any]) -> AwsServiceIntegration:
+        """An `AWS` integration the gateway can run: an action URI and templates the VTL subset renders."""
+        try:
+            region, service, action = service_action_from_uri(str(integration.get("Uri", "")))
+        except ValueError as error:
+            raise DeployError(str(error)) from None
+        unsupported = sorted(
+            set(integration)
+            - {
+                "Type",
+                "Uri",
+                "IntegrationHttpMethod",
+                "Credentials",
+                "PassthroughBehavior",
+                "RequestTemplates",
+                "IntegrationResponses",
+                "TimeoutInMillis",
+            }
+        )
+        if unsupported:
+            raise DeployError(f"Integration {', '.join(unsupported)} not supported locally for AWS integrations")
+        responses = []
+        for response in integration.get("IntegrationResponses") or []:
+            extra = sorted(set(response) - {"StatusCode", "SelectionPattern", "ResponseTemplates"})
+            if extra:
+                raise DeployError(f"IntegrationResponses {', '.join(extra)} not supported locally")
+            responses.append(
+                IntegrationResponse(
+                    status_code=str(response["StatusCode"]),
+                    selection_pattern=response.get("SelectionPattern") or None,
+                    templates={str(k): str(v) for k, v in (response.get("ResponseTemplates") or {}).items()},
+                )
+            )
+        templates = {str(k): str(v) for k, v in (integration.get("RequestTemplates") or {}).items()}
+        for template in [*templates.values(), *(t for r in responses for t in r.templates.values())]:
+            try:
+                vtl.check(template)
+            except vtl.TemplateError as error:
+                raise DeployError(f"mapping template: {error}") from None
+        return AwsServiceIntegration(
+            service=service,
+            action=action,
+            region=region,
+            request_templates=templates,
+            passthrough_behavior=str(integration.get("PassthroughBehavior", "WHEN_NO_MATCH")),
+            responses=tuple(responses),
+        )
+
+    def _aws_apigateway_model(self, ctx: _Context, props: Props) -> DeployedResource:
+        api = self._api(props.require("RestApiId"))
+        name = props.get("Name") or physical_name(ctx.stack, ctx.logical_id)
+        schema = props.get("Schema") or {}
+        if isinstance(schema, str):
+            schema = json.loads(schema)
+        request: dict[str, Any] = {
+            "restApiId": api.id,
+            "name": name,
+            "contentType": props.get("ContentType") or "application/json",
+            "schema": json.dumps(schema),
+        }
+        if props.get("Description"):
+            request["description"] = props.get("Description")
+        self._client("apigateway", ctx.region).create_model(**request)
+        api.models[name] = schema
+        return ctx.resource(name)
+
+    def _aws_apigateway_gatewayresponse(self, ctx: _Context, props: Props) -> DeployedResource:
+        api = self._api(props.require("RestApiId"))
+        response_type = props.require("ResponseType")
+        status = props.get("StatusCode")
+        templates = {str(k): str(v) for k, v in (props.get("ResponseTemplates") or {}).items()}
+        for template in templates.values():
+            try:
+                vtl.check(template)
+            except vtl.TemplateError as error:
+                raise DeployError(f"gateway response template: {error}") from None
+        request: dict[str, Any] = {"restApiId": api.id, "responseType": response_type, "responseTemplates": templates}
+        if status:
+            request["statusCode"] = str(status)
+        if props.get("ResponseParameters"):
+            request["responseParameters"] = props.get("ResponseParameters")
+        self._client("apigateway", ctx.region).put_gateway_response(**request)
+        api.gateway_responses[response_type] = GatewayResponse(int(status) if status else None, templates)
+        return ctx.resource(f"{api.id}-{response_type}")
 
     def _aws_apigateway_requestvalidator(self, ctx: _Context, props: Props) -> DeployedResource:
         api = self._api(props.require("RestApiId"))

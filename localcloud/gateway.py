@@ -12,9 +12,20 @@ The deployer records every `AWS::ApiGateway::*` resource of the templates in an 
   stage holds, else 403 `{"message":"Forbidden"}`;
 * a request validator with `ValidateRequestParameters` checks the method's required query
   strings and headers (400 `{"message": "Missing required request parameters: [...]"}`);
+* a request validator with `ValidateRequestBody` checks a JSON body against the method's
+  request model for its content type (JSON schema draft 4); a failure answers the API's
+  `BAD_REQUEST_BODY` gateway response (400 `{"message": "Invalid request body"}` unless the
+  template defines one) with `$context.error.validationErrorString` set to `[<message>, …]`, each
+  message naming the failing field as a JSON pointer (API Gateway's own wording differs);
 * `AWS_PROXY` integrations get the REST API (payload 1.0) proxy event and are invoked
   synchronously through the local Lambda runtime; the proxy response is mapped back. A function
-  error or a malformed response answers 502 `{"message": "Internal server error"}`.
+  error or a malformed response answers 502 `{"message": "Internal server error"}`;
+* `AWS` service integrations (`arn:aws:apigateway:<region>:<service>:action/<Action>`) render the
+  request template of the content type (`localcloud.vtl`; with passthrough `NEVER` a content type
+  without a template answers 415), call the action on the local AWS (moto) and map the answer
+  through the integration response whose `SelectionPattern` matches the status code (else the one
+  without a pattern) and its response template. The integration's credentials role is recorded,
+  not assumed: IAM is not enforced locally.
 
 Not emulated: usage plan throttling and quotas, stage caching, access logs, CORS preflight for
 APIs that do not declare OPTIONS methods, binary media types (a body that is not UTF-8 is passed
@@ -25,6 +36,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 import threading
 import time
 import uuid
@@ -36,6 +48,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Protocol
 from urllib.parse import parse_qsl, unquote, urlsplit
 
+import jsonschema
+
+from localcloud import vtl
+
 MISSING_TOKEN = {"message": "Missing Authentication Token"}
 FORBIDDEN = {"message": "Forbidden"}
 INTERNAL_ERROR = {"message": "Internal server error"}
@@ -45,7 +61,44 @@ class Invoker(Protocol):
     def invoke(self, name_or_arn: str, event: dict[str, Any]) -> tuple[Any, bool]: ...
 
 
+class AwsCaller(Protocol):
+    def call(self, service: str, action: str, region: str, body: str) -> tuple[int, str]:
+        """One action of an AWS service's JSON API: (HTTP status, JSON answer)."""
+        ...
+
+
+class _NoAws:
+    def call(self, service: str, action: str, region: str, body: str) -> tuple[int, str]:
+        raise RuntimeError("no AWS endpoint for service integrations")
+
+
 # ------------------------------------------------------------------------------- the catalog
+
+
+@dataclass(frozen=True)
+class IntegrationResponse:
+    status_code: str
+    selection_pattern: str | None = None
+    templates: dict[str, str] = field(default_factory=dict)  # content type -> mapping template
+
+
+@dataclass(frozen=True)
+class AwsServiceIntegration:
+    """An `AWS` integration calling one action of a service (e.g. states StartExecution)."""
+
+    service: str
+    action: str
+    region: str
+    request_templates: dict[str, str] = field(default_factory=dict)
+    passthrough_behavior: str = "WHEN_NO_MATCH"
+    responses: tuple[IntegrationResponse, ...] = ()
+
+    def response_for(self, status: int) -> IntegrationResponse | None:
+        """The response whose pattern matches the status code, else the default (no pattern)."""
+        for response in self.responses:
+            if response.selection_pattern and re.fullmatch(response.selection_pattern, str(status)):
+                return response
+        return next((response for response in self.responses if not response.selection_pattern), None)
 
 
 @dataclass
@@ -56,6 +109,14 @@ class ApiMethod:
     function_arn: str
     required_parameters: tuple[str, ...] = ()  # e.g. "querystring.tradeDate", "header.x-id"
     validator_id: str | None = None
+    request_models: dict[str, str] = field(default_factory=dict)  # content type -> model name
+    aws: AwsServiceIntegration | None = None
+
+
+@dataclass(frozen=True)
+class GatewayResponse:
+    status_code: int | None
+    templates: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -75,6 +136,8 @@ class RestApi:
     resources: dict[str, ApiResource] = field(default_factory=dict)
     validators: dict[str, tuple[bool, bool]] = field(default_factory=dict)  # id → (body, parameters)
     stages: dict[str, dict[str, str]] = field(default_factory=dict)  # stage name → stage variables
+    models: dict[str, dict[str, Any]] = field(default_factory=dict)  # model name → JSON schema
+    gateway_responses: dict[str, GatewayResponse] = field(default_factory=dict)  # response type → response
 
     def path_of(self, resource_id: str) -> str:
         parts: list[str] = []
@@ -131,6 +194,18 @@ class ApiCatalog:
             for resource in api.resources.values():
                 for http_method, method in resource.methods.items():
                     yield api, api.path_of(resource.id), http_method, method
+
+
+_SERVICE_ACTION_URI = re.compile(r"^arn:aws[\w-]*:apigateway:([\w-]+):([\w.-]+):action/(\w+)$")
+
+
+def service_action_from_uri(uri: str) -> tuple[str, str, str]:
+    """(region, service, action) of an `AWS` integration URI; the `path/` form is not supported."""
+    match = _SERVICE_ACTION_URI.match(uri)
+    if match is None:
+        raise ValueError(f"not an AWS service action integration URI (…:<service>:action/<Action>): {uri}")
+    region, service, action = match.groups()
+    return region, service, action
 
 
 def function_arn_from_uri(uri: str) -> str:
@@ -276,6 +351,12 @@ class Reply:
     body: bytes
 
 
+def _content_type(headers: list[tuple[str, str]]) -> str:
+    """The request's media type; API Gateway takes a request without one as application/json."""
+    value = next((value for name, value in headers if name.lower() == "content-type"), "")
+    return value.split(";")[0].strip().lower() or "application/json"
+
+
 def _json_reply(status: int, document: dict[str, Any], request_id: str) -> Reply:
     return Reply(
         status,
@@ -323,9 +404,18 @@ def proxy_reply(payload: Any, request_id: str) -> Reply:
 class Gateway:
     """Serves the catalog's APIs on `host:port` (port 0 picks a free one) from a background thread."""
 
-    def __init__(self, catalog: ApiCatalog, runtime: Invoker, *, host: str = "127.0.0.1", port: int = 0) -> None:
+    def __init__(
+        self,
+        catalog: ApiCatalog,
+        runtime: Invoker,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        aws: AwsCaller | None = None,
+    ) -> None:
         self.catalog = catalog
         self.runtime = runtime
+        self.aws: AwsCaller = aws or _NoAws()
         self._server = ThreadingHTTPServer((host, port), _handler_class(self))
         self._server.daemon_threads = True
         self._thread: threading.Thread | None = None
@@ -386,6 +476,20 @@ class Gateway:
             message = f"Missing required request parameters: [{', '.join(missing)}]"
             return _json_reply(HTTPStatus.BAD_REQUEST, {"message": message}, request_id)
 
+        context = {
+            "requestId": request_id,
+            "stage": stage,
+            "apiId": api.id,
+            "httpMethod": method,
+            "resourcePath": api.path_of(match.resource.id),
+            "identity": {"sourceIp": source_ip, "apiKey": api_key.value if api_key else None},
+        }
+        invalid = self._invalid_body(api, api_method, headers, body)
+        if invalid is not None:
+            context["error"] = {"message": "Invalid request body", "validationErrorString": invalid}
+            return self._gateway_response(api, "BAD_REQUEST_BODY", HTTPStatus.BAD_REQUEST, context, request_id)
+        if api_method.aws is not None:
+            return self._call_service(api_method.aws, headers, body, context, request_id)
         event = proxy_event(
             api=api,
             stage=stage,
@@ -410,6 +514,77 @@ class Gateway:
         if errored:
             return _json_reply(HTTPStatus.BAD_GATEWAY, INTERNAL_ERROR, request_id)
         return proxy_reply(payload, request_id)
+
+    @staticmethod
+    def _invalid_body(api: RestApi, method: ApiMethod, headers: list[tuple[str, str]], body: bytes) -> str | None:
+        """API Gateway's body validation: None when valid, else the validation error string."""
+        validator = api.validators.get(method.validator_id or "")
+        if validator is None or not validator[0]:
+            return None
+        model = method.request_models.get(_content_type(headers))
+        if model is None or model not in api.models:
+            return None
+        try:
+            document = json.loads(body or b"{}")
+        except ValueError as error:
+            return f"[Invalid JSON body: {error}]"
+        validator_class = jsonschema.validators.validator_for(api.models[model], default=jsonschema.Draft4Validator)
+        errors = sorted(validator_class(api.models[model]).iter_errors(document), key=lambda e: list(e.path))
+        if not errors:
+            return None
+        messages = [
+            f"{'/' + '/'.join(str(p) for p in error.path) if error.path else '/'}: {error.message}" for error in errors
+        ]
+        return "[" + ", ".join(messages) + "]"
+
+    def _gateway_response(
+        self, api: RestApi, response_type: str, status: int, context: dict[str, Any], request_id: str
+    ) -> Reply:
+        """The API's gateway response of this type (its template and status), else API Gateway's default."""
+        response = api.gateway_responses.get(response_type) or api.gateway_responses.get(
+            "DEFAULT_4XX" if status < 500 else "DEFAULT_5XX"
+        )
+        template = response.templates.get("application/json") if response else None
+        if response is None or template is None:
+            code = response.status_code if response and response.status_code else status
+            return _json_reply(code, {"message": context["error"]["message"]}, request_id)
+        rendered = vtl.render(template, vtl.Request(body="", context=context))
+        return Reply(
+            response.status_code or status,
+            [("Content-Type", "application/json"), ("x-amzn-RequestId", request_id), ("x-amzn-ErrorType", "")],
+            rendered.encode(),
+        )
+
+    def _call_service(
+        self,
+        integration: AwsServiceIntegration,
+        headers: list[tuple[str, str]],
+        body: bytes,
+        context: dict[str, Any],
+        request_id: str,
+    ) -> Reply:
+        text = body.decode("utf-8", errors="replace")
+        template = integration.request_templates.get(_content_type(headers))
+        behavior = integration.passthrough_behavior
+        if template is None and (
+            behavior == "NEVER" or (behavior == "WHEN_NO_TEMPLATES" and integration.request_templates)
+        ):
+            return _json_reply(HTTPStatus.UNSUPPORTED_MEDIA_TYPE, {"message": "Unsupported Media Type"}, request_id)
+        request = vtl.render(template, vtl.Request(body=text, context=context)) if template is not None else text
+        try:
+            status, answer = self.aws.call(integration.service, integration.action, integration.region, request)
+        except Exception:
+            return _json_reply(HTTPStatus.INTERNAL_SERVER_ERROR, INTERNAL_ERROR, request_id)
+        response = integration.response_for(status)
+        if response is None:  # API Gateway: "No match for output mapping and no default output mapping"
+            return _json_reply(HTTPStatus.INTERNAL_SERVER_ERROR, INTERNAL_ERROR, request_id)
+        template = response.templates.get("application/json")
+        rendered = vtl.render(template, vtl.Request(body=answer, context=context)) if template else answer
+        return Reply(
+            int(response.status_code),
+            [("Content-Type", "application/json"), ("x-amzn-RequestId", request_id)],
+            rendered.encode(),
+        )
 
     @staticmethod
     def _missing_parameters(

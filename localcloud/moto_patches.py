@@ -3,7 +3,7 @@
 `apply(runtime, delivery)` is idempotent: it checks `moto.__version__` (exactly `EXPECTED_MOTO_VERSION`),
 installs the patches once per process and makes `runtime`/`delivery` the active ones (a later call
 replaces them). The routing patches (1-6, 9) fall back to moto's own code while no runtime is active or
-after `runtime.close()`, so other moto users in the same process are unaffected; 7-8 stay installed
+after `runtime.close()`, so other moto users in the same process are unaffected; 7-8 and 10 stay installed
 (same semantics as moto's, only faster or atomic). Every replaced internal is pinned by
 `tests/localcloud/test_moto_contract.py` (names, signatures, source digests, and the behaviour relied on).
 
@@ -47,6 +47,11 @@ Patches (the moto internal replaced, then what happens instead):
    (S3 invokes asynchronously), with the record's missing fields (`userIdentity`, `requestParameters`,
    `responseElements`, bucket owner, `sequencer`) and the key URL-encoded as S3 does (`quote_plus`
    keeping `/`; moto encodes `/` too).
+10. `stepfunctions.parser.models.StepFunctionsParserBackend.start_execution(self, state_machine_arn, name=None,
+   execution_input=None, trace_header=None)`: an execution started without a name gets a UUID, as Step
+   Functions names it; moto's executing backend names it `None`, so every such execution had the same ARN
+   and the second one after the first finished was refused with ExecutionAlreadyExists (EventBridge
+   targets, API Gateway integrations and StartExecution calls without a name all start such executions).
 
 Not a patch, a reader: `step_functions_busy()` is the activity probe (`runtime.activity.add_probe`, added by
 `apply`) through which `wait_idle` waits for Step Functions executions. moto runs an execution (only with
@@ -72,6 +77,7 @@ import itertools
 import json
 import logging
 import threading
+import uuid
 from typing import Any, Final
 from urllib.parse import quote_plus, unquote_plus
 
@@ -153,6 +159,7 @@ def _install() -> None:
     from moto.dynamodb.models.table import StreamShard
     from moto.events.models import Rule
     from moto.sns.models import Subscription
+    from moto.stepfunctions.parser.models import StepFunctionsParserBackend
 
     _replace(LambdaFunction, "_invoke_lambda", _invoke_lambda)
     _replace(LambdaFunction, "invoke", _lambda_function_invoke)
@@ -164,9 +171,20 @@ def _install() -> None:
     _replace(BotocoreStubber, "process_request", process_request)
     _replace(convert_to_flask_response, "__call__", flask_call)
     _replace(s3_notifications, "_invoke_awslambda", invoke_awslambda_from_s3)
+    _replace(StepFunctionsParserBackend, "start_execution", start_execution_named)
 
 
 # ----------------------------------------------------------------------------- Step Functions probe
+
+
+def start_execution_named(
+    self: Any, state_machine_arn: str, name: Any = None, execution_input: Any = None, trace_header: Any = None
+) -> Any:
+    """Patch 10: a missing execution name becomes a UUID, as in Step Functions."""
+    from moto.stepfunctions.parser.models import StepFunctionsParserBackend
+
+    start = original(StepFunctionsParserBackend, "start_execution")
+    return start(self, state_machine_arn, name or str(uuid.uuid4()), execution_input, trace_header)
 
 
 def parked_on_task_token(execution: Any) -> bool:

@@ -191,8 +191,11 @@ class LocalCloud:
                 log(f"  {note}")
         log(f"localcloud: moto started and stacks deployed ({time.perf_counter() - step:.1f} s)")
 
+        from localcloud.service_calls import BotoServiceCaller
+
         self.gateway.catalog = self.deployer.catalog
         self.gateway.runtime = self.runtime
+        self.gateway.aws = BotoServiceCaller(session)
         self.gateway.start()
         self.outputs = self._outputs()
         settings.state_dir.mkdir(parents=True, exist_ok=True)
@@ -233,9 +236,11 @@ class LocalCloud:
         settings = self.settings
         # Market data: the deterministic offline provider by default, never Yahoo (docs/market-data.md);
         # `Settings.context` can still set "marketDataProvider" (the cdk.json stage value is `yfinance`).
+        # No bundling: the yfinance layer (pip for linux/arm64) is what the offline provider never needs.
         context = {
             "stage": settings.stage,
             "marketDataProvider": "offline",
+            "aws:cdk:bundling-stacks": [],
             **({} if settings.nag else {"nag": False}),
             **settings.context,
         }

@@ -17,6 +17,7 @@ from constructs_lib.customer_seed import CustomerSeed, CustomerSeedProps
 from constructs_lib.data_api import DataApi, DataApiProps
 from constructs_lib.function import SharedCodeLayer, SharedCodeLayerProps
 from constructs_lib.market_data import MarketData, MarketDataProps
+from constructs_lib.market_data_layer import MarketDataDependenciesLayer, MarketDataDependenciesLayerProps
 from constructs_lib.order_intake import OrderIntake, OrderIntakeProps
 from constructs_lib.pools import Pools, PoolsProps
 from constructs_lib.routes import ORDER_FLOW_ROUTES
@@ -87,9 +88,17 @@ class ServiceStack(cdk.Stack):
                 market_data_table=data.market_data_table,
                 market_data_bucket_name=data.market_data_bucket_name,
                 bus=self.bus,
+                dependencies_layer=MarketDataDependenciesLayer(
+                    self, "MarketDataDependencies", props=MarketDataDependenciesLayerProps(config=config)
+                ).layer,
             ),
         )
-        apis = (self.order_intake.rest_api, self.data_api.rest_api, self.market_data.rest_api)
+        apis = (
+            self.order_intake.rest_api,
+            self.data_api.rest_api,
+            self.market_data.rest_api,
+            self.market_data.manager_api,
+        )
         ApiGatewayAccount(self, "ApiGatewayAccount", props=ApiGatewayAccountProps(apis=apis))
         self.api_access = ApiAccess(self, "ApiAccess", props=ApiAccessProps(config=config, apis=apis))
 
@@ -121,6 +130,12 @@ class ServiceStack(cdk.Stack):
         output(self, "EventBusName", self.bus.event_bus.event_bus_name, "order-flow event bus")
         output(self, "OrdersTopicArn", self.bus.topic.topic_arn, "order-flow SNS topic")
         output(self, "MarketDataApiUrl", self.market_data.rest_api.url, "Market data API base URL")
+        output(
+            self,
+            "MarketDataManagerApiUrl",
+            self.market_data.manager_api.url,
+            "Market-data manager API (POST starts workflow B)",
+        )
         output(
             self,
             "MarketDataStateMachineArn",

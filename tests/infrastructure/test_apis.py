@@ -116,6 +116,7 @@ def test_service_outputs(dev: Synthesized) -> None:
         "OrdersTopicArn",
         "ApiKeyId",
         "MarketDataApiUrl",
+        "MarketDataManagerApiUrl",
         "MarketDataStateMachineArn",
         "MarketDataParallelStateMachineArn",
     }

@@ -66,7 +66,8 @@ def test_function_defaults(dev: Synthesized, name: str) -> None:
     assert props(log_group)["RetentionInDays"] == 7
     assert props(log_group)["LogGroupName"] == f"/aws/lambda/{fn['FunctionName']}"
     version = CONTEXT["stages"]["dev"]["powertoolsLayerVersion"]
-    powertools, shared = fn["Layers"]
+    powertools, shared, *market_data_dependencies = fn["Layers"]
+    assert len(market_data_dependencies) == (1 if name in FETCHING else 0)
     assert powertools == {
         "Fn::Join": [
             "",
@@ -112,7 +113,11 @@ def test_code_asset_is_the_function_folder_without_bytecode(dev: Synthesized, na
 
 
 def test_shared_layer_asset(dev: Synthesized) -> None:
-    (layer,) = (props(r) for r in resources(dev.service, "AWS::Lambda::LayerVersion").values())
+    (layer,) = (
+        props(r)
+        for r in resources(dev.service, "AWS::Lambda::LayerVersion").values()
+        if props(r)["LayerName"] == "trading-system-dev-shared"
+    )
     assert layer["CompatibleRuntimes"] == ["python3.13"]
     assert layer["CompatibleArchitectures"] == ["arm64"]
     staged = dev.outdir / f"asset.{layer['Content']['S3Key'].removesuffix('.zip')}"

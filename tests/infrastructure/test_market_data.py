@@ -175,7 +175,7 @@ def test_workflow_b_waits_for_the_task_token(dev: Synthesized, workflow_b: dict[
     wait = workflow_b["States"]["WaitForNoDataAcknowledgement"]
     assert wait["Resource"] == "arn:<AWS::Partition>:states:::lambda:invoke.waitForTaskToken"
     assert wait["Parameters"]["FunctionName"] == _fn(dev, "no_data_notifier")
-    assert wait["Parameters"]["Payload"] == {"taskToken.$": "$$.Task.Token", "tickers.$": "$.check.tickers"}
+    assert wait["Parameters"]["Payload"] == {"taskToken.$": "$$.Task.Token", "tickers.$": "$.check.checked"}
     assert 0 < wait["TimeoutSeconds"] <= 3600  # a lost event cannot hang an execution for a year
     assert wait["End"] is True
 
@@ -323,3 +323,84 @@ def test_market_data_outputs(dev: Synthesized) -> None:
     ):
         assert outputs[name]["Value"] == {"Ref": _state_machine(dev.service, machine)[0]}
     assert "execute-api" in json.dumps(outputs["MarketDataApiUrl"]["Value"])
+
+
+def test_market_data_manager_api_starts_workflow_b_through_the_step_functions_integration(dev: Synthesized) -> None:
+    from tests.infrastructure.test_apis import _apis
+
+    api_id = _apis(dev)["trading-system-dev-market-data-manager-api"]
+    [method] = [
+        props(m)
+        for m in resources(dev.service, "AWS::ApiGateway::Method").values()
+        if props(m)["RestApiId"] == {"Ref": api_id}
+    ]
+    assert method["HttpMethod"] == "POST"
+    assert method["ResourceId"] == {"Fn::GetAtt": [api_id, "RootResourceId"]}
+    assert method["ApiKeyRequired"] is True
+    integration = method["Integration"]
+    assert (integration["Type"], integration["Uri"], integration["PassthroughBehavior"]) == (
+        "AWS",
+        "arn:aws:apigateway:us-east-1:states:action/StartExecution",
+        "NEVER",
+    )
+    workflow_b = _state_machine(dev.service, "trading-system-dev-market-data-manager-parallel")[0]
+    template = integration["RequestTemplates"]["application/json"]["Fn::Join"][1]
+    assert {"Ref": workflow_b} in template
+    assert "$util.escapeJavaScript($input.json('$'))" in template[-1]
+    assert [(r["StatusCode"], r.get("SelectionPattern")) for r in integration["IntegrationResponses"]] == [
+        ("200", None),
+        ("502", "[45]\\d{2}"),
+    ]
+
+    # The integration's role may start executions of workflow B and nothing else.
+    role = integration["Credentials"]["Fn::GetAtt"][0]
+    assert props(dev.service["Resources"][role])["AssumeRolePolicyDocument"]["Statement"][0]["Principal"] == {
+        "Service": "apigateway.amazonaws.com"
+    }
+    statements = [
+        s
+        for p in resources(dev.service, "AWS::IAM::Policy").values()
+        if {"Ref": role} in props(p)["Roles"]
+        for s in props(p)["PolicyDocument"]["Statement"]
+    ]
+    assert statements == [{"Action": "states:StartExecution", "Effect": "Allow", "Resource": {"Ref": workflow_b}}]
+
+    # The body is validated against the model before anything starts.
+    validator = props(dev.service["Resources"][method["RequestValidatorId"]["Ref"]])
+    assert validator["ValidateRequestBody"] is True
+    [model] = [
+        props(m)
+        for m in resources(dev.service, "AWS::ApiGateway::Model").values()
+        if props(m)["RestApiId"] == {"Ref": api_id}
+    ]
+    assert method["RequestModels"] == {
+        "application/json": {
+            "Ref": next(k for k, m in resources(dev.service, "AWS::ApiGateway::Model").items() if props(m) == model)
+        }
+    }
+    tickers = model["Schema"]["properties"]["detail"]["properties"]["tickers"]
+    assert model["Schema"]["required"] == ["detail"]
+    assert (tickers["minItems"], tickers["maxItems"], tickers["items"]["required"]) == (1, 100, ["ticker"])
+    assert tickers["items"]["properties"]["ticker"]["pattern"] == "^[A-Z0-9^][A-Z0-9.=^-]{0,14}$"
+    [response] = [
+        props(r)
+        for r in resources(dev.service, "AWS::ApiGateway::GatewayResponse").values()
+        if props(r)["RestApiId"] == {"Ref": api_id}
+    ]
+    assert (response["ResponseType"], response["StatusCode"]) == ("BAD_REQUEST_BODY", "400")
+    assert "$context.error.validationErrorString" in response["ResponseTemplates"]["application/json"]
+    assert "execute-api" in json.dumps(dev.service["Outputs"]["MarketDataManagerApiUrl"]["Value"])
+
+
+def test_only_the_fetching_functions_carry_the_yfinance_layer(dev: Synthesized) -> None:
+    (layer_id,) = (
+        k
+        for k, r in resources(dev.service, "AWS::Lambda::LayerVersion").items()
+        if props(r)["LayerName"] == "trading-system-dev-market-data-deps"
+    )
+    carriers = {
+        props(f)["FunctionName"]
+        for f in resources(dev.service, "AWS::Lambda::Function").values()
+        if {"Ref": layer_id} in props(f).get("Layers", [])
+    }
+    assert carriers == {f"trading-system-dev-{name.replace('_', '-')}" for name in FETCHING}

@@ -56,6 +56,7 @@ def replaced() -> dict[str, tuple[Any, str, str, str]]:
     from moto.dynamodb.models.table import StreamShard
     from moto.events.models import Rule
     from moto.sns.models import Subscription
+    from moto.stepfunctions.parser.models import StepFunctionsParserBackend
 
     return {
         "1 LambdaFunction._invoke_lambda": (LambdaFunction, "_invoke_lambda", "self, event=None", "23ce7a8f956e8090"),
@@ -105,6 +106,12 @@ def replaced() -> dict[str, tuple[Any, str, str, str]]:
             "_invoke_awslambda",
             "account_id, event_body, fn_arn, region_name",
             "3e321d949008d14e",
+        ),
+        "10 StepFunctionsParserBackend.start_execution": (
+            StepFunctionsParserBackend,
+            "start_execution",
+            "self, state_machine_arn, name=None, execution_input=None, trace_header=None",
+            "0f8d9dd57baf0c28",
         ),
     }
 
@@ -330,7 +337,8 @@ def test_step_functions_executions_and_task_tokens_as_the_probe_reads_them() -> 
     assert "stepfunctions_parser_backends[account][region]" in inspect.getsource(
         __import__("moto.stepfunctions.responses", fromlist=["get_backend"]).get_backend
     )
-    assert "state_machine.executions.append(execution)" in inspect.getsource(StepFunctionsParserBackend.start_execution)
+    start_execution = moto_original(StepFunctionsParserBackend, "start_execution")
+    assert "state_machine.executions.append(execution)" in inspect.getsource(start_execution)
     assert "execution.exec_worker.env.callback_pool_manager.notify(" in inspect.getsource(
         StepFunctionsParserBackend.send_task_success
     )

@@ -227,3 +227,13 @@ def test_a_failing_lambda_task_is_retried_then_the_execution_fails(cloud: Cloud)
     cause = json.loads(execution["cause"])
     assert (cause["errorType"], cause["errorMessage"]) == ("ValueError", "no price for ACME")
     assert sink.calls("flaky") == [{"symbol": "ACME"}, {"symbol": "ACME"}]
+
+
+def test_executions_started_without_a_name_get_distinct_names(cloud: Cloud) -> None:
+    """Step Functions names an unnamed execution with a UUID; moto's executor would call each one `None`."""
+    arn = machine(cloud, "unnamed", {"StartAt": "Done", "States": {"Done": {"Type": "Pass", "End": True}}})
+    first, second = run(cloud, arn, {"n": 1}), run(cloud, arn, {"n": 2})
+
+    assert first["executionArn"] != second["executionArn"]
+    assert [first["status"], second["status"]] == ["SUCCEEDED", "SUCCEEDED"]
+    assert first["name"] != "None" and len(first["name"]) == 36

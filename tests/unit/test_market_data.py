@@ -106,9 +106,9 @@ def test_the_checker_decides_on_new_rows() -> None:
         {"ticker": "AAPL", "newRows": 0, "histDataEnd": "2026-03-03"},
         {"ticker": "MSFT", "newRows": 3, "histDataEnd": "2026-03-03"},
     ]
-    assert md.new_data(results) == {"newData": True, "tickers": ["MSFT"]}
-    assert md.new_data(results[:1]) == {"newData": False, "tickers": []}
-    assert md.new_data([]) == {"newData": False, "tickers": []}
+    assert md.new_data(results) == {"newData": True, "tickers": ["MSFT"], "checked": ["AAPL", "MSFT"]}
+    assert md.new_data(results[:1]) == {"newData": False, "tickers": [], "checked": ["AAPL"]}
+    assert md.new_data([]) == {"newData": False, "tickers": [], "checked": []}
 
 
 class FakeStore:

@@ -781,9 +781,11 @@ class MarketDataService:
 
 
 def new_data(results: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
-    """The checker's decision over the Map results: which tickers got new history rows."""
+    """The checker's decision over the Map results: which tickers got new history rows (`tickers`), out
+    of those fetched (`checked`, what the no-data notification names)."""
+    results = list(results)
     tickers = [str(result["ticker"]) for result in results if int(result.get("newRows", 0) or 0) > 0]
-    return {"newData": bool(tickers), "tickers": tickers}
+    return {"newData": bool(tickers), "tickers": tickers, "checked": [str(result["ticker"]) for result in results]}
 
 
 # --- the reference price of market orders -----------------------------------------------------------
