@@ -18,6 +18,7 @@ from tests.seed import SEED_ORDER
 from trading_core.bus import BusEvent, PublishError
 from trading_core.config import RouterConfig
 from trading_core.funds import FundsUnavailable, InsufficientFunds, ReservationOutcome, Reserved, UnknownCustomer
+from trading_core.market_data_requests import MarketDataRequest
 from trading_core.model import ChildOrder, Direction, OrderType
 from trading_core.order_intake import (
     MAX_BODY_BYTES,
@@ -28,6 +29,7 @@ from trading_core.order_intake import (
     validate_order,
 )
 from trading_core.orders import PlannedOrder
+from trading_core.pricing import PriceUnavailable, ReferencePrice
 
 CONFIG = RouterConfig(
     split_size=1000,
@@ -90,15 +92,40 @@ class FakePublisher:
         return [event for call in self.calls for event in call]
 
 
-def intake(funds: FakeFunds, publisher: FakePublisher, config: RouterConfig = CONFIG) -> OrderIntake:
+class FakeMarketData:
+    """Records the tickers of each request; `fail` makes it answer as the real requester does on failure."""
+
+    def __init__(self, publisher: FakePublisher | None = None) -> None:
+        self.requests: list[list[str]] = []
+        self.publish_calls_before: list[int] = []
+        self.fail = False
+        self._publisher = publisher
+
+    def request(self, tickers: Any) -> MarketDataRequest:
+        self.requests.append(list(tickers))
+        self.publish_calls_before.append(len(self._publisher.calls) if self._publisher else 0)
+        if self.fail:
+            return MarketDataRequest(tickers=tuple(self.requests[-1]), failed=True)
+        return MarketDataRequest(mode="EventBridge", tickers=tuple(dict.fromkeys(self.requests[-1])))
+
+
+def intake(
+    funds: FakeFunds,
+    publisher: FakePublisher,
+    config: RouterConfig = CONFIG,
+    *,
+    market_data: FakeMarketData | None = None,
+    reference_price: ReferencePrice = lambda _: Decimal("100.00"),
+) -> OrderIntake:
     counter = itertools.count()
     return OrderIntake(
         funds=funds,
         publisher=publisher,
         config=lambda: config,
-        reference_price=lambda _: Decimal("100.00"),
+        reference_price=reference_price,
         clock=lambda: datetime(2026, 1, 2, 10, 0, tzinfo=UTC),
         new_id=lambda: f"id-{next(counter):05d}",
+        market_data=market_data,
     )
 
 
@@ -263,6 +290,8 @@ def test_the_seed_order_is_one_reservation_and_one_publish_call() -> None:
         "InvalidOrders": 0,
         "CreditChecks": 0,
         "RoutingFailures": 0,
+        "MarketDataTickersRequested": 0,
+        "MarketDataRequestFailures": 0,
     }
 
 
@@ -389,3 +418,67 @@ def test_handle_answers_400_before_touching_anything() -> None:
     assert (bad_key.status_code, bad_key.body["errors"][0]["field"]) == (400, "Idempotency-Key")
     assert good.status_code == 200 and len(good.body["orders"]) == 9
     assert funds.reserve_calls == 1
+
+
+# --- market data ---------------------------------------------------------------------------------
+
+
+def test_market_data_is_requested_after_routing_for_the_routed_tickers_only() -> None:
+    funds, publisher = FakeFunds(**{"000002": "10000000", "000003": "1.00"}), FakePublisher()
+    market_data = FakeMarketData(publisher)
+
+    result = submit(
+        intake(funds, publisher, market_data=market_data),
+        SEED_ORDER,
+        {**SEED_ORDER, "ticker": "AAPL", "quantity": 10},
+        {**SEED_ORDER, "ticker": "MSFT", "customerId": "000003"},  # refused: insufficient funds
+        {**SEED_ORDER, "ticker": "IBM", "customerId": "000099"},  # refused: unknown customer
+    )
+
+    assert len(market_data.requests) == 1
+    assert set(market_data.requests[0]) == {"COIN", "AAPL"}
+    assert market_data.publish_calls_before == [1]  # the orders were on the bus first
+    assert result.metrics()["MarketDataTickersRequested"] == 2
+
+
+def test_no_routed_order_means_no_market_data_request() -> None:
+    funds, publisher = FakeFunds(**{"000002": "10000000"}), FakePublisher(fail_calls={0})
+    market_data = FakeMarketData(publisher)
+
+    submit(intake(funds, publisher, market_data=market_data), SEED_ORDER, {**SEED_ORDER, "customerId": "000099"})
+
+    assert market_data.requests == []
+
+
+def test_a_failed_market_data_request_changes_nothing_but_a_metric() -> None:
+    funds, publisher = FakeFunds(**{"000002": "10000000"}), FakePublisher()
+    market_data = FakeMarketData(publisher)
+    market_data.fail = True
+    without = submit(intake(FakeFunds(**{"000002": "10000000"}), FakePublisher()), SEED_ORDER)
+
+    result = submit(intake(funds, publisher, market_data=market_data), SEED_ORDER)
+
+    assert result.body() == without.body()
+    assert not result.retryable
+    assert result.metrics()["MarketDataRequestFailures"] == 1
+
+
+def test_a_market_buy_without_a_reference_price_is_refused_as_retryable() -> None:
+    funds, publisher = FakeFunds(**{"000002": "10000000"}), FakePublisher()
+
+    def price(ticker: str) -> Decimal:
+        if ticker == "COIN":
+            raise PriceUnavailable("table down")
+        return Decimal("100.00")
+
+    market_buy = {"customerId": "000002", "direction": "Buy", "ticker": "COIN", "type": "Market", "quantity": 5}
+    result = submit(
+        intake(funds, publisher, reference_price=price), market_buy, {**market_buy, "ticker": "AAPL"}, SEED_ORDER
+    )
+
+    assert [(order.order["ticker"], order.reason) for order in result.invalid] == [
+        ("COIN", "could not be processed, try again")
+    ]
+    assert result.retryable
+    assert {child.ticker for child in result.routed} == {"AAPL", "COIN"}  # the limit order on COIN went through
+    assert funds.reserve_calls == 2

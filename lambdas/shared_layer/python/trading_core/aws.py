@@ -17,18 +17,20 @@ from trading_core.config import ParameterReader, bus_type_reader, ssm_reader
 
 # Standard retry mode backs off on throttling and transient errors: one retry path for every call.
 CLIENT_CONFIG = Config(retries={"mode": "standard", "max_attempts": 5})
+# For calls an order must not wait on (the router's market-data requests): short timeouts, one retry.
+FAST_FAIL_CONFIG = Config(connect_timeout=2, read_timeout=3, retries={"mode": "standard", "max_attempts": 2})
 
 
-def client(service: str) -> Any:
+def client(service: str, config: Config = CLIENT_CONFIG) -> Any:
     import boto3
 
-    return boto3.client(service, config=CLIENT_CONFIG)
+    return boto3.client(service, config=config)
 
 
-def resource(service: str) -> Any:
+def resource(service: str, config: Config = CLIENT_CONFIG) -> Any:
     import boto3
 
-    return boto3.resource(service, config=CLIENT_CONFIG)
+    return boto3.resource(service, config=config)
 
 
 def env(name: str) -> str:

@@ -8,6 +8,9 @@ Per parent order the store makes exactly one `TransactWriteItems` (reservation +
 the children of the whole request are published in as few PutEvents/PublishBatch calls as possible.
 Children whose events cannot be published get their reservation back (a compensating transaction) and
 are reported as invalid, so nothing is lost and nothing stays reserved.
+
+Then the tickers of the routed children go to the market-data requester, which asks the market-data
+workflows for the stale ones (`trading_core.market_data_requests`); its failures never touch the orders.
 """
 
 from __future__ import annotations
@@ -27,10 +30,11 @@ from trading_core.clock import Clock, to_iso, utc_now
 from trading_core.config import RouterConfig
 from trading_core.funds import FundsStore, FundsUnavailable, InsufficientFunds, Reserved, UnknownCustomer
 from trading_core.ids import new_order_id
+from trading_core.market_data_requests import MarketDataRequest, MarketDataRequests
 from trading_core.model import ChildOrder, Direction, OrderType, PoolType
 from trading_core.money import cents_up, has_at_most_cents, money_str
 from trading_core.orders import MAX_CHILDREN_PER_ORDER, OrderRequest, OrderTooLarge, PlannedOrder, plan_order, route
-from trading_core.pricing import ReferencePrice
+from trading_core.pricing import PriceUnavailable, ReferencePrice
 
 logger = logging.getLogger(__name__)
 
@@ -293,6 +297,7 @@ class IntakeResult:
     invalid: list[InvalidOrder] = field(default_factory=list)
     credit_checks: int = 0
     routing_failures: int = 0
+    market_data: MarketDataRequest = field(default_factory=MarketDataRequest)
 
     @property
     def retryable(self) -> bool:
@@ -312,6 +317,7 @@ class IntakeResult:
             "InvalidOrders": len(self.invalid),
             "CreditChecks": self.credit_checks,
             "RoutingFailures": self.routing_failures,
+            **self.market_data.metrics(),
         }
 
 
@@ -323,7 +329,8 @@ class ApiResult:
 
 
 class OrderIntake:
-    """The smart order router's request path, over injected adapters (funds store, publisher)."""
+    """The smart order router's request path, over injected adapters (funds store, publisher,
+    market-data requester)."""
 
     def __init__(
         self,
@@ -335,6 +342,7 @@ class OrderIntake:
         clock: Clock = utc_now,
         new_id: Callable[[], str] = new_order_id,
         idempotency: IdempotentSubmissions | None = None,
+        market_data: MarketDataRequests | None = None,
     ) -> None:
         self._funds = funds
         self._publisher = publisher
@@ -343,6 +351,7 @@ class OrderIntake:
         self._clock = clock
         self._new_id = new_id
         self.idempotency = idempotency
+        self._market_data = market_data
 
     def handle(self, body: str | None, *, is_base64: bool = False, idempotency_key: str | None = None) -> ApiResult:
         """The HTTP answer to one `POST /orders`; a retried request with the same Idempotency-Key gets
@@ -378,6 +387,10 @@ class OrderIntake:
                 logger.exception("could not reserve funds for an order of customer %s", order.request.customer_id)
                 result.invalid.append(InvalidOrder(order.sent, RETRY_PROCESSING, retryable=True))
                 continue
+            except PriceUnavailable:
+                logger.exception("no reference price for a market order on %s", order.request.ticker)
+                result.invalid.append(InvalidOrder(order.sent, RETRY_PROCESSING, retryable=True))
+                continue
             if isinstance(outcome, Reserved):
                 reserved.append((order, plan))
             elif isinstance(outcome, UnknownCustomer):
@@ -393,6 +406,9 @@ class OrderIntake:
         unrouted = self._publish([plan for _, plan in reserved], credit_checks, config)
         for order, plan in reserved:
             self._settle_routing(order, plan, unrouted, now, result)
+        if self._market_data is not None and result.routed:
+            # After routing, so the orders never wait for it; it never raises.
+            result.market_data = self._market_data.request(child.ticker for child in result.routed)
         return result
 
     def _plan(self, request: OrderRequest, config: RouterConfig, now: str) -> PlannedOrder:
