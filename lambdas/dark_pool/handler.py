@@ -9,8 +9,7 @@ from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from trading_core import aws, pools
-from trading_core.pricing import synthetic_price
+from trading_core import aws, market_prices, pools
 
 logger = Logger()
 tracer = Tracer()
@@ -20,9 +19,11 @@ metrics = Metrics()
 @functools.cache
 def dark_pool() -> pools.DarkPool:
     """Built on first use, not at import, so tests can start moto first (reset with cache_clear)."""
-    # Market data arrives in a later issue; until then market orders fill at the synthetic price.
+    # Market orders fill at the latest stored close (else the synthetic price), as the router priced them.
     return pools.DarkPool(
-        read=aws.parameters(), publisher=aws.publisher(aws.parameters()), reference_price=synthetic_price
+        read=aws.parameters(),
+        publisher=aws.publisher(aws.parameters()),
+        reference_price=market_prices.reference_price_from_env(),
     )
 
 

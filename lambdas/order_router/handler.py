@@ -1,4 +1,5 @@
-"""Smart order router: `POST /orders` validates, reserves funds, splits and routes (trading_core.order_intake)."""
+"""Smart order router: `POST /orders` validates, reserves funds, splits and routes (trading_core.order_intake),
+then asks for the market data of stale tickers (trading_core.market_data_requests)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from trading_core import aws, pricing
+from trading_core import aws, market_data_requests, market_prices
 from trading_core.config import RouterConfig
 from trading_core.funds import DynamoFundsStore
 from trading_core.order_intake import IDEMPOTENCY_KEY_HEADER, IdempotentSubmissions, OrderIntake
@@ -30,8 +31,9 @@ def intake() -> OrderIntake:
         funds=DynamoFundsStore(aws.trades_table()),
         publisher=aws.publisher(read),
         config=lambda: RouterConfig.load(read),
-        reference_price=pricing.synthetic_price,  # market data replaces this later
+        reference_price=market_prices.reference_price_from_env(),
         idempotency=IdempotentSubmissions(aws.env("IDEMPOTENCY_TABLE_NAME"), client=aws.client("dynamodb")),
+        market_data=market_data_requests.requester_from_env(read),
     )
 
 

@@ -2,7 +2,9 @@
 
 Tables use the key layout of `trading_core.keys` (checked against the synthesized template by the
 infrastructure tests); parameters take the `dev` defaults from cdk.json, as a deployment would.
-Everything a publisher sends is captured in SQS queues so tests can read what went on the bus.
+Everything a publisher sends is captured in SQS queues so tests can read what went on the bus; the
+router's `MarketData` requests (workflow A's events) are captured apart from the order flow, and
+workflow B is a moto state machine whose executions are only recorded (none runs).
 """
 
 from __future__ import annotations
@@ -18,6 +20,9 @@ import pytest
 from moto import mock_aws
 
 from trading_core import keys
+from trading_core import market_data as md
+from trading_core.config import MARKET_DATA_INVOKE_MODE
+from trading_core.market_data_requests import REQUEST_DETAIL_TYPE, REQUEST_SOURCE, STATE_MACHINE_ENV
 
 ROOT = Path(__file__).resolve().parents[2]
 STAGE = "dev"
@@ -27,6 +32,8 @@ IDEMPOTENCY_TABLE = "trading-system-dev-idempotency"
 TRADES_BUCKET = "trading-system-dev-trades-bucket"
 BUS_NAME = "trading-system-dev-bus"
 TOPIC_NAME = "trading-system-dev-orders"
+MARKET_DATA_TABLE = "trading-system-dev-market-data"
+WORKFLOW_B_NAME = "trading-system-dev-market-data-manager-parallel"
 
 
 def stage_parameters() -> dict[str, str]:
@@ -52,6 +59,7 @@ class BusCapture:
     sqs: Any
     events_queue_url: str
     sns_queue_url: str
+    market_data_queue_url: str
 
     def drain(self) -> list[tuple[str, str, dict[str, Any]]]:
         captured = []
@@ -76,6 +84,19 @@ class BusCapture:
                     self.sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
         return captured
 
+    def market_data_requests(self) -> list[dict[str, Any]]:
+        """The details of the `SmartOrderRouter` / `MarketData` events put on the bus since the last call."""
+        details = []
+        while True:
+            messages = self.sqs.receive_message(QueueUrl=self.market_data_queue_url, MaxNumberOfMessages=10)
+            if not messages.get("Messages"):
+                return details
+            for message in messages["Messages"]:
+                body = json.loads(message["Body"])
+                assert (body["source"], body["detail-type"]) == (REQUEST_SOURCE, REQUEST_DETAIL_TYPE)
+                details.append(body["detail"])
+                self.sqs.delete_message(QueueUrl=self.market_data_queue_url, ReceiptHandle=message["ReceiptHandle"])
+
 
 @dataclass
 class TradingAws:
@@ -85,12 +106,34 @@ class TradingAws:
     ssm: Any
     bus: BusCapture
     topic_arn: str
+    market_data_table: Any
+    stepfunctions: Any
+    workflow_b_arn: str
 
     def set_bus_type(self, bus_type: str) -> None:
-        self.ssm.put_parameter(Name=f"{PREFIX}/bus-type", Value=bus_type, Type="String", Overwrite=True)
+        self.set_parameter("bus-type", bus_type)
+
+    def set_parameter(self, name: str, value: str) -> None:
+        """As an operator would; the functions' parameter cache is cleared instead of waiting 30 s."""
+        self.ssm.put_parameter(Name=f"{PREFIX}/{name}", Value=value, Type="String", Overwrite=True)
         from aws_lambda_powertools.utilities.parameters.base import clear_caches
 
         clear_caches()
+
+    def set_market_data_invoke_mode(self, mode: str) -> None:
+        self.set_parameter(MARKET_DATA_INVOKE_MODE, mode)
+
+    def workflow_b_executions(self) -> list[dict[str, Any]]:
+        """Every execution of workflow B, oldest first, with its input parsed."""
+        listed = self.stepfunctions.list_executions(stateMachineArn=self.workflow_b_arn)["executions"]
+        described = [self.stepfunctions.describe_execution(executionArn=e["executionArn"]) for e in listed]
+        return [
+            {"name": e["name"], "input": json.loads(e["input"])}
+            for e in sorted(described, key=lambda execution: execution["startDate"])
+        ]
+
+    def market_data_store(self) -> md.MarketDataStore:
+        return md.MarketDataStore(self.market_data_table)
 
     def put_customer(self, customer_id: str, funds: str = "1000000.00") -> None:
         from decimal import Decimal
@@ -139,6 +182,21 @@ def create_trading_aws(monkeypatch: pytest.MonkeyPatch) -> TradingAws:
         AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
         BillingMode="PAY_PER_REQUEST",
     )
+    market_data_table = dynamodb.create_table(
+        TableName=MARKET_DATA_TABLE,
+        KeySchema=[{"AttributeName": md.PK, "KeyType": "HASH"}, {"AttributeName": md.SK, "KeyType": "RANGE"}],
+        AttributeDefinitions=[
+            {"AttributeName": md.PK, "AttributeType": "S"},
+            {"AttributeName": md.SK, "AttributeType": "S"},
+        ],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    stepfunctions = boto3.client("stepfunctions", region_name=region)
+    workflow_b_arn = stepfunctions.create_state_machine(
+        name=WORKFLOW_B_NAME,
+        definition=json.dumps({"StartAt": "Fetch", "States": {"Fetch": {"Type": "Pass", "End": True}}}),
+        roleArn="arn:aws:iam::123456789012:role/workflow-b",
+    )["stateMachineArn"]
     s3 = boto3.client("s3", region_name=region)
     s3.create_bucket(Bucket=TRADES_BUCKET)
     ssm = boto3.client("ssm", region_name=region)
@@ -152,12 +210,21 @@ def create_trading_aws(monkeypatch: pytest.MonkeyPatch) -> TradingAws:
     topic_arn = sns.create_topic(Name=TOPIC_NAME)["TopicArn"]
     events_queue = sqs.create_queue(QueueName="captured-events")["QueueUrl"]
     sns_queue = sqs.create_queue(QueueName="captured-sns")["QueueUrl"]
+    market_data_queue = sqs.create_queue(QueueName="captured-market-data-requests")["QueueUrl"]
 
     def arn(url: str) -> str:
         return sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
 
-    events.put_rule(Name="capture-all", EventBusName=BUS_NAME, EventPattern=json.dumps({"account": [{"exists": True}]}))
+    order_flow = {"account": [{"exists": True}], "detail-type": [{"anything-but": [REQUEST_DETAIL_TYPE]}]}
+    events.put_rule(Name="capture-all", EventBusName=BUS_NAME, EventPattern=json.dumps(order_flow))
     events.put_targets(Rule="capture-all", EventBusName=BUS_NAME, Targets=[{"Id": "q", "Arn": arn(events_queue)}])
+    requests = {"source": [REQUEST_SOURCE], "detail-type": [REQUEST_DETAIL_TYPE]}
+    events.put_rule(Name="capture-market-data-requests", EventBusName=BUS_NAME, EventPattern=json.dumps(requests))
+    events.put_targets(
+        Rule="capture-market-data-requests",
+        EventBusName=BUS_NAME,
+        Targets=[{"Id": "q", "Arn": arn(market_data_queue)}],
+    )
     sns.subscribe(TopicArn=topic_arn, Protocol="sqs", Endpoint=arn(sns_queue))
 
     for name, value in {
@@ -168,6 +235,8 @@ def create_trading_aws(monkeypatch: pytest.MonkeyPatch) -> TradingAws:
         "TRADES_BUCKET_NAME": TRADES_BUCKET,
         "EVENT_BUS_NAME": BUS_NAME,
         "ORDERS_TOPIC_ARN": topic_arn,
+        md.TABLE_ENV: MARKET_DATA_TABLE,
+        STATE_MACHINE_ENV: workflow_b_arn,
     }.items():
         monkeypatch.setenv(name, value)
 
@@ -176,8 +245,13 @@ def create_trading_aws(monkeypatch: pytest.MonkeyPatch) -> TradingAws:
         table=table,
         s3=s3,
         ssm=ssm,
-        bus=BusCapture(sqs=sqs, events_queue_url=events_queue, sns_queue_url=sns_queue),
+        bus=BusCapture(
+            sqs=sqs, events_queue_url=events_queue, sns_queue_url=sns_queue, market_data_queue_url=market_data_queue
+        ),
         topic_arn=topic_arn,
+        market_data_table=market_data_table,
+        stepfunctions=stepfunctions,
+        workflow_b_arn=workflow_b_arn,
     )
 
 

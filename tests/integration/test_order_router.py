@@ -182,8 +182,13 @@ def test_each_parent_order_is_one_transaction_and_the_request_is_one_publish_cal
 
     assert len(body["orders"]) == 45
     assert calls["TransactWriteItems"] == 5
-    assert calls.get("PutEvents", 0) + calls.get("PublishBatch", 0) == 1
+    # The orders in one call on the bus type's transport; the market data of the five (stale) tickers:
+    # one BatchGetItem for their staleness and one MarketData event, on EventBridge whatever the bus type.
+    assert calls.get("PublishBatch", 0) == (1 if bus_type == "SNS" else 0)
+    assert calls["PutEvents"] == (1 if bus_type == "SNS" else 2)
+    assert calls["BatchGetItem"] == 1
     assert {"GetItem", "Query", "Scan", "PutItem", "UpdateItem"}.isdisjoint(calls)
+    assert aws.bus.market_data_requests() == [{"tickers": ["AAPL", "COIN", "HOOD", "IBM", "MSFT"]}]
 
 
 @pytest.mark.parametrize(
