@@ -1,4 +1,9 @@
-"""Order intake: `POST /orders` on the Orders API, proxied to the smart order router."""
+"""Order intake: `POST /orders` on the Orders API, proxied to the smart order router.
+
+The router also prices market buys from the MarketData table and asks the market-data workflows for
+stale tickers (docs/market-data.md "For the router and the pools"): workflow A through the bus, or
+workflow B by StartExecution, as `market-data-invoke-mode` says.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +12,7 @@ from dataclasses import dataclass
 from aws_cdk import aws_apigateway as apigw
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
 
 from constructs_lib.bus import MessageBus
@@ -15,8 +21,17 @@ from constructs_lib.configuration import Configuration
 from constructs_lib.function import TradingFunction, TradingFunctionProps
 from constructs_lib.rest_api import TradingRestApi, TradingRestApiProps
 from trading_core import config as names
+from trading_core import market_data, market_data_requests
 
-ROUTER_PARAMETERS = (names.BUS_TYPE, names.DARK_POOL_TICKERS, names.ORDER_SPLIT_SIZE, names.VENUE_FEES)
+ROUTER_PARAMETERS = (
+    names.BUS_TYPE,
+    names.DARK_POOL_TICKERS,
+    names.ORDER_SPLIT_SIZE,
+    names.VENUE_FEES,
+    names.MARKET_DATA_INVOKE_MODE,
+)
+# Staleness of the traded tickers (BatchGetItem) and the latest close of a market buy's ticker (Query).
+ROUTER_MARKET_DATA_ACTIONS = ("dynamodb:BatchGetItem", "dynamodb:Query")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -27,6 +42,9 @@ class OrderIntakeProps:
     idempotency_table: dynamodb.ITable
     bus: MessageBus
     configuration: Configuration
+    market_data_table: dynamodb.ITable
+    market_data_state_machine: sfn.IStateMachine
+    """Workflow B, which the router starts in `StepFunctionAPIs` mode (workflow A starts from the bus)."""
 
 
 class OrderIntake(Construct):
@@ -47,13 +65,17 @@ class OrderIntake(Construct):
                 environment={
                     "TRADES_TABLE_NAME": props.trades_table.table_name,
                     "IDEMPOTENCY_TABLE_NAME": props.idempotency_table.table_name,
+                    market_data.TABLE_ENV: props.market_data_table.table_name,
+                    market_data_requests.STATE_MACHINE_ENV: props.market_data_state_machine.state_machine_arn,
                 },
             ),
         )
         props.trades_table.grant_read_write_data(self.router.function)
         props.idempotency_table.grant_read_write_data(self.router.function)
-        props.bus.add_publisher(self.router)
+        props.bus.add_publisher(self.router)  # also the MarketData requests: PutEvents on the bus
         self.router.grant_parameters_read(props.configuration.select(ROUTER_PARAMETERS))
+        props.market_data_table.grant(self.router.function, *ROUTER_MARKET_DATA_ACTIONS)
+        props.market_data_state_machine.grant_start_execution(self.router.function)
 
         self.rest_api = TradingRestApi(
             self,

@@ -34,6 +34,21 @@ class ServiceStack(cdk.Stack):
         layer = SharedCodeLayer(self, "SharedCode", props=SharedCodeLayerProps(config=config)).layer
         configuration = Configuration(self, "Configuration", props=ConfigurationProps(config=config))
         self.bus = MessageBus(self, "MessageBus", props=MessageBusProps(config=config))
+        # Before the router and the pools: they read the MarketData table and the router starts workflow B.
+        self.market_data = MarketData(
+            self,
+            "MarketData",
+            props=MarketDataProps(
+                config=config,
+                shared_layer=layer,
+                market_data_table=data.market_data_table,
+                market_data_bucket_name=data.market_data_bucket_name,
+                bus=self.bus,
+                dependencies_layer=MarketDataDependenciesLayer(
+                    self, "MarketDataDependencies", props=MarketDataDependenciesLayerProps(config=config)
+                ).layer,
+            ),
+        )
 
         self.order_intake = OrderIntake(
             self,
@@ -45,12 +60,20 @@ class ServiceStack(cdk.Stack):
                 idempotency_table=data.idempotency_table,
                 bus=self.bus,
                 configuration=configuration,
+                market_data_table=data.market_data_table,
+                market_data_state_machine=self.market_data.parallel_state_machine,
             ),
         )
         self.pools = Pools(
             self,
             "Pools",
-            props=PoolsProps(config=config, shared_layer=layer, bus=self.bus, configuration=configuration),
+            props=PoolsProps(
+                config=config,
+                shared_layer=layer,
+                bus=self.bus,
+                configuration=configuration,
+                market_data_table=data.market_data_table,
+            ),
         )
         self.settlement = Settlement(
             self,
@@ -78,20 +101,6 @@ class ServiceStack(cdk.Stack):
             self,
             "CustomerSeed",
             props=CustomerSeedProps(config=config, shared_layer=layer, trades_table=data.trades_table),
-        )
-        self.market_data = MarketData(
-            self,
-            "MarketData",
-            props=MarketDataProps(
-                config=config,
-                shared_layer=layer,
-                market_data_table=data.market_data_table,
-                market_data_bucket_name=data.market_data_bucket_name,
-                bus=self.bus,
-                dependencies_layer=MarketDataDependenciesLayer(
-                    self, "MarketDataDependencies", props=MarketDataDependenciesLayerProps(config=config)
-                ).layer,
-            ),
         )
         apis = (
             self.order_intake.rest_api,

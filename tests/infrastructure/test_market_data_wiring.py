@@ -1,0 +1,107 @@
+"""The router and the pools get what market data needs of them (docs/market-data.md "For the router and
+the pools"), and nothing more: environment, MarketData table actions, workflow B, the invoke mode."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from tests.infrastructure.conftest import (
+    Synthesized,
+    as_list,
+    function_logical_id,
+    props,
+    resources,
+    role_statements,
+)
+
+WORKFLOW_B = "trading-system-dev-market-data-manager-parallel"
+
+
+def _environment(dev: Synthesized, name: str) -> dict[str, Any]:
+    return dict(props(dev.service["Resources"][function_logical_id(dev.service, name)])["Environment"]["Variables"])
+
+
+def _state_machine_id(dev: Synthesized, name: str) -> str:
+    (logical_id,) = (
+        k
+        for k, r in resources(dev.service, "AWS::StepFunctions::StateMachine").items()
+        if props(r)["StateMachineName"] == name
+    )
+    return logical_id
+
+
+def _market_data_table_name_export(dev: Synthesized) -> Any:
+    """How the Service stack refers to the MarketData table's name (as the fetching functions do)."""
+    return _environment(dev, "market_data_api")["MARKET_DATA_TABLE_NAME"]
+
+
+def _market_data_actions(dev: Synthesized, name: str) -> set[str]:
+    """The DynamoDB actions the function has on the MarketData table (by its ARN export)."""
+    actions: set[str] = set()
+    for statement in role_statements(dev.service, function_logical_id(dev.service, name)):
+        if "MarketData" in json.dumps(statement["Resource"]) and "dynamodb:" in json.dumps(statement["Action"]):
+            actions.update(as_list(statement["Action"]))
+    return actions
+
+
+def test_router_environment(dev: Synthesized) -> None:
+    env = _environment(dev, "order_router")
+    assert env["MARKET_DATA_TABLE_NAME"] == _market_data_table_name_export(dev)
+    assert env["MARKET_DATA_STATE_MACHINE_ARN"] == {"Ref": _state_machine_id(dev, WORKFLOW_B)}
+    assert env["EVENT_BUS_NAME"] == {"Ref": next(iter(resources(dev.service, "AWS::Events::EventBus")))}
+
+
+@pytest.mark.parametrize("name", ["dark_pool", "lit_pool"])
+def test_pool_environment(dev: Synthesized, name: str) -> None:
+    env = _environment(dev, name)
+    assert env["MARKET_DATA_TABLE_NAME"] == _market_data_table_name_export(dev)
+    assert "MARKET_DATA_STATE_MACHINE_ARN" not in env
+
+
+@pytest.mark.parametrize(
+    ("name", "actions"),
+    [
+        ("order_router", {"dynamodb:BatchGetItem", "dynamodb:Query"}),
+        ("dark_pool", {"dynamodb:Query"}),
+        ("lit_pool", {"dynamodb:Query"}),
+    ],
+)
+def test_market_data_table_access_is_read_only_and_exact(dev: Synthesized, name: str, actions: set[str]) -> None:
+    assert _market_data_actions(dev, name) == actions
+
+
+def test_router_may_start_workflow_b_only(dev: Synthesized) -> None:
+    statements = role_statements(dev.service, function_logical_id(dev.service, "order_router"))
+    states = [s for s in statements if any(a.startswith("states:") for a in as_list(s["Action"]))]
+    assert states == [
+        {"Action": "states:StartExecution", "Effect": "Allow", "Resource": {"Ref": _state_machine_id(dev, WORKFLOW_B)}}
+    ]
+
+
+def test_router_puts_events_on_the_bus(dev: Synthesized) -> None:
+    (bus_id,) = resources(dev.service, "AWS::Events::EventBus")
+    statements = role_statements(dev.service, function_logical_id(dev.service, "order_router"))
+    put_events = [s for s in statements if "events:PutEvents" in as_list(s["Action"])]
+    assert [s["Resource"] for s in put_events] == [{"Fn::GetAtt": [bus_id, "Arn"]}]
+
+
+def test_only_the_router_reads_the_invoke_mode(dev: Synthesized) -> None:
+    (mode_id,) = (
+        k
+        for k, p in resources(dev.service, "AWS::SSM::Parameter").items()
+        if props(p)["Name"] == "/trading-system/dev/market-data-invoke-mode"
+    )
+    readers = {
+        props(f)["FunctionName"]
+        for k, f in resources(dev.service, "AWS::Lambda::Function").items()
+        if "FunctionName" in props(f)
+        and any(
+            mode_id in json.dumps(s["Resource"])
+            for s in role_statements(dev.service, k)
+            if any(a.startswith("ssm:") for a in as_list(s["Action"]))
+        )
+    }
+    assert readers == {"trading-system-dev-order-router"}
