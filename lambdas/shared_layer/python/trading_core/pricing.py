@@ -14,8 +14,20 @@ ReferencePrice = Callable[[str], Decimal]
 
 # Market buys reserve funds at the reference price plus this collar, and never fill above it.
 MARKET_ORDER_COLLAR = Decimal("0.10")
-# How long a warm function keeps a ticker's reference price (see `CachedReferencePrice`).
+
+
+def synthetic_price(ticker: str) -> Decimal:
+    """A stable price per ticker (10.00 to 500.00) for when no market data is stored."""
+    return Decimal(bounded_int(1_000, 50_000, "synthetic-price", ticker.upper())) / 100
+
+
+def protection_price(reference: Decimal) -> Decimal:
+    return cents_up(reference * (1 + MARKET_ORDER_COLLAR))
+
+
+# How long a warm function keeps a ticker's stored price, and the absence of one (`CachedReferencePrice`).
 REFERENCE_PRICE_TTL_SECONDS: Final = 60.0
+NO_PRICE_TTL_SECONDS: Final = 5.0
 
 
 class PriceUnavailable(RuntimeError):
@@ -27,42 +39,42 @@ class PriceUnavailable(RuntimeError):
 
 
 class CachedReferencePrice:
-    """Remembers each ticker's reference price for `ttl_seconds`, so a batch of child orders of one
-    ticker costs one read, not one per order.
+    """A `ReferencePrice`: the stored price of the ticker (`stored`, e.g. the latest close), else
+    `fallback(ticker)`, each remembered per ticker for a short while so a batch of child orders of
+    one ticker costs one read, not one per order.
 
-    Closes change once a day (history is stored up to yesterday), so a price at most a minute old is
-    the current one except in the minute after new history lands; a market buy still never fills
-    above the protection price its reservation was made at. Failures are not cached.
+    A stored price is kept `ttl_seconds`: closes change once a day (history is stored up to
+    yesterday), so it is the current one except in the minute after new history lands. The absence
+    of one is kept only `no_price_ttl_seconds`: the router has just asked for that ticker's data,
+    which arrives within seconds. Either way a market buy never fills above the protection price its
+    reservation was made at. Failures are not cached.
     """
 
     def __init__(
         self,
-        price: ReferencePrice,
+        stored: Callable[[str], Decimal | None],
+        fallback: ReferencePrice | None = None,
+        *,
         ttl_seconds: float = REFERENCE_PRICE_TTL_SECONDS,
+        no_price_ttl_seconds: float = NO_PRICE_TTL_SECONDS,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        self._price = price
+        self._stored = stored
+        self._fallback = fallback or synthetic_price
         self._ttl = ttl_seconds
+        self._no_price_ttl = no_price_ttl_seconds
         self._clock = clock
-        self._cache: dict[str, tuple[float, Decimal]] = {}
+        self._cache: dict[str, tuple[float, Decimal | None]] = {}
 
     def __call__(self, ticker: str) -> Decimal:
         now = self._clock()
         cached = self._cache.get(ticker)
-        if cached is not None and now - cached[0] < self._ttl:
-            return cached[1]
-        price = self._price(ticker)
-        self._cache[ticker] = (now, price)
-        return price
-
-
-def synthetic_price(ticker: str) -> Decimal:
-    """A stable price per ticker (10.00 to 500.00) for when no market data is stored."""
-    return Decimal(bounded_int(1_000, 50_000, "synthetic-price", ticker.upper())) / 100
-
-
-def protection_price(reference: Decimal) -> Decimal:
-    return cents_up(reference * (1 + MARKET_ORDER_COLLAR))
+        if cached is not None and now - cached[0] < (self._ttl if cached[1] is not None else self._no_price_ttl):
+            price = cached[1]
+        else:
+            price = self._stored(ticker)
+            self._cache[ticker] = (now, price)
+        return price if price is not None else self._fallback(ticker)
 
 
 def fee(notional: Decimal, rate: Decimal) -> Decimal:
