@@ -105,3 +105,16 @@ def test_only_the_router_reads_the_invoke_mode(dev: Synthesized) -> None:
         )
     }
     assert readers == {"trading-system-dev-order-router"}
+
+
+def test_the_request_rule_matches_what_the_router_sends(dev: Synthesized) -> None:
+    from trading_core.market_data_requests import REQUEST_DETAIL_TYPE, REQUEST_SOURCE
+
+    (rule,) = (
+        props(r)
+        for r in resources(dev.service, "AWS::Events::Rule").values()
+        if props(r)["Name"] == "trading-system-dev-MarketDataRequests"
+    )
+    assert rule["EventPattern"] == {"source": [REQUEST_SOURCE], "detail-type": [REQUEST_DETAIL_TYPE]}
+    (target,) = rule["Targets"]
+    assert target["Arn"] == {"Ref": _state_machine_id(dev, "trading-system-dev-market-data-manager")}
