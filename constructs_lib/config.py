@@ -12,6 +12,8 @@ from typing import Any, Final
 import aws_cdk as cdk
 from aws_cdk import aws_logs as logs
 
+from trading_core.market_data_requests import INVOKE_MODES
+
 SYSTEM_NAME: Final = "trading-system"
 MARKET_DATA_PROVIDERS: Final = frozenset({"yfinance", "offline"})
 MARKET_DATA_PROVIDER_CONTEXT: Final = "marketDataProvider"
@@ -129,6 +131,8 @@ class StageConfig:
             raise ConfigError(f"stage {stage!r}: logRetentionDays must be one of {sorted(_RETENTION)}")
         if config.market_data_provider not in MARKET_DATA_PROVIDERS:
             raise ConfigError(f"stage {stage!r}: marketDataProvider must be one of {sorted(MARKET_DATA_PROVIDERS)}")
+        if config.parameters.market_data_invoke_mode not in INVOKE_MODES:
+            raise ConfigError(f"stage {stage!r}: parameters.marketDataInvokeMode must be one of {list(INVOKE_MODES)}")
         return config
 
     def with_market_data_provider(self, provider: object) -> StageConfig:

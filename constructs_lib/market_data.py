@@ -39,9 +39,8 @@ from constructs_lib.nag import acknowledge, finding_text
 from constructs_lib.queues import dead_letter_queue
 from constructs_lib.rest_api import TradingRestApi, TradingRestApiProps
 from trading_core import market_data
+from trading_core.market_data_requests import REQUEST_DETAIL_TYPE, REQUEST_SOURCE
 
-REQUEST_SOURCE: Final = "SmartOrderRouter"
-REQUEST_DETAIL_TYPE: Final = "MarketData"
 WORKFLOW_SOURCE: Final = "MarketDataManagerStepFunction"
 UPDATE_DETAIL_TYPE: Final = "MarketDataUpdate"
 NO_DATA_DETAIL_TYPE: Final = "NoHistoricalDataRetrieved"

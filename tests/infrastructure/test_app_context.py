@@ -77,3 +77,12 @@ def test_bad_retention_is_refused() -> None:
     stages = {"x": {**CONTEXT["stages"]["dev"], "logRetentionDays": 8}}
     with pytest.raises(ConfigError, match="logRetentionDays"):
         StageConfig.from_context("x", stages)
+
+
+def test_unknown_market_data_invoke_mode_is_refused() -> None:
+    dev = CONTEXT["stages"]["dev"]
+    stages = {"x": {**dev, "parameters": {**dev["parameters"], "marketDataInvokeMode": "Lambda"}}}
+    with pytest.raises(
+        ConfigError, match="marketDataInvokeMode must be one of \\['EventBridge', 'StepFunctionAPIs'\\]"
+    ):
+        StageConfig.from_context("x", stages)

@@ -115,6 +115,7 @@ def test_the_request_rule_matches_what_the_router_sends(dev: Synthesized) -> Non
         for r in resources(dev.service, "AWS::Events::Rule").values()
         if props(r)["Name"] == "trading-system-dev-MarketDataRequests"
     )
-    assert rule["EventPattern"] == {"source": [REQUEST_SOURCE], "detail-type": [REQUEST_DETAIL_TYPE]}
+    assert (REQUEST_SOURCE, REQUEST_DETAIL_TYPE) == ("SmartOrderRouter", "MarketData")  # docs/contracts.md
+    assert rule["EventPattern"] == {"source": ["SmartOrderRouter"], "detail-type": ["MarketData"]}
     (target,) = rule["Targets"]
     assert target["Arn"] == {"Ref": _state_machine_id(dev, "trading-system-dev-market-data-manager")}

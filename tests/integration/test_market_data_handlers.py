@@ -90,12 +90,13 @@ def test_workflow_b_map_task_and_checker(aws: MarketDataAws) -> None:
     assert aws.store().get_summary("MSFT") is not None
 
     decision = checker.lambda_handler(results, lambda_context("market_data_checker"))
-    assert decision == {"newData": True, "tickers": ["AAPL", "MSFT"]}
+    assert decision == {"newData": True, "tickers": ["AAPL", "MSFT"], "checked": ["AAPL", "MSFT"]}
 
     again = [fetcher.lambda_handler({"ticker": ticker}, context) for ticker in ("AAPL", "MSFT")]
     assert checker.lambda_handler({"results": again}, lambda_context("market_data_checker")) == {
         "newData": False,
         "tickers": [],
+        "checked": ["AAPL", "MSFT"],
     }
     with pytest.raises(md.InvalidTicker):
         fetcher.lambda_handler({"tickers": ["AAPL", "MSFT"]}, context)

@@ -11,7 +11,8 @@ import pytest
 
 from tests.integration.market_data_fixtures import MarketDataAws, market_data_environment
 from trading_core import market_data as md
-from trading_core.pricing import synthetic_price
+from trading_core.market_prices import StoredClose
+from trading_core.pricing import CachedReferencePrice, synthetic_price
 
 OFFLINE = md.OfflineProvider()
 
@@ -163,7 +164,7 @@ def test_staleness_for_the_router(aws: MarketDataAws) -> None:
 
 def test_the_reference_price_follows_the_latest_close(aws: MarketDataAws) -> None:
     store = aws.store()
-    price = md.MarketDataReferencePrice(store)
+    price = CachedReferencePrice(StoredClose(store.latest_close), synthetic_price, no_price_ttl_seconds=0)
 
     assert price("AAPL") == synthetic_price("AAPL")
     store.put_history("AAPL", bars("AAPL", "2026-02-02", "2026-02-27"))

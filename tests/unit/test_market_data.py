@@ -111,22 +111,6 @@ def test_the_checker_decides_on_new_rows() -> None:
     assert md.new_data([]) == {"newData": False, "tickers": [], "checked": []}
 
 
-class FakeStore:
-    def __init__(self, closes: dict[str, Decimal]) -> None:
-        self.closes = closes
-
-    def latest_close(self, ticker: str) -> Decimal | None:
-        return self.closes.get(ticker)
-
-
-def test_the_reference_price_is_the_latest_close_else_the_synthetic_price() -> None:
-    price = md.MarketDataReferencePrice(FakeStore({"AAPL": Decimal("229.87")}))  # type: ignore[arg-type]
-
-    assert price("AAPL") == Decimal("229.87")
-    assert price("MSFT") == synthetic_price("MSFT")
-    assert md.MarketDataReferencePrice(FakeStore({}), fallback=lambda _: Decimal(7))("X") == 7  # type: ignore[arg-type]
-
-
 def test_provider_selection() -> None:
     from trading_core.yfinance_provider import YFinanceProvider
 

@@ -8,8 +8,7 @@
 - `MarketDataStore` adapts the MarketData table (layout below); history is written incrementally
   (only days after the summary item's `HistDataEnd`).
 - `MarketDataService` ties a provider, the store and the raw archive (S3) together for the handlers.
-- `MarketDataReferencePrice` is a `pricing.ReferencePrice`: the latest stored close, else the
-  synthetic price.
+- `latest_close` is what market orders are priced at (`trading_core.market_prices`).
 
 MarketData table (`PK`, `SK` strings):
 
@@ -24,7 +23,7 @@ from __future__ import annotations
 import json
 import os
 import re
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -786,21 +785,6 @@ def new_data(results: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
     results = list(results)
     tickers = [str(result["ticker"]) for result in results if int(result.get("newRows", 0) or 0) > 0]
     return {"newData": bool(tickers), "tickers": tickers, "checked": [str(result["ticker"]) for result in results]}
-
-
-# --- the reference price of market orders -----------------------------------------------------------
-
-
-class MarketDataReferencePrice:
-    """A `pricing.ReferencePrice`: the latest stored close of the ticker, else `fallback(ticker)`."""
-
-    def __init__(self, store: MarketDataStore, fallback: Callable[[str], Decimal] = synthetic_price) -> None:
-        self._store = store
-        self._fallback = fallback
-
-    def __call__(self, ticker: str) -> Decimal:
-        close = self._store.latest_close(ticker)
-        return close if close is not None else self._fallback(ticker)
 
 
 # --- wiring from the environment (docs/market-data.md) ----------------------------------------------

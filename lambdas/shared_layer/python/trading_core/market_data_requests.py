@@ -46,7 +46,7 @@ EVENT_BRIDGE_MODE: Final = "EventBridge"
 STEP_FUNCTIONS_MODE: Final = "StepFunctionAPIs"
 INVOKE_MODES: Final = (EVENT_BRIDGE_MODE, STEP_FUNCTIONS_MODE)
 
-# Workflow A's rule (constructs_lib.market_data REQUEST_SOURCE / REQUEST_DETAIL_TYPE).
+# What workflow A's rule matches (constructs_lib.market_data builds the rule from these).
 REQUEST_SOURCE: Final = "SmartOrderRouter"
 REQUEST_DETAIL_TYPE: Final = "MarketData"
 STATE_MACHINE_ENV: Final = "MARKET_DATA_STATE_MACHINE_ARN"

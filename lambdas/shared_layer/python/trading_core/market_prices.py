@@ -2,8 +2,8 @@
 
 The router (protection price of market buys), the dark pool and the lit pool all price a market order
 with `reference_price_from_env()`: the latest stored close of the ticker in the MarketData table
-(`MARKET_DATA_TABLE_NAME`), else `pricing.synthetic_price`, as `market_data.MarketDataReferencePrice`
-does, remembered briefly per warm function (`pricing.CachedReferencePrice`). So the three agree on the
+(`MARKET_DATA_TABLE_NAME`), else `pricing.synthetic_price`, remembered briefly per warm function
+(`pricing.CachedReferencePrice`). So the three agree on the
 price of a market order.
 """
 
