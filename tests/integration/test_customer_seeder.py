@@ -83,6 +83,7 @@ def test_create_seeds_twelve_customers_and_answers(trading_aws: TradingAws, answ
     assert sent == answer
     assert sent["Status"] == "SUCCESS"
     assert sent["Data"] == {"Seeded": 12}
+    assert sent["Reason"] == "created 12 of 12 customers"
     assert (sent["StackId"], sent["RequestId"], sent["LogicalResourceId"]) == (
         "arn:aws:cloudformation:us-east-1:123456789012:stack/trading-dev/abc",
         "req-1",
@@ -102,6 +103,7 @@ def test_a_redeploy_never_resets_a_trading_customer(trading_aws: TradingAws, ans
     answer = invoke(cfn_event("Update", {"Customers": [*TWELVE, "000013"]}, PhysicalResourceId=physical_id))
 
     assert (answer["Status"], answer["Data"], answer["PhysicalResourceId"]) == ("SUCCESS", {"Seeded": 1}, physical_id)
+    assert answer["Reason"] == "created 1 of 13 customers; 12 already existed"
     seeded = customers(trading_aws)
     assert len(seeded) == 13
     assert (seeded["000002"]["AvailableFunds"], seeded["000002"]["NrTrades"]) == (Decimal("12.34"), 7)

@@ -127,7 +127,10 @@ def handle_custom_resource(
             spec = SeedSpec.from_properties(event.get("ResourceProperties") or {})
             seeded = store.seed(spec, now)
             data = {"Seeded": seeded}
-            reason = f"created {seeded} of {len(spec.customer_ids)} customers; the others already existed"
+            existing = len(spec.customer_ids) - seeded
+            reason = f"created {seeded} of {len(spec.customer_ids)} customers" + (
+                f"; {existing} already existed" if existing else ""
+            )
         elif request_type == "Delete":
             reason = "customers are kept on delete"
         else:
