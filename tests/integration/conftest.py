@@ -19,6 +19,7 @@ import boto3
 import pytest
 from moto import mock_aws
 
+from tests.integration.market_data_fixtures import MARKET_DATA_TABLE, create_market_data_table
 from trading_core import keys
 from trading_core import market_data as md
 from trading_core.config import MARKET_DATA_INVOKE_MODE
@@ -32,7 +33,6 @@ IDEMPOTENCY_TABLE = "trading-system-dev-idempotency"
 TRADES_BUCKET = "trading-system-dev-trades-bucket"
 BUS_NAME = "trading-system-dev-bus"
 TOPIC_NAME = "trading-system-dev-orders"
-MARKET_DATA_TABLE = "trading-system-dev-market-data"
 WORKFLOW_B_NAME = "trading-system-dev-market-data-manager-parallel"
 
 
@@ -182,15 +182,7 @@ def create_trading_aws(monkeypatch: pytest.MonkeyPatch) -> TradingAws:
         AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
         BillingMode="PAY_PER_REQUEST",
     )
-    market_data_table = dynamodb.create_table(
-        TableName=MARKET_DATA_TABLE,
-        KeySchema=[{"AttributeName": md.PK, "KeyType": "HASH"}, {"AttributeName": md.SK, "KeyType": "RANGE"}],
-        AttributeDefinitions=[
-            {"AttributeName": md.PK, "AttributeType": "S"},
-            {"AttributeName": md.SK, "AttributeType": "S"},
-        ],
-        BillingMode="PAY_PER_REQUEST",
-    )
+    market_data_table = create_market_data_table(dynamodb)
     stepfunctions = boto3.client("stepfunctions", region_name=region)
     workflow_b_arn = stepfunctions.create_state_machine(
         name=WORKFLOW_B_NAME,

@@ -72,8 +72,9 @@ class MarketDataAws:
         return [item["Key"] for item in self.s3.list_objects_v2(Bucket=MARKET_DATA_BUCKET).get("Contents", [])]
 
 
-def create_market_data_aws(monkeypatch: pytest.MonkeyPatch, clock: FixedClock) -> MarketDataAws:
-    table = boto3.resource("dynamodb", region_name=REGION).create_table(
+def create_market_data_table(dynamodb: Any) -> Any:
+    """The MarketData table as the Data stack defines it (PK/SK strings, on demand)."""
+    return dynamodb.create_table(
         TableName=MARKET_DATA_TABLE,
         KeySchema=[{"AttributeName": md.PK, "KeyType": "HASH"}, {"AttributeName": md.SK, "KeyType": "RANGE"}],
         AttributeDefinitions=[
@@ -82,6 +83,10 @@ def create_market_data_aws(monkeypatch: pytest.MonkeyPatch, clock: FixedClock) -
         ],
         BillingMode="PAY_PER_REQUEST",
     )
+
+
+def create_market_data_aws(monkeypatch: pytest.MonkeyPatch, clock: FixedClock) -> MarketDataAws:
+    table = create_market_data_table(boto3.resource("dynamodb", region_name=REGION))
     s3 = boto3.client("s3", region_name=REGION)
     s3.create_bucket(Bucket=MARKET_DATA_BUCKET)
     events = boto3.client("events", region_name=REGION)
