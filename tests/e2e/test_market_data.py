@@ -13,11 +13,14 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Iterator
+from decimal import Decimal
 from typing import Any
 
 import pytest
 
 from tests.e2e.conftest import Client, today
+from trading_core.money import cents
+from trading_core.pricing import NO_PRICE_TTL_SECONDS
 
 WORKFLOW_SOURCE = "MarketDataManagerStepFunction"
 
@@ -191,3 +194,66 @@ def test_the_market_data_api_reads_and_deletes_summaries_and_history(client: Cli
     status, bad = client.request("GET", api + "history/KO?from=yesterday")
     assert status == 400 and bad["errors"][0]["field"] == "from"
     assert client.request("GET", api + "quote-summary/KO", key=False)[0] == 403
+
+
+INVOKE_MODE_PARAMETER = "/trading-system/dev/market-data-invoke-mode"
+CUSTOMER = "000012"  # no other e2e test trades for this customer
+
+
+def market_buy(client: Client, ticker: str) -> dict[str, Any]:
+    status, body = client.post_orders(
+        {"customerId": CUSTOMER, "direction": "Buy", "ticker": ticker, "type": "Market", "quantity": 10}
+    )
+    assert status == 200 and not body["invalidOrders"], body
+    [child] = body["orders"]
+    return dict(child)
+
+
+def set_invoke_mode(client: Client, mode: str) -> None:
+    """As an operator would, then clearing the parameter cache instead of waiting for it (conftest)."""
+    client.idle()
+    client.aws("ssm").put_parameter(Name=INVOKE_MODE_PARAMETER, Value=mode, Type="String", Overwrite=True)
+    from aws_lambda_powertools.utilities.parameters.base import clear_caches
+
+    clear_caches()
+
+
+def test_the_router_asks_workflow_a_for_a_stale_ticker_then_prices_market_orders_at_its_close(
+    client: Client,
+) -> None:
+    before = {e["executionArn"] for e in executions(client, "MarketDataStateMachineArn")}
+    market_buy(client, "NFLX")
+    client.idle()
+
+    [started] = [e for e in executions(client, "MarketDataStateMachineArn") if e["executionArn"] not in before]
+    execution = finished(client, started["executionArn"])
+    assert (execution["status"], json.loads(execution["input"])) == ("SUCCEEDED", {"tickers": ["NFLX"]})
+    status, history = client.request("GET", client.url("MarketDataApiUrl") + "history/NFLX")
+    assert status == 200, history
+    close = Decimal(history["bars"][-1]["close"])
+
+    time.sleep(NO_PRICE_TTL_SECONDS)  # warm functions remember "no close stored" this long
+    child = market_buy(client, "NFLX")
+    client.idle()
+
+    assert Decimal(child["reservedAmount"]) >= cents(close * 10 * Decimal("1.10"))
+    trades = [t for t in client.trades(CUSTOMER, today()) if t["orderId"] == child["orderId"]]
+    assert [Decimal(t["price"]) for t in trades] == [close]
+    assert [e for e in executions(client, "MarketDataStateMachineArn") if e["executionArn"] not in before] == [started]
+
+
+def test_in_step_functions_mode_the_router_starts_workflow_b(client: Client) -> None:
+    before = {e["executionArn"] for e in executions(client, "MarketDataParallelStateMachineArn")}
+    set_invoke_mode(client, "StepFunctionAPIs")
+    try:
+        market_buy(client, "ADBE")
+        client.idle()
+    finally:
+        set_invoke_mode(client, "EventBridge")
+
+    [started] = [e for e in executions(client, "MarketDataParallelStateMachineArn") if e["executionArn"] not in before]
+    assert started["name"].startswith("sor-")
+    execution = finished(client, started["executionArn"])
+    assert execution["status"] == "SUCCEEDED"
+    assert json.loads(execution["input"]) == {"detail": {"tickers": [{"ticker": "ADBE"}]}}
+    assert state_names(client, started["executionArn"])[-1] == "PublishMarketDataUpdate"
