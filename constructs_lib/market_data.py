@@ -14,9 +14,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import re
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Final
+from typing import Any, Final
 
 from aws_cdk import Duration
 from aws_cdk import aws_apigateway as apigw
@@ -57,6 +58,9 @@ LAMBDA_SERVICE_ERRORS: Final = (
     "Lambda.TooManyRequestsException",
 )
 FETCH_RETRY_ERRORS: Final = (*LAMBDA_SERVICE_ERRORS, "States.Timeout")
+# Every market-data rule target: the bus's retries, events kept 2 hours, the event's detail as input.
+_TARGET_DELIVERY: Final[dict[str, Any]] = {"retry_attempts": TARGET_RETRY_ATTEMPTS, "max_event_age": Duration.hours(2)}
+_DETAIL: Final = events.RuleTargetInput.from_event_path("$.detail")
 # resource -> methods; every route is `/<resource>/{ticker}`
 API_ROUTES: Final[Mapping[str, tuple[str, ...]]] = {
     "quote-summary": ("GET", "DELETE"),
@@ -353,48 +357,47 @@ class MarketData(Construct):
 
     def _request_rule(self) -> events.Rule:
         """`SmartOrderRouter` / `MarketData` starts workflow A with the event's detail."""
-        scope = Construct(self, "MarketDataRequests")
-        dlq = dead_letter_queue(scope, "DeadLetterQueue", config=self._props.config, name="market-data-requests")
-        self.dead_letter_queues["MarketDataRequests"] = dlq
-        return events.Rule(
-            scope,
-            "Rule",
-            rule_name=self._props.config.resource_name("MarketDataRequests"),
-            description="route MarketDataRequests: start workflow A",
-            event_bus=self._props.bus.event_bus,
-            event_pattern=events.EventPattern(source=[REQUEST_SOURCE], detail_type=[REQUEST_DETAIL_TYPE]),
-            targets=[
-                targets.SfnStateMachine(
-                    self.state_machine,
-                    input=events.RuleTargetInput.from_event_path("$.detail"),
-                    dead_letter_queue=dlq,
-                    retry_attempts=TARGET_RETRY_ATTEMPTS,
-                    max_event_age=Duration.hours(2),
-                )
-            ],
+        return self._rule(
+            "MarketDataRequests",
+            "start workflow A",
+            events.EventPattern(source=[REQUEST_SOURCE], detail_type=[REQUEST_DETAIL_TYPE]),
+            lambda dlq: targets.SfnStateMachine(
+                self.state_machine, input=_DETAIL, dead_letter_queue=dlq, **_TARGET_DELIVERY
+            ),
         )
 
     def _no_data_rule(self) -> events.Rule:
         """`MarketDataManagerStepFunction` / `NoHistoricalDataRetrieved` reaches the task token manager."""
-        scope = Construct(self, "NoHistoricalData")
-        dlq = dead_letter_queue(scope, "DeadLetterQueue", config=self._props.config, name="no-historical-data")
-        self.dead_letter_queues["NoHistoricalData"] = dlq
+        return self._rule(
+            "NoHistoricalData",
+            "complete workflow B's waiting task",
+            events.EventPattern(source=[WORKFLOW_SOURCE], detail_type=[NO_DATA_DETAIL_TYPE]),
+            lambda dlq: targets.LambdaFunction(
+                self.task_token_manager.function, event=_DETAIL, dead_letter_queue=dlq, **_TARGET_DELIVERY
+            ),
+        )
+
+    def _rule(
+        self,
+        name: str,
+        purpose: str,
+        pattern: events.EventPattern,
+        target: Callable[[sqs.Queue], events.IRuleTarget],
+    ) -> events.Rule:
+        """A rule on the order-flow bus whose target gets `$.detail`, with retries and its own DLQ."""
+        scope = Construct(self, name)
+        dlq = dead_letter_queue(
+            scope, "DeadLetterQueue", config=self._props.config, name=re.sub(r"(?<!^)(?=[A-Z])", "-", name).lower()
+        )
+        self.dead_letter_queues[name] = dlq
         return events.Rule(
             scope,
             "Rule",
-            rule_name=self._props.config.resource_name("NoHistoricalData"),
-            description="route NoHistoricalData: complete workflow B's waiting task",
+            rule_name=self._props.config.resource_name(name),
+            description=f"route {name}: {purpose}",
             event_bus=self._props.bus.event_bus,
-            event_pattern=events.EventPattern(source=[WORKFLOW_SOURCE], detail_type=[NO_DATA_DETAIL_TYPE]),
-            targets=[
-                targets.LambdaFunction(
-                    self.task_token_manager.function,
-                    event=events.RuleTargetInput.from_event_path("$.detail"),
-                    dead_letter_queue=dlq,
-                    retry_attempts=TARGET_RETRY_ATTEMPTS,
-                    max_event_age=Duration.hours(2),
-                )
-            ],
+            event_pattern=pattern,
+            targets=[target(dlq)],
         )
 
     # -- API ------------------------------------------------------------------------------

@@ -17,7 +17,7 @@ from botocore import xform_name
 from botocore.exceptions import ClientError, ParamValidationError
 
 # API Gateway names services by their endpoint prefix; boto3 by its own name where they differ.
-BOTO_NAMES = {"states": "stepfunctions", "execute-api": "apigateway"}
+BOTO_NAMES = {"states": "stepfunctions"}
 
 
 def _json_default(value: Any) -> Any:

@@ -71,19 +71,13 @@ def get_order(orderId: Annotated[str, Path(pattern=queries.ORDER_ID_PATTERN)]) -
 
 @app.exception_handler(RequestValidationError)
 def invalid_parameters(error: RequestValidationError) -> Response[Any]:
-    errors = []
-    for detail in error.errors():
-        name = str(detail["loc"][-1])
-        hint = HINTS.get(name) if detail["type"] == "string_pattern_mismatch" else None
-        message = "is required" if detail["type"] == "missing" else hint or str(detail["msg"])
-        errors.append({"field": name, "message": message})
-    return Response(400, content_types.APPLICATION_JSON, {"message": "invalid request", "errors": errors})
+    body = queries.invalid_request(queries.field_errors(error.errors(), HINTS))
+    return Response(400, content_types.APPLICATION_JSON, body)
 
 
 @app.exception_handler(queries.InvalidParameter)
 def invalid_parameter(error: queries.InvalidParameter) -> Response[Any]:
-    body = {"message": "invalid request", "errors": [{"field": error.field, "message": error.message}]}
-    return Response(400, content_types.APPLICATION_JSON, body)
+    return Response(400, content_types.APPLICATION_JSON, queries.invalid_request([error.to_wire()]))
 
 
 @logger.inject_lambda_context

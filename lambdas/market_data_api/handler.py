@@ -20,7 +20,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from trading_core import market_data
 from trading_core.clock import Clock, utc_now
-from trading_core.queries import DAY_PATTERN, InvalidParameter, parse_day
+from trading_core.queries import DAY_PATTERN, InvalidParameter, field_errors, invalid_request, parse_day
 
 logger = Logger()
 tracer = Tracer()
@@ -129,19 +129,13 @@ def delete_history_window(ticker: Ticker) -> Any:
 
 @app.exception_handler(RequestValidationError)
 def invalid_parameters(error: RequestValidationError) -> Response[Any]:
-    errors = []
-    for detail in error.errors():
-        name = str(detail["loc"][-1])
-        hint = HINTS.get(name) if detail["type"] == "string_pattern_mismatch" else None
-        message = "is required" if detail["type"] == "missing" else hint or str(detail["msg"])
-        errors.append({"field": name, "message": message})
-    return Response(400, content_types.APPLICATION_JSON, {"message": "invalid request", "errors": errors})
+    body = invalid_request(field_errors(error.errors(), HINTS))
+    return Response(400, content_types.APPLICATION_JSON, body)
 
 
 @app.exception_handler(InvalidParameter)
 def invalid_parameter(error: InvalidParameter) -> Response[Any]:
-    body = {"message": "invalid request", "errors": [{"field": error.field, "message": error.message}]}
-    return Response(400, content_types.APPLICATION_JSON, body)
+    return Response(400, content_types.APPLICATION_JSON, invalid_request([error.to_wire()]))
 
 
 @logger.inject_lambda_context

@@ -32,13 +32,7 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
     tickers = market_data.tickers_from_event(event)
     if len(tickers) != 1:
         raise market_data.InvalidTicker(f"a Map iteration takes one ticker, not {len(tickers)}")
-    ticker = tickers[0]
-    try:
-        service().refresh_summary(ticker)
-        found = True
-    except market_data.TickerNotFound:
-        found = False
-    update = service().refresh_history(ticker)
+    update, found = service().refresh(tickers[0])
     metrics.add_metric(name="HistoryRowsStored", unit=MetricUnit.Count, value=update.new_rows)
     logger.info("market data fetched", extra={**update.to_wire(), "found": found})
     return {**update.to_wire(), "found": found}

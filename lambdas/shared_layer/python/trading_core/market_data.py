@@ -774,9 +774,15 @@ class MarketDataService:
         written = self._store.put_history(ticker, bars)
         return HistoryUpdate(ticker, written.new_rows, written.hist_data_end)
 
-    def refresh(self, ticker: str) -> HistoryUpdate:
-        self.refresh_summary(ticker)
-        return self.refresh_history(ticker)
+    def refresh(self, ticker: str) -> tuple[HistoryUpdate, bool]:
+        """Summary, then history: (the history update, whether the provider knows the ticker). An unknown
+        ticker still gets its history step, which finds nothing, so workflow B's Map item succeeds."""
+        try:
+            self.refresh_summary(ticker)
+            found = True
+        except TickerNotFound:
+            found = False
+        return self.refresh_history(ticker), found
 
 
 def new_data(results: Iterable[Mapping[str, Any]]) -> dict[str, Any]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from typing import Any, Final
@@ -32,6 +33,25 @@ class InvalidParameter(ValueError):
         super().__init__(f"{field} {message}")
         self.field = field
         self.message = message
+
+    def to_wire(self) -> dict[str, str]:
+        return {"field": self.field, "message": self.message}
+
+
+def invalid_request(errors: list[dict[str, str]]) -> dict[str, Any]:
+    """The 400 body of the data and market-data APIs: one entry per bad field."""
+    return {"message": "invalid request", "errors": errors}
+
+
+def field_errors(details: Iterable[Mapping[str, Any]], hints: Mapping[str, str]) -> list[dict[str, str]]:
+    """Powertools' request validation errors as field-level messages (a pattern failure gets its hint)."""
+    errors = []
+    for detail in details:
+        name = str(detail["loc"][-1])
+        hint = hints.get(name) if detail["type"] == "string_pattern_mismatch" else None
+        message = "is required" if detail["type"] == "missing" else hint or str(detail["msg"])
+        errors.append({"field": name, "message": message})
+    return errors
 
 
 def parse_day(value: str, field: str) -> str:
