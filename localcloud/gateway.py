@@ -27,6 +27,11 @@ The deployer records every `AWS::ApiGateway::*` resource of the templates in an 
   without a pattern) and its response template. The integration's credentials role is recorded,
   not assumed: IAM is not enforced locally.
 
+Connections are persistent as in RFC 9112 §9: a response says `Connection: close` when the request
+asked for it (or was HTTP/1.0 without `keep-alive`, or malformed), else `Keep-Alive: timeout=N`, and
+an idle connection closes after `KEEP_ALIVE_TIMEOUT`. Request bodies are read by `Content-Length` or
+`Transfer-Encoding: chunked`; pipelined requests are answered in order.
+
 Not emulated: usage plan throttling and quotas, stage caching, access logs, CORS preflight for
 APIs that do not declare OPTIONS methods, binary media types (a body that is not UTF-8 is passed
 base64-encoded with `isBase64Encoded: true`).
@@ -35,8 +40,13 @@ base64-encoded with `isBase64Encoded: true`).
 from __future__ import annotations
 
 import base64
+import contextlib
+import http.client
+import io
 import json
 import re
+import socket
+import sys
 import threading
 import time
 import uuid
@@ -45,7 +55,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 import jsonschema
@@ -55,6 +65,15 @@ from localcloud import vtl
 MISSING_TOKEN = {"message": "Missing Authentication Token"}
 FORBIDDEN = {"message": "Forbidden"}
 INTERNAL_ERROR = {"message": "Internal server error"}
+
+# Seconds an idle keep-alive connection stays open (announced as `Keep-Alive: timeout=N`). Longer than
+# clients keep idle connections (undici/Node fetch 4 s, httpx 5 s, Node's http agent 5 s), so a client
+# always drops a connection before the gateway closes it under a request being sent.
+KEEP_ALIVE_TIMEOUT = 60
+MAX_BODY = 10 * 1024 * 1024  # API Gateway's payload limit; larger bodies answer 413
+# Seconds a closing connection keeps reading what the client still sends (RFC 9112 §9.6): closing a
+# socket with unread bytes resets it, and a reset can discard the response before the client reads it.
+LINGER_SECONDS = 2
 
 
 class Invoker(Protocol):
@@ -416,10 +435,10 @@ class Gateway:
         self.catalog = catalog
         self.runtime = runtime
         self.aws: AwsCaller = aws or _NoAws()
-        self._server = ThreadingHTTPServer((host, port), _handler_class(self))
-        self._server.daemon_threads = True
+        self._server = _Server((host, port), _handler_class(self), self)
         self._thread: threading.Thread | None = None
         self.requests = 0
+        self.connections = 0  # accepted so far: tests see whether clients reuse connections
 
     @property
     def port(self) -> int:
@@ -434,7 +453,12 @@ class Gateway:
         return f"{self.base_url}/{api_id}/{stage}/"
 
     def start(self) -> Gateway:
-        self._thread = threading.Thread(target=self._server.serve_forever, name="localcloud-gateway", daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever,
+            kwargs={"poll_interval": 0.05},  # close() waits up to one interval (the default is 0.5 s)
+            name="localcloud-gateway",
+            daemon=True,
+        )
         self._thread.start()
         return self
 
@@ -443,6 +467,7 @@ class Gateway:
             self._server.shutdown()
             self._thread.join(timeout=5)
             self._thread = None
+        self._server.close_idle()
         self._server.server_close()
 
     def handle(
@@ -605,14 +630,174 @@ class Gateway:
         return missing
 
 
+class _BadFraming(Exception):
+    """A request whose body cannot be delimited: answered with `status`, then the connection closes."""
+
+    def __init__(self, status: HTTPStatus, reason: str) -> None:
+        super().__init__(reason)
+        self.status = status
+        self.reason = reason
+
+
+_LENGTH = re.compile(r"[0-9]{1,16}")
+_CHUNK_SIZE_LINE = re.compile(rb"([0-9A-Fa-f]{1,16})[ \t]*(?:;[^\r\n]*)?\r\n")  # size, extensions ignored
+
+
+def _tokens(values: list[str] | None) -> list[str]:
+    """The comma-separated tokens of a list header (Connection, Transfer-Encoding), lower case, in order."""
+    return [token.strip().lower() for value in values or [] for token in value.split(",") if token.strip()]
+
+
+def _read_chunked(rfile: io.BufferedIOBase) -> bytes:
+    """A `Transfer-Encoding: chunked` body (RFC 9112 §7.1); chunk extensions and trailers are dropped."""
+    body = bytearray()
+    while True:
+        match = _CHUNK_SIZE_LINE.fullmatch(rfile.readline(1024))
+        if match is None:
+            raise _BadFraming(HTTPStatus.BAD_REQUEST, "Bad chunk size line")
+        size = int(match[1], 16)
+        if size == 0:
+            break
+        if len(body) + size > MAX_BODY:
+            raise _BadFraming(HTTPStatus.REQUEST_ENTITY_TOO_LARGE, "Request body too large")
+        chunk = rfile.read(size)
+        if len(chunk) != size or rfile.read(2) != b"\r\n":
+            raise _BadFraming(HTTPStatus.BAD_REQUEST, "Bad chunk")
+        body += chunk
+    try:
+        http.client.parse_headers(rfile)  # the trailer section, up to the empty line
+    except http.client.HTTPException as error:
+        raise _BadFraming(HTTPStatus.BAD_REQUEST, "Bad trailer section") from error
+    return bytes(body)
+
+
+class _Server(ThreadingHTTPServer):
+    """Counts connections, ends idle keep-alive connections on close and closes connections gently."""
+
+    daemon_threads = True  # close() does not wait for connections
+    request_queue_size = 128  # the default 5 drops connections a client opens at once
+
+    def __init__(self, address: tuple[str, int], handler: type[BaseHTTPRequestHandler], gateway: Gateway) -> None:
+        super().__init__(address, handler)
+        self.gateway = gateway
+        self.closing = False
+        self._lock = threading.Lock()
+        self._idle: set[socket.socket] = set()
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        self.gateway.connections += 1  # only the accepting thread counts: no race
+        super().process_request(request, client_address)
+
+    def wait_idle(self, connection: socket.socket) -> bool:
+        """Marks the connection as waiting for its next request; False once the gateway closes."""
+        with self._lock:
+            if self.closing:
+                return False
+            self._idle.add(connection)
+            return True
+
+    def busy(self, connection: socket.socket) -> None:
+        with self._lock:
+            self._idle.discard(connection)
+
+    def close_idle(self) -> None:
+        """Ends the connections waiting for a request; busy ones close after their response."""
+        with self._lock:
+            self.closing = True
+            for connection in self._idle:
+                with contextlib.suppress(OSError):
+                    connection.shutdown(socket.SHUT_RDWR)  # wakes the thread waiting on it with EOF
+
+    def shutdown_request(self, request: Any) -> None:
+        """Half-closes, then reads what the client still sends until it closes (see LINGER_SECONDS)."""
+        with contextlib.suppress(OSError):
+            request.shutdown(socket.SHUT_WR)
+            request.settimeout(LINGER_SECONDS)
+            deadline = time.monotonic() + LINGER_SECONDS
+            while request.recv(65536) and time.monotonic() < deadline:
+                pass
+        self.close_request(request)
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        if isinstance(sys.exc_info()[1], ConnectionError):  # the client went away: nothing to report
+            return
+        super().handle_error(request, client_address)
+
+
 def _handler_class(gateway: Gateway) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
+        """http.server parses request lines and headers; this adds persistence and body framing."""
+
         protocol_version = "HTTP/1.1"
+        default_request_version = "HTTP/1.0"  # errors before the version is parsed get a status line too
         server_version = "localcloud-apigateway"
+        timeout = KEEP_ALIVE_TIMEOUT  # the socket's: an idle connection closes after it
+        disable_nagle_algorithm = True  # headers and body are two writes: no delayed-ACK stall
+        server: _Server
+
+        def handle(self) -> None:
+            self.close_connection = False
+            while not self.close_connection and self._next_request_arrives():
+                self.handle_one_request()
+
+        def _next_request_arrives(self) -> bool:
+            """Waits for the next request's first byte; False on EOF, the idle timeout or the gateway closing."""
+            if not self.server.wait_idle(self.connection):
+                return False
+            try:  # peek answers from the buffer at once when a request was pipelined
+                return bool(cast(io.BufferedReader, self.rfile).peek(1))
+            except OSError:  # TimeoutError: idle for KEEP_ALIVE_TIMEOUT
+                return False
+            finally:
+                self.server.busy(self.connection)
+
+        def parse_request(self) -> bool:
+            """http.server's checks, then persistence by the Connection tokens (it matches only `close`)."""
+            if not super().parse_request():
+                return False
+            hosts = self.headers.get_all("Host") or []
+            if self.request_version >= "HTTP/1.1" and len(hosts) != 1:
+                self.send_error(HTTPStatus.BAD_REQUEST, "An HTTP/1.1 request needs one Host header")
+                return False
+            tokens = _tokens(self.headers.get_all("Connection"))
+            persistent = "keep-alive" in tokens or self.request_version >= "HTTP/1.1"
+            self.close_connection = "close" in tokens or not persistent
+            return True
+
+        def _read_body(self) -> bytes:
+            """The body as RFC 9112 §6.3 delimits it; a framing that cannot be trusted raises `_BadFraming`."""
+            codings = _tokens(self.headers.get_all("Transfer-Encoding"))
+            lengths = [
+                part.strip() for value in self.headers.get_all("Content-Length") or [] for part in value.split(",")
+            ]
+            if codings:
+                if lengths:
+                    raise _BadFraming(HTTPStatus.BAD_REQUEST, "Content-Length with Transfer-Encoding")
+                if self.request_version < "HTTP/1.1":
+                    raise _BadFraming(HTTPStatus.BAD_REQUEST, "Transfer-Encoding in an HTTP/1.0 request")
+                if codings[-1] != "chunked":
+                    raise _BadFraming(HTTPStatus.BAD_REQUEST, "The last transfer coding is not chunked")
+                if codings != ["chunked"]:
+                    raise _BadFraming(HTTPStatus.NOT_IMPLEMENTED, "Only the chunked transfer coding is supported")
+                return _read_chunked(self.rfile)
+            if not lengths:
+                return b""
+            if len(set(lengths)) != 1 or not _LENGTH.fullmatch(lengths[0]):
+                raise _BadFraming(HTTPStatus.BAD_REQUEST, "Bad Content-Length")
+            length = int(lengths[0])
+            if length > MAX_BODY:
+                raise _BadFraming(HTTPStatus.REQUEST_ENTITY_TOO_LARGE, "Request body too large")
+            body = self.rfile.read(length)
+            if len(body) != length:
+                raise _BadFraming(HTTPStatus.BAD_REQUEST, "Request body shorter than its Content-Length")
+            return body
 
         def _serve(self) -> None:
-            length = int(self.headers.get("Content-Length") or 0)
-            body = self.rfile.read(length) if length else b""
+            try:
+                body = self._read_body()
+            except _BadFraming as error:
+                self.send_error(error.status, error.reason)  # with Connection: close
+                return
             started = time.perf_counter()
             reply = gateway.handle(
                 self.command,
@@ -624,10 +809,15 @@ def _handler_class(gateway: Gateway) -> type[BaseHTTPRequestHandler]:
             )
             self.send_response(reply.status)
             for name, value in reply.headers:
-                if name.lower() not in ("content-length", "connection", "transfer-encoding"):
+                if name.lower() not in ("content-length", "connection", "keep-alive", "transfer-encoding"):
                     self.send_header(name, value)
             self.send_header("Content-Length", str(len(reply.body)))
             self.send_header("x-localcloud-latency-ms", f"{(time.perf_counter() - started) * 1000:.1f}")
+            if self.close_connection or self.server.closing:
+                self.send_header("Connection", "close")  # and http.server closes after the response
+            else:
+                self.send_header("Connection", "keep-alive")
+                self.send_header("Keep-Alive", f"timeout={KEEP_ALIVE_TIMEOUT}")
             self.end_headers()
             if self.command != "HEAD":
                 self.wfile.write(reply.body)
