@@ -15,9 +15,10 @@ under the repo with exactly the same files with the same bytes (`__pycache__`/`*
 the asset excludes them). A folder without such a twin runs from `cdk.out` itself. Inline code
 (`Code.ZipFile`) is written to `<state dir>/inline/<stack>/<logicalId>/index.py`.
 
-Layers: our layers map to folders the same way (`layer_dirs`); the AWS-managed Powertools layer is
-satisfied by `aws-lambda-powertools` installed in the venv (requirements-lambda.txt), and moto's
-function gets only the layers moto knows.
+Layers: our layers map to folders the same way (`layer_dirs`), except those the app lists in
+`layersNotLoaded` (`localcloud.app`): published in moto, noted, kept off `sys.path`. The AWS-managed
+Powertools layer is satisfied by `aws-lambda-powertools` installed in the venv, and moto's function gets
+only the layers moto knows.
 
 Not done, with reasons: template `Rules` (CDK's only rule asserts the bootstrap stack version read
 from SSM; there is no bootstrap stack locally and assets never leave the machine); `Parameters` take
@@ -45,6 +46,7 @@ from typing import Any, Final, Protocol
 import boto3
 
 from localcloud import vtl
+from localcloud.app import LayerNotLoaded
 from localcloud.gateway import (
     ApiCatalog,
     ApiKey,
@@ -107,7 +109,7 @@ HANDLED_TYPES: Final[dict[str, str]] = {
     "DefinitionSubstitutions); executions run in moto's executor, Lambda tasks in-process",
     "Custom::S3BucketNotifications": "PutBucketNotificationConfiguration with the resource's NotificationConfiguration "
     "(replaces CDK's handler function, which would make the same call)",
-    "Custom::*": "any other custom resource (e.g. Custom::CustomerSeed): its ServiceToken function is invoked with "
+    "Custom::*": "any other custom resource (e.g. Custom::MyResource): its ServiceToken function is invoked with "
     "CloudFormation's Create event and a ResponseURL on loopback; FAILED stops the start",
     "AWS::CloudFormation::CustomResource": "as Custom::*",
 }
@@ -121,10 +123,6 @@ SKIPPED_TYPES: Final[dict[str, str]] = {
 
 POWERTOOLS_LAYER: Final = re.compile(r"^arn:aws[\w-]*:lambda:[\w-]+:017000801446:layer:AWSLambdaPowertoolsPython")
 MANAGED_LAYER_NOTE: Final = "AWS-managed Powertools layer: aws-lambda-powertools is installed in the venv"
-MARKET_DATA_LAYER_REQUIREMENTS: Final = Path("lambdas", "market_data_layer", "requirements.txt")
-MARKET_DATA_LAYER_NOTE: Final = (
-    "market-data dependencies layer (yfinance): not loaded locally; the local cloud uses the offline provider"
-)
 CUSTOM_RESOURCE_TIMEOUT: Final = 60.0
 
 
@@ -452,6 +450,7 @@ class Deployer:
         account_id: str = ACCOUNT_ID,
         function_spec: Callable[..., Any] | None = None,
         session: boto3.session.Session | None = None,
+        layers_not_loaded: Iterable[LayerNotLoaded] = (),
     ) -> None:
         if function_spec is None:
             from localcloud.runtime import FunctionSpec
@@ -464,6 +463,7 @@ class Deployer:
         self.state_dir = state_dir
         self.log = log
         self.account_id = account_id
+        self.layers_not_loaded = tuple(layers_not_loaded)
         self.sources = SourceFolders(repo_root, excluded=[assembly.directory, state_dir])
         self.catalog = ApiCatalog()
         self.stacks: dict[str, StackResult] = {}
@@ -909,18 +909,15 @@ class Deployer:
                 request[key] = props.get(key)
         arn = self._client("lambda", ctx.region).publish_layer_version(**request)["LayerVersionArn"]
         self._layer_dirs[arn] = folder
-        if self._is_market_data_layer(folder):
-            self.note(MARKET_DATA_LAYER_NOTE)
+        note = self._not_loaded_note(folder)
+        if note is not None:
+            self.note(note)
         return ctx.resource(arn, {"LayerVersionArn": arn})
 
-    def _is_market_data_layer(self, folder: Path) -> bool:
-        """The yfinance layer, bundled or not: it carries the repo's `lambdas/market_data_layer/requirements.txt`.
-
-        Its packages are built for Python 3.13 on linux/arm64 (when bundled at all), so they never go on this
-        process's `sys.path`; the functions get the layer in moto only.
-        """
-        ours, theirs = self.sources.repo_root / MARKET_DATA_LAYER_REQUIREMENTS, folder / "requirements.txt"
-        return ours.is_file() and theirs.is_file() and ours.read_bytes() == theirs.read_bytes()
+    def _not_loaded_note(self, folder: Path) -> str | None:
+        """The app's note for a layer it keeps off `sys.path`; None for a layer that is loaded."""
+        root = self.sources.repo_root
+        return next((layer.note for layer in self.layers_not_loaded if layer.matches(root, folder)), None)
 
     def _aws_lambda_function(self, ctx: _Context, props: Props) -> DeployedResource:
         client = self._client("lambda", ctx.region)
@@ -933,7 +930,7 @@ class Deployer:
         moto_layers: list[str] = []
         for layer_arn in props.get("Layers") or []:
             if layer_arn in self._layer_dirs:
-                if not self._is_market_data_layer(self._layer_dirs[layer_arn]):
+                if self._not_loaded_note(self._layer_dirs[layer_arn]) is None:
                     layer_dirs.append(self._layer_dirs[layer_arn])
                 moto_layers.append(layer_arn)
             elif POWERTOOLS_LAYER.match(layer_arn):

@@ -3,11 +3,12 @@
 `LocalCloud(Settings(...)).start()` does, in order:
 
 1. binds the API port (so a busy port fails before any work) and checks the AWS endpoint's port;
-2. synthesizes the app with `build_app({"stage": …})` into `cdk.out` (the real cloud assembly);
+2. synthesizes the app in-process into `cdk.out` (the real cloud assembly), as the `"localcloud"` block
+   of its `cdk.json` says (`localcloud.app`);
 3. starts moto in-process (`mock_aws`), creates the Lambda runtime and the event delivery, and
    applies the moto patches that route moto's invocations through them;
-4. deploys every stack of the assembly with `localcloud.deployer` (custom resources such as the
-   customer seed run as CloudFormation runs them);
+4. deploys every stack of the assembly with `localcloud.deployer` (function-backed custom resources
+   run as CloudFormation runs them);
 5. serves the REST APIs on `http://127.0.0.1:<port>/<restApiId>/<stage>/` and moto's own server on
    `http://127.0.0.1:<port + 1>` (same process, same backends: `aws --endpoint-url` sees and
    changes the running system);
@@ -31,6 +32,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
+
+from localcloud.app import AppConfig
 
 REPO_ROOT: Final = Path(__file__).resolve().parents[1]
 _EXECUTE_API: Final = re.compile(r"https://([A-Za-z0-9]+)\.execute-api\.[a-z0-9-]+\.amazonaws\.com(?:\.cn)?/")
@@ -73,7 +76,7 @@ class Settings:
     outdir: Path = field(default_factory=lambda: REPO_ROOT / "cdk.out")
     state_dir: Path = field(default_factory=lambda: REPO_ROOT / ".localcloud")
     nag: bool = True
-    context: dict[str, Any] = field(default_factory=dict)  # more context for build_app
+    context: dict[str, Any] = field(default_factory=dict)  # over the app's localcloud context
     log: Callable[[str], None] = print
 
 
@@ -112,6 +115,7 @@ class LocalCloud:
         self._mock: Any = None
         self._moto_server: Any = None
         self._aws_port = 0
+        self._app: AppConfig | None = None
 
     # -- lifecycle --------------------------------------------------------------------------
 
@@ -180,6 +184,7 @@ class LocalCloud:
             state_dir=settings.state_dir,
             log=log,
             session=session,
+            layers_not_loaded=self.app.layers_not_loaded,
         )
         for stack in self.deployer.deploy_all():
             skipped = sum(1 for resource in stack.resources.values() if resource.skipped)
@@ -230,22 +235,16 @@ class LocalCloud:
 
     # -- pieces -----------------------------------------------------------------------------
 
-    def synthesize(self) -> Path:
-        from stacks.app_builder import build_app
+    @property
+    def app(self) -> AppConfig:
+        if self._app is None:
+            self._app = AppConfig.load(self.settings.repo_root)
+        return self._app
 
+    def synthesize(self) -> Path:
         settings = self.settings
-        # Market data: the deterministic offline provider by default, never Yahoo (docs/market-data.md);
-        # `Settings.context` can still set "marketDataProvider" (the cdk.json stage value is `yfinance`).
-        # No bundling: the yfinance layer (pip for linux/arm64) is what the offline provider never needs.
-        context = {
-            "stage": settings.stage,
-            "marketDataProvider": "offline",
-            "aws:cdk:bundling-stacks": [],
-            **({} if settings.nag else {"nag": False}),
-            **settings.context,
-        }
-        build_app(context, outdir=str(settings.outdir)).synth()
-        return settings.outdir
+        context = self.app.synthesis_context(settings.stage, nag=settings.nag, extra=settings.context)
+        return self.app.synthesize_into(settings.outdir, context)
 
     def wait_idle(self, timeout: float = 30.0) -> None:
         """Until no function runs and nothing is pending: async invocations, retries, stream records, Step

@@ -17,11 +17,13 @@ import boto3
 import pytest
 from moto import mock_aws
 
+from localcloud.app import AppConfig
 from localcloud.deployer import HANDLED_TYPES, SKIPPED_TYPES, CloudAssembly, Deployer, DeployError
 
 ASSET = "a" * 64
 LAYER_ASSET = "b" * 64
 HANDLER_SOURCE = "def lambda_handler(event, context):\n    return event\n"
+REPO_ROOT = Path(__file__).resolve().parents[2]
 POWERTOOLS = "arn:aws:lambda:us-east-1:017000801446:layer:AWSLambdaPowertoolsPythonV3-python313-arm64:27"
 
 
@@ -682,7 +684,8 @@ def test_every_type_of_the_table_has_a_handler_or_a_reason() -> None:
 
 
 def test_the_market_data_dependencies_layer_deploys_without_joining_sys_path(tmp_path: Path, aws: None) -> None:
-    """The unbundled yfinance layer (its requirements only) is published in moto, noted, and kept off `layer_dirs`."""
+    """The unbundled yfinance layer (its requirements only) is published in moto, noted, and kept off `layer_dirs`,
+    as the app's `layersNotLoaded` (cdk.json) says."""
     requirements = "yfinance==1.7.0\n"
     repo, out = tmp_path / "repo", tmp_path / "cdk.out"
     for folder, name, text in [
@@ -744,6 +747,7 @@ def test_the_market_data_dependencies_layer_deploys_without_joining_sys_path(tmp
         repo_root=repo,
         state_dir=tmp_path / "state",
         function_spec=types.SimpleNamespace,
+        layers_not_loaded=AppConfig.load(REPO_ROOT).layers_not_loaded,
     )
 
     (result,) = deploy.deploy_all()
