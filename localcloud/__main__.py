@@ -16,7 +16,7 @@ from types import FrameType
 
 
 def list_types() -> str:
-    from localcloud.deployer import HANDLED_TYPES, SKIPPED_TYPES
+    from localcloud.resources.registry import HANDLED_TYPES, SKIPPED_TYPES
 
     lines = ["Handled resource types:"]
     lines += [f"  {name:40} {what}" for name, what in sorted(HANDLED_TYPES.items())]
@@ -32,10 +32,12 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m localcloud", description=__doc__.splitlines()[0])
     parser.add_argument("--port", type=int, default=8000, help="API port on 127.0.0.1 (default 8000)")
     parser.add_argument("--aws-port", type=int, default=None, help="AWS endpoint port (default: port + 1)")
-    parser.add_argument("--stage", default="dev", help="stage of cdk.json to run (default dev)")
+    parser.add_argument("--stage", default="dev", help="stage to synthesize: context `stage` (default dev)")
     parser.add_argument("--outdir", type=Path, default=REPO_ROOT / "cdk.out", help="cloud assembly directory")
     parser.add_argument("--state-dir", type=Path, default=REPO_ROOT / ".localcloud", help="where outputs.json goes")
-    parser.add_argument("--no-nag", action="store_true", help="synthesize without cdk-nag (faster)")
+    parser.add_argument(
+        "--no-nag", action="store_true", help="synthesize without cdk-nag (the app's noNagContext; faster)"
+    )
     parser.add_argument("--list-types", action="store_true", help="print the resource types handled and skipped")
     args = parser.parse_args(argv)
 
@@ -43,7 +45,7 @@ def main(argv: list[str] | None = None) -> int:
         print(list_types())
         return 0
 
-    from localcloud.deployer import DeployError
+    from localcloud.records import DeployError
     from localcloud.server import LocalCloud, Settings
 
     def interrupt(signum: int, frame: FrameType | None) -> None:

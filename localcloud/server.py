@@ -174,7 +174,8 @@ class LocalCloud:
         self._moto_server = ThreadedMotoServer(ip_address=settings.host, port=self._aws_port, verbose=False)
         self._moto_server.start()
 
-        from localcloud.deployer import CloudAssembly, Deployer
+        from localcloud.assembly import CloudAssembly
+        from localcloud.deployer import Deployer
 
         self.deployer = Deployer(
             runtime=self.runtime,

@@ -18,7 +18,10 @@ import pytest
 from moto import mock_aws
 
 from localcloud.app import AppConfig
-from localcloud.deployer import HANDLED_TYPES, SKIPPED_TYPES, CloudAssembly, Deployer, DeployError
+from localcloud.assembly import CloudAssembly
+from localcloud.deployer import Deployer
+from localcloud.records import DeployError
+from localcloud.resources.registry import HANDLED_TYPES, REGISTRY, SKIPPED_TYPES
 
 ASSET = "a" * 64
 LAYER_ASSET = "b" * 64
@@ -673,13 +676,14 @@ def test_a_failed_custom_resource_stops_the_start_with_its_reason(tmp_path: Path
         deploy.deploy_all()
 
 
-def test_every_type_of_the_table_has_a_handler_or_a_reason() -> None:
+def test_every_type_of_the_table_has_a_provider_or_a_reason() -> None:
     assert not set(HANDLED_TYPES) & set(SKIPPED_TYPES)
-    deploy_methods = {name for name in dir(Deployer) if name.startswith("_aws_") or name.startswith("_custom_")}
     for resource_type in HANDLED_TYPES:
-        if resource_type in ("Custom::*", "AWS::CloudFormation::CustomResource"):
-            continue
-        assert "_" + resource_type.replace("::", "_").lower() in deploy_methods, resource_type
+        provider = REGISTRY.provider(resource_type)
+        assert provider is not None and resource_type == provider.TYPE, resource_type
+        assert provider.SUMMARY, resource_type
+    assert REGISTRY.provider("Custom::Anything") is REGISTRY.provider("Custom::*")
+    assert all(REGISTRY.provider(resource_type) is None for resource_type in SKIPPED_TYPES)
     assert all(SKIPPED_TYPES.values())
 
 
