@@ -21,8 +21,9 @@ How a function runs, as on Lambda:
   work. A cold start happens in the first invocation of an environment; an environment serves one
   invocation at a time and stays warm; a second environment is created only when an invocation arrives
   while the others are busy (a nested synchronous invoke of the same function). The layers' `python/`
-  folders are on `sys.path` (shared: `trading_core` is one module for all functions, as it holds no
-  per-function state); the managed Powertools layer is the venv's `aws-lambda-powertools`.
+  folders are on `sys.path` (shared: a layer's modules are imported once for all functions, unlike on AWS;
+  right for layers that keep no per-function state); the managed Powertools layer is the venv's
+  `aws-lambda-powertools`.
 - Environment: a copy of the process environment when the environment is created, plus Lambda's reserved
   variables (`AWS_LAMBDA_FUNCTION_NAME`, `AWS_REGION`, `_HANDLER`, `LAMBDA_TASK_ROOT`, ...) and the
   template's `Environment.Variables`, installed as this thread's `os.environ` for the duration of the
@@ -102,7 +103,7 @@ class FunctionNotFound(LookupError):
 class FunctionSpec:
     name: str  # physical FunctionName
     arn: str
-    code_dir: Path  # repo source folder, e.g. <repo>/lambdas/order_router
+    code_dir: Path  # the app's source folder the asset was copied from, e.g. <app>/functions/<name>
     handler: str  # the template's Handler, e.g. "handler.lambda_handler"
     environment: dict[str, str]  # the template's resolved Environment.Variables
     layer_dirs: tuple[Path, ...] = ()  # each one's python/ goes on sys.path
