@@ -11,7 +11,7 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValida
 from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from trading_core import aws, queries
+from trading_core import aws, customers, queries
 from trading_core.order_intake import CUSTOMER_ID_PATTERN, TICKER_PATTERN
 
 logger = Logger()
@@ -78,6 +78,14 @@ def invalid_parameters(error: RequestValidationError) -> Response[Any]:
 @app.exception_handler(queries.InvalidParameter)
 def invalid_parameter(error: queries.InvalidParameter) -> Response[Any]:
     return Response(400, content_types.APPLICATION_JSON, queries.invalid_request([error.to_wire()]))
+
+
+@app.exception_handler(customers.UnreadableCustomer)
+def unreadable_customer(error: customers.UnreadableCustomer) -> Response[Any]:
+    """The record exists but its funds are not numbers: a fault of the stored data, not of the request."""
+    logger.error(str(error))
+    body = {"message": str(error), "errors": [{"field": error.field, "message": str(error)}]}
+    return Response(500, content_types.APPLICATION_JSON, body)
 
 
 @logger.inject_lambda_context

@@ -35,6 +35,7 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, i
         (funds.TopUpOutcome.APPLIED, "FundsRaised"),
         (funds.TopUpOutcome.DUPLICATE, "DuplicateTopUps"),
         (funds.TopUpOutcome.UNKNOWN_CUSTOMER, "UnknownCustomers"),
+        (funds.TopUpOutcome.UNREADABLE_CUSTOMER, "UnreadableCustomers"),
     ):
         metrics.add_metric(name=name, unit=MetricUnit.Count, value=counts[outcome])
     logger.info("credit checks processed", extra={outcome.name: count for outcome, count in counts.items()})

@@ -63,6 +63,9 @@ def test_a_customer_is_camel_case_with_money_as_strings(aws: TradingAws) -> None
         "availableFunds": "1000000.00",
         "reservedFunds": "0.00",
         "created": "2026-01-01T00:00:00.000Z",
+        "nrTrades": 0,
+        "totalCommissionPaid": "0.00",
+        "totalAmountInvested": "0.00",
     }
 
 

@@ -61,8 +61,8 @@ def test_a_credit_check_tops_up_once_even_when_delivered_twice(aws: TradingAws, 
         "sns": sns_envelope(detail),
     }[envelope]
 
-    assert invoke(event) == {"applied": 1, "duplicate": 0, "unknown_customer": 0}
-    assert invoke(event) == {"applied": 0, "duplicate": 1, "unknown_customer": 0}
+    assert invoke(event) == {"applied": 1, "duplicate": 0, "unknown_customer": 0, "unreadable_customer": 0}
+    assert invoke(event) == {"applied": 0, "duplicate": 1, "unknown_customer": 0, "unreadable_customer": 0}
 
     customer = aws.customer("000003")
     assert (customer["RemainingFunds"], customer["AvailableFunds"]) == (Decimal("1619.01"), Decimal("1619.01"))
@@ -79,7 +79,7 @@ def test_unknown_customers_and_malformed_orders_are_skipped(aws: TradingAws) -> 
         {**ORDER, "orderId": "other", "shortfall": "0.001"},
     )
 
-    assert invoke(event) == {"applied": 1, "duplicate": 0, "unknown_customer": 1}
+    assert invoke(event) == {"applied": 1, "duplicate": 0, "unknown_customer": 1, "unreadable_customer": 0}
     assert aws.customer("000003")["AvailableFunds"] == Decimal("1000.01")
     assert "Item" not in aws.table.get_item(Key=keys.top_up_key(ORDER["orderId"]))
 

@@ -11,6 +11,7 @@ from boto3.dynamodb.types import TypeSerializer
 from botocore.exceptions import ClientError
 
 from trading_core.config import RouterConfig
+from trading_core.customers import FUNDS_ARE_NUMBERS
 from trading_core.funds import (
     DynamoFundsStore,
     FundsUnavailable,
@@ -19,6 +20,7 @@ from trading_core.funds import (
     TopUp,
     TopUpOutcome,
     UnknownCustomer,
+    UnreadableCustomer,
     raise_funds,
     top_up_from_wire,
 )
@@ -97,22 +99,25 @@ def test_a_buy_is_one_transaction_of_the_customer_update_and_every_child() -> No
 
     [operations] = client.calls
     update = operations[0]["Update"]
-    assert update["ConditionExpression"] == "attribute_exists(#pk) AND AvailableFunds >= :need"
+    assert update["ConditionExpression"] == f"attribute_exists(#pk) AND {FUNDS_ARE_NUMBERS} AND AvailableFunds >= :need"
     assert update["ReturnValuesOnConditionCheckFailure"] == "ALL_OLD"
     assert wire(update["ExpressionAttributeValues"][":need"]) == {"N": str(order.reservation)}
     assert [wire(op["Put"]["Item"]["Status"]) for op in operations[1:]] == [{"S": "ACCEPTED"}] * 3
     assert {op["Put"]["ConditionExpression"] for op in operations[1:]} == {"attribute_not_exists(#pk)"}
 
 
-def test_a_sell_only_checks_that_the_customer_exists() -> None:
+def test_a_sell_only_checks_that_the_customer_exists_with_funds() -> None:
     client = FakeClient()
 
     assert DynamoFundsStore(table(client)).reserve(plan(Direction.SELL), "now") == Reserved(Decimal(0))
-    assert client.calls[0][0]["ConditionCheck"]["ConditionExpression"] == "attribute_exists(#pk)"
+    check = client.calls[0][0]["ConditionCheck"]
+    assert check["ConditionExpression"] == f"attribute_exists(#pk) AND {FUNDS_ARE_NUMBERS}"
+    assert check["ReturnValuesOnConditionCheckFailure"] == "ALL_OLD"
 
 
 def test_the_old_item_tells_an_unknown_customer_from_insufficient_funds() -> None:
-    old = {"Code": "ConditionalCheckFailed", "Item": {"AvailableFunds": {"N": "12.5"}}}
+    funds = {"RemainingFunds": {"N": "20"}, "AvailableFunds": {"N": "12.5"}, "ReservedFunds": {"N": "7.5"}}
+    old = {"Code": "ConditionalCheckFailed", "Item": {"PK": {"S": "CUST#000002"}, **funds}}
     order = plan()
 
     unknown = DynamoFundsStore(table(FakeClient(cancelled(FAILED, NONE, NONE, NONE)))).reserve(order, "now")
@@ -121,6 +126,16 @@ def test_the_old_item_tells_an_unknown_customer_from_insufficient_funds() -> Non
     assert unknown == UnknownCustomer("000002")
     assert short == InsufficientFunds(required=order.reservation, available=Decimal("12.5"))
     assert short.shortfall == order.reservation - Decimal("12.5")
+
+
+def test_funds_that_are_not_numbers_refuse_the_order_naming_the_field() -> None:
+    old = {"Code": "ConditionalCheckFailed", "Item": {"PK": {"S": "CUST#000002"}, "RemainingFunds": {"S": "lots"}}}
+    client = FakeClient(cancelled(old, NONE, NONE, NONE))
+
+    refused = DynamoFundsStore(table(client)).reserve(plan(), "now")
+
+    assert refused == UnreadableCustomer("customer record 000002 cannot be read: RemainingFunds is not a number (str)")
+    assert len(client.calls) == 1
 
 
 def test_conflicts_are_retried_then_reported_as_unavailable() -> None:
@@ -204,6 +219,8 @@ def test_malformed_credit_checks_are_refused(order: dict[str, Any]) -> None:
 def test_raise_funds_counts_outcomes_and_skips_what_cannot_be_fixed() -> None:
     class Store:
         def top_up(self, top_up: TopUp, now: str) -> TopUpOutcome:
+            if top_up.customer_id == "y":
+                return TopUpOutcome.UNREADABLE_CUSTOMER
             return TopUpOutcome.UNKNOWN_CUSTOMER if top_up.customer_id == "x" else TopUpOutcome.APPLIED
 
     counts = raise_funds(
@@ -211,9 +228,15 @@ def test_raise_funds_counts_outcomes_and_skips_what_cannot_be_fixed() -> None:
         [
             {"orderId": "1", "customerId": "a", "shortfall": "1"},
             {"orderId": "2", "customerId": "x", "shortfall": "1"},
+            {"orderId": "4", "customerId": "y", "shortfall": "1"},
             {"orderId": "3", "customerId": "a"},
         ],
         "now",
     )
 
-    assert counts == {TopUpOutcome.APPLIED: 1, TopUpOutcome.DUPLICATE: 0, TopUpOutcome.UNKNOWN_CUSTOMER: 1}
+    assert counts == {
+        TopUpOutcome.APPLIED: 1,
+        TopUpOutcome.DUPLICATE: 0,
+        TopUpOutcome.UNKNOWN_CUSTOMER: 1,
+        TopUpOutcome.UNREADABLE_CUSTOMER: 1,
+    }

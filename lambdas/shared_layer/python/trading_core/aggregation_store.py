@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Final, Protocol
 
-from trading_core import keys
+from trading_core import customers, keys
 from trading_core.aggregation import aggregate
 from trading_core.clock import Clock, to_iso
 from trading_core.dynamodb import MAX_TRANSACTION_ITEMS, TransactionCancelled, transact_write
@@ -148,6 +148,9 @@ class TransactionWriter(Protocol):
     def write(self, actions: Sequence[Action], now: str) -> None:
         """All or nothing; raises `TransactionCancelled` with one reason per action, in order."""
 
+    def complete_customer(self, item: dict[str, Any], now: str) -> bool:
+        """Writes the defaults of a customer record's missing funds (`customers.complete_record`)."""
+
 
 @dataclass
 class AggregationOutcome:
@@ -173,29 +176,36 @@ class Aggregator:
 
     def _apply_group(self, group: list[Trade], now: str, outcome: AggregationOutcome) -> None:
         pending = group
-        blind_attempts = 0
+        blind_attempts = completions = 0
         while pending:
             actions = plan_actions(pending)
             try:
                 self._writer.write(actions, now)
             except TransactionCancelled as cancelled:
-                dropped = self._learn(actions, cancelled, pending, outcome)
-                if not dropped:
+                dropped, completed = self._learn(actions, cancelled, pending, outcome, now)
+                completions += completed
+                if not dropped and not completed:
                     blind_attempts += 1
-                    if blind_attempts >= MAX_BLIND_ATTEMPTS:
-                        outcome.failed.update(dict.fromkeys((trade.trade_id for trade in pending), NOT_APPLIED))
-                        return
+                if blind_attempts >= MAX_BLIND_ATTEMPTS or completions > MAX_BLIND_ATTEMPTS:
+                    outcome.failed.update(dict.fromkeys((trade.trade_id for trade in pending), NOT_APPLIED))
+                    return
                 pending = [trade for trade in pending if trade.trade_id not in dropped]
             else:
                 outcome.applied.extend(trade.trade_id for trade in pending)
                 return
 
-    @staticmethod
     def _learn(
-        actions: list[Action], cancelled: TransactionCancelled, pending: list[Trade], outcome: AggregationOutcome
-    ) -> set[str]:
-        """Records what the failed conditions mean and returns the ids of the trades to drop."""
+        self,
+        actions: list[Action],
+        cancelled: TransactionCancelled,
+        pending: list[Trade],
+        outcome: AggregationOutcome,
+        now: str,
+    ) -> tuple[set[str], bool]:
+        """Records what the failed conditions mean; returns the ids of the trades to drop and whether
+        a customer record was completed (then the same trades are written again)."""
         dropped: set[str] = set()
+        completed = False
         for action, reason in zip(actions, cancelled.reasons, strict=True):
             if not reason.condition_failed:
                 continue
@@ -203,11 +213,18 @@ class Aggregator:
                 (outcome.duplicates if reason.item is not None else outcome.vanished).append(action.trade_id)
                 dropped.add(action.trade_id)
             elif action.customer_id is not None:
+                failure = UNKNOWN_CUSTOMER
+                if reason.item:
+                    try:
+                        completed |= self._writer.complete_customer(reason.item, now)
+                        continue
+                    except customers.UnreadableCustomer as error:
+                        failure = str(error)
                 for trade in pending:
                     if trade.customer_id == action.customer_id:
-                        outcome.failed[trade.trade_id] = UNKNOWN_CUSTOMER
+                        outcome.failed[trade.trade_id] = failure
                         dropped.add(trade.trade_id)
-        return dropped
+        return dropped, completed
 
 
 def batch_item_failures(
@@ -228,6 +245,9 @@ class DynamoDBAggregateWriter:
 
     def write(self, actions: Sequence[Action], now: str) -> None:
         transact_write(self._client, [self._request(action, now) for action in actions])
+
+    def complete_customer(self, item: dict[str, Any], now: str) -> bool:
+        return customers.complete_record(self._client, self._table_name, item, now)
 
     def _request(self, action: Action, now: str) -> dict[str, Any]:
         if isinstance(action, Marker):
@@ -253,5 +273,8 @@ class DynamoDBAggregateWriter:
             "ExpressionAttributeValues": {**values, ":now": now},
         }
         if action.customer_id is not None:
-            request["ConditionExpression"] = "attribute_exists(PK)"
+            # ADD would start a missing AvailableFunds at zero: an incomplete record is completed first.
+            request["ConditionExpression"] = f"attribute_exists(PK) AND {customers.FUNDS_ARE_NUMBERS}"
+            request["ExpressionAttributeValues"].update(customers.NUMBER_TYPE)
+            request["ReturnValuesOnConditionCheckFailure"] = "ALL_OLD"
         return {"Update": request}

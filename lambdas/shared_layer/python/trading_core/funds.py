@@ -16,7 +16,7 @@ from typing import Any, Final, Protocol
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from trading_core import keys
+from trading_core import customers, keys
 from trading_core.dynamodb import CancellationReason, TransactionCancelled, transact_write
 from trading_core.model import ChildOrder
 from trading_core.money import ZERO, cents_up, money_str, to_decimal
@@ -53,7 +53,19 @@ class InsufficientFunds:
         return self.required - self.available
 
 
-ReservationOutcome = Reserved | UnknownCustomer | InsufficientFunds
+@dataclass(frozen=True)
+class UnreadableCustomer:
+    """The customer's record holds funds that are not numbers: refused, naming the field."""
+
+    reason: str
+
+
+ReservationOutcome = Reserved | UnknownCustomer | InsufficientFunds | UnreadableCustomer
+
+
+@dataclass(frozen=True)
+class _IncompleteCustomer:
+    item: dict[str, Any]
 
 
 class FundsUnavailable(RuntimeError):
@@ -64,6 +76,7 @@ class TopUpOutcome(StrEnum):
     APPLIED = "applied"
     DUPLICATE = "duplicate"
     UNKNOWN_CUSTOMER = "unknown customer"
+    UNREADABLE_CUSTOMER = "unreadable customer"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -124,7 +137,23 @@ class DynamoFundsStore:
         raise FundsUnavailable(f"transaction still conflicting after {MAX_TRANSACTION_ATTEMPTS} attempts")
 
     def reserve(self, plan: PlannedOrder, now: str) -> ReservationOutcome:
-        """Reserve the plan's funds and write its children as ACCEPTED ORDER items, atomically."""
+        """Reserve the plan's funds and write its children as ACCEPTED ORDER items, atomically.
+
+        A customer record lacking the funds attributes is completed with their defaults first."""
+        for _ in range(MAX_TRANSACTION_ATTEMPTS):
+            outcome = self._reserve_once(plan, now)
+            if not isinstance(outcome, _IncompleteCustomer):
+                return outcome
+            try:
+                customers.complete_record(self._client, self._table, outcome.item, now)
+            except (ClientError, BotoCoreError) as error:
+                customer_id = plan.request.customer_id
+                raise FundsUnavailable(f"could not complete the record of {customer_id}: {error}") from error
+            except customers.UnreadableCustomer as error:
+                return UnreadableCustomer(str(error))
+        raise FundsUnavailable(f"the record of {plan.request.customer_id} kept changing while it was completed")
+
+    def _reserve_once(self, plan: PlannedOrder, now: str) -> ReservationOutcome | _IncompleteCustomer:
         customer_id = plan.request.customer_id
         need = plan.reservation
         key = keys.customer_key(customer_id)
@@ -135,21 +164,25 @@ class DynamoFundsStore:
                     "TableName": self._table,
                     "Key": key,
                     "UpdateExpression": "SET AvailableFunds = AvailableFunds - :need, "
-                    "ReservedFunds = if_not_exists(ReservedFunds, :zero) + :need, Updated = :now",
-                    "ConditionExpression": "attribute_exists(#pk) AND AvailableFunds >= :need",
+                    "ReservedFunds = ReservedFunds + :need, Updated = :now",
+                    "ConditionExpression": f"attribute_exists(#pk) AND {customers.FUNDS_ARE_NUMBERS} "
+                    "AND AvailableFunds >= :need",
                     "ExpressionAttributeNames": {"#pk": keys.PK},
-                    "ExpressionAttributeValues": {":need": need, ":zero": ZERO, ":now": now},
+                    "ExpressionAttributeValues": {":need": need, ":now": now, **customers.NUMBER_TYPE},
                     "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
                 }
             }
         else:
-            # A sell commits no money (it pays its fee from its proceeds) but the customer must exist.
+            # A sell commits no money (it pays its fee from its proceeds), but the customer must exist
+            # with funds the aggregator can add its proceeds to.
             customer_op = {
                 "ConditionCheck": {
                     "TableName": self._table,
                     "Key": key,
-                    "ConditionExpression": "attribute_exists(#pk)",
+                    "ConditionExpression": f"attribute_exists(#pk) AND {customers.FUNDS_ARE_NUMBERS}",
                     "ExpressionAttributeNames": {"#pk": keys.PK},
+                    "ExpressionAttributeValues": customers.NUMBER_TYPE,
+                    "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
                 }
             }
         operations = [customer_op] + [
@@ -174,8 +207,13 @@ class DynamoFundsStore:
         old = reasons[0].item
         if not old:
             return UnknownCustomer(customer_id)
-        available = old.get("AvailableFunds", ZERO)
-        return InsufficientFunds(required=need, available=to_decimal(available))
+        try:
+            funds = customers.read_funds(old)
+        except customers.UnreadableCustomer as error:
+            return UnreadableCustomer(str(error))
+        if not customers.is_complete(old):
+            return _IncompleteCustomer(old)
+        return InsufficientFunds(required=need, available=funds.available)
 
     def release(self, children: Sequence[ChildOrder], now: str, reason: str) -> list[ChildOrder]:
         """Give back the reservation of children that could not be routed and mark them REJECTED.
@@ -233,8 +271,33 @@ class DynamoFundsStore:
         return []
 
     def top_up(self, top_up: TopUp, now: str) -> TopUpOutcome:
-        """Raise remaining and available funds once per CreditCheck order (the marker is the guard)."""
-        operations = [
+        """Raise remaining and available funds once per CreditCheck order (the marker is the guard).
+
+        A customer record lacking the funds attributes is completed with their defaults first."""
+        for _ in range(MAX_TRANSACTION_ATTEMPTS):
+            reasons = self._transact(self._top_up_operations(top_up, now))
+            if reasons is None:
+                logger.info(
+                    "raised funds of customer %s by %s (order %s)",
+                    top_up.customer_id,
+                    money_str(top_up.amount),
+                    top_up.order_id,
+                )
+                return TopUpOutcome.APPLIED
+            if reasons[0].condition_failed:
+                return TopUpOutcome.DUPLICATE
+            old = reasons[1].item
+            if not old:
+                return TopUpOutcome.UNKNOWN_CUSTOMER
+            try:
+                customers.complete_record(self._client, self._table, old, now)
+            except customers.UnreadableCustomer as error:
+                logger.error("skipping top-up for order %s: %s", top_up.order_id, error)
+                return TopUpOutcome.UNREADABLE_CUSTOMER
+        raise FundsUnavailable(f"the record of {top_up.customer_id} kept changing while it was completed")
+
+    def _top_up_operations(self, top_up: TopUp, now: str) -> list[dict[str, Any]]:
+        return [
             {
                 "Put": {
                     "TableName": self._table,
@@ -254,29 +317,19 @@ class DynamoFundsStore:
                     "Key": keys.customer_key(top_up.customer_id),
                     "UpdateExpression": "SET RemainingFunds = RemainingFunds + :amount, "
                     "AvailableFunds = AvailableFunds + :amount, Updated = :now",
-                    "ConditionExpression": "attribute_exists(#pk)",
+                    "ConditionExpression": f"attribute_exists(#pk) AND {customers.FUNDS_ARE_NUMBERS}",
                     "ExpressionAttributeNames": {"#pk": keys.PK},
-                    "ExpressionAttributeValues": {":amount": top_up.amount, ":now": now},
+                    "ExpressionAttributeValues": {":amount": top_up.amount, ":now": now, **customers.NUMBER_TYPE},
+                    "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
                 }
             },
         ]
-        reasons = self._transact(operations)
-        if reasons is None:
-            logger.info(
-                "raised funds of customer %s by %s (order %s)",
-                top_up.customer_id,
-                money_str(top_up.amount),
-                top_up.order_id,
-            )
-            return TopUpOutcome.APPLIED
-        if reasons[0].condition_failed:
-            return TopUpOutcome.DUPLICATE
-        return TopUpOutcome.UNKNOWN_CUSTOMER
 
 
 def raise_funds(store: TopUpStore, orders: list[dict[str, Any]], now: str) -> dict[TopUpOutcome, int]:
-    """Apply every CreditCheck order once. Malformed orders and unknown customers are logged and
-    skipped (retrying cannot fix them); store errors propagate so the bus redelivers the event."""
+    """Apply every CreditCheck order once. Malformed orders, unknown customers and unreadable customer
+    records are logged and skipped (retrying cannot fix them); store errors propagate so the bus
+    redelivers the event."""
     counts = dict.fromkeys(TopUpOutcome, 0)
     for order in orders:
         try:

@@ -7,10 +7,11 @@ from typing import Final
 PK: Final = "PK"
 SK: Final = "SK"
 TRADE_PREFIX: Final = "TRADE#"
+CUSTOMER_PREFIX: Final = "CUST#"
 
 
 def customer_key(customer_id: str) -> dict[str, str]:
-    return {PK: f"CUST#{customer_id}", SK: f"CUST#{customer_id}"}
+    return {PK: f"{CUSTOMER_PREFIX}{customer_id}", SK: f"{CUSTOMER_PREFIX}{customer_id}"}
 
 
 def trade_key(customer_id: str, trade_day: str, trade_id: str) -> dict[str, str]:

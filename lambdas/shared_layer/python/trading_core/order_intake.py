@@ -28,7 +28,14 @@ from typing import Any, Final
 from trading_core.bus import MAX_ENTRIES_PER_CALL, BusEvent, Publisher, chunk_events
 from trading_core.clock import Clock, to_iso, utc_now
 from trading_core.config import RouterConfig
-from trading_core.funds import FundsStore, FundsUnavailable, InsufficientFunds, Reserved, UnknownCustomer
+from trading_core.funds import (
+    FundsStore,
+    FundsUnavailable,
+    InsufficientFunds,
+    Reserved,
+    UnknownCustomer,
+    UnreadableCustomer,
+)
 from trading_core.ids import new_order_id
 from trading_core.market_data_requests import MarketDataRequest, MarketDataRequests
 from trading_core.model import ChildOrder, Direction, OrderType, PoolType
@@ -395,6 +402,9 @@ class OrderIntake:
                 reserved.append((order, plan))
             elif isinstance(outcome, UnknownCustomer):
                 result.invalid.append(InvalidOrder(order.sent, f"unknown customer {outcome.customer_id}"))
+            elif isinstance(outcome, UnreadableCustomer):
+                logger.error("refused an order: %s", outcome.reason)
+                result.invalid.append(InvalidOrder(order.sent, outcome.reason))
             else:
                 reason = (
                     f"insufficient funds: the order needs {money_str(outcome.required)}, "

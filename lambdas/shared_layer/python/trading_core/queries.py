@@ -17,7 +17,7 @@ from typing import Any, Final
 
 from boto3.dynamodb.conditions import Key
 
-from trading_core import keys
+from trading_core import customers, keys
 from trading_core.model import item_to_wire
 
 DEFAULT_PAGE_SIZE: Final = 100
@@ -103,7 +103,9 @@ class TradesQueries:
         return None if item is None else item_to_wire(item)
 
     def customer(self, customer_id: str) -> dict[str, Any] | None:
-        return self._get(keys.customer_key(customer_id))
+        """With defaults for what the record lacks; raises `customers.UnreadableCustomer`."""
+        item = self._table.get_item(Key=keys.customer_key(customer_id)).get("Item")
+        return None if item is None else item_to_wire(customers.with_defaults(item))
 
     def order(self, order_id: str) -> dict[str, Any] | None:
         return self._get(keys.order_key(order_id))
