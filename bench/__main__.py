@@ -68,7 +68,7 @@ class RequestCounter:
     messages: int = 0
 
     def __call__(self, event_name: str, params: dict[str, Any], **_: Any) -> None:
-        _, service, operation = event_name.split(".", 2)
+        service, operation = event_name.split(".", 2)[1:]
         self.calls[f"{service}:{operation}"] += 1
         if operation == "TransactWriteItems":
             self.write_units += 2 * len(params.get("TransactItems", []))

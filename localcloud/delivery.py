@@ -91,17 +91,26 @@ def compile_pattern(pattern: dict[str, Any]) -> Matcher:
         if key == "$or":
             if not isinstance(sub, list) or len(sub) < 2:
                 raise UnsupportedPattern(f"$or needs a list of at least two patterns, not {sub!r}")
-            alternatives = [compile_pattern(_pattern_of(alternative)) for alternative in sub]
-            checks.append(lambda value, alternatives=alternatives: any(a(value) for a in alternatives))
+            checks.append(_any_of([compile_pattern(_pattern_of(alternative)) for alternative in sub]))
         elif isinstance(sub, dict):
-            nested = compile_pattern(sub)
-            checks.append(lambda value, key=key, nested=nested: isinstance(value.get(key), dict) and nested(value[key]))
+            checks.append(_nested(key, compile_pattern(sub)))
         elif isinstance(sub, list):
-            leaf = _compile_leaf(key, sub)
-            checks.append(lambda value, key=key, leaf=leaf: leaf(value.get(key, _MISSING)))
+            checks.append(_field(key, _compile_leaf(key, sub)))
         else:
             raise UnsupportedPattern(f"pattern field {key!r}: expected an object or a list, not {sub!r}")
     return lambda value: isinstance(value, dict) and all(check(value) for check in checks)
+
+
+def _any_of(alternatives: list[Matcher]) -> Matcher:
+    return lambda value: any(alternative(value) for alternative in alternatives)
+
+
+def _nested(key: str, nested: Matcher) -> Matcher:
+    return lambda value: isinstance(value.get(key), dict) and nested(value[key])
+
+
+def _field(key: str, leaf: Callable[[Any], bool]) -> Matcher:
+    return lambda value: leaf(value.get(key, _MISSING))
 
 
 def _compile_leaf(key: str, alternatives: list[Any]) -> Callable[[Any], bool]:

@@ -204,6 +204,7 @@ def step_functions_busy() -> bool:
     parked (idle) for that short moment too: wait for the token's Lambda call itself when it matters.
     """
     from moto.stepfunctions.parser.api import ExecutionStatus
+    from moto.stepfunctions.parser.backend.execution import Execution
     from moto.stepfunctions.parser.models import stepfunctions_parser_backends
 
     with MOTO_LOCK:
@@ -211,7 +212,12 @@ def step_functions_busy() -> bool:
             for backend in list(dict.values(regions)):
                 for state_machine in list(backend.state_machines):
                     for execution in list(state_machine.executions):
-                        if execution.exec_status == ExecutionStatus.RUNNING and not parked_on_task_token(execution):
+                        # The executing backend's executions (moto types them as the base backend's).
+                        if (
+                            isinstance(execution, Execution)
+                            and execution.exec_status == ExecutionStatus.RUNNING
+                            and not parked_on_task_token(execution)
+                        ):
                             return True
     return False
 
@@ -406,7 +412,8 @@ def _deliver_to_target(rule: Any, runtime: LambdaRuntime, target: dict[str, Any]
         elif service == "states":
             from moto.stepfunctions.responses import get_backend
 
-            get_backend(account, region).start_execution(arn, None, text)
+            # An unnamed execution, as EventBridge starts them: a uuid name.
+            get_backend(account, region).start_execution(arn, str(uuid.uuid4()), text)
         elif service == "sns":
             from moto.sns.models import sns_backends
 
@@ -546,7 +553,8 @@ def update_item(self: Any, *args: Any, **kwargs: Any) -> Any:
     update = original(DynamoDBBackend, "update_item")
     if active_delivery() is None or getattr(_local, "update_records", None) is not None:
         return update(self, *args, **kwargs)
-    _local.update_records = captured = []
+    captured: list[tuple[Any, Any, Any]] = []
+    _local.update_records = captured
     try:
         result = update(self, *args, **kwargs)
     finally:
@@ -570,7 +578,9 @@ class _TransactionBackup:
         self.whole_tables: dict[str, Any] = {}
 
     def table(self, table_name: str | None) -> None:
-        table = self.backend.tables.get(table_name) if table_name else None
+        if not table_name:
+            return
+        table = self.backend.tables.get(table_name)
         if table is not None and table_name not in self.streams:
             shard = table.stream_shard
             self.streams[table_name] = (table, shard, len(shard.items) if shard is not None else 0)
