@@ -17,12 +17,23 @@ from pathlib import Path
 from typing import Final
 
 from constructs_lib import LAMBDAS_DIR, SHARED_LAYER_DIR
-from constructs_lib.function import RUNTIME
+from constructs_lib.common.function import RUNTIME
 from constructs_lib.market_data_layer import MARKET_DATA_LAYER_DIR, LocalPipBundler
+from trading_core import contracts
 
 MIB: Final = 1024 * 1024
-ORDER_PATH: Final = ("order_router", "dark_pool", "lit_pool", "post_trade", "aggregator")
-FETCHERS: Final = ("quote_summary", "historical_data", "market_data_fetcher")
+ORDER_PATH: Final = (
+    contracts.ORDER_ROUTER_FUNCTION,
+    contracts.DARK_POOL_FUNCTION,
+    contracts.LIT_POOL_FUNCTION,
+    contracts.POST_TRADE_FUNCTION,
+    contracts.AGGREGATOR_FUNCTION,
+)
+FETCHERS: Final = (
+    contracts.QUOTE_SUMMARY_FUNCTION,
+    contracts.HISTORICAL_DATA_FUNCTION,
+    contracts.MARKET_DATA_FETCHER_FUNCTION,
+)
 REQUIRED_PACKAGES: Final = ("yfinance", "pandas", "numpy", "curl_cffi", "lxml")
 ELF_MACHINES: Final = {0x3E: "x86-64", 0xB7: "AArch64"}
 

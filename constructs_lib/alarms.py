@@ -10,8 +10,8 @@ from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
-from constructs_lib.config import StageConfig
-from constructs_lib.function import TradingFunction
+from constructs_lib.common.function import TradingFunction
+from constructs_lib.stage_config import StageConfig
 
 
 @dataclass(frozen=True, kw_only=True)

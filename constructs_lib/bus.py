@@ -1,4 +1,4 @@
-"""The message bus (DESIGN §5): one EventBridge bus, one SNS topic, routes declared once for both."""
+"""The message bus (docs/architecture.md §5): one EventBridge bus, one SNS topic, routes declared once for both."""
 
 from __future__ import annotations
 
@@ -17,10 +17,11 @@ from aws_cdk import aws_sns_subscriptions as subscriptions
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
-from constructs_lib.config import StageConfig
-from constructs_lib.function import TradingFunction
-from constructs_lib.queues import dead_letter_queue
+from constructs_lib.common.function import TradingFunction
+from constructs_lib.common.queues import dead_letter_queue
 from constructs_lib.routes import Route
+from constructs_lib.stage_config import StageConfig
+from trading_core import contracts
 
 SNS_AWS_MANAGED_KEY: Final = "alias/aws/sns"
 TARGET_RETRY_ATTEMPTS: Final = 4
@@ -35,8 +36,8 @@ def event_pattern(route: Route) -> events.EventPattern:
 def filter_policy(route: Route) -> dict[str, sns.SubscriptionFilter]:
     """The rule's selection on SNS message attributes (`source`, `detail-type`, the routing field)."""
     return {
-        "source": sns.SubscriptionFilter.string_filter(allowlist=list(route.sources)),
-        "detail-type": sns.SubscriptionFilter.string_filter(allowlist=[route.detail_type]),
+        contracts.SOURCE_ATTRIBUTE: sns.SubscriptionFilter.string_filter(allowlist=list(route.sources)),
+        contracts.DETAIL_TYPE_ATTRIBUTE: sns.SubscriptionFilter.string_filter(allowlist=[route.detail_type]),
         route.field: sns.SubscriptionFilter.string_filter(allowlist=[route.value]),
     }
 
@@ -114,5 +115,5 @@ class MessageBus(Construct):
         iam.Grant.add_to_principal(
             grantee=publisher.function, actions=["sns:Publish"], resource_arns=[self.topic.topic_arn]
         )
-        publisher.add_environment("EVENT_BUS_NAME", self.event_bus.event_bus_name)
-        publisher.add_environment("ORDERS_TOPIC_ARN", self.topic.topic_arn)
+        publisher.add_environment(contracts.EVENT_BUS_ENV, self.event_bus.event_bus_name)
+        publisher.add_environment(contracts.ORDERS_TOPIC_ENV, self.topic.topic_arn)

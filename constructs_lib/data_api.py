@@ -10,9 +10,10 @@ from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_lambda as lambda_
 from constructs import Construct
 
-from constructs_lib.config import StageConfig
-from constructs_lib.function import TradingFunction, TradingFunctionProps
-from constructs_lib.rest_api import TradingRestApi, TradingRestApiProps
+from constructs_lib.common.function import TradingFunction, TradingFunctionProps
+from constructs_lib.common.rest_api import TradingRestApi, TradingRestApiProps
+from constructs_lib.stage_config import StageConfig
+from trading_core import contracts
 
 # resource path -> (path parameter, optional query string parameters)
 DATA_ROUTES: Final[tuple[tuple[str, str, tuple[str, ...]], ...]] = (
@@ -42,10 +43,10 @@ class DataApi(Construct):
             "DataApiFunction",
             props=TradingFunctionProps(
                 config=props.config,
-                name="data_api",
+                name=contracts.DATA_API_FUNCTION,
                 description="Data API: customers, trades, tickers, orders",
                 shared_layer=props.shared_layer,
-                environment={"TRADES_TABLE_NAME": props.trades_table.table_name},
+                environment={contracts.TRADES_TABLE_ENV: props.trades_table.table_name},
             ),
         )
         props.trades_table.grant_read_data(self.handler.function)

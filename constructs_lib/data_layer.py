@@ -1,20 +1,16 @@
-"""Stateful resources (DESIGN §4): TradesStore, the idempotency table and the trades bucket."""
+"""Stateful resources (docs/architecture.md §4): TradesStore, the idempotency table and the trades bucket."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Final
 
 from aws_cdk import Aws, Duration
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
-from constructs_lib.config import StageConfig
-from trading_core import keys
-
-IDEMPOTENCY_KEY: Final = "id"
-IDEMPOTENCY_TTL: Final = "expiration"
+from constructs_lib.stage_config import StageConfig
+from trading_core import contracts
 
 
 def trades_bucket_name(config: StageConfig) -> str:
@@ -73,8 +69,8 @@ class DataLayer(Construct):
             self,
             "TradesStore",
             table_name=config.resource_name("trades"),
-            partition_key=dynamodb.Attribute(name=keys.PK, type=dynamodb.AttributeType.STRING),
-            sort_key=dynamodb.Attribute(name=keys.SK, type=dynamodb.AttributeType.STRING),
+            partition_key=dynamodb.Attribute(name=contracts.PARTITION_KEY, type=dynamodb.AttributeType.STRING),
+            sort_key=dynamodb.Attribute(name=contracts.SORT_KEY, type=dynamodb.AttributeType.STRING),
             billing_mode=dynamodb.BillingMode.PAY_PER_REQUEST,
             encryption=dynamodb.TableEncryption.AWS_MANAGED,
             point_in_time_recovery_specification=dynamodb.PointInTimeRecoverySpecification(
@@ -88,8 +84,8 @@ class DataLayer(Construct):
             self,
             "IdempotencyTable",
             table_name=config.resource_name("idempotency"),
-            partition_key=dynamodb.Attribute(name=IDEMPOTENCY_KEY, type=dynamodb.AttributeType.STRING),
-            time_to_live_attribute=IDEMPOTENCY_TTL,
+            partition_key=dynamodb.Attribute(name=contracts.IDEMPOTENCY_KEY, type=dynamodb.AttributeType.STRING),
+            time_to_live_attribute=contracts.IDEMPOTENCY_TTL,
             billing_mode=dynamodb.BillingMode.PAY_PER_REQUEST,
             encryption=dynamodb.TableEncryption.AWS_MANAGED,
             point_in_time_recovery_specification=dynamodb.PointInTimeRecoverySpecification(

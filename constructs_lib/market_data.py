@@ -1,4 +1,4 @@
-"""Market data (DESIGN §3, docs/market-data.md): the functions, workflows A and B, and the market-data API.
+"""Market data (docs/architecture.md §3, docs/market-data.md): the functions, workflows A and B, the APIs.
 
 - Workflow A (`MarketDataManagerStateMachine`), started by the rule on `SmartOrderRouter` / `MarketData`
   with the event's detail: a Parallel of the quote-summary and historical-data tasks, each with Retry.
@@ -34,11 +34,11 @@ from aws_cdk import aws_stepfunctions_tasks as tasks
 from constructs import Construct
 
 from constructs_lib.bus import TARGET_RETRY_ATTEMPTS, MessageBus
-from constructs_lib.config import StageConfig
-from constructs_lib.function import TradingFunction, TradingFunctionProps
-from constructs_lib.nag import acknowledge, finding_text
-from constructs_lib.queues import dead_letter_queue
-from constructs_lib.rest_api import TradingRestApi, TradingRestApiProps
+from constructs_lib.common.function import TradingFunction, TradingFunctionProps
+from constructs_lib.common.nag import acknowledge, finding_text
+from constructs_lib.common.queues import dead_letter_queue
+from constructs_lib.common.rest_api import TradingRestApi, TradingRestApiProps
+from constructs_lib.stage_config import StageConfig
 from trading_core import market_data
 from trading_core.market_data_requests import REQUEST_DETAIL_TYPE, REQUEST_SOURCE
 

@@ -26,8 +26,8 @@ from aws_cdk import aws_lambda as lambda_
 from constructs import Construct
 
 from constructs_lib import LAMBDAS_DIR
-from constructs_lib.config import StageConfig
-from constructs_lib.function import ARCHITECTURE, ASSET_EXCLUDES, RUNTIME
+from constructs_lib.common.function import ARCHITECTURE, ASSET_EXCLUDES, RUNTIME
+from constructs_lib.stage_config import StageConfig
 
 MARKET_DATA_LAYER_DIR: Final = LAMBDAS_DIR / "market_data_layer"
 REQUIREMENTS: Final = "requirements.txt"

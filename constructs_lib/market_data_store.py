@@ -1,4 +1,4 @@
-"""Market-data storage (DESIGN §3, docs/market-data.md): the MarketData table and the raw-answers bucket."""
+"""Market-data storage (docs/architecture.md §3, docs/market-data.md): the MarketData table, the raw-answers bucket."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
-from constructs_lib.config import StageConfig
 from constructs_lib.data_layer import data_bucket
+from constructs_lib.stage_config import StageConfig
 from trading_core import market_data
 
 

@@ -14,14 +14,22 @@ from aws_cdk import aws_lambda as lambda_
 from constructs import Construct
 
 from constructs_lib.bus import MessageBus
-from constructs_lib.config import StageConfig
-from constructs_lib.configuration import Configuration
-from constructs_lib.function import TradingFunction, TradingFunctionProps
-from trading_core import config as names
-from trading_core import market_data
+from constructs_lib.common.function import TradingFunction, TradingFunctionProps
+from constructs_lib.parameters import RuntimeParameters
+from constructs_lib.stage_config import StageConfig
+from trading_core import contracts
 
-DARK_POOL_PARAMETERS: Final = (names.BUS_TYPE, names.DARK_POOLS, names.VENUE_FEES, names.DARK_POOL_MATCH_PROBABILITY)
-LIT_POOL_PARAMETERS: Final = (names.BUS_TYPE, names.LIT_POOLS, names.VENUE_FEES)
+DARK_POOL_PARAMETERS: Final = (
+    contracts.BUS_TYPE_PARAMETER,
+    contracts.DARK_POOLS_PARAMETER,
+    contracts.VENUE_FEES_PARAMETER,
+    contracts.DARK_POOL_MATCH_PROBABILITY_PARAMETER,
+)
+LIT_POOL_PARAMETERS: Final = (
+    contracts.BUS_TYPE_PARAMETER,
+    contracts.LIT_POOLS_PARAMETER,
+    contracts.VENUE_FEES_PARAMETER,
+)
 # The latest close of a market order's ticker.
 POOL_MARKET_DATA_ACTIONS: Final = ("dynamodb:Query",)
 
@@ -31,7 +39,7 @@ class PoolsProps:
     config: StageConfig
     shared_layer: lambda_.ILayerVersion
     bus: MessageBus
-    configuration: Configuration
+    parameters: RuntimeParameters
     market_data_table: dynamodb.ITable
 
 
@@ -46,7 +54,7 @@ class Pools(Construct):
             "DarkPool",
             props=TradingFunctionProps(
                 config=props.config,
-                name="dark_pool",
+                name=contracts.DARK_POOL_FUNCTION,
                 description="dark pool matching engine",
                 shared_layer=props.shared_layer,
                 async_invoked=True,
@@ -57,7 +65,7 @@ class Pools(Construct):
             "LitPool",
             props=TradingFunctionProps(
                 config=props.config,
-                name="lit_pool",
+                name=contracts.LIT_POOL_FUNCTION,
                 description="lit pool matching engine",
                 shared_layer=props.shared_layer,
                 async_invoked=True,
@@ -65,6 +73,6 @@ class Pools(Construct):
         )
         for pool, parameters in ((self.dark_pool, DARK_POOL_PARAMETERS), (self.lit_pool, LIT_POOL_PARAMETERS)):
             props.bus.add_publisher(pool)
-            pool.grant_parameters_read(props.configuration.select(parameters))
-            pool.add_environment(market_data.TABLE_ENV, props.market_data_table.table_name)
+            pool.grant_parameters_read(props.parameters.select(parameters))
+            pool.add_environment(contracts.MARKET_DATA_TABLE_ENV, props.market_data_table.table_name)
             props.market_data_table.grant(pool.function, *POOL_MARKET_DATA_ACTIONS)

@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from trading_core import contracts
+
 
 @dataclass(frozen=True, kw_only=True)
 class Route:
@@ -28,34 +30,34 @@ class Route:
 ORDER_FLOW_ROUTES: tuple[Route, ...] = (
     Route(
         name="DarkPoolOrders",
-        sources=("SmartOrderRouter",),
-        detail_type="Orders",
-        field="poolType",
-        value="Dark",
-        target="dark_pool",
+        sources=(contracts.ROUTER_SOURCE,),
+        detail_type=contracts.ORDERS_DETAIL_TYPE,
+        field=contracts.POOL_TYPE_FIELD,
+        value=contracts.DARK_POOL_TYPE,
+        target=contracts.DARK_POOL_FUNCTION,
     ),
     Route(
         name="LitPoolOrders",
-        sources=("SmartOrderRouter", "DarkPoolMatchingEngine"),
-        detail_type="Orders",
-        field="poolType",
-        value="Lit",
-        target="lit_pool",
+        sources=(contracts.ROUTER_SOURCE, contracts.DARK_POOL_SOURCE),
+        detail_type=contracts.ORDERS_DETAIL_TYPE,
+        field=contracts.POOL_TYPE_FIELD,
+        value=contracts.LIT_POOL_TYPE,
+        target=contracts.LIT_POOL_FUNCTION,
     ),
     Route(
         name="CreditCheckOrders",
-        sources=("SmartOrderRouter",),
-        detail_type="Orders",
-        field="invalidOrders",
-        value="CreditCheck",
-        target="funds_raiser",
+        sources=(contracts.ROUTER_SOURCE,),
+        detail_type=contracts.ORDERS_DETAIL_TYPE,
+        field=contracts.INVALID_ORDERS_FIELD,
+        value=contracts.CREDIT_CHECK,
+        target=contracts.FUNDS_RAISER_FUNCTION,
     ),
     Route(
         name="PostTrades",
-        sources=("DarkPoolMatchingEngine", "LitPoolMatchingEngine"),
-        detail_type="Trades",
-        field="postTrade",
-        value="True",
-        target="post_trade",
+        sources=(contracts.DARK_POOL_SOURCE, contracts.LIT_POOL_SOURCE),
+        detail_type=contracts.TRADES_DETAIL_TYPE,
+        field=contracts.POST_TRADE_FIELD,
+        value=contracts.FLAG_SET,
+        target=contracts.POST_TRADE_FUNCTION,
     ),
 )

@@ -17,15 +17,13 @@ from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 from constructs_lib.bus import MessageBus
-from constructs_lib.config import StageConfig
-from constructs_lib.configuration import Configuration
-from constructs_lib.function import TradingFunction, TradingFunctionProps
-from constructs_lib.nag import acknowledge, finding_text
-from constructs_lib.queues import dead_letter_queue
-from trading_core import config as names
-from trading_core import keys
+from constructs_lib.common.function import TradingFunction, TradingFunctionProps
+from constructs_lib.common.nag import acknowledge, finding_text
+from constructs_lib.common.queues import dead_letter_queue
+from constructs_lib.parameters import RuntimeParameters
+from constructs_lib.stage_config import StageConfig
+from trading_core import contracts
 
-SETTLED_PREFIX: Final = "settled/"
 STREAM_BATCH_SIZE: Final = 100
 STREAM_RETRY_ATTEMPTS: Final = 5
 
@@ -35,7 +33,9 @@ def trade_inserts_filter() -> Mapping[str, Any]:
     return lambda_.FilterCriteria.filter(
         {
             "eventName": lambda_.FilterRule.is_equal("INSERT"),
-            "dynamodb": {"Keys": {keys.SK: {"S": lambda_.FilterRule.begins_with(keys.TRADE_PREFIX)}}},
+            "dynamodb": {
+                "Keys": {contracts.SORT_KEY: {"S": lambda_.FilterRule.begins_with(contracts.TRADE_SORT_KEY_PREFIX)}}
+            },
         }
     )
 
@@ -48,7 +48,7 @@ class SettlementProps:
     trades_bucket_name: str
     """The Data stack's bucket, imported by name so its notification lives in this stack (no cycle)."""
     bus: MessageBus
-    configuration: Configuration
+    parameters: RuntimeParameters
 
 
 class Settlement(Construct):
@@ -64,34 +64,35 @@ class Settlement(Construct):
         config = props.config
         table = props.trades_table
         bucket = s3.Bucket.from_bucket_name(self, "TradesBucket", props.trades_bucket_name)
-        table_env = {"TRADES_TABLE_NAME": table.table_name}
+        settled_objects = bucket.arn_for_objects(f"{contracts.SETTLED_PREFIX}*")
+        table_env = {contracts.TRADES_TABLE_ENV: table.table_name}
 
         self.post_trade = TradingFunction(
             self,
             "PostTrade",
             props=TradingFunctionProps(
                 config=config,
-                name="post_trade",
+                name=contracts.POST_TRADE_FUNCTION,
                 description="post-trade processor: settle trades into TradesStore and S3",
                 shared_layer=props.shared_layer,
-                environment={**table_env, "TRADES_BUCKET_NAME": bucket.bucket_name},
+                environment={**table_env, contracts.TRADES_BUCKET_ENV: bucket.bucket_name},
                 timeout=Duration.seconds(60),
                 async_invoked=True,
             ),
         )
         table.grant_read_write_data(self.post_trade.function)
         self.post_trade.function.add_to_role_policy(
-            iam.PolicyStatement(actions=["s3:PutObject"], resources=[bucket.arn_for_objects(f"{SETTLED_PREFIX}*")])
+            iam.PolicyStatement(actions=["s3:PutObject"], resources=[settled_objects])
         )
         props.bus.add_publisher(self.post_trade)
-        self.post_trade.grant_parameters_read(props.configuration.select([names.BUS_TYPE]))
+        self.post_trade.grant_parameters_read(props.parameters.select([contracts.BUS_TYPE_PARAMETER]))
 
         self.aggregator = TradingFunction(
             self,
             "Aggregator",
             props=TradingFunctionProps(
                 config=config,
-                name="aggregator",
+                name=contracts.AGGREGATOR_FUNCTION,
                 description="aggregator: customer, position and ticker statistics from the TradesStore stream",
                 shared_layer=props.shared_layer,
                 environment=table_env,
@@ -125,7 +126,7 @@ class Settlement(Construct):
             "StorageAnalyzer",
             props=TradingFunctionProps(
                 config=config,
-                name="storage_analyzer",
+                name=contracts.STORAGE_ANALYZER_FUNCTION,
                 description="storage analyzer: inspects settled batches written to the trades bucket",
                 shared_layer=props.shared_layer,
                 environment=table_env,
@@ -134,21 +135,21 @@ class Settlement(Construct):
         )
         table.grant_read_data(self.storage_analyzer.function)
         self.storage_analyzer.function.add_to_role_policy(
-            iam.PolicyStatement(actions=["s3:GetObject"], resources=[bucket.arn_for_objects(f"{SETTLED_PREFIX}*")])
+            iam.PolicyStatement(actions=["s3:GetObject"], resources=[settled_objects])
         )
         bucket.add_event_notification(
             s3.EventType.OBJECT_CREATED,
             s3n.LambdaDestination(self.storage_analyzer.function),
-            s3.NotificationKeyFilter(prefix=SETTLED_PREFIX),
+            s3.NotificationKeyFilter(prefix=contracts.SETTLED_PREFIX),
         )
         self._acknowledge_notifications_handler()
-        object_arn = finding_text(self, bucket.arn_for_objects(f"{SETTLED_PREFIX}*"))
+        object_arn = finding_text(self, settled_objects)
         for function in (self.post_trade, self.storage_analyzer):
             acknowledge(
                 function.role,
                 {
                     f"AwsSolutions-IAM5[Resource::{object_arn}]": "Object-level S3 actions need an object ARN; "
-                    f"access is limited to the '{SETTLED_PREFIX}' prefix of the one trades bucket.",
+                    f"access is limited to the '{contracts.SETTLED_PREFIX}' prefix of the one trades bucket.",
                 },
             )
 
@@ -157,7 +158,7 @@ class Settlement(Construct):
             "FundsRaiser",
             props=TradingFunctionProps(
                 config=config,
-                name="funds_raiser",
+                name=contracts.FUNDS_RAISER_FUNCTION,
                 description="available-funds raiser: tops up customers that failed the credit check",
                 shared_layer=props.shared_layer,
                 environment=table_env,

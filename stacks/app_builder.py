@@ -20,7 +20,7 @@ import aws_cdk as cdk
 from cdk_nag import AwsSolutionsChecks
 
 from constructs_lib import REPO_ROOT
-from constructs_lib.config import MARKET_DATA_PROVIDER_CONTEXT, StageConfig, as_bool
+from constructs_lib.stage_config import MARKET_DATA_PROVIDER_CONTEXT, SYSTEM_NAME, StageConfig, as_bool
 from stacks.data_stack import DataStack
 from stacks.service_stack import ServiceStack
 
@@ -69,7 +69,7 @@ def build_app(context_overrides: Mapping[str, Any] | None = None, outdir: str | 
         env=env,
         description=f"Trading system ({stage}): APIs, bus, functions",
     )
-    cdk.Tags.of(app).add("Project", "trading-system")
+    cdk.Tags.of(app).add("Project", SYSTEM_NAME)
     cdk.Tags.of(app).add("Stage", stage)
 
     if as_bool(app.node.try_get_context("nag"), default=True):

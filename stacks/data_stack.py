@@ -9,9 +9,10 @@ from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
-from constructs_lib.config import StageConfig
 from constructs_lib.data_layer import DataLayer, DataLayerProps, trades_bucket_name
 from constructs_lib.market_data_store import MarketDataStore, MarketDataStoreProps, market_data_bucket_name
+from constructs_lib.stage_config import StageConfig
+from trading_core import contracts
 
 
 def output(scope: Construct, logical_id: str, value: str, description: str) -> cdk.CfnOutput:
@@ -36,8 +37,8 @@ class DataStack(cdk.Stack):
         self.idempotency_table = data.idempotency_table
         self.trades_bucket = data.trades_bucket
         self.trades_bucket_name = trades_bucket_name(config)
-        output(self, "TradesTableName", data.trades_table.table_name, "TradesStore table")
-        output(self, "TradesBucketName", data.trades_bucket.bucket_name, "settled trade batches")
+        output(self, contracts.TRADES_TABLE_OUTPUT, data.trades_table.table_name, "TradesStore table")
+        output(self, contracts.TRADES_BUCKET_OUTPUT, data.trades_bucket.bucket_name, "settled trade batches")
         market_data = MarketDataStore(
             self,
             "MarketDataStore",
@@ -45,5 +46,5 @@ class DataStack(cdk.Stack):
         )
         self.market_data_table = market_data.table
         self.market_data_bucket_name = market_data_bucket_name(config)
-        output(self, "MarketDataTableName", market_data.table.table_name, "MarketData table")
-        output(self, "MarketDataBucketName", market_data.bucket.bucket_name, "raw market-data answers")
+        output(self, contracts.MARKET_DATA_TABLE_OUTPUT, market_data.table.table_name, "MarketData table")
+        output(self, contracts.MARKET_DATA_BUCKET_OUTPUT, market_data.bucket.bucket_name, "raw market-data answers")

@@ -11,18 +11,19 @@ from constructs import Construct
 from constructs_lib.alarms import Alarms, AlarmsProps
 from constructs_lib.api_access import ApiAccess, ApiAccessProps, ApiGatewayAccount, ApiGatewayAccountProps
 from constructs_lib.bus import MessageBus, MessageBusProps
-from constructs_lib.config import StageConfig
-from constructs_lib.configuration import Configuration, ConfigurationProps
-from constructs_lib.customer_seed import CustomerSeed, CustomerSeedProps
+from constructs_lib.common.function import SharedCodeLayer, SharedCodeLayerProps
+from constructs_lib.customers import CustomerSeed, CustomerSeedProps
 from constructs_lib.data_api import DataApi, DataApiProps
-from constructs_lib.function import SharedCodeLayer, SharedCodeLayerProps
 from constructs_lib.market_data import MarketData, MarketDataProps
 from constructs_lib.market_data_layer import MarketDataDependenciesLayer, MarketDataDependenciesLayerProps
-from constructs_lib.order_intake import OrderIntake, OrderIntakeProps
+from constructs_lib.orders import OrderIntake, OrderIntakeProps
+from constructs_lib.parameters import RuntimeParameters, RuntimeParametersProps
 from constructs_lib.pools import Pools, PoolsProps
 from constructs_lib.routes import ORDER_FLOW_ROUTES
 from constructs_lib.settlement import Settlement, SettlementProps
+from constructs_lib.stage_config import StageConfig
 from stacks.data_stack import DataStack, output
+from trading_core import contracts
 
 
 class ServiceStack(cdk.Stack):
@@ -32,7 +33,7 @@ class ServiceStack(cdk.Stack):
             data, "tables and the trades bucket exist before functions, mappings and notifications"
         )
         layer = SharedCodeLayer(self, "SharedCode", props=SharedCodeLayerProps(config=config)).layer
-        configuration = Configuration(self, "Configuration", props=ConfigurationProps(config=config))
+        parameters = RuntimeParameters(self, "Configuration", props=RuntimeParametersProps(config=config))
         self.bus = MessageBus(self, "MessageBus", props=MessageBusProps(config=config))
         # Before the router and the pools: they read the MarketData table and the router starts workflow B.
         self.market_data = MarketData(
@@ -59,7 +60,7 @@ class ServiceStack(cdk.Stack):
                 trades_table=data.trades_table,
                 idempotency_table=data.idempotency_table,
                 bus=self.bus,
-                configuration=configuration,
+                parameters=parameters,
                 market_data_table=data.market_data_table,
                 market_data_state_machine=self.market_data.parallel_state_machine,
             ),
@@ -71,7 +72,7 @@ class ServiceStack(cdk.Stack):
                 config=config,
                 shared_layer=layer,
                 bus=self.bus,
-                configuration=configuration,
+                parameters=parameters,
                 market_data_table=data.market_data_table,
             ),
         )
@@ -84,14 +85,14 @@ class ServiceStack(cdk.Stack):
                 trades_table=data.trades_table,
                 trades_bucket_name=data.trades_bucket_name,
                 bus=self.bus,
-                configuration=configuration,
+                parameters=parameters,
             ),
         )
         route_targets = {
-            "dark_pool": self.pools.dark_pool.function,
-            "lit_pool": self.pools.lit_pool.function,
-            "funds_raiser": self.settlement.funds_raiser.function,
-            "post_trade": self.settlement.post_trade.function,
+            contracts.DARK_POOL_FUNCTION: self.pools.dark_pool.function,
+            contracts.LIT_POOL_FUNCTION: self.pools.lit_pool.function,
+            contracts.FUNDS_RAISER_FUNCTION: self.settlement.funds_raiser.function,
+            contracts.POST_TRADE_FUNCTION: self.settlement.post_trade.function,
         }
         self.routes = [self.bus.add_route(route, route_targets[route.target]) for route in ORDER_FLOW_ROUTES]
         self.data_api = DataApi(
@@ -134,14 +135,16 @@ class ServiceStack(cdk.Stack):
                 props=AlarmsProps(config=config, dead_letter_queues=dead_letter_queues, functions=functions),
             )
 
-        output(self, "OrdersApiUrl", self.order_intake.rest_api.url, "Orders API base URL (POST orders)")
-        output(self, "DataApiUrl", self.data_api.rest_api.url, "Data API base URL")
-        output(self, "EventBusName", self.bus.event_bus.event_bus_name, "order-flow event bus")
-        output(self, "OrdersTopicArn", self.bus.topic.topic_arn, "order-flow SNS topic")
-        output(self, "MarketDataApiUrl", self.market_data.rest_api.url, "Market data API base URL")
+        output(
+            self, contracts.ORDERS_API_URL_OUTPUT, self.order_intake.rest_api.url, "Orders API base URL (POST orders)"
+        )
+        output(self, contracts.DATA_API_URL_OUTPUT, self.data_api.rest_api.url, "Data API base URL")
+        output(self, contracts.EVENT_BUS_OUTPUT, self.bus.event_bus.event_bus_name, "order-flow event bus")
+        output(self, contracts.ORDERS_TOPIC_OUTPUT, self.bus.topic.topic_arn, "order-flow SNS topic")
+        output(self, contracts.MARKET_DATA_API_URL_OUTPUT, self.market_data.rest_api.url, "Market data API base URL")
         output(
             self,
-            "MarketDataManagerApiUrl",
+            contracts.MARKET_DATA_MANAGER_API_URL_OUTPUT,
             self.market_data.manager_api.url,
             "Market-data manager API (POST starts workflow B)",
         )
@@ -157,4 +160,6 @@ class ServiceStack(cdk.Stack):
             self.market_data.parallel_state_machine.state_machine_arn,
             "workflow B (Map per ticker, Choice, task token)",
         )
-        output(self, "ApiKeyId", self.api_access.api_key.key_id, "API key id (aws apigateway get-api-key)")
+        output(
+            self, contracts.API_KEY_OUTPUT, self.api_access.api_key.key_id, "API key id (aws apigateway get-api-key)"
+        )

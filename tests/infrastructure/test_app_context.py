@@ -10,7 +10,7 @@ import sys
 import aws_cdk as cdk
 import pytest
 
-from constructs_lib.config import ConfigError, StageConfig
+from constructs_lib.stage_config import ConfigError, StageConfig
 from stacks.app_builder import build_app
 from tests.infrastructure.conftest import CONTEXT, NO_BUNDLING, ROOT
 

@@ -1,4 +1,4 @@
-"""Market data (DESIGN §3): store, both state-machine definitions, the rules, the API and IAM scoping."""
+"""Market data (docs/architecture.md §3): store, both state-machine definitions, the rules, the API and IAM scoping."""
 
 from __future__ import annotations
 

@@ -17,7 +17,6 @@ import aws_cdk as cdk
 import pytest
 from aws_cdk import aws_lambda as lambda_
 
-from constructs_lib.config import StageConfig
 from constructs_lib.market_data_layer import (
     MARKET_DATA_LAYER_DIR,
     LayerBundlingError,
@@ -27,6 +26,7 @@ from constructs_lib.market_data_layer import (
     docker_command,
     pip_install_command,
 )
+from constructs_lib.stage_config import StageConfig
 from stacks.app_builder import load_cdk_context
 from tests.infrastructure.conftest import NO_BUNDLING
 

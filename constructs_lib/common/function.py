@@ -1,4 +1,4 @@
-"""Lambda building blocks with the project's defaults (DESIGN §7, docs/contracts.md "Functions")."""
+"""Lambda building blocks with the project's defaults (docs/architecture.md §7, docs/contracts.md "Functions")."""
 
 from __future__ import annotations
 
@@ -17,13 +17,14 @@ from aws_cdk import aws_ssm as ssm
 from constructs import Construct
 
 from constructs_lib import LAMBDAS_DIR, SHARED_LAYER_DIR
-from constructs_lib.config import METRICS_NAMESPACE, StageConfig
-from constructs_lib.nag import LATEST_RUNTIME, XRAY_WILDCARD, XRAY_WILDCARD_REASON, acknowledge
-from constructs_lib.queues import dead_letter_queue
+from constructs_lib.common.nag import LATEST_RUNTIME, XRAY_WILDCARD, XRAY_WILDCARD_REASON, acknowledge
+from constructs_lib.common.queues import dead_letter_queue
+from constructs_lib.stage_config import StageConfig
+from trading_core import contracts
 
 RUNTIME: Final = lambda_.Runtime.PYTHON_3_13
 ARCHITECTURE: Final = lambda_.Architecture.ARM_64
-HANDLER: Final = "handler.lambda_handler"
+METRICS_NAMESPACE: Final = "TradingSystem"
 ASSET_EXCLUDES: Final = ("**/__pycache__", "**/*.pyc")
 POWERTOOLS_ACCOUNT: Final = "017000801446"
 PARAMETERS_MAX_AGE_SECONDS: Final = "30"
@@ -123,7 +124,7 @@ class TradingFunction(Construct):
             description=props.description or props.name,
             runtime=RUNTIME,
             architecture=ARCHITECTURE,
-            handler=HANDLER,
+            handler=contracts.HANDLER,
             code=code_asset(props.name),
             layers=[powertools, props.shared_layer],
             memory_size=props.memory_size,
@@ -133,13 +134,13 @@ class TradingFunction(Construct):
             logging_format=lambda_.LoggingFormat.JSON,
             tracing=lambda_.Tracing.ACTIVE,
             environment={
-                "STAGE": config.stage,
-                "PARAMETER_PREFIX": config.parameter_prefix,
+                contracts.STAGE_ENV: config.stage,
+                contracts.PARAMETER_PREFIX_ENV: config.parameter_prefix,
                 "POWERTOOLS_SERVICE_NAME": props.name,
                 "POWERTOOLS_METRICS_NAMESPACE": METRICS_NAMESPACE,
                 "POWERTOOLS_LOG_LEVEL": "INFO",
                 # Powertools caches parameters for 300 s by default; 30 s lets a switch of
-                # `bus-type` take effect within a minute without a redeploy (DESIGN §5).
+                # `bus-type` take effect within a minute without a redeploy (docs/architecture.md §5).
                 "POWERTOOLS_PARAMETERS_MAX_AGE": PARAMETERS_MAX_AGE_SECONDS,
                 **props.environment,
             },

@@ -1,4 +1,4 @@
-"""Stage settings from the `cdk.json` context (`stages.<stage>`), parsed once into typed values."""
+"""Stage settings from the `cdk.json` context (`stages.<stage>`), parsed and checked once into typed values."""
 
 from __future__ import annotations
 
@@ -12,13 +12,11 @@ from typing import Any, Final
 import aws_cdk as cdk
 from aws_cdk import aws_logs as logs
 
-from trading_core.market_data_requests import INVOKE_MODES
+from trading_core import contracts
 
 SYSTEM_NAME: Final = "trading-system"
-MARKET_DATA_PROVIDERS: Final = frozenset({"yfinance", "offline"})
 MARKET_DATA_PROVIDER_CONTEXT: Final = "marketDataProvider"
-"""Top-level context key that overrides the stage's `marketDataProvider` (the local cloud sets `offline`)."""
-METRICS_NAMESPACE: Final = "TradingSystem"
+"""The stage's key, and the top-level context key that overrides it (the local cloud sets `offline`)."""
 
 _RETENTION: Final[Mapping[int, logs.RetentionDays]] = MappingProxyType(
     {
@@ -71,15 +69,16 @@ class StageParameters:
 
     @classmethod
     def from_context(cls, raw: Mapping[str, Any]) -> StageParameters:
+        key = contracts.PARAMETER_CONTEXT_KEYS
         return cls(
-            bus_type=str(raw["busType"]),
-            dark_pool_tickers=tuple(str(t) for t in raw["darkPoolTickers"]),
-            dark_pools=tuple(str(v) for v in raw["darkPools"]),
-            lit_pools=tuple(str(v) for v in raw["litPools"]),
-            venue_fees=MappingProxyType({str(k): str(v) for k, v in raw["venueFees"].items()}),
-            order_split_size=int(raw["orderSplitSize"]),
-            dark_pool_match_probability=str(raw["darkPoolMatchProbability"]),
-            market_data_invoke_mode=str(raw["marketDataInvokeMode"]),
+            bus_type=str(raw[key[contracts.BUS_TYPE_PARAMETER]]),
+            dark_pool_tickers=tuple(str(t) for t in raw[key[contracts.DARK_POOL_TICKERS_PARAMETER]]),
+            dark_pools=tuple(str(v) for v in raw[key[contracts.DARK_POOLS_PARAMETER]]),
+            lit_pools=tuple(str(v) for v in raw[key[contracts.LIT_POOLS_PARAMETER]]),
+            venue_fees=MappingProxyType({str(k): str(v) for k, v in raw[key[contracts.VENUE_FEES_PARAMETER]].items()}),
+            order_split_size=int(raw[key[contracts.ORDER_SPLIT_SIZE_PARAMETER]]),
+            dark_pool_match_probability=str(raw[key[contracts.DARK_POOL_MATCH_PROBABILITY_PARAMETER]]),
+            market_data_invoke_mode=str(raw[key[contracts.MARKET_DATA_INVOKE_MODE_PARAMETER]]),
         )
 
     def venue_fees_json(self) -> str:
@@ -99,7 +98,7 @@ class StageConfig:
     alarms: bool
     powertools_layer_version: int
     parameters: StageParameters
-    market_data_provider: str = "yfinance"
+    market_data_provider: str = contracts.DEFAULT_MARKET_DATA_PROVIDER
     """`MARKET_DATA_PROVIDER` of the market-data functions (docs/market-data.md): `yfinance` or `offline`."""
 
     @classmethod
@@ -121,7 +120,9 @@ class StageConfig:
                 alarms=_as_bool(raw.get("alarms", False)),
                 powertools_layer_version=int(raw["powertoolsLayerVersion"]),
                 parameters=StageParameters.from_context(raw["parameters"]),
-                market_data_provider=str(raw.get("marketDataProvider", "yfinance")).strip().lower(),
+                market_data_provider=str(raw.get(MARKET_DATA_PROVIDER_CONTEXT, contracts.DEFAULT_MARKET_DATA_PROVIDER))
+                .strip()
+                .lower(),
             )
         except KeyError as missing:
             raise ConfigError(f"stage {stage!r} lacks setting {missing}") from None
@@ -129,10 +130,12 @@ class StageConfig:
             raise ConfigError(f"stage {stage!r}: removalPolicy must be one of {sorted(_REMOVAL)}")
         if config.log_retention_days not in _RETENTION:
             raise ConfigError(f"stage {stage!r}: logRetentionDays must be one of {sorted(_RETENTION)}")
-        if config.market_data_provider not in MARKET_DATA_PROVIDERS:
-            raise ConfigError(f"stage {stage!r}: marketDataProvider must be one of {sorted(MARKET_DATA_PROVIDERS)}")
-        if config.parameters.market_data_invoke_mode not in INVOKE_MODES:
-            raise ConfigError(f"stage {stage!r}: parameters.marketDataInvokeMode must be one of {list(INVOKE_MODES)}")
+        if config.market_data_provider not in contracts.MARKET_DATA_PROVIDERS:
+            providers = sorted(contracts.MARKET_DATA_PROVIDERS)
+            raise ConfigError(f"stage {stage!r}: marketDataProvider must be one of {providers}")
+        if config.parameters.market_data_invoke_mode not in contracts.INVOKE_MODES:
+            modes = list(contracts.INVOKE_MODES)
+            raise ConfigError(f"stage {stage!r}: parameters.marketDataInvokeMode must be one of {modes}")
         return config
 
     def with_market_data_provider(self, provider: object) -> StageConfig:
@@ -140,8 +143,8 @@ class StageConfig:
         if provider is None:
             return self
         name = str(provider).strip().lower()
-        if name not in MARKET_DATA_PROVIDERS:
-            raise ConfigError(f"context marketDataProvider must be one of {sorted(MARKET_DATA_PROVIDERS)}")
+        if name not in contracts.MARKET_DATA_PROVIDERS:
+            raise ConfigError(f"context marketDataProvider must be one of {sorted(contracts.MARKET_DATA_PROVIDERS)}")
         return dataclasses.replace(self, market_data_provider=name)
 
     @property

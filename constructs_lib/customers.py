@@ -1,20 +1,17 @@
-"""Deploy-time seeding of the original's twelve customers (DESIGN §6)."""
+"""Deploy-time seeding of the original's twelve customers (docs/architecture.md §6)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Final
 
 from aws_cdk import CustomResource
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_lambda as lambda_
 from constructs import Construct
 
-from constructs_lib.config import StageConfig
-from constructs_lib.function import TradingFunction, TradingFunctionProps
-
-DEFAULT_CUSTOMERS: Final = tuple(f"{n:06d}" for n in range(1, 13))
-DEFAULT_INITIAL_FUNDS: Final = "1000000.00"
+from constructs_lib.common.function import TradingFunction, TradingFunctionProps
+from constructs_lib.stage_config import StageConfig
+from trading_core import contracts
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -22,8 +19,8 @@ class CustomerSeedProps:
     config: StageConfig
     shared_layer: lambda_.ILayerVersion
     trades_table: dynamodb.ITable
-    customers: tuple[str, ...] = field(default=DEFAULT_CUSTOMERS)
-    initial_funds: str = DEFAULT_INITIAL_FUNDS
+    customers: tuple[str, ...] = field(default=contracts.SEED_CUSTOMERS)
+    initial_funds: str = contracts.SEED_INITIAL_FUNDS
 
 
 class CustomerSeed(Construct):
@@ -39,10 +36,10 @@ class CustomerSeed(Construct):
             "CustomerSeeder",
             props=TradingFunctionProps(
                 config=props.config,
-                name="customer_seeder",
+                name=contracts.CUSTOMER_SEEDER_FUNCTION,
                 description="seeds the initial customers at deploy time",
                 shared_layer=props.shared_layer,
-                environment={"TRADES_TABLE_NAME": props.trades_table.table_name},
+                environment={contracts.TRADES_TABLE_ENV: props.trades_table.table_name},
             ),
         )
         props.trades_table.grant_write_data(self.seeder.function)
@@ -50,10 +47,10 @@ class CustomerSeed(Construct):
             self,
             "Customers",
             service_token=self.seeder.function.function_arn,
-            resource_type="Custom::CustomerSeed",
+            resource_type=contracts.CUSTOMER_SEED_RESOURCE_TYPE,
             properties={
-                "Customers": list(props.customers),
-                "InitialFunds": props.initial_funds,
-                "TableName": props.trades_table.table_name,
+                contracts.SEED_CUSTOMERS_PROPERTY: list(props.customers),
+                contracts.SEED_INITIAL_FUNDS_PROPERTY: props.initial_funds,
+                contracts.SEED_TABLE_PROPERTY: props.trades_table.table_name,
             },
         )

@@ -16,19 +16,18 @@ from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
 
 from constructs_lib.bus import MessageBus
-from constructs_lib.config import StageConfig
-from constructs_lib.configuration import Configuration
-from constructs_lib.function import TradingFunction, TradingFunctionProps
-from constructs_lib.rest_api import TradingRestApi, TradingRestApiProps
-from trading_core import config as names
-from trading_core import market_data, market_data_requests
+from constructs_lib.common.function import TradingFunction, TradingFunctionProps
+from constructs_lib.common.rest_api import TradingRestApi, TradingRestApiProps
+from constructs_lib.parameters import RuntimeParameters
+from constructs_lib.stage_config import StageConfig
+from trading_core import contracts, market_data_requests
 
 ROUTER_PARAMETERS = (
-    names.BUS_TYPE,
-    names.DARK_POOL_TICKERS,
-    names.ORDER_SPLIT_SIZE,
-    names.VENUE_FEES,
-    names.MARKET_DATA_INVOKE_MODE,
+    contracts.BUS_TYPE_PARAMETER,
+    contracts.DARK_POOL_TICKERS_PARAMETER,
+    contracts.ORDER_SPLIT_SIZE_PARAMETER,
+    contracts.VENUE_FEES_PARAMETER,
+    contracts.MARKET_DATA_INVOKE_MODE_PARAMETER,
 )
 # Staleness of the traded tickers (BatchGetItem) and the latest close of a market buy's ticker (Query).
 ROUTER_MARKET_DATA_ACTIONS = ("dynamodb:BatchGetItem", "dynamodb:Query")
@@ -41,7 +40,7 @@ class OrderIntakeProps:
     trades_table: dynamodb.ITable
     idempotency_table: dynamodb.ITable
     bus: MessageBus
-    configuration: Configuration
+    parameters: RuntimeParameters
     market_data_table: dynamodb.ITable
     market_data_state_machine: sfn.IStateMachine
     """Workflow B, which the router starts in `StepFunctionAPIs` mode (workflow A starts from the bus)."""
@@ -59,13 +58,13 @@ class OrderIntake(Construct):
             "OrderRouter",
             props=TradingFunctionProps(
                 config=props.config,
-                name="order_router",
+                name=contracts.ORDER_ROUTER_FUNCTION,
                 description="smart order router: credit check, split, route to the pools",
                 shared_layer=props.shared_layer,
                 environment={
-                    "TRADES_TABLE_NAME": props.trades_table.table_name,
-                    "IDEMPOTENCY_TABLE_NAME": props.idempotency_table.table_name,
-                    market_data.TABLE_ENV: props.market_data_table.table_name,
+                    contracts.TRADES_TABLE_ENV: props.trades_table.table_name,
+                    contracts.IDEMPOTENCY_TABLE_ENV: props.idempotency_table.table_name,
+                    contracts.MARKET_DATA_TABLE_ENV: props.market_data_table.table_name,
                     market_data_requests.STATE_MACHINE_ENV: props.market_data_state_machine.state_machine_arn,
                 },
             ),
@@ -73,7 +72,7 @@ class OrderIntake(Construct):
         props.trades_table.grant_read_write_data(self.router.function)
         props.idempotency_table.grant_read_write_data(self.router.function)
         props.bus.add_publisher(self.router)  # also the MarketData requests: PutEvents on the bus
-        self.router.grant_parameters_read(props.configuration.select(ROUTER_PARAMETERS))
+        self.router.grant_parameters_read(props.parameters.select(ROUTER_PARAMETERS))
         props.market_data_table.grant(self.router.function, *ROUTER_MARKET_DATA_ACTIONS)
         props.market_data_state_machine.grant_start_execution(self.router.function)
 

@@ -8,8 +8,8 @@ from aws_cdk import aws_apigateway as apigw
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
-from constructs_lib.config import StageConfig
-from constructs_lib.nag import acknowledge
+from constructs_lib.common.nag import acknowledge
+from constructs_lib.stage_config import StageConfig
 
 
 @dataclass(frozen=True, kw_only=True)

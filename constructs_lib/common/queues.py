@@ -6,8 +6,8 @@ from aws_cdk import Duration
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
-from constructs_lib.config import StageConfig
-from constructs_lib.nag import DLQ_HAS_NO_DLQ, DLQ_HAS_NO_DLQ_REASON, acknowledge
+from constructs_lib.common.nag import DLQ_HAS_NO_DLQ, DLQ_HAS_NO_DLQ_REASON, acknowledge
+from constructs_lib.stage_config import StageConfig
 
 
 def dead_letter_queue(scope: Construct, id: str, *, config: StageConfig, name: str) -> sqs.Queue:
