@@ -18,7 +18,7 @@ from typing import Final
 
 from constructs_lib import LAMBDAS_DIR, SHARED_LAYER_DIR
 from constructs_lib.common.function import RUNTIME
-from constructs_lib.market_data_layer import MARKET_DATA_LAYER_DIR, LocalPipBundler
+from constructs_lib.market_data.layer import MARKET_DATA_LAYER_DIR, LocalPipBundler
 from trading_core import contracts
 
 MIB: Final = 1024 * 1024

@@ -1,8 +1,13 @@
-"""The message bus (docs/architecture.md §5): one EventBridge bus, one SNS topic, routes declared once for both."""
+"""The message bus (docs/architecture.md §5): one EventBridge bus, one SNS topic, routes declared once for both.
+
+Every rule on the bus, the order flow's and market data's, is built here the same way: its target gets
+`$.detail`, with retries, a 2-hour event age and a dead-letter queue of its own.
+"""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Final
 
@@ -15,6 +20,7 @@ from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sns_subscriptions as subscriptions
 from aws_cdk import aws_sqs as sqs
+from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
 
 from constructs_lib.common.function import TradingFunction
@@ -25,9 +31,36 @@ from trading_core import contracts
 
 SNS_AWS_MANAGED_KEY: Final = "alias/aws/sns"
 TARGET_RETRY_ATTEMPTS: Final = 4
+TARGET_MAX_EVENT_AGE: Final = Duration.hours(2)
+DETAIL: Final = events.RuleTargetInput.from_event_path("$.detail")
+
+RuleTarget = Callable[[sqs.IQueue], events.IRuleTarget]
+"""A rule's target, given the route's dead-letter queue."""
+
+
+def function_target(function: lambda_.IFunction) -> RuleTarget:
+    return lambda dlq: targets.LambdaFunction(
+        function,
+        event=DETAIL,
+        dead_letter_queue=dlq,
+        retry_attempts=TARGET_RETRY_ATTEMPTS,
+        max_event_age=TARGET_MAX_EVENT_AGE,
+    )
+
+
+def workflow_target(state_machine: sfn.IStateMachine) -> RuleTarget:
+    return lambda dlq: targets.SfnStateMachine(
+        state_machine,
+        input=DETAIL,
+        dead_letter_queue=dlq,
+        retry_attempts=TARGET_RETRY_ATTEMPTS,
+        max_event_age=TARGET_MAX_EVENT_AGE,
+    )
 
 
 def event_pattern(route: Route) -> events.EventPattern:
+    if route.field is None:
+        return events.EventPattern(source=list(route.sources), detail_type=[route.detail_type])
     return events.EventPattern(
         source=list(route.sources), detail_type=[route.detail_type], detail={route.field: [route.value]}
     )
@@ -35,6 +68,8 @@ def event_pattern(route: Route) -> events.EventPattern:
 
 def filter_policy(route: Route) -> dict[str, sns.SubscriptionFilter]:
     """The rule's selection on SNS message attributes (`source`, `detail-type`, the routing field)."""
+    if route.field is None or route.value is None:
+        raise ValueError(f"route {route.name} selects no routing field: it has no SNS subscription")
     return {
         contracts.SOURCE_ATTRIBUTE: sns.SubscriptionFilter.string_filter(allowlist=list(route.sources)),
         contracts.DETAIL_TYPE_ATTRIBUTE: sns.SubscriptionFilter.string_filter(allowlist=[route.detail_type]),
@@ -44,6 +79,13 @@ def filter_policy(route: Route) -> dict[str, sns.SubscriptionFilter]:
 
 def slug(route: Route) -> str:
     return re.sub(r"(?<!^)(?=[A-Z])", "-", route.name).lower()
+
+
+@dataclass(frozen=True, kw_only=True)
+class RouteRule:
+    route: Route
+    rule: events.Rule
+    dead_letter_queue: sqs.Queue
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -79,31 +121,32 @@ class MessageBus(Construct):
         )
         self.bindings = []
 
-    def add_route(self, route: Route, target: lambda_.IFunction) -> RouteBinding:
-        """One rule on the bus (target gets `$.detail`) and one filtered subscription, sharing one DLQ."""
-        scope = Construct(self, route.name)
-        dlq = dead_letter_queue(scope, "DeadLetterQueue", config=self._config, name=slug(route))
+    def add_rule(self, route: Route, target: RuleTarget, *, scope: Construct | None = None) -> RouteRule:
+        """The route's rule on the bus, under `scope/<route name>` (this bus by default), with its own DLQ."""
+        node = Construct(scope or self, route.name)
+        dlq = dead_letter_queue(node, "DeadLetterQueue", config=self._config, name=slug(route))
         rule = events.Rule(
-            scope,
+            node,
             "Rule",
             rule_name=self._config.resource_name(route.name),
-            description=f"route {route.name}",
+            description=f"route {route.name}: {route.purpose}" if route.purpose else f"route {route.name}",
             event_bus=self.event_bus,
             event_pattern=event_pattern(route),
-            targets=[
-                targets.LambdaFunction(
-                    target,
-                    event=events.RuleTargetInput.from_event_path("$.detail"),
-                    dead_letter_queue=dlq,
-                    retry_attempts=TARGET_RETRY_ATTEMPTS,
-                    max_event_age=Duration.hours(2),
-                )
-            ],
+            targets=[target(dlq)],
         )
+        return RouteRule(route=route, rule=rule, dead_letter_queue=dlq)
+
+    def add_route(self, route: Route, target: lambda_.IFunction) -> RouteBinding:
+        """An order-flow route: its rule and a filtered subscription of the same function, sharing one DLQ."""
+        rule = self.add_rule(route, function_target(target))
         subscription = self.topic.add_subscription(
-            subscriptions.LambdaSubscription(target, filter_policy=filter_policy(route), dead_letter_queue=dlq)
+            subscriptions.LambdaSubscription(
+                target, filter_policy=filter_policy(route), dead_letter_queue=rule.dead_letter_queue
+            )
         )
-        binding = RouteBinding(route=route, rule=rule, subscription=subscription, dead_letter_queue=dlq)
+        binding = RouteBinding(
+            route=route, rule=rule.rule, subscription=subscription, dead_letter_queue=rule.dead_letter_queue
+        )
         self.bindings.append(binding)
         return binding
 

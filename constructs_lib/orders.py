@@ -20,7 +20,7 @@ from constructs_lib.common.function import TradingFunction, TradingFunctionProps
 from constructs_lib.common.rest_api import TradingRestApi, TradingRestApiProps
 from constructs_lib.parameters import RuntimeParameters
 from constructs_lib.stage_config import StageConfig
-from trading_core import contracts, market_data_requests
+from trading_core import contracts
 
 ROUTER_PARAMETERS = (
     contracts.BUS_TYPE_PARAMETER,
@@ -65,7 +65,7 @@ class OrderIntake(Construct):
                     contracts.TRADES_TABLE_ENV: props.trades_table.table_name,
                     contracts.IDEMPOTENCY_TABLE_ENV: props.idempotency_table.table_name,
                     contracts.MARKET_DATA_TABLE_ENV: props.market_data_table.table_name,
-                    market_data_requests.STATE_MACHINE_ENV: props.market_data_state_machine.state_machine_arn,
+                    contracts.TICKER_MAP_WORKFLOW_ENV: props.market_data_state_machine.state_machine_arn,
                 },
             ),
         )

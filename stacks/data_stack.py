@@ -10,7 +10,7 @@ from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
 from constructs_lib.data_layer import DataLayer, DataLayerProps, trades_bucket_name
-from constructs_lib.market_data_store import MarketDataStore, MarketDataStoreProps, market_data_bucket_name
+from constructs_lib.market_data.store import MarketDataStore, MarketDataStoreProps, market_data_bucket_name
 from constructs_lib.stage_config import StageConfig
 from trading_core import contracts
 

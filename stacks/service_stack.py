@@ -15,7 +15,7 @@ from constructs_lib.common.function import SharedCodeLayer, SharedCodeLayerProps
 from constructs_lib.customers import CustomerSeed, CustomerSeedProps
 from constructs_lib.data_api import DataApi, DataApiProps
 from constructs_lib.market_data import MarketData, MarketDataProps
-from constructs_lib.market_data_layer import MarketDataDependenciesLayer, MarketDataDependenciesLayerProps
+from constructs_lib.market_data.layer import MarketDataDependenciesLayer, MarketDataDependenciesLayerProps
 from constructs_lib.orders import OrderIntake, OrderIntakeProps
 from constructs_lib.parameters import RuntimeParameters, RuntimeParametersProps
 from constructs_lib.pools import Pools, PoolsProps
@@ -122,7 +122,7 @@ class ServiceStack(cdk.Stack):
             self.settlement.funds_raiser,
             self.data_api.handler,
             self.customer_seed.seeder,
-            *self.market_data.functions,
+            *self.market_data.functions.all,
         )
         dead_letter_queues: dict[str, sqs.IQueue] = {b.route.name: b.dead_letter_queue for b in self.routes}
         dead_letter_queues |= {f.node.id: f.failure_queue for f in functions if f.failure_queue is not None}

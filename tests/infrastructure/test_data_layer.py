@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from tests.infrastructure.conftest import Synthesized, props, resources
-from trading_core import keys
 
 
 def _tables(dev: Synthesized) -> dict[str, dict[str, Any]]:
@@ -15,12 +14,12 @@ def _tables(dev: Synthesized) -> dict[str, dict[str, Any]]:
 def test_trades_table_keys_match_the_lambda_code(dev: Synthesized) -> None:
     table = _tables(dev)["trading-system-dev-trades"]
     assert table["KeySchema"] == [
-        {"AttributeName": keys.PK, "KeyType": "HASH"},
-        {"AttributeName": keys.SK, "KeyType": "RANGE"},
+        {"AttributeName": "PK", "KeyType": "HASH"},
+        {"AttributeName": "SK", "KeyType": "RANGE"},
     ]
     assert sorted(table["AttributeDefinitions"], key=lambda a: a["AttributeName"]) == [
-        {"AttributeName": keys.PK, "AttributeType": "S"},
-        {"AttributeName": keys.SK, "AttributeType": "S"},
+        {"AttributeName": "PK", "AttributeType": "S"},
+        {"AttributeName": "SK", "AttributeType": "S"},
     ]
 
 

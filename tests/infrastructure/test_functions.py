@@ -121,7 +121,7 @@ def test_shared_layer_asset(dev: Synthesized) -> None:
     assert layer["CompatibleRuntimes"] == ["python3.13"]
     assert layer["CompatibleArchitectures"] == ["arm64"]
     staged = dev.outdir / f"asset.{layer['Content']['S3Key'].removesuffix('.zip')}"
-    assert (staged / "python" / "trading_core" / "keys.py").is_file()
+    assert (staged / "python" / "trading_core" / "contracts.py").is_file()  # the names both sides share
     assert _source_files(staged) == _source_files(ROOT / "lambdas" / "shared_layer")
     assert not [p for p in staged.rglob("*") if "__pycache__" in p.parts or p.suffix == ".pyc"]
 

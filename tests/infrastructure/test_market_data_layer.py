@@ -17,7 +17,7 @@ import aws_cdk as cdk
 import pytest
 from aws_cdk import aws_lambda as lambda_
 
-from constructs_lib.market_data_layer import (
+from constructs_lib.market_data.layer import (
     MARKET_DATA_LAYER_DIR,
     LayerBundlingError,
     LocalPipBundler,

@@ -50,7 +50,7 @@ def _market_data_actions(dev: Synthesized, name: str) -> set[str]:
 def test_router_environment(dev: Synthesized) -> None:
     env = _environment(dev, "order_router")
     assert env["MARKET_DATA_TABLE_NAME"] == _market_data_table_name_export(dev)
-    assert env["MARKET_DATA_STATE_MACHINE_ARN"] == {"Ref": _state_machine_id(dev, WORKFLOW_B)}
+    assert env["MARKET_DATA_TICKER_MAP_WORKFLOW_ARN"] == {"Ref": _state_machine_id(dev, WORKFLOW_B)}
     assert env["EVENT_BUS_NAME"] == {"Ref": next(iter(resources(dev.service, "AWS::Events::EventBus")))}
 
 
@@ -58,7 +58,7 @@ def test_router_environment(dev: Synthesized) -> None:
 def test_pool_environment(dev: Synthesized, name: str) -> None:
     env = _environment(dev, name)
     assert env["MARKET_DATA_TABLE_NAME"] == _market_data_table_name_export(dev)
-    assert "MARKET_DATA_STATE_MACHINE_ARN" not in env
+    assert "MARKET_DATA_TICKER_MAP_WORKFLOW_ARN" not in env
 
 
 @pytest.mark.parametrize(
@@ -108,14 +108,14 @@ def test_only_the_router_reads_the_invoke_mode(dev: Synthesized) -> None:
 
 
 def test_the_request_rule_matches_what_the_router_sends(dev: Synthesized) -> None:
-    from trading_core.market_data_requests import REQUEST_DETAIL_TYPE, REQUEST_SOURCE
+    from trading_core.contracts import MARKET_DATA_REQUEST_DETAIL_TYPE, ROUTER_SOURCE
 
     (rule,) = (
         props(r)
         for r in resources(dev.service, "AWS::Events::Rule").values()
         if props(r)["Name"] == "trading-system-dev-MarketDataRequests"
     )
-    assert (REQUEST_SOURCE, REQUEST_DETAIL_TYPE) == ("SmartOrderRouter", "MarketData")  # docs/contracts.md
+    assert (ROUTER_SOURCE, MARKET_DATA_REQUEST_DETAIL_TYPE) == ("SmartOrderRouter", "MarketData")  # docs/contracts.md
     assert rule["EventPattern"] == {"source": ["SmartOrderRouter"], "detail-type": ["MarketData"]}
     (target,) = rule["Targets"]
     assert target["Arn"] == {"Ref": _state_machine_id(dev, "trading-system-dev-market-data-manager")}

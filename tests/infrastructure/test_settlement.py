@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 
 from tests.infrastructure.conftest import Synthesized, function_logical_id, is_ref_to, props, resources
-from trading_core import keys
 
 
 def test_stream_mapping(dev: Synthesized) -> None:
@@ -22,7 +21,7 @@ def test_stream_mapping(dev: Synthesized) -> None:
     (criteria,) = mapping["FilterCriteria"]["Filters"]
     assert json.loads(criteria["Pattern"]) == {
         "eventName": ["INSERT"],
-        "dynamodb": {"Keys": {keys.SK: {"S": [{"prefix": keys.TRADE_PREFIX}]}}},
+        "dynamodb": {"Keys": {"SK": {"S": [{"prefix": "TRADE#"}]}}},
     }
     # The stream is the Data stack's table stream (read across stacks, not recreated here).
     assert "StreamArn" in json.dumps(mapping["EventSourceArn"])

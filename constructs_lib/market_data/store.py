@@ -1,4 +1,4 @@
-"""Market-data storage (docs/architecture.md §3, docs/market-data.md): the MarketData table, the raw-answers bucket."""
+"""Market-data storage (docs/architecture.md §3, §4): the MarketData table and the raw-answers bucket (Data stack)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from constructs import Construct
 
 from constructs_lib.data_layer import data_bucket
 from constructs_lib.stage_config import StageConfig
-from trading_core import market_data
+from trading_core import contracts
 
 
 def market_data_bucket_name(config: StageConfig) -> str:
@@ -39,8 +39,8 @@ class MarketDataStore(Construct):
             self,
             "MarketDataTable",
             table_name=config.resource_name("market-data"),
-            partition_key=dynamodb.Attribute(name=market_data.PK, type=dynamodb.AttributeType.STRING),
-            sort_key=dynamodb.Attribute(name=market_data.SK, type=dynamodb.AttributeType.STRING),
+            partition_key=dynamodb.Attribute(name=contracts.PARTITION_KEY, type=dynamodb.AttributeType.STRING),
+            sort_key=dynamodb.Attribute(name=contracts.SORT_KEY, type=dynamodb.AttributeType.STRING),
             billing_mode=dynamodb.BillingMode.PAY_PER_REQUEST,
             encryption=dynamodb.TableEncryption.AWS_MANAGED,
             point_in_time_recovery_specification=dynamodb.PointInTimeRecoverySpecification(

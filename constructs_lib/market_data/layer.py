@@ -28,13 +28,14 @@ from constructs import Construct
 from constructs_lib import LAMBDAS_DIR
 from constructs_lib.common.function import ARCHITECTURE, ASSET_EXCLUDES, RUNTIME
 from constructs_lib.stage_config import StageConfig
+from trading_core import contracts
 
 MARKET_DATA_LAYER_DIR: Final = LAMBDAS_DIR / "market_data_layer"
 REQUIREMENTS: Final = "requirements.txt"
 PYTHON_VERSION: Final = RUNTIME.name.removeprefix("python")
 """`3.13`: the wheels must match the functions' runtime, not the Python that synthesizes."""
 PLATFORM: Final = {"arm64": "manylinux2014_aarch64", "x86_64": "manylinux2014_x86_64"}[ARCHITECTURE.name]
-BUNDLED_PROVIDER: Final = "yfinance"
+BUNDLED_PROVIDER: Final = contracts.YFINANCE_PROVIDER
 """Only this provider imports the layer's packages; for `offline` the layer is the bare folder."""
 
 Runner = Callable[[Sequence[str]], subprocess.CompletedProcess[str]]
