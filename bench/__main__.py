@@ -27,9 +27,12 @@ from typing import Any
 
 import boto3
 
+import constructs_lib  # noqa: F401  (puts the shared layer, hence trading_core, on sys.path)
+from trading_core import contracts
+
 PRICES = Path(__file__).with_name("prices.json")
 ORDERS_PER_REQUEST = 10
-CUSTOMERS = [f"{n:06d}" for n in range(1, 13)]
+CUSTOMERS = list(contracts.SEED_CUSTOMERS)
 TICKERS = ["AAPL", "MSFT", "NVDA", "COIN", "IBM", "SHOP", "UBER", "PYPL"]
 
 
@@ -175,7 +178,7 @@ def warm_market_data(cloud: Any, key: str) -> None:
     """Steady state: the tickers' market data is fresh before measuring, as it is for all but the first
     order of a ticker in 12 hours (the router asks only for stale tickers), so the one-time history load
     is not billed to the measured orders."""
-    manager_url = cloud.api_url("MarketDataManagerApiUrl")
+    manager_url = cloud.api_url(contracts.MARKET_DATA_MANAGER_API_URL_OUTPUT)
     status, body = http("POST", manager_url, key, {"detail": {"tickers": [{"ticker": t} for t in TICKERS]}})
     if status != 200:
         raise RuntimeError(f"market data not started: {status} {body}")
@@ -184,8 +187,8 @@ def warm_market_data(cloud: Any, key: str) -> None:
 
 def run(cloud: Any, total: int, senders: int) -> int:
     prices = json.loads(PRICES.read_text())
-    orders_url = cloud.api_url("OrdersApiUrl").rstrip("/") + "/orders"
-    data_url = cloud.api_url("DataApiUrl").rstrip("/")
+    orders_url = cloud.api_url(contracts.ORDERS_API_URL_OUTPUT).rstrip("/") + "/orders"
+    data_url = cloud.api_url(contracts.DATA_API_URL_OUTPUT).rstrip("/")
     key = cloud.api_key
     put_rate = moto_put_item_rate()
     warm_market_data(cloud, key)

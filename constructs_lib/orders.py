@@ -1,8 +1,8 @@
 """Order intake: `POST /orders` on the Orders API, proxied to the smart order router.
 
 The router also prices market buys from the MarketData table and asks the market-data workflows for
-stale tickers (docs/market-data.md "For the router and the pools"): workflow A through the bus, or
-workflow B by StartExecution, as `market-data-invoke-mode` says.
+stale tickers (docs/market-data.md "For the router and the pools"): the parallel-fetch workflow through
+the bus, or the ticker-map workflow by StartExecution, as `market-data-invoke-mode` says.
 """
 
 from __future__ import annotations
@@ -42,8 +42,8 @@ class OrderIntakeProps:
     bus: MessageBus
     parameters: RuntimeParameters
     market_data_table: dynamodb.ITable
-    market_data_state_machine: sfn.IStateMachine
-    """Workflow B, which the router starts in `StepFunctionAPIs` mode (workflow A starts from the bus)."""
+    ticker_map_workflow: sfn.IStateMachine
+    """Started by the router in `StepFunctionAPIs` mode (the parallel-fetch workflow starts from the bus)."""
 
 
 class OrderIntake(Construct):
@@ -65,7 +65,7 @@ class OrderIntake(Construct):
                     contracts.TRADES_TABLE_ENV: props.trades_table.table_name,
                     contracts.IDEMPOTENCY_TABLE_ENV: props.idempotency_table.table_name,
                     contracts.MARKET_DATA_TABLE_ENV: props.market_data_table.table_name,
-                    contracts.TICKER_MAP_WORKFLOW_ENV: props.market_data_state_machine.state_machine_arn,
+                    contracts.TICKER_MAP_WORKFLOW_ENV: props.ticker_map_workflow.state_machine_arn,
                 },
             ),
         )
@@ -74,7 +74,7 @@ class OrderIntake(Construct):
         props.bus.add_publisher(self.router)  # also the MarketData requests: PutEvents on the bus
         self.router.grant_parameters_read(props.parameters.select(ROUTER_PARAMETERS))
         props.market_data_table.grant(self.router.function, *ROUTER_MARKET_DATA_ACTIONS)
-        props.market_data_state_machine.grant_start_execution(self.router.function)
+        props.ticker_map_workflow.grant_start_execution(self.router.function)
 
         self.rest_api = TradingRestApi(
             self,

@@ -35,7 +35,7 @@ class ServiceStack(cdk.Stack):
         layer = SharedCodeLayer(self, "SharedCode", props=SharedCodeLayerProps(config=config)).layer
         parameters = RuntimeParameters(self, "Configuration", props=RuntimeParametersProps(config=config))
         self.bus = MessageBus(self, "MessageBus", props=MessageBusProps(config=config))
-        # Before the router and the pools: they read the MarketData table and the router starts workflow B.
+        # Before the router and the pools: they read the MarketData table, the router starts the ticker map.
         self.market_data = MarketData(
             self,
             "MarketData",
@@ -62,7 +62,7 @@ class ServiceStack(cdk.Stack):
                 bus=self.bus,
                 parameters=parameters,
                 market_data_table=data.market_data_table,
-                market_data_state_machine=self.market_data.parallel_state_machine,
+                ticker_map_workflow=self.market_data.ticker_map_workflow,
             ),
         )
         self.pools = Pools(
@@ -150,14 +150,14 @@ class ServiceStack(cdk.Stack):
         )
         output(
             self,
-            "MarketDataStateMachineArn",
-            self.market_data.state_machine.state_machine_arn,
+            contracts.PARALLEL_FETCH_WORKFLOW_OUTPUT,
+            self.market_data.parallel_fetch_workflow.state_machine_arn,
             "workflow A (Parallel: quote summary + history)",
         )
         output(
             self,
-            "MarketDataParallelStateMachineArn",
-            self.market_data.parallel_state_machine.state_machine_arn,
+            contracts.TICKER_MAP_WORKFLOW_OUTPUT,
+            self.market_data.ticker_map_workflow.state_machine_arn,
             "workflow B (Map per ticker, Choice, task token)",
         )
         output(

@@ -1,8 +1,10 @@
 """Market data (docs/architecture.md §3, docs/market-data.md), split the way the runtime is.
 
 - `functions.py`: the seven functions and what each may touch;
-- `workflows.py`: workflow A (Parallel) and workflow B (Map per ticker, Choice, task token);
-- `apis.py`: the market data API and the manager API that starts workflow B;
+- `workflows.py`: the parallel-fetch workflow (A: quote summaries ∥ histories, started by `MarketData`
+  events) and the ticker-map workflow (B: a Map per ticker, then `MarketDataUpdate` or a wait for the
+  no-data acknowledgement; started by the manager API or the router);
+- `apis.py`: the market data API and the manager API that starts the ticker-map workflow;
 - the two rules are bus routes (`constructs_lib.routes.MARKET_DATA_ROUTES`), built by `MessageBus`;
 - `store.py` (the Data stack's table and bucket) and `layer.py` (yfinance and its dependencies).
 
@@ -44,8 +46,10 @@ class MarketDataProps:
 
 class MarketData(Construct):
     functions: MarketDataFunctions
-    state_machine: sfn.StateMachine
-    parallel_state_machine: sfn.StateMachine
+    parallel_fetch_workflow: sfn.StateMachine
+    """Workflow A: started by the router's `MarketData` events; a Parallel of quote summaries and histories."""
+    ticker_map_workflow: sfn.StateMachine
+    """Workflow B: started by the manager API (or the router); a Map per ticker, a Choice, a task token."""
     rules: dict[str, events.Rule]
     dead_letter_queues: dict[str, sqs.Queue]
     rest_api: TradingRestApi
@@ -65,26 +69,26 @@ class MarketData(Construct):
             event_bus=event_bus,
         )
         functions = self.functions
-        self.state_machine = workflows.state_machine(
+        self.parallel_fetch_workflow = workflows.state_machine(
             self,
-            "MarketDataManagerStateMachine",
+            "ParallelFetchWorkflow",
             config=config,
-            name="market-data-manager",
-            definition=workflows.workflow_a(self, functions),
+            name=contracts.PARALLEL_FETCH_WORKFLOW,
+            definition=workflows.parallel_fetch(self, functions),
             task_functions=(functions.quote_summary, functions.historical_data),
         )
-        self.parallel_state_machine = workflows.state_machine(
+        self.ticker_map_workflow = workflows.state_machine(
             self,
-            "MarketDataManagerParallelStateMachine",
+            "TickerMapWorkflow",
             config=config,
-            name="market-data-manager-parallel",
-            definition=workflows.workflow_b(self, functions, event_bus),
+            name=contracts.TICKER_MAP_WORKFLOW,
+            definition=workflows.ticker_map(self, functions, event_bus),
             task_functions=(functions.market_data_fetcher, functions.market_data_checker, functions.no_data_notifier),
         )
-        self.parallel_state_machine.grant(functions.task_token_manager.function, "states:SendTaskSuccess")
+        self.ticker_map_workflow.grant(functions.task_token_manager.function, "states:SendTaskSuccess")
 
         targets: dict[str, RuleTarget] = {
-            contracts.PARALLEL_FETCH_WORKFLOW: workflow_target(self.state_machine),
+            contracts.PARALLEL_FETCH_WORKFLOW: workflow_target(self.parallel_fetch_workflow),
             contracts.TASK_TOKEN_MANAGER_FUNCTION: function_target(functions.task_token_manager.function),
         }
         self.rules, self.dead_letter_queues = {}, {}
@@ -94,4 +98,4 @@ class MarketData(Construct):
             self.dead_letter_queues[route.name] = rule.dead_letter_queue
 
         self.rest_api = apis.market_data_api(self, config=config, function=functions.market_data_api)
-        self.manager_api = apis.manager_api(self, config=config, workflow=self.parallel_state_machine)
+        self.manager_api = apis.manager_api(self, config=config, workflow=self.ticker_map_workflow)

@@ -2,7 +2,7 @@
 
 - Market data API: `GET`/`DELETE /quote-summary/{ticker}`, `GET`/`DELETE /history/{ticker}`, proxied to
   `market_data_api`.
-- Market-data manager API: `POST /` starts workflow B through API Gateway's Step Functions (AWS)
+- Market-data manager API: `POST /` starts the ticker-map workflow (B) through API Gateway's Step Functions (AWS)
   integration, as the original did: no function in between; the body is checked against a JSON
   schema model first, so a bad request never starts an execution.
 """
@@ -65,7 +65,7 @@ def market_data_api(scope: Construct, *, config: StageConfig, function: TradingF
 
 
 def manager_api(scope: Construct, *, config: StageConfig, workflow: sfn.IStateMachine) -> TradingRestApi:
-    """`POST /` with `{"detail": {"tickers": [{"ticker": "AAPL"}]}}` → StartExecution of workflow B."""
+    """`POST /` with `{"detail": {"tickers": [{"ticker": "AAPL"}]}}` → StartExecution of the ticker-map workflow."""
     rest_api = TradingRestApi(
         scope,
         "MarketDataManagerApi",
@@ -134,7 +134,7 @@ def manager_api(scope: Construct, *, config: StageConfig, workflow: sfn.IStateMa
 
 
 def request_schema() -> apigw.JsonSchema:
-    """Workflow B's input: 1 to 100 tickers spelled as Yahoo spells them (draft 4, API Gateway's dialect)."""
+    """The ticker-map workflow's input: 1 to 100 tickers as Yahoo spells them (draft 4, API Gateway's dialect)."""
     ticker = apigw.JsonSchema(
         type=apigw.JsonSchemaType.OBJECT,
         required=[contracts.TICKER_FIELD],

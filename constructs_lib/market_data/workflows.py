@@ -1,8 +1,8 @@
 """The two market-data workflows (docs/contracts.md "Market data"): their definitions and state machines.
 
-- Workflow A, started by `MarketData` requests on the bus: a Parallel state runs the quote-summary
-  task and the historical-data task, each with Retry.
-- Workflow B, started by the manager API or the router: a Map (at most 5 at a time) over
+- Parallel fetch (workflow A), started by `MarketData` requests on the bus: a Parallel state runs the
+  quote-summary task and the historical-data task, each with Retry.
+- Ticker map (workflow B), started by the manager API or the router: a Map (at most 5 at a time) over
   `$.detail.tickers` running the fetcher, then the checker, then a Choice: new history → an
   `events:putEvents` task publishes `MarketDataUpdate`; none → a `lambda:invoke.waitForTaskToken`
   task whose function announces `NoHistoricalDataRetrieved {taskToken}`, which the task token
@@ -35,7 +35,7 @@ TASK_TIMEOUT: Final = Duration.seconds(90)
 TOKEN_WAIT_TIMEOUT: Final = Duration.minutes(5)
 WORKFLOW_TIMEOUT: Final = Duration.minutes(30)
 CHECK: Final = "$.check"
-"""Where workflow B keeps the checker's result (its own state, no function reads this path)."""
+"""Where the ticker-map workflow keeps the checker's result (its own state: no function reads this path)."""
 # Transient Lambda-service failures and task timeouts; never InvalidTicker (a bad input stays bad).
 LAMBDA_SERVICE_ERRORS: Final = (
     "Lambda.ServiceException",
@@ -81,7 +81,7 @@ def lambda_task(
     return task
 
 
-def workflow_a(scope: Construct, functions: MarketDataFunctions) -> sfn.IChainable:
+def parallel_fetch(scope: Construct, functions: MarketDataFunctions) -> sfn.IChainable:
     quote = lambda_task(scope, "QuoteSummary", functions.quote_summary, fetching=True, output_path="$.Payload")
     history = lambda_task(scope, "HistoricalData", functions.historical_data, fetching=True, output_path="$.Payload")
     return (
@@ -91,7 +91,7 @@ def workflow_a(scope: Construct, functions: MarketDataFunctions) -> sfn.IChainab
     )
 
 
-def workflow_b(scope: Construct, functions: MarketDataFunctions, event_bus: events.IEventBus) -> sfn.IChainable:
+def ticker_map(scope: Construct, functions: MarketDataFunctions, event_bus: events.IEventBus) -> sfn.IChainable:
     fetch = lambda_task(scope, "FetchTicker", functions.market_data_fetcher, fetching=True, output_path="$.Payload")
     each_ticker = sfn.Map(
         scope,

@@ -19,8 +19,8 @@ from typing import Any
 import pytest
 
 from tests.e2e.conftest import Client, today
-from trading_core.money import cents
-from trading_core.pricing import NO_PRICE_TTL_SECONDS
+from trading_core.common.money import cents
+from trading_core.pools.pricing import NO_PRICE_TTL_SECONDS
 
 WORKFLOW_SOURCE = "MarketDataManagerStepFunction"
 
@@ -81,13 +81,13 @@ def start_workflow_b(client: Client, tickers: list[str]) -> str:
     )
     assert status == 200, body
     assert body["executionArn"].startswith(
-        client.url("MarketDataParallelStateMachineArn").replace(":stateMachine:", ":execution:")
+        client.url("MarketDataTickerMapWorkflowArn").replace(":stateMachine:", ":execution:")
     )
     return str(body["executionArn"])
 
 
 def test_workflow_a_runs_from_the_routers_market_data_event(client: Client) -> None:
-    before = {e["executionArn"] for e in executions(client, "MarketDataStateMachineArn")}
+    before = {e["executionArn"] for e in executions(client, "MarketDataParallelFetchWorkflowArn")}
     client.aws("events").put_events(
         Entries=[
             {
@@ -100,7 +100,7 @@ def test_workflow_a_runs_from_the_routers_market_data_event(client: Client) -> N
     )
     client.idle()
 
-    [started] = [e for e in executions(client, "MarketDataStateMachineArn") if e["executionArn"] not in before]
+    [started] = [e for e in executions(client, "MarketDataParallelFetchWorkflowArn") if e["executionArn"] not in before]
     execution = finished(client, started["executionArn"])
     assert execution["status"] == "SUCCEEDED", execution
     assert json.loads(execution["input"]) == {"tickers": ["ORCL", "INTC"]}
@@ -157,7 +157,7 @@ def test_workflow_b_without_new_data_waits_for_the_task_token_manager(client: Cl
 
 def test_the_manager_api_refuses_bad_requests_and_starts_nothing(client: Client) -> None:
     url = client.url("MarketDataManagerApiUrl")
-    before = len(executions(client, "MarketDataParallelStateMachineArn"))
+    before = len(executions(client, "MarketDataTickerMapWorkflowArn"))
 
     status, body = client.request("POST", url, {"detail": {"tickers": [{"ticker": "aapl"}]}})
     assert status == 400 and body["message"] == "invalid request"
@@ -168,7 +168,7 @@ def test_the_manager_api_refuses_bad_requests_and_starts_nothing(client: Client)
     status, body = client.request("POST", url, "AAPL", headers={"content-type": "text/plain"})
     assert (status, body) == (415, {"message": "Unsupported Media Type"})
 
-    assert len(executions(client, "MarketDataParallelStateMachineArn")) == before
+    assert len(executions(client, "MarketDataTickerMapWorkflowArn")) == before
 
 
 def test_the_market_data_api_reads_and_deletes_summaries_and_history(client: Client) -> None:
@@ -221,11 +221,11 @@ def set_invoke_mode(client: Client, mode: str) -> None:
 def test_the_router_asks_workflow_a_for_a_stale_ticker_then_prices_market_orders_at_its_close(
     client: Client,
 ) -> None:
-    before = {e["executionArn"] for e in executions(client, "MarketDataStateMachineArn")}
+    before = {e["executionArn"] for e in executions(client, "MarketDataParallelFetchWorkflowArn")}
     market_buy(client, "NFLX")
     client.idle()
 
-    [started] = [e for e in executions(client, "MarketDataStateMachineArn") if e["executionArn"] not in before]
+    [started] = [e for e in executions(client, "MarketDataParallelFetchWorkflowArn") if e["executionArn"] not in before]
     execution = finished(client, started["executionArn"])
     assert (execution["status"], json.loads(execution["input"])) == ("SUCCEEDED", {"tickers": ["NFLX"]})
     status, history = client.request("GET", client.url("MarketDataApiUrl") + "history/NFLX")
@@ -239,11 +239,13 @@ def test_the_router_asks_workflow_a_for_a_stale_ticker_then_prices_market_orders
     assert Decimal(child["reservedAmount"]) >= cents(close * 10 * Decimal("1.10"))
     trades = [t for t in client.trades(CUSTOMER, today()) if t["orderId"] == child["orderId"]]
     assert [Decimal(t["price"]) for t in trades] == [close]
-    assert [e for e in executions(client, "MarketDataStateMachineArn") if e["executionArn"] not in before] == [started]
+    assert [e for e in executions(client, "MarketDataParallelFetchWorkflowArn") if e["executionArn"] not in before] == [
+        started
+    ]
 
 
 def test_in_step_functions_mode_the_router_starts_workflow_b(client: Client) -> None:
-    before = {e["executionArn"] for e in executions(client, "MarketDataParallelStateMachineArn")}
+    before = {e["executionArn"] for e in executions(client, "MarketDataTickerMapWorkflowArn")}
     set_invoke_mode(client, "StepFunctionAPIs")
     try:
         market_buy(client, "ADBE")
@@ -251,7 +253,7 @@ def test_in_step_functions_mode_the_router_starts_workflow_b(client: Client) -> 
     finally:
         set_invoke_mode(client, "EventBridge")
 
-    [started] = [e for e in executions(client, "MarketDataParallelStateMachineArn") if e["executionArn"] not in before]
+    [started] = [e for e in executions(client, "MarketDataTickerMapWorkflowArn") if e["executionArn"] not in before]
     assert started["name"].startswith("sor-")
     execution = finished(client, started["executionArn"])
     assert execution["status"] == "SUCCEEDED"

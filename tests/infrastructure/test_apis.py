@@ -117,8 +117,8 @@ def test_service_outputs(dev: Synthesized) -> None:
         "ApiKeyId",
         "MarketDataApiUrl",
         "MarketDataManagerApiUrl",
-        "MarketDataStateMachineArn",
-        "MarketDataParallelStateMachineArn",
+        "MarketDataParallelFetchWorkflowArn",
+        "MarketDataTickerMapWorkflowArn",
     }
     (key_id,) = resources(dev.service, "AWS::ApiGateway::ApiKey")
     assert outputs["ApiKeyId"]["Value"] == {"Ref": key_id}

@@ -56,12 +56,12 @@ def _fn(dev: Synthesized, name: str) -> str:
 
 @pytest.fixture(scope="module")
 def workflow_a(dev: Synthesized) -> dict[str, Any]:
-    return _definition(_state_machine(dev.service, "trading-system-dev-market-data-manager")[1])
+    return _definition(_state_machine(dev.service, "trading-system-dev-market-data-parallel-fetch")[1])
 
 
 @pytest.fixture(scope="module")
 def workflow_b(dev: Synthesized) -> dict[str, Any]:
-    return _definition(_state_machine(dev.service, "trading-system-dev-market-data-manager-parallel")[1])
+    return _definition(_state_machine(dev.service, "trading-system-dev-market-data-ticker-map")[1])
 
 
 def test_market_data_table_and_bucket(dev: Synthesized) -> None:
@@ -92,7 +92,7 @@ def test_market_data_table_and_bucket(dev: Synthesized) -> None:
 
 
 @pytest.mark.parametrize(
-    "name", ["trading-system-dev-market-data-manager", "trading-system-dev-market-data-manager-parallel"]
+    "name", ["trading-system-dev-market-data-parallel-fetch", "trading-system-dev-market-data-ticker-map"]
 )
 def test_state_machines_are_standard_logged_and_traced(dev: Synthesized, name: str) -> None:
     _, machine = _state_machine(dev.service, name)
@@ -191,7 +191,7 @@ def test_market_data_request_rule_starts_workflow_a(dev: Synthesized) -> None:
     assert rule["EventBusName"] == {"Ref": bus_id}
     assert rule["EventPattern"] == {"source": ["SmartOrderRouter"], "detail-type": ["MarketData"]}
     (target,) = rule["Targets"]
-    machine_id, _ = _state_machine(dev.service, "trading-system-dev-market-data-manager")
+    machine_id, _ = _state_machine(dev.service, "trading-system-dev-market-data-parallel-fetch")
     assert target["Arn"] == {"Ref": machine_id}
     assert target["InputPath"] == "$.detail"
     assert "DeadLetterConfig" in target and target["RetryPolicy"]["MaximumRetryAttempts"] > 0
@@ -217,7 +217,7 @@ def test_no_data_rule_reaches_the_task_token_manager(dev: Synthesized) -> None:
 
 
 def test_task_token_manager_may_only_send_task_success_to_workflow_b(dev: Synthesized) -> None:
-    machine_id, _ = _state_machine(dev.service, "trading-system-dev-market-data-manager-parallel")
+    machine_id, _ = _state_machine(dev.service, "trading-system-dev-market-data-ticker-map")
     statements = role_statements(dev.service, function_logical_id(dev.service, "task_token_manager"))
     states = [s for s in statements if any(a.startswith("states:") for a in as_list(s["Action"]))]
     assert states == [{"Action": "states:SendTaskSuccess", "Effect": "Allow", "Resource": {"Ref": machine_id}}]
@@ -226,9 +226,9 @@ def test_task_token_manager_may_only_send_task_success_to_workflow_b(dev: Synthe
 @pytest.mark.parametrize(
     ("machine", "functions", "puts_events"),
     [
-        ("trading-system-dev-market-data-manager", {"quote_summary", "historical_data"}, False),
+        ("trading-system-dev-market-data-parallel-fetch", {"quote_summary", "historical_data"}, False),
         (
-            "trading-system-dev-market-data-manager-parallel",
+            "trading-system-dev-market-data-ticker-map",
             {"market_data_fetcher", "market_data_checker", "no_data_notifier"},
             True,
         ),
@@ -318,8 +318,8 @@ def test_market_data_api(dev: Synthesized) -> None:
 def test_market_data_outputs(dev: Synthesized) -> None:
     outputs = dev.service["Outputs"]
     for name, machine in (
-        ("MarketDataStateMachineArn", "trading-system-dev-market-data-manager"),
-        ("MarketDataParallelStateMachineArn", "trading-system-dev-market-data-manager-parallel"),
+        ("MarketDataParallelFetchWorkflowArn", "trading-system-dev-market-data-parallel-fetch"),
+        ("MarketDataTickerMapWorkflowArn", "trading-system-dev-market-data-ticker-map"),
     ):
         assert outputs[name]["Value"] == {"Ref": _state_machine(dev.service, machine)[0]}
     assert "execute-api" in json.dumps(outputs["MarketDataApiUrl"]["Value"])
@@ -343,7 +343,7 @@ def test_market_data_manager_api_starts_workflow_b_through_the_step_functions_in
         "arn:aws:apigateway:us-east-1:states:action/StartExecution",
         "NEVER",
     )
-    workflow_b = _state_machine(dev.service, "trading-system-dev-market-data-manager-parallel")[0]
+    workflow_b = _state_machine(dev.service, "trading-system-dev-market-data-ticker-map")[0]
     template = integration["RequestTemplates"]["application/json"]["Fn::Join"][1]
     assert {"Ref": workflow_b} in template
     assert "$util.escapeJavaScript($input.json('$'))" in template[-1]

@@ -17,7 +17,7 @@ from tests.infrastructure.conftest import (
     role_statements,
 )
 
-WORKFLOW_B = "trading-system-dev-market-data-manager-parallel"
+TICKER_MAP_WORKFLOW = "trading-system-dev-market-data-ticker-map"
 
 
 def _environment(dev: Synthesized, name: str) -> dict[str, Any]:
@@ -50,7 +50,7 @@ def _market_data_actions(dev: Synthesized, name: str) -> set[str]:
 def test_router_environment(dev: Synthesized) -> None:
     env = _environment(dev, "order_router")
     assert env["MARKET_DATA_TABLE_NAME"] == _market_data_table_name_export(dev)
-    assert env["MARKET_DATA_TICKER_MAP_WORKFLOW_ARN"] == {"Ref": _state_machine_id(dev, WORKFLOW_B)}
+    assert env["MARKET_DATA_TICKER_MAP_WORKFLOW_ARN"] == {"Ref": _state_machine_id(dev, TICKER_MAP_WORKFLOW)}
     assert env["EVENT_BUS_NAME"] == {"Ref": next(iter(resources(dev.service, "AWS::Events::EventBus")))}
 
 
@@ -76,9 +76,8 @@ def test_market_data_table_access_is_read_only_and_exact(dev: Synthesized, name:
 def test_router_may_start_workflow_b_only(dev: Synthesized) -> None:
     statements = role_statements(dev.service, function_logical_id(dev.service, "order_router"))
     states = [s for s in statements if any(a.startswith("states:") for a in as_list(s["Action"]))]
-    assert states == [
-        {"Action": "states:StartExecution", "Effect": "Allow", "Resource": {"Ref": _state_machine_id(dev, WORKFLOW_B)}}
-    ]
+    workflow = {"Ref": _state_machine_id(dev, TICKER_MAP_WORKFLOW)}
+    assert states == [{"Action": "states:StartExecution", "Effect": "Allow", "Resource": workflow}]
 
 
 def test_router_puts_events_on_the_bus(dev: Synthesized) -> None:
@@ -118,4 +117,4 @@ def test_the_request_rule_matches_what_the_router_sends(dev: Synthesized) -> Non
     assert (ROUTER_SOURCE, MARKET_DATA_REQUEST_DETAIL_TYPE) == ("SmartOrderRouter", "MarketData")  # docs/contracts.md
     assert rule["EventPattern"] == {"source": ["SmartOrderRouter"], "detail-type": ["MarketData"]}
     (target,) = rule["Targets"]
-    assert target["Arn"] == {"Ref": _state_machine_id(dev, "trading-system-dev-market-data-manager")}
+    assert target["Arn"] == {"Ref": _state_machine_id(dev, "trading-system-dev-market-data-parallel-fetch")}
