@@ -1,13 +1,19 @@
-"""Stage settings from the `cdk.json` context (`stages.<stage>`), parsed and checked once into typed values."""
+"""Stage settings from the `cdk.json` context (`stages.<stage>`), parsed and checked once into typed values.
+
+Every rule a deployment depends on is checked here, at synth, so a bad stage fails `cdk synth` with
+the field's name instead of deploying a system that fails while running (docs/architecture.md §6).
+"""
 
 from __future__ import annotations
 
 import dataclasses
 import json
-from collections.abc import Mapping
+import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
 from types import MappingProxyType
-from typing import Any, Final
+from typing import Any, Final, NoReturn
 
 import aws_cdk as cdk
 from aws_cdk import aws_logs as logs
@@ -17,6 +23,14 @@ from trading_core import contracts
 SYSTEM_NAME: Final = "trading-system"
 MARKET_DATA_PROVIDER_CONTEXT: Final = "marketDataProvider"
 """The stage's key, and the top-level context key that overrides it (the local cloud sets `offline`)."""
+STAGE_NAME: Final = re.compile(r"^[a-z][a-z0-9-]{0,15}$")
+"""Stage names go into bucket names: lower case, short."""
+REGION: Final = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d+$")
+VENUE: Final = re.compile(r"^[A-Z0-9]{1,10}$")
+"""Venue codes travel comma-joined in `dark-pools` and `lit-pools`, and are keys of `venue-fees`."""
+ORDER_TICKER: Final = re.compile(contracts.ORDER_TICKER_PATTERN)
+_TRUE: Final = frozenset({"1", "true", "yes", "on"})
+_FALSE: Final = frozenset({"0", "false", "no", "off"})
 
 _RETENTION: Final[Mapping[int, logs.RetentionDays]] = MappingProxyType(
     {
@@ -45,7 +59,83 @@ _REMOVAL: Final[Mapping[str, cdk.RemovalPolicy]] = MappingProxyType(
 
 
 class ConfigError(ValueError):
-    """The cdk.json context does not describe a usable stage."""
+    """The cdk.json context does not describe a usable stage; the message names the field."""
+
+
+@dataclass(frozen=True)
+class _Fields:
+    """Reads the fields of one cdk.json object; every error names the field by its path in the stage."""
+
+    stage: str
+    raw: Mapping[str, Any]
+    path: str = ""
+
+    def fail(self, key: str, problem: str) -> NoReturn:
+        raise ConfigError(f"stage {self.stage!r}: {self.path}{key} {problem}")
+
+    def get(self, key: str, default: Any = ...) -> Any:
+        if key in self.raw:
+            return self.raw[key]
+        if default is ...:
+            raise ConfigError(f"stage {self.stage!r} lacks setting '{self.path}{key}'")
+        return default
+
+    def nested(self, key: str) -> _Fields:
+        value = self.get(key)
+        if not isinstance(value, Mapping):
+            self.fail(key, "must be an object")
+        return _Fields(self.stage, value, f"{self.path}{key}.")
+
+    def one_of(self, key: str, allowed: Sequence[str], default: Any = ..., *, lower: bool = False) -> str:
+        value = self.get(key, default)
+        if lower and isinstance(value, str):
+            value = value.strip().lower()
+        if value not in allowed:
+            self.fail(key, f"must be one of {list(allowed)}")
+        return str(value)
+
+    def integer(self, key: str, *, low: int, high: int | None = None) -> int:
+        value = self.get(key)
+        if isinstance(value, bool) or not isinstance(value, int | str) or not str(value).strip().isdigit():
+            self.fail(key, "must be a whole number")
+        number = int(value)
+        if number < low or (high is not None and number > high):
+            self.fail(key, f"must be between {low} and {high}" if high is not None else f"must be at least {low}")
+        return number
+
+    def decimal(self, key: str, value: Any) -> Decimal:
+        """A decimal given as a string or a number (never a boolean)."""
+        try:
+            if isinstance(value, bool):
+                raise InvalidOperation
+            number = Decimal(str(value).strip())
+        except InvalidOperation:
+            self.fail(key, f"must be a decimal, not {value!r}")
+        if not number.is_finite():
+            self.fail(key, f"must be a decimal, not {value!r}")
+        return number
+
+    def boolean(self, key: str, default: bool) -> bool:
+        """JSON true/false, or the strings `-c key=value` gives."""
+        value = self.get(key, default)
+        if isinstance(value, bool):
+            return value
+        if isinstance(value, str) and value.strip().lower() in _TRUE | _FALSE:
+            return value.strip().lower() in _TRUE
+        self.fail(key, f"must be true or false, not {value!r}")
+
+    def strings(self, key: str, pattern: re.Pattern[str], what: str) -> tuple[str, ...]:
+        """A non-empty list (its SSM parameter holds it comma-joined, and SSM refuses an empty value)."""
+        value = self.get(key)
+        if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+            self.fail(key, "must be a list of strings")
+        if not value:
+            self.fail(key, "must not be empty")
+        if bad := [item for item in value if not pattern.match(item)]:
+            self.fail(key, f"has {bad}, which are not {what} ({pattern.pattern})")
+        if len(set(value)) != len(value):
+            self.fail(key, f"lists {sorted({item for item in value if value.count(item) > 1})} more than once")
+        return tuple(value)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -56,7 +146,7 @@ class ApiThrottle:
 
 @dataclass(frozen=True, kw_only=True)
 class StageParameters:
-    """Defaults of the run-time SSM parameters (docs/contracts.md)."""
+    """Defaults of the run-time SSM parameters (docs/contracts.md), checked as the functions will read them."""
 
     bus_type: str
     dark_pool_tickers: tuple[str, ...]
@@ -68,21 +158,60 @@ class StageParameters:
     market_data_invoke_mode: str
 
     @classmethod
-    def from_context(cls, raw: Mapping[str, Any]) -> StageParameters:
+    def from_context(cls, fields: _Fields) -> StageParameters:
         key = contracts.PARAMETER_CONTEXT_KEYS
+        pools = {
+            key[name]: fields.strings(key[name], VENUE, "venue codes")
+            for name in (contracts.DARK_POOLS_PARAMETER, contracts.LIT_POOLS_PARAMETER)
+        }
+        dark_pools, lit_pools = pools.values()
+        if both := sorted(set(dark_pools) & set(lit_pools)):
+            fields.fail(key[contracts.LIT_POOLS_PARAMETER], f"repeats {both}, which are dark pools")
+        probability_key = key[contracts.DARK_POOL_MATCH_PROBABILITY_PARAMETER]
+        probability = fields.get(probability_key)
+        if not 0 <= fields.decimal(probability_key, probability) <= 1:
+            fields.fail(probability_key, f"must be between 0 and 1, not {probability!r}")
         return cls(
-            bus_type=str(raw[key[contracts.BUS_TYPE_PARAMETER]]),
-            dark_pool_tickers=tuple(str(t) for t in raw[key[contracts.DARK_POOL_TICKERS_PARAMETER]]),
-            dark_pools=tuple(str(v) for v in raw[key[contracts.DARK_POOLS_PARAMETER]]),
-            lit_pools=tuple(str(v) for v in raw[key[contracts.LIT_POOLS_PARAMETER]]),
-            venue_fees=MappingProxyType({str(k): str(v) for k, v in raw[key[contracts.VENUE_FEES_PARAMETER]].items()}),
-            order_split_size=int(raw[key[contracts.ORDER_SPLIT_SIZE_PARAMETER]]),
-            dark_pool_match_probability=str(raw[key[contracts.DARK_POOL_MATCH_PROBABILITY_PARAMETER]]),
-            market_data_invoke_mode=str(raw[key[contracts.MARKET_DATA_INVOKE_MODE_PARAMETER]]),
+            bus_type=fields.one_of(key[contracts.BUS_TYPE_PARAMETER], contracts.BUS_TYPES),
+            dark_pool_tickers=fields.strings(key[contracts.DARK_POOL_TICKERS_PARAMETER], ORDER_TICKER, "order tickers"),
+            dark_pools=dark_pools,
+            lit_pools=lit_pools,
+            venue_fees=_venue_fees(fields, key[contracts.VENUE_FEES_PARAMETER], pools),
+            order_split_size=fields.integer(
+                key[contracts.ORDER_SPLIT_SIZE_PARAMETER], low=1, high=contracts.MAX_ORDER_QUANTITY
+            ),
+            dark_pool_match_probability=str(probability),
+            market_data_invoke_mode=fields.one_of(
+                key[contracts.MARKET_DATA_INVOKE_MODE_PARAMETER], contracts.INVOKE_MODES
+            ),
         )
 
     def venue_fees_json(self) -> str:
         return json.dumps(dict(self.venue_fees), separators=(",", ":"))
+
+
+def _venue_fees(fields: _Fields, key: str, pools: Mapping[str, tuple[str, ...]]) -> Mapping[str, str]:
+    """Exactly one fee rate per venue of the pools (key -> venues): a fraction of the notional, in [0, 1)."""
+    fees = fields.get(key)
+    if not isinstance(fees, Mapping):
+        fields.fail(key, "must be an object of venue -> fee rate")
+    lists = " and ".join(f"{fields.path}{pool}" for pool in pools)
+    venues = [venue for pool in pools.values() for venue in pool]
+    if missing := [venue for venue in venues if venue not in fees]:
+        fields.fail(key, f"has no fee for {missing} (venues of {lists})")
+    if unknown := sorted(set(fees) - set(venues)):
+        fields.fail(key, f"names {unknown}, which are not venues of {lists}")
+    for venue, rate in fees.items():
+        if not 0 <= fields.decimal(f"{key}.{venue}", rate) < 1:
+            fields.fail(f"{key}.{venue}", f"must be a fraction of the notional in [0, 1), not {rate!r}")
+    return MappingProxyType({str(venue): str(rate) for venue, rate in fees.items()})
+
+
+def _retention(fields: _Fields) -> int:
+    days = fields.integer("logRetentionDays", low=1)
+    if days not in _RETENTION:
+        fields.fail("logRetentionDays", f"must be one of {sorted(_RETENTION)}")
+    return days
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -105,38 +234,36 @@ class StageConfig:
     def from_context(cls, stage: str, stages: Mapping[str, Any]) -> StageConfig:
         if stage not in stages:
             raise ConfigError(f"unknown stage {stage!r}; cdk.json context 'stages' defines {sorted(stages)}")
+        if not STAGE_NAME.match(stage):
+            raise ConfigError(f"stage {stage!r}: the name must match {STAGE_NAME.pattern} (it is part of bucket names)")
         raw = stages[stage]
-        try:
-            config = cls(
-                stage=stage,
-                region=str(raw["region"]),
-                removal_policy_name=str(raw["removalPolicy"]).lower(),
-                log_retention_days=int(raw["logRetentionDays"]),
-                api_throttle=ApiThrottle(
-                    rate_limit=float(raw["apiThrottle"]["rateLimit"]),
-                    burst_limit=int(raw["apiThrottle"]["burstLimit"]),
-                ),
-                api_quota_per_day=int(raw["apiQuotaPerDay"]),
-                alarms=_as_bool(raw.get("alarms", False)),
-                powertools_layer_version=int(raw["powertoolsLayerVersion"]),
-                parameters=StageParameters.from_context(raw["parameters"]),
-                market_data_provider=str(raw.get(MARKET_DATA_PROVIDER_CONTEXT, contracts.DEFAULT_MARKET_DATA_PROVIDER))
-                .strip()
-                .lower(),
-            )
-        except KeyError as missing:
-            raise ConfigError(f"stage {stage!r} lacks setting {missing}") from None
-        if config.removal_policy_name not in _REMOVAL:
-            raise ConfigError(f"stage {stage!r}: removalPolicy must be one of {sorted(_REMOVAL)}")
-        if config.log_retention_days not in _RETENTION:
-            raise ConfigError(f"stage {stage!r}: logRetentionDays must be one of {sorted(_RETENTION)}")
-        if config.market_data_provider not in contracts.MARKET_DATA_PROVIDERS:
-            providers = sorted(contracts.MARKET_DATA_PROVIDERS)
-            raise ConfigError(f"stage {stage!r}: marketDataProvider must be one of {providers}")
-        if config.parameters.market_data_invoke_mode not in contracts.INVOKE_MODES:
-            modes = list(contracts.INVOKE_MODES)
-            raise ConfigError(f"stage {stage!r}: parameters.marketDataInvokeMode must be one of {modes}")
-        return config
+        if not isinstance(raw, Mapping):
+            raise ConfigError(f"stage {stage!r} must be an object")
+        fields = _Fields(stage, raw)
+        region = fields.get("region")
+        if not isinstance(region, str) or not REGION.match(region):
+            fields.fail("region", f"must be an AWS region such as us-east-1, not {region!r}")
+        throttle = fields.nested("apiThrottle")
+        rate_limit = throttle.decimal("rateLimit", throttle.get("rateLimit"))
+        if rate_limit <= 0:
+            throttle.fail("rateLimit", "must be positive")
+        return cls(
+            stage=stage,
+            region=region,
+            removal_policy_name=fields.one_of("removalPolicy", sorted(_REMOVAL), lower=True),
+            log_retention_days=_retention(fields),
+            api_throttle=ApiThrottle(rate_limit=float(rate_limit), burst_limit=throttle.integer("burstLimit", low=1)),
+            api_quota_per_day=fields.integer("apiQuotaPerDay", low=1),
+            alarms=fields.boolean("alarms", default=False),
+            powertools_layer_version=fields.integer("powertoolsLayerVersion", low=1),
+            parameters=StageParameters.from_context(fields.nested("parameters")),
+            market_data_provider=fields.one_of(
+                MARKET_DATA_PROVIDER_CONTEXT,
+                contracts.MARKET_DATA_PROVIDERS,
+                contracts.DEFAULT_MARKET_DATA_PROVIDER,
+                lower=True,
+            ),
+        )
 
     def with_market_data_provider(self, provider: object) -> StageConfig:
         """This config with the provider overridden (context `marketDataProvider`), unchanged for None."""
@@ -173,12 +300,10 @@ class StageConfig:
         return _RETENTION[self.log_retention_days]
 
 
-def _as_bool(value: object) -> bool:
-    """Context from `-c key=value` arrives as a string."""
-    if isinstance(value, str):
-        return value.strip().lower() in {"1", "true", "yes", "on"}
-    return bool(value)
-
-
 def as_bool(value: object, *, default: bool) -> bool:
-    return default if value is None else _as_bool(value)
+    """A context flag such as `nag`: `-c key=value` gives a string."""
+    if value is None:
+        return default
+    if isinstance(value, str):
+        return value.strip().lower() in _TRUE
+    return bool(value)
