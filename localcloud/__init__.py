@@ -19,16 +19,18 @@ Pieces:
   template (resource order, parameters, references, outputs) and the intrinsic functions.
 - `localcloud.resources`: one provider class per resource type, one module per service, found through
   `localcloud.resources.registry`; `localcloud.deployer` deploys the stacks with them.
-- `localcloud.runtime`: `FunctionSpec`, `LambdaRuntime` (in-process Lambda: execution environments with
-  isolated module state, the template's environment, Lambda's context and error envelope, asynchronous
-  invocations with retries and on-failure destinations, `wait_idle`).
+- `localcloud.lambda_runtime`: `FunctionSpec`, `LambdaRuntime` (in-process Lambda: execution environments
+  with isolated module state, the template's environment, Lambda's context and error envelope,
+  asynchronous invocations with retries and on-failure destinations, `wait_idle`).
+- `localcloud.moto_lock`, `localcloud.aws_formats`, `localcloud.destinations`: what the runtime, the
+  delivery and the patches share: `MOTO_LOCK`, ARNs and timestamps, failures sent to SQS queues.
 - `localcloud.delivery`: `Delivery`, the DynamoDB stream pollers (event source mappings).
 - `localcloud.moto_patches`: `apply(runtime, delivery)`, the pinned patches of moto's internals that route
   every trigger through the runtime as AWS does.
 - `localcloud.gateway`, `localcloud.server`, `python -m localcloud`: the HTTP API gateway, the AWS endpoint
   and `make run`.
 
-Importing the package installs the thread-local `os.environ` (`localcloud.runtime.ENVIRON`): outside an
+Importing the package installs the thread-local `os.environ` (`localcloud.environ.ENVIRON`): outside an
 invocation it is the process environment, unchanged; inside one it is that function's environment. It is
 installed at import so that objects which keep a reference to `os.environ` (botocore sessions) see it.
 """

@@ -48,7 +48,11 @@ from collections import deque
 from collections.abc import Callable, Sequence
 from typing import Any, Final
 
-from localcloud.runtime import MOTO_LOCK, FunctionNotFound, LambdaRuntime, check_destination, iso_now, send_to_sqs
+from localcloud.aws_formats import iso_now
+from localcloud.destinations import check_destination, send_to_sqs
+from localcloud.lambda_runtime.function_spec import FunctionNotFound
+from localcloud.lambda_runtime.runtime import LambdaRuntime
+from localcloud.moto_lock import MOTO_LOCK
 
 logger = logging.getLogger("localcloud.delivery")
 

@@ -22,12 +22,12 @@ from localcloud.app import LayerNotLoaded
 from localcloud.assembly import CloudAssembly
 from localcloud.gateway import ApiCatalog
 from localcloud.intrinsics import ACCOUNT_ID, IntrinsicError, Resolver
+from localcloud.lambda_runtime.function_spec import FunctionSpec
 from localcloud.records import DeployedResource, DeployError, StackResult
 from localcloud.resources.base import ResourceRequest
 from localcloud.resources.deployment import Deployment, FunctionRecord, Runtime, StreamDelivery
 from localcloud.resources.registry import REGISTRY, Registry
 from localcloud.resources.shapes import physical_name
-from localcloud.runtime import FunctionSpec
 from localcloud.sources import SourceFolders
 from localcloud.template import attribute_of, outputs, parameter_values, ref_of, resource_order
 

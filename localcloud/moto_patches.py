@@ -41,7 +41,7 @@ Patches (the moto internal replaced, then what happens instead):
    items, rollback of items and stream records; the Table objects are kept.
 8. `core.botocore_stubber.BotocoreStubber.process_request(self, request)` and
    `core.utils.convert_to_flask_response.__call__(self, args=None, **kwargs)`: every moto request
-   (in-process, or over moto's HTTP server) holds `runtime.MOTO_LOCK`, so each API call is atomic as on
+   (in-process, or over moto's HTTP server) holds `localcloud.moto_lock.MOTO_LOCK`, so each API call is atomic as on
    AWS (moto has no locking; concurrent requests can corrupt or crash it).
 9. `s3.notifications._invoke_awslambda(account_id, event_body, fn_arn, region_name)`: `invoke_async`
    (S3 invokes asynchronously), with the record's missing fields (`userIdentity`, `requestParameters`,
@@ -83,8 +83,12 @@ from urllib.parse import quote_plus, unquote_plus
 
 import moto
 
+from localcloud.aws_formats import iso_now, parse_arn
 from localcloud.delivery import Delivery
-from localcloud.runtime import MOTO_LOCK, FunctionNotFound, LambdaRuntime, iso_now, parse_arn, send_to_sqs
+from localcloud.destinations import send_to_sqs
+from localcloud.lambda_runtime.function_spec import FunctionNotFound
+from localcloud.lambda_runtime.runtime import LambdaRuntime
+from localcloud.moto_lock import MOTO_LOCK
 
 logger = logging.getLogger("localcloud.moto_patches")
 

@@ -161,7 +161,7 @@ class LocalCloud:
 
         from localcloud import moto_patches
         from localcloud.delivery import Delivery
-        from localcloud.runtime import LambdaRuntime
+        from localcloud.lambda_runtime.runtime import LambdaRuntime
 
         warm.join()
         session = warmed.get("session")

@@ -16,7 +16,8 @@ from moto import mock_aws
 
 from localcloud import moto_patches
 from localcloud.delivery import Delivery
-from localcloud.runtime import FunctionSpec, LambdaRuntime
+from localcloud.lambda_runtime.function_spec import FunctionSpec
+from localcloud.lambda_runtime.runtime import LambdaRuntime
 from tests.localcloud.fixtures import sink
 
 FIXTURES = Path(__file__).parent / "fixtures"

@@ -10,7 +10,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from localcloud.delivery import UnsupportedPattern, compile_filters
-from localcloud.runtime import MOTO_LOCK
+from localcloud.moto_lock import MOTO_LOCK
 from tests.localcloud.fixtures import sink
 from tests.localcloud.support import Cloud, create_table, function_arn, local_cloud
 

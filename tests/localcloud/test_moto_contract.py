@@ -19,7 +19,7 @@ import pytest
 from moto import mock_aws
 
 from localcloud import moto_patches
-from localcloud.runtime import LambdaRuntime
+from localcloud.lambda_runtime.runtime import LambdaRuntime
 
 ACCOUNT, REGION = "123456789012", "us-east-1"
 

@@ -12,7 +12,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from localcloud import moto_patches
-from localcloud.runtime import MOTO_LOCK
+from localcloud.moto_lock import MOTO_LOCK
 from tests.localcloud.fixtures import sink
 from tests.localcloud.support import ACCOUNT, Cloud, create_table, function_arn, local_cloud
 

@@ -10,7 +10,8 @@ from collections.abc import Iterator
 import pytest
 
 from localcloud.environ import ENVIRON
-from localcloud.runtime import FunctionNotFound, LambdaRuntime, function_name_of
+from localcloud.lambda_runtime.function_spec import FunctionNotFound, function_name_of
+from localcloud.lambda_runtime.runtime import LambdaRuntime
 from tests.localcloud.fixtures import sink
 from tests.localcloud.support import Cloud, function_arn, local_cloud, spec
 
@@ -99,7 +100,7 @@ def test_an_exception_gives_lambdas_error_envelope(runtime: LambdaRuntime) -> No
     assert set(payload) == {"errorMessage", "errorType", "requestId", "stackTrace"}
     assert (payload["errorType"], payload["errorMessage"]) == ("ValueError", "no funds")
     assert any("counter_a/handler.py" in line and "lambda_handler" in line for line in payload["stackTrace"])
-    assert not any("localcloud/runtime.py" in line for line in payload["stackTrace"])
+    assert not any("localcloud/lambda_runtime/" in line for line in payload["stackTrace"])
 
 
 def test_init_errors_and_unmarshallable_results(runtime: LambdaRuntime) -> None:

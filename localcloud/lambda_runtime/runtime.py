@@ -1,0 +1,152 @@
+"""`LambdaRuntime`: the functions of the templates, registered and invoked in-process.
+
+Serialization: by default (`serialize=True`) handler bodies run one at a time, on whichever thread invokes
+them. The GIL allows no parallel Python anyway, and Powertools keeps process-wide state (the metric set
+shared by every `Metrics` instance) that concurrent handlers would corrupt. Invocations still interleave as
+on AWS (asynchronous queues, pollers, retries). A handler must therefore not wait synchronously for another
+function running on another thread (a nested synchronous Invoke on the same thread is fine).
+`serialize=False` lets handlers run concurrently.
+
+moto's API calls are atomic (`MOTO_LOCK`, taken by `localcloud.moto_patches` around every request); a
+handler invoked from inside a moto request (Invoke API, SQS event source, ...) runs with that lock released,
+as the invoked function is independent of the call that triggered it.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+import threading
+import traceback
+import uuid
+from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
+from pathlib import Path
+from typing import Any
+
+from localcloud.destinations import check_destination
+from localcloud.lambda_runtime.activity import Activity
+from localcloud.lambda_runtime.async_invocations import AsyncInvocations
+from localcloud.lambda_runtime.environments import Function, InitError, json_copy
+from localcloud.lambda_runtime.function_spec import AsyncConfig, FunctionNotFound, FunctionSpec, function_name_of
+from localcloud.moto_lock import MOTO_LOCK
+
+logger = logging.getLogger("localcloud.runtime")
+
+
+class LambdaRuntime:
+    def __init__(
+        self,
+        *,
+        workers: int = 4,
+        serialize: bool = True,
+        async_retry_delays: tuple[float, ...] = (0.05, 0.1),
+    ) -> None:
+        self.activity = Activity()
+        self._functions: dict[str, Function] = {}
+        self._lock = threading.Lock()
+        self._serial: AbstractContextManager[Any] | None = threading.RLock() if serialize else None
+        self._async = AsyncInvocations(
+            # `_invoke` is looked up per call, so a wrapper set on the runtime (bench's counter) sees these too
+            invoke=lambda function, event, request_id: self._invoke(function, event, request_id),
+            activity=self.activity,
+            closed=lambda: self.closed,
+            workers=workers,
+            retry_delays=async_retry_delays,
+        )
+        self._closers: list[Callable[[], None]] = []
+        self.closed = False
+
+    # -- registration
+
+    def register(self, spec: FunctionSpec) -> None:
+        if not (spec.code_dir / "").is_dir():
+            raise ValueError(f"{spec.name}: code folder {spec.code_dir} does not exist")
+        for layer in spec.layer_dirs:
+            python = str(Path(layer) / "python")
+            if python not in sys.path:
+                sys.path.append(python)
+        with self._lock:
+            previous = self._functions.get(spec.name)
+            self._functions[spec.name] = Function(spec)
+        if previous is not None:
+            previous.unload()
+
+    def configure_async(self, name_or_arn: str, *, max_retries: int, on_failure_arn: str | None) -> None:
+        if not 0 <= max_retries <= 2:
+            raise ValueError(f"MaximumRetryAttempts must be 0, 1 or 2, not {max_retries}")
+        check_destination(on_failure_arn)
+        self.function(name_or_arn).async_config = AsyncConfig(max_retries, on_failure_arn)
+
+    def function(self, name_or_arn: str) -> Function:
+        name = function_name_of(name_or_arn)
+        with self._lock:
+            function = self._functions.get(name)
+        if function is None:
+            raise FunctionNotFound(
+                f"function {name_or_arn!r} is not registered with the local Lambda runtime "
+                f"(registered: {', '.join(sorted(self._functions)) or 'none'})"
+            )
+        return function
+
+    def function_arn(self, name_or_arn: str) -> str:
+        return self.function(name_or_arn).spec.arn
+
+    def add_closer(self, closer: Callable[[], None]) -> None:
+        """Called by `close()` (the delivery's pollers)."""
+        self._closers.append(closer)
+
+    # -- invocation
+
+    def invoke(self, name_or_arn: str, event: Any) -> tuple[Any, bool]:
+        """Synchronous invocation: (payload, errored); the payload of an error is Lambda's error envelope."""
+        return self._invoke(self.function(name_or_arn), event, str(uuid.uuid4()))
+
+    def _invoke(self, function: Function, event: Any, request_id: str) -> tuple[Any, bool]:
+        if self.closed:
+            raise RuntimeError("the local Lambda runtime is closed")
+        try:
+            event = json_copy(event)
+        except (TypeError, ValueError) as error:
+            raise ValueError(f"{function.spec.name}: the event is not JSON: {error}") from None
+        with self.activity.busy(), MOTO_LOCK.suspended(), self._serial or nullcontext():
+            try:
+                environment = function.checkout()
+            except InitError as error:
+                logger.warning("%s %s: [ERROR] %s: %s", function.spec.name, request_id, error.error_type, error)
+                cause = error.__cause__
+                trace = traceback.format_list(traceback.extract_tb(cause.__traceback__)) if cause else []
+                return {
+                    "errorMessage": str(error),
+                    "errorType": error.error_type,
+                    "requestId": request_id,
+                    "stackTrace": trace,
+                }, True
+            try:
+                return environment.run(event, request_id)
+            finally:
+                function.checkin(environment)
+
+    def invoke_async(self, name_or_arn: str, event: Any) -> None:
+        """Queues an asynchronous invocation (raises `FunctionNotFound` at once, as the Invoke API does)."""
+        self._async.submit(self.function(name_or_arn), event)
+
+    # -- lifecycle
+
+    def wait_idle(self, timeout: float = 30.0) -> None:
+        self.activity.wait_idle(timeout)
+
+    def close(self) -> None:
+        if self.closed:
+            return
+        self.closed = True
+        for closer in self._closers:
+            try:
+                closer()
+            except Exception:
+                logger.exception("localcloud: closing failed")
+        self._async.close()
+        with self._lock:
+            functions = list(self._functions.values())
+        for function in functions:
+            function.unload()
