@@ -24,7 +24,8 @@ Pieces:
   asynchronous invocations with retries and on-failure destinations, `wait_idle`).
 - `localcloud.moto_lock`, `localcloud.aws_formats`, `localcloud.destinations`: what the runtime, the
   delivery and the patches share: `MOTO_LOCK`, ARNs and timestamps, failures sent to SQS queues.
-- `localcloud.delivery`: `Delivery`, the DynamoDB stream pollers (event source mappings).
+- `localcloud.delivery`: `Delivery`, the DynamoDB stream pollers (event source mappings), their filter
+  criteria and record shapes.
 - `localcloud.moto_patches`: `apply(runtime, delivery)`, the pinned patches of moto's internals that route
   every trigger through the runtime as AWS does.
 - `localcloud.gateway`, `localcloud.server`, `python -m localcloud`: the HTTP API gateway, the AWS endpoint

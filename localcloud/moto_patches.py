@@ -31,7 +31,7 @@ Patches (the moto internal replaced, then what happens instead):
    invoked the message goes to the subscription's `RedrivePolicy` dead-letter queue; function errors
    follow the function's own async retries and destination, as on AWS.
 5. `dynamodb.models.table.StreamShard.add(self, old, new)`: only appends the record (with the table's
-   region) and wakes the pollers of `localcloud.delivery`; a write that changes nothing appends no
+   region) and wakes the pollers of `localcloud.delivery.streams`; a write that changes nothing appends no
    record, as in DynamoDB Streams. moto's synchronous one-record delivery to Lambda is gone.
 6. `dynamodb.models.DynamoDBBackend.update_item(...)`: one stream record per UpdateItem (when the
    update creates the item moto also records its keys-only put first: two INSERTs).
@@ -84,7 +84,7 @@ from urllib.parse import quote_plus, unquote_plus
 import moto
 
 from localcloud.aws_formats import iso_now, parse_arn
-from localcloud.delivery import Delivery
+from localcloud.delivery.streams import Delivery
 from localcloud.destinations import send_to_sqs
 from localcloud.lambda_runtime.function_spec import FunctionNotFound
 from localcloud.lambda_runtime.runtime import LambdaRuntime

@@ -160,7 +160,7 @@ class LocalCloud:
         from moto.server import ThreadedMotoServer
 
         from localcloud import moto_patches
-        from localcloud.delivery import Delivery
+        from localcloud.delivery.streams import Delivery
         from localcloud.lambda_runtime.runtime import LambdaRuntime
 
         warm.join()

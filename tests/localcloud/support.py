@@ -15,7 +15,7 @@ import boto3
 from moto import mock_aws
 
 from localcloud import moto_patches
-from localcloud.delivery import Delivery
+from localcloud.delivery.streams import Delivery
 from localcloud.lambda_runtime.function_spec import FunctionSpec
 from localcloud.lambda_runtime.runtime import LambdaRuntime
 from tests.localcloud.fixtures import sink

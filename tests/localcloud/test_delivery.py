@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
-from localcloud.delivery import UnsupportedPattern, compile_filters
+from localcloud.delivery.filters import UnsupportedPattern, compile_filters
 from localcloud.moto_lock import MOTO_LOCK
 from tests.localcloud.fixtures import sink
 from tests.localcloud.support import Cloud, create_table, function_arn, local_cloud

@@ -1,35 +1,18 @@
-"""DynamoDB stream → Lambda event source mappings, delivered as Lambda's stream poller does.
+"""The stream pollers: one thread per DynamoDB stream → Lambda event source mapping.
 
-Interface:
-
-    delivery = Delivery(runtime)
-    delivery.add_stream_mapping(uuid=..., stream_arn=..., function=..., batch_size=100, filters=[...],
-                                bisect_on_error=False, report_batch_item_failures=False, max_retries=-1,
-                                on_failure_arn=None, starting_position="LATEST")
-
-One poller thread per mapping reads the stream's records from moto's backend (the table's *current*
-`stream_shard`, under `MOTO_LOCK`, so a transaction in progress is never seen and a restored table is
-followed) from its checkpoint, and for each run of new records:
-- applies the mapping's filter criteria (`filters`: each a pattern dict, or `{"Pattern": "<json>"}`, or the
-  JSON text; a record is delivered if any pattern matches; no filter delivers everything). Pattern forms:
-  nested objects, lists of alternatives with exact values (string, number, boolean, null), `prefix`,
-  `suffix`, `equals-ignore-case`, `anything-but` (value, list, or `{"prefix": ...}`), `exists`,
-  `numeric` and `$or`; any other form is rejected when the mapping is added (ValueError);
+Each poller reads the stream's records from moto's backend (the table's *current* `stream_shard`, under
+`MOTO_LOCK`, so a transaction in progress is never seen and a restored table is followed) from its
+checkpoint, and for each run of new records:
+- applies the mapping's filter criteria (`localcloud.delivery.filters`);
 - invokes the function synchronously with batches of at most `batch_size` matching records, in stream
-  order, as `{"Records": [...]}` with Lambda's record shape (`eventID`, `eventName`, `eventVersion`,
-  `eventSource: aws:dynamodb`, `awsRegion`, `dynamodb{Keys, NewImage, OldImage, SequenceNumber, SizeBytes,
-  StreamViewType, ApproximateCreationDateTime (epoch seconds)}`, `eventSourceARN`);
+  order, as `{"Records": [...]}` (`localcloud.delivery.stream_records`);
 - a function error: with `bisect_on_error` the batch is split in two halves, retried in order (a split does
   not count as a retry); otherwise (or for a single record) it is retried;
 - with `report_batch_item_failures`, a response `{"batchItemFailures": [{"itemIdentifier": <SequenceNumber>}]}`
   checkpoints the records before the lowest failed one and retries from it; an empty or null list is a
   success; an identifier that is empty, null or not in the batch fails the whole batch;
 - after `max_retries` retries (-1: forever, Lambda's default) the failed records are skipped and, with
-  `on_failure_arn` (an SQS queue ARN), a failure record in Lambda's shape is sent there:
-  `{"requestContext": {"requestId", "functionArn", "condition": "RetryAttemptsExhausted",
-  "approximateInvokeCount"}, "responseContext": {"statusCode", "executedVersion", "functionError"},
-  "version", "timestamp", "DDBStreamBatchInfo": {"shardId", "startSequenceNumber", "endSequenceNumber",
-  "approximateArrivalOfFirstRecord", "approximateArrivalOfLastRecord", "batchSize", "streamArn"}}`.
+  `on_failure_arn` (an SQS queue ARN), a failure record in Lambda's shape is sent there.
 
 Pollers sleep on a condition that the patched `StreamShard.add` notifies (`Delivery.notify`), with a
 fallback poll every `poll_interval` seconds; while a batch is in flight the runtime's activity counts it,
@@ -39,16 +22,15 @@ and a probe reports unread records, so `LambdaRuntime.wait_idle` covers the stre
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import logging
 import threading
-import uuid as uuidlib
 from collections import deque
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any, Final
 
-from localcloud.aws_formats import iso_now
+from localcloud.delivery.filters import compile_filters
+from localcloud.delivery.stream_records import failure_record, lambda_record
 from localcloud.destinations import check_destination, send_to_sqs
 from localcloud.lambda_runtime.function_spec import FunctionNotFound
 from localcloud.lambda_runtime.runtime import LambdaRuntime
@@ -58,175 +40,6 @@ logger = logging.getLogger("localcloud.delivery")
 
 READ_LIMIT: Final = 1000  # records read from the shard per poll (Lambda reads up to 1,000 per GetRecords)
 STARTING_POSITIONS: Final = ("LATEST", "TRIM_HORIZON")
-
-
-# ----------------------------------------------------------------------------- filter criteria
-
-
-Matcher = Callable[[dict[str, Any]], bool]
-_MISSING: Final = object()
-
-
-class UnsupportedPattern(ValueError):
-    pass
-
-
-def compile_filters(filters: Sequence[Any]) -> Matcher:
-    """One matcher for the mapping's FilterCriteria (any pattern matches; none at all matches everything)."""
-    patterns = [compile_pattern(_pattern_of(entry)) for entry in filters]
-    if not patterns:
-        return lambda record: True
-    return lambda record: any(pattern(record) for pattern in patterns)
-
-
-def _pattern_of(entry: Any) -> dict[str, Any]:
-    if isinstance(entry, str):
-        entry = json.loads(entry)
-    if isinstance(entry, dict) and set(entry) == {"Pattern"} and isinstance(entry["Pattern"], str):
-        entry = json.loads(entry["Pattern"])
-    if not isinstance(entry, dict):
-        raise UnsupportedPattern(f"a filter pattern must be a JSON object, not {entry!r}")
-    return entry
-
-
-def compile_pattern(pattern: dict[str, Any]) -> Matcher:
-    checks: list[Matcher] = []
-    for key, sub in pattern.items():
-        if key == "$or":
-            if not isinstance(sub, list) or len(sub) < 2:
-                raise UnsupportedPattern(f"$or needs a list of at least two patterns, not {sub!r}")
-            checks.append(_any_of([compile_pattern(_pattern_of(alternative)) for alternative in sub]))
-        elif isinstance(sub, dict):
-            checks.append(_nested(key, compile_pattern(sub)))
-        elif isinstance(sub, list):
-            checks.append(_field(key, _compile_leaf(key, sub)))
-        else:
-            raise UnsupportedPattern(f"pattern field {key!r}: expected an object or a list, not {sub!r}")
-    return lambda value: isinstance(value, dict) and all(check(value) for check in checks)
-
-
-def _any_of(alternatives: list[Matcher]) -> Matcher:
-    return lambda value: any(alternative(value) for alternative in alternatives)
-
-
-def _nested(key: str, nested: Matcher) -> Matcher:
-    return lambda value: isinstance(value.get(key), dict) and nested(value[key])
-
-
-def _field(key: str, leaf: Callable[[Any], bool]) -> Matcher:
-    return lambda value: leaf(value.get(key, _MISSING))
-
-
-def _compile_leaf(key: str, alternatives: list[Any]) -> Callable[[Any], bool]:
-    if not alternatives:
-        raise UnsupportedPattern(f"pattern field {key!r}: an empty list matches nothing")
-    matchers = [_compile_alternative(key, alternative) for alternative in alternatives]
-    exists_only = [m for m, a in zip(matchers, alternatives, strict=True) if isinstance(a, dict) and "exists" in a]
-
-    def leaf(value: Any) -> bool:
-        if value is _MISSING:
-            return any(m(_MISSING) for m in exists_only)
-        values = value if isinstance(value, list) else [value]
-        return any(m(v) for m in matchers for v in values)
-
-    return leaf
-
-
-def _same_scalar(expected: Any, value: Any) -> bool:
-    if isinstance(expected, bool) or isinstance(value, bool) or expected is None or value is None:
-        return expected is value or (type(expected) is type(value) and expected == value)
-    if isinstance(expected, int | float) and isinstance(value, int | float):
-        return float(expected) == float(value)
-    return type(expected) is type(value) and expected == value
-
-
-def _compile_alternative(key: str, alternative: Any) -> Callable[[Any], bool]:
-    if alternative is None or isinstance(alternative, str | int | float | bool):
-        return lambda value: value is not _MISSING and _same_scalar(alternative, value)
-    if not isinstance(alternative, dict) or len(alternative) != 1:
-        raise UnsupportedPattern(f"pattern field {key!r}: unsupported alternative {alternative!r}")
-    ((operator, operand),) = alternative.items()
-    if operator == "prefix" and isinstance(operand, str):
-        return lambda value: isinstance(value, str) and value.startswith(operand)
-    if operator == "suffix" and isinstance(operand, str):
-        return lambda value: isinstance(value, str) and value.endswith(operand)
-    if operator == "equals-ignore-case" and isinstance(operand, str):
-        return lambda value: isinstance(value, str) and value.casefold() == operand.casefold()
-    if operator == "exists" and isinstance(operand, bool):
-        return lambda value: (value is not _MISSING) is operand
-    if operator == "anything-but":
-        if isinstance(operand, dict) and set(operand) == {"prefix"} and isinstance(operand["prefix"], str):
-            prefix = operand["prefix"]
-            return lambda value: isinstance(value, str) and not value.startswith(prefix)
-        excluded = operand if isinstance(operand, list) else [operand]
-        if not all(e is None or isinstance(e, str | int | float | bool) for e in excluded):
-            raise UnsupportedPattern(f"pattern field {key!r}: unsupported anything-but {operand!r}")
-        return lambda value: value is not _MISSING and not any(_same_scalar(e, value) for e in excluded)
-    if operator == "numeric" and isinstance(operand, list):
-        return _compile_numeric(key, operand)
-    raise UnsupportedPattern(f"pattern field {key!r}: unsupported filter form {alternative!r}")
-
-
-_COMPARISONS: Final[dict[str, Callable[[float, float], bool]]] = {
-    "=": lambda a, b: a == b,
-    "<": lambda a, b: a < b,
-    "<=": lambda a, b: a <= b,
-    ">": lambda a, b: a > b,
-    ">=": lambda a, b: a >= b,
-}
-
-
-def _compile_numeric(key: str, operand: list[Any]) -> Callable[[Any], bool]:
-    if len(operand) not in (2, 4):
-        raise UnsupportedPattern(f"pattern field {key!r}: unsupported numeric {operand!r}")
-    conditions = []
-    for index in range(0, len(operand), 2):
-        operator, bound = operand[index], operand[index + 1]
-        if operator not in _COMPARISONS or isinstance(bound, bool) or not isinstance(bound, int | float):
-            raise UnsupportedPattern(f"pattern field {key!r}: unsupported numeric {operand!r}")
-        conditions.append((_COMPARISONS[operator], float(bound)))
-
-    def numeric(value: Any) -> bool:
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            return False
-        return all(compare(float(value), bound) for compare, bound in conditions)
-
-    return numeric
-
-
-# ----------------------------------------------------------------------------- records
-
-
-def _epoch_seconds(value: Any) -> Any:
-    if isinstance(value, dt.datetime):
-        if value.tzinfo is None:
-            value = value.replace(tzinfo=dt.UTC)
-        return int(value.timestamp())
-    return value
-
-
-def lambda_record(raw: dict[str, Any], *, stream_arn: str, region: str) -> dict[str, Any]:
-    """A moto `StreamRecord.to_json()` as a Lambda event record."""
-    dynamodb = dict(raw["dynamodb"])
-    dynamodb["ApproximateCreationDateTime"] = _epoch_seconds(dynamodb.get("ApproximateCreationDateTime"))
-    return {
-        "eventID": raw["eventID"],
-        "eventName": raw["eventName"],
-        "eventVersion": "1.1",
-        "eventSource": "aws:dynamodb",
-        "awsRegion": region,
-        "dynamodb": dynamodb,
-        "eventSourceARN": stream_arn,
-    }
-
-
-def _iso(epoch: Any) -> str | None:
-    if not isinstance(epoch, int | float):
-        return None
-    return dt.datetime.fromtimestamp(epoch, dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-# ----------------------------------------------------------------------------- mappings
 
 
 class StreamMapping:
@@ -397,13 +210,12 @@ class StreamMapping:
         return min(indexes)
 
     def _send_failure(self, shard_id: str, records: list[dict[str, Any]], attempts: int, errored: bool) -> None:
-        first, last = records[0]["dynamodb"], records[-1]["dynamodb"]
         if self.on_failure_arn is None:
             logger.warning(
                 "%s: records %s..%s skipped after %d attempts (no on-failure destination)",
                 self.function,
-                first["SequenceNumber"],
-                last["SequenceNumber"],
+                records[0]["dynamodb"]["SequenceNumber"],
+                records[-1]["dynamodb"]["SequenceNumber"],
                 attempts,
             )
             return
@@ -411,29 +223,14 @@ class StreamMapping:
             function_arn = self.delivery.runtime.function_arn(self.function)
         except FunctionNotFound:
             function_arn = self.function
-        response_context: dict[str, Any] = {"statusCode": 200, "executedVersion": "$LATEST"}
-        if errored:
-            response_context["functionError"] = "Unhandled"
-        record = {
-            "requestContext": {
-                "requestId": str(uuidlib.uuid4()),
-                "functionArn": function_arn,
-                "condition": "RetryAttemptsExhausted",
-                "approximateInvokeCount": attempts,
-            },
-            "responseContext": response_context,
-            "version": "1.0",
-            "timestamp": iso_now(),
-            "DDBStreamBatchInfo": {
-                "shardId": shard_id,
-                "startSequenceNumber": first["SequenceNumber"],
-                "endSequenceNumber": last["SequenceNumber"],
-                "approximateArrivalOfFirstRecord": _iso(first.get("ApproximateCreationDateTime")),
-                "approximateArrivalOfLastRecord": _iso(last.get("ApproximateCreationDateTime")),
-                "batchSize": len(records),
-                "streamArn": self.stream_arn,
-            },
-        }
+        record = failure_record(
+            function_arn=function_arn,
+            stream_arn=self.stream_arn,
+            shard_id=shard_id,
+            records=records,
+            attempts=attempts,
+            errored=errored,
+        )
         send_to_sqs(self.on_failure_arn, json.dumps(record))
 
 
