@@ -1,7 +1,7 @@
-"""CDK constructs of the trading system (one per subsystem plus small building blocks).
+"""CDK constructs of the trading system: one per subsystem, in modules named after the runtime's packages.
 
-The shared layer's `trading_core` package holds the names both sides agree on (table keys, SSM parameter
-names); importing this package makes it importable so constructs take those constants from one place.
+The names both sides agree on are `trading_core.contracts`, in the shared layer; importing this package
+puts the layer on `sys.path`, so constructs take those names from the one module the functions use.
 """
 
 from __future__ import annotations
