@@ -1,7 +1,7 @@
 """The moto internals `localcloud.moto_patches` replaces or relies on, pinned to moto 5.2.5.
 
 When moto is upgraded these fail loudly: re-read each changed function in moto's source, port the patch
-(localcloud/moto_patches.py), then update the pins here. A digest is the first 16 hex digits of the
+(localcloud/moto_patches/), then update the pins here. A digest is the first 16 hex digits of the
 SHA-256 of `inspect.getsource` of moto's original function.
 """
 
@@ -20,6 +20,7 @@ from moto import mock_aws
 
 from localcloud import moto_patches
 from localcloud.lambda_runtime.runtime import LambdaRuntime
+from localcloud.moto_patches.patching import active_runtime, original
 
 ACCOUNT, REGION = "123456789012", "us-east-1"
 
@@ -42,7 +43,7 @@ def digest(function: Callable[..., Any]) -> str:
 def moto_original(owner: Any, name: str) -> Any:
     """moto's own function, whether or not the patches are installed in this process."""
     try:
-        return moto_patches.original(owner, name)
+        return original(owner, name)
     except KeyError:
         return getattr(owner, name)
 
@@ -119,7 +120,7 @@ def replaced() -> dict[str, tuple[Any, str, str, str]]:
 @pytest.fixture
 def stock_moto() -> Iterator[None]:
     """moto with no local runtime active: the routing patches fall back to moto's code."""
-    assert moto_patches.active_runtime() is None
+    assert active_runtime() is None
     with mock_aws():
         yield
 
@@ -136,7 +137,7 @@ def test_each_replaced_internal_is_unchanged(name: str) -> None:
     owner, attribute, expected_params, expected_digest = replaced()[name]
     function = moto_original(owner, attribute)
     assert params(function) == expected_params, f"{name}: moto changed its parameters"
-    assert digest(function) == expected_digest, f"{name}: moto changed its code; port localcloud/moto_patches.py"
+    assert digest(function) == expected_digest, f"{name}: moto changed its code; port localcloud/moto_patches/"
 
 
 def test_apply_installs_every_patch_once() -> None:
@@ -145,11 +146,11 @@ def test_apply_installs_every_patch_once() -> None:
         moto_patches.apply(runtime, None)  # type: ignore[arg-type]
         moto_patches.apply(runtime, None)  # type: ignore[arg-type]
         for owner, attribute, _, _ in replaced().values():
-            assert getattr(owner, attribute) is not moto_patches.original(owner, attribute)
-            assert getattr(getattr(owner, attribute), "__module__", "") == "localcloud.moto_patches"
+            assert getattr(owner, attribute) is not original(owner, attribute)
+            assert getattr(getattr(owner, attribute), "__module__", "").startswith("localcloud.moto_patches.")
     finally:
         runtime.close()
-    assert moto_patches.active_runtime() is None
+    assert active_runtime() is None
 
 
 # ----------------------------------------------------------------------------- what the patches rely on
@@ -324,7 +325,7 @@ def read_by_the_step_functions_probe() -> dict[str, tuple[Any, str]]:
 @pytest.mark.parametrize("name", sorted(read_by_the_step_functions_probe()))
 def test_each_internal_the_step_functions_probe_reads_is_unchanged(name: str) -> None:
     function, expected_digest = read_by_the_step_functions_probe()[name]
-    assert digest(function) == expected_digest, f"{name}: moto changed; re-check moto_patches.step_functions_busy"
+    assert digest(function) == expected_digest, f"{name}: moto changed; re-check step_functions_busy"
 
 
 def test_step_functions_executions_and_task_tokens_as_the_probe_reads_them() -> None:

@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
-from localcloud import moto_patches
 from localcloud.moto_lock import MOTO_LOCK
+from localcloud.moto_patches.patching import original
 from tests.localcloud.fixtures import sink
 from tests.localcloud.support import ACCOUNT, Cloud, create_table, function_arn, local_cloud
 
@@ -319,9 +319,7 @@ def test_transactions_roll_back_exactly_as_moto_does(cloud: Cloud, monkeypatch: 
     patched = run_transaction_scenario(cloud)
     cloud.client("dynamodb").delete_table(TableName="trades")
     create_table(cloud)
-    monkeypatch.setattr(
-        DynamoDBBackend, "transact_write_items", moto_patches.original(DynamoDBBackend, "transact_write_items")
-    )
+    monkeypatch.setattr(DynamoDBBackend, "transact_write_items", original(DynamoDBBackend, "transact_write_items"))
     stock = run_transaction_scenario(cloud)
 
     assert patched == stock
