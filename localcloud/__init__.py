@@ -28,8 +28,10 @@ Pieces:
   criteria and record shapes.
 - `localcloud.moto_patches`: `apply(runtime, delivery)`, the pinned patches of moto's internals that route
   every trigger through the runtime as AWS does.
-- `localcloud.gateway`, `localcloud.server`, `python -m localcloud`: the HTTP API gateway, the AWS endpoint
-  and `make run`.
+- `localcloud.gateway`: the HTTP API gateway (the API catalog, routing, validation, Lambda proxy and
+  service integrations with their mapping templates, HTTP/1.1).
+- `localcloud.server`, `python -m localcloud`: the gateway and the AWS endpoint started together, and
+  `make run`.
 
 Importing the package installs the thread-local `os.environ` (`localcloud.environ.ENVIRON`): outside an
 invocation it is the process environment, unchanged; inside one it is that function's environment. It is

@@ -20,7 +20,7 @@ import boto3
 
 from localcloud.app import LayerNotLoaded
 from localcloud.assembly import CloudAssembly
-from localcloud.gateway import ApiCatalog
+from localcloud.gateway.catalog import ApiCatalog
 from localcloud.intrinsics import ACCOUNT_ID, IntrinsicError, Resolver
 from localcloud.lambda_runtime.function_spec import FunctionSpec
 from localcloud.records import DeployedResource, DeployError, StackResult

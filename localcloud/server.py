@@ -135,7 +135,8 @@ class LocalCloud:
         return self
 
     def _start(self, started: float, log: Callable[[str], None]) -> None:
-        from localcloud.gateway import ApiCatalog, Gateway
+        from localcloud.gateway.catalog import ApiCatalog
+        from localcloud.gateway.data_plane import Gateway
 
         settings = self.settings
         self.gateway = Gateway(ApiCatalog(), _NotReady(), host=settings.host, port=settings.port)

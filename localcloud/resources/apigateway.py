@@ -8,8 +8,8 @@ import json
 from collections.abc import Mapping
 from typing import Any, Required, TypedDict
 
-from localcloud import vtl
-from localcloud.gateway import (
+from localcloud.gateway import vtl
+from localcloud.gateway.catalog import (
     ApiMethod,
     ApiResource,
     AwsServiceIntegration,
@@ -46,7 +46,7 @@ def rest_api(request: ResourceRequest[Any], api_id: str) -> RestApi:
 
 
 def checked_template(template: str, what: str) -> str:
-    """A mapping template the VTL subset of `localcloud.vtl` renders, else the start stops here."""
+    """A mapping template the VTL subset of `localcloud.gateway.vtl` renders, else the start stops here."""
     try:
         vtl.check(template)
     except vtl.TemplateError as error:

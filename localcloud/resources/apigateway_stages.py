@@ -2,7 +2,7 @@
 
 from typing import Any, Required, TypedDict
 
-from localcloud.gateway import ApiKey, UsagePlan
+from localcloud.gateway.catalog import ApiKey, UsagePlan
 from localcloud.records import DeployedResource, DeployError
 from localcloud.resources.apigateway import rest_api
 from localcloud.resources.base import ResourceProvider, ResourceRequest

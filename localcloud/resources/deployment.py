@@ -13,7 +13,7 @@ import boto3
 
 from localcloud.app import LayerNotLoaded
 from localcloud.assembly import CloudAssembly
-from localcloud.gateway import ApiCatalog
+from localcloud.gateway.catalog import ApiCatalog
 from localcloud.intrinsics import PARTITION
 from localcloud.resources.cfn_response import ResponseCollector
 from localcloud.sources import SourceFolders

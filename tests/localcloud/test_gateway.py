@@ -11,16 +11,16 @@ from typing import Any
 
 import pytest
 
-from localcloud.gateway import (
+from localcloud.gateway.catalog import (
     ApiCatalog,
     ApiKey,
     ApiMethod,
     ApiResource,
-    Gateway,
     RestApi,
     UsagePlan,
     function_arn_from_uri,
 )
+from localcloud.gateway.data_plane import Gateway
 
 FUNCTION = "arn:aws:lambda:us-east-1:123456789012:function:api"
 KEY = "k" * 30

@@ -22,8 +22,10 @@ import httpx
 import pytest
 import requests
 
-from localcloud import gateway as gateway_module
-from localcloud.gateway import KEEP_ALIVE_TIMEOUT, ApiCatalog, ApiMethod, ApiResource, Gateway, RestApi
+from localcloud.gateway import http_server
+from localcloud.gateway.catalog import ApiCatalog, ApiMethod, ApiResource, RestApi
+from localcloud.gateway.data_plane import Gateway
+from localcloud.gateway.http_server import KEEP_ALIVE_TIMEOUT
 
 FUNCTION = "arn:aws:lambda:us-east-1:123456789012:function:echo"
 REQUESTS = 100
@@ -330,7 +332,7 @@ def test_connection_close_is_answered_with_close_and_eof(gateway: Gateway, conne
         (message("POST", "echo", headers={"Transfer-Encoding": "chunked"}) + b"zz\r\nhello\r\n0\r\n\r\n", 400),
         (message("POST", "echo", headers={"Transfer-Encoding": "chunked"}) + b"0x5\r\nhello\r\n0\r\n\r\n", 400),
         (message("POST", "echo", headers={"Transfer-Encoding": "chunked"}) + b"5\r\nhello!!\r\n0\r\n\r\n", 400),
-        (message("POST", "echo", headers={"Content-Length": str(gateway_module.MAX_BODY + 1)}), 413),
+        (message("POST", "echo", headers={"Content-Length": str(http_server.MAX_BODY + 1)}), 413),
     ],
     ids=[
         "request-line",
@@ -364,7 +366,7 @@ def test_a_malformed_request_gets_an_error_and_the_connection_closes(
 def test_an_idle_connection_is_closed_after_the_keep_alive_timeout(
     monkeypatch: pytest.MonkeyPatch, connect: Any
 ) -> None:
-    monkeypatch.setattr(gateway_module, "KEEP_ALIVE_TIMEOUT", 1)
+    monkeypatch.setattr(http_server, "KEEP_ALIVE_TIMEOUT", 1)
     served = Gateway(catalog(), Echo()).start()
     try:
         with socket.create_connection(("127.0.0.1", served.port), timeout=10) as sock, sock.makefile("rb") as reader:

@@ -11,19 +11,19 @@ from typing import Any
 
 import pytest
 
-from localcloud.gateway import (
+from localcloud.gateway.catalog import (
     ApiCatalog,
     ApiKey,
     ApiMethod,
     ApiResource,
     AwsServiceIntegration,
-    Gateway,
     GatewayResponse,
     IntegrationResponse,
     RestApi,
     UsagePlan,
     service_action_from_uri,
 )
+from localcloud.gateway.data_plane import Gateway
 
 KEY = "k" * 30
 MACHINE = "arn:aws:states:us-east-1:123456789012:stateMachine:tickers"

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from localcloud import vtl
+from localcloud.gateway import vtl
 
 BODY = json.dumps({"detail": {"tickers": [{"ticker": "AAPL"}]}, "note": "line\nbreak / it's"})
 REQUEST = vtl.Request(body=BODY, context={"requestId": "r-1", "error": {"validationErrorString": 'bad "x"'}})

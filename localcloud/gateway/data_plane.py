@@ -1,0 +1,150 @@
+"""`Gateway`: one request through API Gateway's steps, and the lifecycle of the server that serves them.
+
+The steps: route (`routing`), authorize by API key (`catalog`), validate (`validation`), then integrate
+(`service_integrations` for `AWS`, `lambda_proxy` for `AWS_PROXY`).
+"""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from http import HTTPStatus
+from typing import Any, Protocol
+from urllib.parse import parse_qsl, unquote, urlsplit
+
+from localcloud.gateway.catalog import ApiCatalog
+from localcloud.gateway.http_server import HttpServer
+from localcloud.gateway.lambda_proxy import proxy_event, proxy_reply
+from localcloud.gateway.replies import FORBIDDEN, INTERNAL_ERROR, MISSING_TOKEN, Reply, json_reply
+from localcloud.gateway.routing import match_resource
+from localcloud.gateway.service_integrations import AwsCaller, NoAws, call_service, gateway_response
+from localcloud.gateway.validation import invalid_body, missing_parameters
+
+
+class Invoker(Protocol):
+    def invoke(self, name_or_arn: str, event: dict[str, Any]) -> tuple[Any, bool]: ...
+
+
+class Gateway:
+    """Serves the catalog's APIs on `host:port` (port 0 picks a free one) from a background thread."""
+
+    def __init__(
+        self,
+        catalog: ApiCatalog,
+        runtime: Invoker,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        aws: AwsCaller | None = None,
+    ) -> None:
+        self.catalog = catalog
+        self.runtime = runtime
+        self.aws: AwsCaller = aws or NoAws()
+        self._server = HttpServer((host, port), self)
+        self._thread: threading.Thread | None = None
+        self.requests = 0
+
+    @property
+    def connections(self) -> int:
+        """Accepted so far: tests see whether clients reuse connections."""
+        return self._server.connections
+
+    @property
+    def port(self) -> int:
+        return int(self._server.server_address[1])
+
+    @property
+    def base_url(self) -> str:
+        host = self._server.server_address[0]
+        return f"http://{host if isinstance(host, str) else host.decode()}:{self.port}"
+
+    def url(self, api_id: str, stage: str) -> str:
+        return f"{self.base_url}/{api_id}/{stage}/"
+
+    def start(self) -> Gateway:
+        self._thread = threading.Thread(
+            target=self._server.serve_forever,
+            kwargs={"poll_interval": 0.05},  # close() waits up to one interval (the default is 0.5 s)
+            name="localcloud-gateway",
+            daemon=True,
+        )
+        self._thread.start()
+        return self
+
+    def close(self) -> None:
+        if self._thread is not None:  # shutdown() waits for serve_forever, so only once it runs
+            self._server.shutdown()
+            self._thread.join(timeout=5)
+            self._thread = None
+        self._server.close_idle()
+        self._server.server_close()
+
+    def handle(
+        self, method: str, target: str, headers: list[tuple[str, str]], body: bytes, source_ip: str, host: str
+    ) -> Reply:
+        """One HTTP request: route, authorize, validate, invoke, map the reply."""
+        self.requests += 1
+        request_id = str(uuid.uuid4())
+        split = urlsplit(target)
+        segments = [unquote(part) for part in split.path.split("/") if part]
+        if len(segments) < 2 or segments[0] not in self.catalog.apis:
+            return json_reply(HTTPStatus.NOT_FOUND, {"message": "Not Found"}, request_id)
+        api, stage, rest = self.catalog.apis[segments[0]], segments[1], segments[2:]
+        if stage not in api.stages:
+            return json_reply(HTTPStatus.FORBIDDEN, MISSING_TOKEN, request_id)
+        match = match_resource(api, rest)
+        if match is None:
+            return json_reply(HTTPStatus.FORBIDDEN, MISSING_TOKEN, request_id)
+        api_method = match.resource.methods.get(method) or match.resource.methods.get("ANY")
+        if api_method is None:
+            return json_reply(HTTPStatus.FORBIDDEN, MISSING_TOKEN, request_id)
+
+        key_value = next((value for name, value in headers if name.lower() == "x-api-key"), None)
+        api_key = self.catalog.key_for(api.id, stage, key_value)
+        if api_method.api_key_required and api_key is None:
+            return json_reply(HTTPStatus.FORBIDDEN, FORBIDDEN, request_id)
+
+        query = parse_qsl(split.query, keep_blank_values=True)
+        missing = missing_parameters(api, api_method, headers, query)
+        if missing:
+            message = f"Missing required request parameters: [{', '.join(missing)}]"
+            return json_reply(HTTPStatus.BAD_REQUEST, {"message": message}, request_id)
+
+        context = {
+            "requestId": request_id,
+            "stage": stage,
+            "apiId": api.id,
+            "httpMethod": method,
+            "resourcePath": api.path_of(match.resource.id),
+            "identity": {"sourceIp": source_ip, "apiKey": api_key.value if api_key else None},
+        }
+        invalid = invalid_body(api, api_method, headers, body)
+        if invalid is not None:
+            context["error"] = {"message": "Invalid request body", "validationErrorString": invalid}
+            return gateway_response(api, "BAD_REQUEST_BODY", HTTPStatus.BAD_REQUEST, context, request_id)
+        if api_method.aws is not None:
+            return call_service(self.aws, api_method.aws, headers, body, context, request_id)
+        event = proxy_event(
+            api=api,
+            stage=stage,
+            resource_path=api.path_of(match.resource.id),
+            resource_id=match.resource.id,
+            method=method,
+            path="/" + "/".join(rest),
+            headers=headers,
+            query=query,
+            path_parameters=match.path_parameters,
+            body=body,
+            source_ip=source_ip,
+            api_key=api_key,
+            host=host,
+        )
+        if api_method.integration_type != "AWS_PROXY":
+            return json_reply(HTTPStatus.INTERNAL_SERVER_ERROR, INTERNAL_ERROR, request_id)
+        try:
+            payload, errored = self.runtime.invoke(api_method.function_arn, event)
+        except Exception:
+            return json_reply(HTTPStatus.BAD_GATEWAY, INTERNAL_ERROR, request_id)
+        if errored:
+            return json_reply(HTTPStatus.BAD_GATEWAY, INTERNAL_ERROR, request_id)
+        return proxy_reply(payload, request_id)

@@ -1,0 +1,133 @@
+"""The `AWS_PROXY` integration: the REST API proxy event (payload 1.0) and the mapping of the answer."""
+
+from __future__ import annotations
+
+import base64
+import uuid
+from datetime import UTC, datetime
+from http import HTTPStatus
+from typing import Any
+
+from localcloud.gateway.catalog import ApiKey, RestApi
+from localcloud.gateway.replies import INTERNAL_ERROR, Reply, json_reply
+
+
+def _single_and_multi(pairs: list[tuple[str, str]]) -> tuple[dict[str, str] | None, dict[str, list[str]] | None]:
+    if not pairs:
+        return None, None
+    single: dict[str, str] = {}
+    multi: dict[str, list[str]] = {}
+    for name, value in pairs:
+        single[name] = value
+        multi.setdefault(name, []).append(value)
+    return single, multi
+
+
+def proxy_event(
+    *,
+    api: RestApi,
+    stage: str,
+    resource_path: str,
+    resource_id: str,
+    method: str,
+    path: str,
+    headers: list[tuple[str, str]],
+    query: list[tuple[str, str]],
+    path_parameters: dict[str, str],
+    body: bytes,
+    source_ip: str,
+    api_key: ApiKey | None,
+    host: str,
+) -> dict[str, Any]:
+    """The REST API Lambda proxy event (payload format 1.0) API Gateway sends."""
+    single_headers, multi_headers = _single_and_multi(headers)
+    single_query, multi_query = _single_and_multi(query)
+    now = datetime.now(UTC)
+    request_id = str(uuid.uuid4())
+    user_agent = next((value for name, value in headers if name.lower() == "user-agent"), None)
+    text: str | None
+    if body:
+        try:
+            text, encoded = body.decode("utf-8"), False
+        except UnicodeDecodeError:
+            text, encoded = base64.b64encode(body).decode(), True
+    else:
+        text, encoded = None, False
+    return {
+        "resource": resource_path,
+        "path": path,
+        "httpMethod": method,
+        "headers": single_headers,
+        "multiValueHeaders": multi_headers,
+        "queryStringParameters": single_query,
+        "multiValueQueryStringParameters": multi_query,
+        "pathParameters": path_parameters or None,
+        "stageVariables": api.stages.get(stage) or None,
+        "requestContext": {
+            "resourceId": resource_id,
+            "resourcePath": resource_path,
+            "httpMethod": method,
+            "extendedRequestId": request_id,
+            "requestTime": now.strftime("%d/%b/%Y:%H:%M:%S +0000"),
+            "path": f"/{stage}{path}",
+            "accountId": "123456789012",
+            "protocol": "HTTP/1.1",
+            "stage": stage,
+            "domainPrefix": api.id,
+            "requestTimeEpoch": int(now.timestamp() * 1000),
+            "requestId": request_id,
+            "identity": {
+                "cognitoIdentityPoolId": None,
+                "accountId": None,
+                "cognitoIdentityId": None,
+                "caller": None,
+                "apiKey": api_key.value if api_key else None,
+                "apiKeyId": api_key.id if api_key else None,
+                "sourceIp": source_ip,
+                "principalOrgId": None,
+                "accessKey": None,
+                "cognitoAuthenticationType": None,
+                "cognitoAuthenticationProvider": None,
+                "userArn": None,
+                "userAgent": user_agent,
+                "user": None,
+            },
+            "domainName": host,
+            "apiId": api.id,
+        },
+        "body": text,
+        "isBase64Encoded": encoded,
+    }
+
+
+def proxy_reply(payload: Any, request_id: str) -> Reply:
+    """Maps a Lambda proxy response; a malformed one is API Gateway's 502."""
+    if not isinstance(payload, dict) or not isinstance(payload.get("statusCode", 200), int):
+        return json_reply(HTTPStatus.BAD_GATEWAY, INTERNAL_ERROR, request_id)
+    allowed = {"statusCode", "headers", "multiValueHeaders", "body", "isBase64Encoded", "cookies"}
+    if set(payload) - allowed:
+        return json_reply(HTTPStatus.BAD_GATEWAY, INTERNAL_ERROR, request_id)
+    status = int(payload.get("statusCode", 200))
+    headers: list[tuple[str, str]] = []
+    seen: set[str] = set()
+    for name, values in (payload.get("multiValueHeaders") or {}).items():
+        for value in values if isinstance(values, list) else [values]:
+            headers.append((name, str(value)))
+        seen.add(name.lower())
+    for name, value in (payload.get("headers") or {}).items():
+        if name.lower() not in seen:
+            headers.append((name, str(value)))
+    if not any(name.lower() == "content-type" for name, _ in headers):
+        headers.append(("Content-Type", "application/json"))
+    headers.append(("x-amzn-RequestId", request_id))
+    body = payload.get("body")
+    if body is None:
+        data = b""
+    elif payload.get("isBase64Encoded"):
+        try:
+            data = base64.b64decode(str(body))
+        except ValueError:
+            return json_reply(HTTPStatus.BAD_GATEWAY, INTERNAL_ERROR, request_id)
+    else:
+        data = str(body).encode()
+    return Reply(status, headers, data)
