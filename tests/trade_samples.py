@@ -10,10 +10,11 @@ import uuid
 from decimal import Decimal
 from pathlib import Path
 
-from trading_core.config import VenueConfig
-from trading_core.matching import fill_lit
-from trading_core.model import ChildOrder, Direction, OrderType, Trade
-from trading_core.pricing import max_fee, protection_price, synthetic_price
+from trading_core.market_data.synthetic import synthetic_price
+from trading_core.model.child_order import ChildOrder, Direction, OrderType
+from trading_core.model.trade import Trade
+from trading_core.pools.matching import VenueConfig, fill_lit
+from trading_core.pools.pricing import max_fee, protection_price
 
 _PARAMETERS = json.loads((Path(__file__).resolve().parents[1] / "cdk.json").read_text())["context"]["stages"]["dev"][
     "parameters"

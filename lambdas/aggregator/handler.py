@@ -6,38 +6,45 @@ from __future__ import annotations
 import functools
 from typing import Any
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
-from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.data_classes import DynamoDBStreamEvent
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from trading_core import aws
-from trading_core.aggregation_store import Aggregator, DynamoDBAggregateWriter, batch_item_failures, stream_trades
-from trading_core.clock import utc_now
+from trading_core.aggregation.aggregate_writer import DynamoDBAggregateWriter
+from trading_core.aggregation.aggregator import Aggregator, batch_item_failures
+from trading_core.aggregation.stream import stream_trades
+from trading_core.common import aws_clients
+from trading_core.common.clock import utc_now
+from trading_core.common.environment import TradesTableEnvironment, load
+from trading_core.common.observability import observability
 
-logger = Logger()
-tracer = Tracer()
-metrics = Metrics()
+obs = observability()
+logger, tracer, metrics = obs.logger, obs.tracer, obs.metrics
 
 
 @functools.cache
-def aggregator() -> Aggregator:
-    """Built on first use, not at import, so tests can start moto first (reset with cache_clear)."""
-    return Aggregator(DynamoDBAggregateWriter(aws.trades_table()), clock=utc_now)
+def build() -> Aggregator:
+    """The composition root: on first use (so tests can start moto first), reused while warm."""
+    table = aws_clients.table(load(TradesTableEnvironment).trades_table)
+    return Aggregator(DynamoDBAggregateWriter(table), clock=utc_now)
 
 
 @logger.inject_lambda_context
 @tracer.capture_lambda_handler
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, list[dict[str, str]]]:
+    aggregator = build()
     # The whole batch is one aggregation (one write per key), so the batch logic is ours rather than
     # Powertools' per-record BatchProcessor; the response has the same partial-failure shape.
     received, unreadable = stream_trades(DynamoDBStreamEvent(event).records)
-    outcome = aggregator().apply([item.trade for item in received])
+    outcome = aggregator.apply([item.trade for item in received])
     failures = batch_item_failures(received, unreadable, outcome)
-    metrics.add_metric(name="TradesAggregated", unit=MetricUnit.Count, value=len(outcome.applied))
-    metrics.add_metric(name="TradesAlreadyAggregated", unit=MetricUnit.Count, value=len(outcome.duplicates))
-    metrics.add_metric(name="AggregationFailures", unit=MetricUnit.Count, value=len(failures))
+    obs.count(
+        {
+            "TradesAggregated": len(outcome.applied),
+            "TradesAlreadyAggregated": len(outcome.duplicates),
+            "AggregationFailures": len(failures),
+        }
+    )
     if failures or outcome.vanished:
         logger.warning(
             "records not aggregated",

@@ -5,25 +5,33 @@ from __future__ import annotations
 import functools
 from typing import Any
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
-from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from trading_core import aws, market_prices, pools
+from trading_core.bus.publishers import order_flow_publisher
+from trading_core.common import aws_clients
+from trading_core.common.environment import PoolEnvironment, load
+from trading_core.common.observability import observability
+from trading_core.common.ssm import ssm_reader
+from trading_core.market_data.store import MarketDataStore
+from trading_core.pools.dark_pool import DarkPool
+from trading_core.pools.events import orders_from_event
+from trading_core.pools.market_prices import reference_price
 
-logger = Logger()
-tracer = Tracer()
-metrics = Metrics()
+obs = observability()
+logger, tracer, metrics = obs.logger, obs.tracer, obs.metrics
 
 
 @functools.cache
-def dark_pool() -> pools.DarkPool:
-    """Built on first use, not at import, so tests can start moto first (reset with cache_clear)."""
+def build() -> DarkPool:
+    """The composition root: on first use (so tests can start moto first), reused while warm."""
+    env = load(PoolEnvironment)
+    read = ssm_reader(env.parameter_prefix)
+    market_data = MarketDataStore(aws_clients.table(env.market_data_table))
     # Market orders fill at the latest stored close (else the synthetic price), as the router priced them.
-    return pools.DarkPool(
-        read=aws.parameters(),
-        publisher=aws.publisher(aws.parameters()),
-        reference_price=market_prices.reference_price_from_env(),
+    return DarkPool(
+        read=read,
+        publisher=order_flow_publisher(read, bus_name=env.event_bus, topic_arn=env.orders_topic),
+        reference_price=reference_price(market_data.latest_close),
     )
 
 
@@ -31,10 +39,11 @@ def dark_pool() -> pools.DarkPool:
 @tracer.capture_lambda_handler
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, int]:
-    orders = pools.orders_from_event(event)
-    result = dark_pool().process(orders)
-    metrics.add_metric(name="OrdersReceived", unit=MetricUnit.Count, value=len(orders))
-    metrics.add_metric(name="OrdersMatched", unit=MetricUnit.Count, value=len(result.trades))
-    metrics.add_metric(name="OrdersForwarded", unit=MetricUnit.Count, value=len(result.unmatched))
+    pool = build()
+    orders = orders_from_event(event)
+    result = pool.process(orders)
+    obs.count(
+        {"OrdersReceived": len(orders), "OrdersMatched": len(result.trades), "OrdersForwarded": len(result.unmatched)}
+    )
     logger.info("dark pool matched", extra={"matched": len(result.trades), "forwarded": len(result.unmatched)})
     return {"matched": len(result.trades), "forwarded": len(result.unmatched)}

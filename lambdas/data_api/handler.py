@@ -5,22 +5,32 @@ from __future__ import annotations
 import functools
 from typing import Annotated, Any
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from trading_core import aws, customers, queries
-from trading_core.order_intake import CUSTOMER_ID_PATTERN, TICKER_PATTERN
+from trading_core.common import aws_clients
+from trading_core.common.environment import TradesTableEnvironment, load
+from trading_core.common.observability import observability
+from trading_core.contracts import CUSTOMER_ID_PATTERN, ORDER_TICKER_PATTERN
+from trading_core.customers.record import UnreadableCustomer
+from trading_core.queries.parameters import (
+    DAY_PATTERN,
+    ORDER_ID_PATTERN,
+    InvalidParameter,
+    field_errors,
+    invalid_request,
+    parse_day,
+)
+from trading_core.queries.trades_queries import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, TradesQueries
 
-logger = Logger()
-tracer = Tracer()
-metrics = Metrics()
+obs = observability()
+logger, tracer, metrics = obs.logger, obs.tracer, obs.metrics
 app = APIGatewayRestResolver(enable_validation=True)
 
 CustomerId = Annotated[str, Path(pattern=CUSTOMER_ID_PATTERN)]
-Day = Annotated[str, Query(pattern=queries.DAY_PATTERN)]
+Day = Annotated[str, Query(pattern=DAY_PATTERN)]
 # What a pattern mismatch means, per parameter (pydantic would echo the regex).
 HINTS = {
     "customerId": "must be 1 to 64 letters, digits, '-' or '_'",
@@ -32,9 +42,9 @@ HINTS = {
 
 
 @functools.cache
-def store() -> queries.TradesQueries:
-    """Built on first use, not at import, so tests can start moto first (reset with cache_clear)."""
-    return queries.TradesQueries(aws.trades_table())
+def build() -> TradesQueries:
+    """The composition root: on first use (so tests can start moto first), reused while warm."""
+    return TradesQueries(aws_clients.table(load(TradesTableEnvironment).trades_table))
 
 
 def found(item: dict[str, Any] | None, what: str) -> Response[Any] | dict[str, Any]:
@@ -43,45 +53,45 @@ def found(item: dict[str, Any] | None, what: str) -> Response[Any] | dict[str, A
 
 @app.get("/customers/<customerId>")
 def get_customer(customerId: CustomerId) -> Any:
-    return found(store().customer(customerId), f"customer {customerId}")
+    return found(build().customer(customerId), f"customer {customerId}")
 
 
 @app.get("/trades/<customerId>")
 def get_trades(
     customerId: CustomerId,
     tradeDate: Day | None = None,
-    limit: Annotated[int, Query(ge=1, le=queries.MAX_PAGE_SIZE)] = queries.DEFAULT_PAGE_SIZE,
+    limit: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = DEFAULT_PAGE_SIZE,
     nextToken: Annotated[str | None, Query(max_length=2048)] = None,
 ) -> dict[str, Any]:
-    day = queries.parse_day(tradeDate, "tradeDate") if tradeDate else None
-    page = store().trades(customerId, trade_day=day, limit=limit, token=nextToken)
+    day = parse_day(tradeDate, "tradeDate") if tradeDate else None
+    page = build().trades(customerId, trade_day=day, limit=limit, token=nextToken)
     return {"customerId": customerId, "tradeDate": day, **page.to_wire()}
 
 
 @app.get("/tickers/<ticker>")
-def get_ticker_day(ticker: Annotated[str, Path(pattern=TICKER_PATTERN)], date: Day) -> Any:
-    day = queries.parse_day(date, "date")
-    return found(store().ticker_day(ticker, day), f"no trades of {ticker} on {day}")
+def get_ticker_day(ticker: Annotated[str, Path(pattern=ORDER_TICKER_PATTERN)], date: Day) -> Any:
+    day = parse_day(date, "date")
+    return found(build().ticker_day(ticker, day), f"no trades of {ticker} on {day}")
 
 
 @app.get("/orders/<orderId>")
-def get_order(orderId: Annotated[str, Path(pattern=queries.ORDER_ID_PATTERN)]) -> Any:
-    return found(store().order(orderId), f"order {orderId}")
+def get_order(orderId: Annotated[str, Path(pattern=ORDER_ID_PATTERN)]) -> Any:
+    return found(build().order(orderId), f"order {orderId}")
 
 
 @app.exception_handler(RequestValidationError)
 def invalid_parameters(error: RequestValidationError) -> Response[Any]:
-    body = queries.invalid_request(queries.field_errors(error.errors(), HINTS))
+    body = invalid_request(field_errors(error.errors(), HINTS))
     return Response(400, content_types.APPLICATION_JSON, body)
 
 
-@app.exception_handler(queries.InvalidParameter)
-def invalid_parameter(error: queries.InvalidParameter) -> Response[Any]:
-    return Response(400, content_types.APPLICATION_JSON, queries.invalid_request([error.to_wire()]))
+@app.exception_handler(InvalidParameter)
+def invalid_parameter(error: InvalidParameter) -> Response[Any]:
+    return Response(400, content_types.APPLICATION_JSON, invalid_request([error.to_wire()]))
 
 
-@app.exception_handler(customers.UnreadableCustomer)
-def unreadable_customer(error: customers.UnreadableCustomer) -> Response[Any]:
+@app.exception_handler(UnreadableCustomer)
+def unreadable_customer(error: UnreadableCustomer) -> Response[Any]:
     """The record exists but its funds are not numbers: a fault of the stored data, not of the request."""
     logger.error(str(error))
     body = {"message": str(error), "errors": [{"field": error.field, "message": str(error)}]}
@@ -92,4 +102,5 @@ def unreadable_customer(error: customers.UnreadableCustomer) -> Response[Any]:
 @tracer.capture_lambda_handler
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    build()  # a missing environment variable fails the invocation, not a route
     return app.resolve(event, context)

@@ -3,24 +3,33 @@
 from __future__ import annotations
 
 import functools
-from typing import Any
+from typing import Any, Final
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
-from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from trading_core import aws, bus, funds
-from trading_core.clock import to_iso, utc_now
+from trading_core.bus.events import details_from_event, items_of
+from trading_core.common import aws_clients
+from trading_core.common.clock import to_iso, utc_now
+from trading_core.common.environment import TradesTableEnvironment, load
+from trading_core.common.observability import observability
+from trading_core.customers.funds_raiser import TopUpOutcome, raise_funds
+from trading_core.customers.top_up_store import DynamoTopUpStore
 
-logger = Logger()
-tracer = Tracer()
-metrics = Metrics()
+obs = observability()
+logger, tracer, metrics = obs.logger, obs.tracer, obs.metrics
+
+METRICS: Final = {
+    TopUpOutcome.APPLIED: "FundsRaised",
+    TopUpOutcome.DUPLICATE: "DuplicateTopUps",
+    TopUpOutcome.UNKNOWN_CUSTOMER: "UnknownCustomers",
+    TopUpOutcome.UNREADABLE_CUSTOMER: "UnreadableCustomers",
+}
 
 
 @functools.cache
-def store() -> funds.DynamoFundsStore:
-    """Built on first use, not at import, so tests can start moto first (reset with cache_clear)."""
-    return funds.DynamoFundsStore(aws.trades_table())
+def build() -> DynamoTopUpStore:
+    """The composition root: on first use (so tests can start moto first), reused while warm."""
+    return DynamoTopUpStore(aws_clients.table(load(TradesTableEnvironment).trades_table))
 
 
 @logger.inject_lambda_context
@@ -29,14 +38,9 @@ def store() -> funds.DynamoFundsStore:
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, int]:
     """EventBridge (`$.detail`) or SNS records alike. A store error raises so the bus redelivers;
     already applied top-ups are then recognised by their marker and skipped."""
-    orders = bus.items_of(bus.details_from_event(event), "orders")
-    counts = funds.raise_funds(store(), orders, to_iso(utc_now()))
-    for outcome, name in (
-        (funds.TopUpOutcome.APPLIED, "FundsRaised"),
-        (funds.TopUpOutcome.DUPLICATE, "DuplicateTopUps"),
-        (funds.TopUpOutcome.UNKNOWN_CUSTOMER, "UnknownCustomers"),
-        (funds.TopUpOutcome.UNREADABLE_CUSTOMER, "UnreadableCustomers"),
-    ):
-        metrics.add_metric(name=name, unit=MetricUnit.Count, value=counts[outcome])
+    store = build()
+    orders = items_of(details_from_event(event), "orders")
+    counts = raise_funds(store, orders, to_iso(utc_now()))
+    obs.count({name: counts[outcome] for outcome, name in METRICS.items()})
     logger.info("credit checks processed", extra={outcome.name: count for outcome, count in counts.items()})
     return {outcome.name.lower(): count for outcome, count in counts.items()}

@@ -5,29 +5,39 @@ from __future__ import annotations
 import functools
 from typing import Any
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
-from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from trading_core import market_data
+from trading_core.common import aws_clients
+from trading_core.common.environment import MarketDataFetchEnvironment, load
+from trading_core.common.observability import observability
+from trading_core.market_data.archive import S3RawArchive
+from trading_core.market_data.model import tickers_from_event
+from trading_core.market_data.providers import provider_named
+from trading_core.market_data.service import MarketDataService
+from trading_core.market_data.store import MarketDataStore
 
-logger = Logger()
-tracer = Tracer()
-metrics = Metrics()
+obs = observability()
+logger, tracer, metrics = obs.logger, obs.tracer, obs.metrics
 
 
 @functools.cache
-def service() -> market_data.MarketDataService:
-    """Built on first use, not at import, so tests can start moto first (reset with cache_clear)."""
-    return market_data.service_from_env()
+def build() -> MarketDataService:
+    """The composition root: on first use (so tests can start moto first), reused while warm."""
+    env = load(MarketDataFetchEnvironment)
+    return MarketDataService(
+        provider_named(env.provider),
+        MarketDataStore(aws_clients.table(env.market_data_table)),
+        S3RawArchive(aws_clients.client("s3"), env.market_data_bucket),
+    )
 
 
 @logger.inject_lambda_context
 @tracer.capture_lambda_handler
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    updates = [service().refresh_history(ticker).to_wire() for ticker in market_data.tickers_from_event(event)]
+    service = build()
+    updates = [service.refresh_history(ticker).to_wire() for ticker in tickers_from_event(event)]
     new_rows = sum(update["newRows"] for update in updates)
-    metrics.add_metric(name="HistoryRowsStored", unit=MetricUnit.Count, value=new_rows)
+    obs.count({"HistoryRowsStored": new_rows})
     logger.info("history loaded", extra={"tickers": len(updates), "newRows": new_rows})
     return {"tickers": updates, "newRows": new_rows}

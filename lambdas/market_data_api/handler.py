@@ -12,25 +12,27 @@ import json
 from datetime import date, timedelta
 from typing import Annotated, Any, Final
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from trading_core import market_data
-from trading_core.clock import Clock, utc_now
-from trading_core.queries import DAY_PATTERN, InvalidParameter, field_errors, invalid_request, parse_day
+from trading_core.common import aws_clients
+from trading_core.common.clock import Clock, utc_now
+from trading_core.common.environment import MarketDataApiEnvironment, load
+from trading_core.common.observability import observability
+from trading_core.market_data.model import TICKER_PATTERN
+from trading_core.market_data.store import MarketDataStore
+from trading_core.queries.parameters import DAY_PATTERN, InvalidParameter, field_errors, invalid_request, parse_day
 
-logger = Logger()
-tracer = Tracer()
-metrics = Metrics()
+obs = observability()
+logger, tracer, metrics = obs.logger, obs.tracer, obs.metrics
 app = APIGatewayRestResolver(enable_validation=True)
 clock: Clock = utc_now  # "today" of the default history window (tests set their own)
 
 DEFAULT_WINDOW_DAYS: Final = 30
 MAX_WINDOW_DAYS: Final = 366 * 5
-Ticker = Annotated[str, Path(pattern=market_data.TICKER_PATTERN)]
+Ticker = Annotated[str, Path(pattern=TICKER_PATTERN)]
 HINTS = {
     "ticker": "must be 1 to 15 upper-case letters, digits, '.', '-', '=' or '^'",
     "from": "must be a date as YYYY-MM-DD",
@@ -39,9 +41,9 @@ HINTS = {
 
 
 @functools.cache
-def store() -> market_data.MarketDataStore:
-    """Built on first use, not at import, so tests can start moto first (reset with cache_clear)."""
-    return market_data.store_from_env()
+def build() -> MarketDataStore:
+    """The composition root: on first use (so tests can start moto first), reused while warm."""
+    return MarketDataStore(aws_clients.table(load(MarketDataApiEnvironment).market_data_table))
 
 
 def not_found(message: str) -> Response[Any]:
@@ -83,14 +85,14 @@ def body_window() -> tuple[str, str] | None:
 
 
 def delete_history(ticker: str, first: str, last: str) -> dict[str, Any]:
-    deleted = store().delete_history(ticker, first, last)
+    deleted = build().delete_history(ticker, first, last)
     logger.info("history deleted", extra={"ticker": ticker, "from": first, "to": last, "deletedRows": deleted})
     return {"ticker": ticker, "from": first, "to": last, "deletedRows": deleted}
 
 
 @app.get("/quote-summary/<ticker>")
 def get_quote_summary(ticker: Ticker) -> Any:
-    record = store().get_record(ticker)
+    record = build().get_record(ticker)
     if record is None or record.summary is None:
         return not_found(f"no quote summary for {ticker}")
     return record.to_wire()
@@ -101,7 +103,7 @@ def delete_quote_summary(ticker: Ticker) -> Any:
     requested = body_window()
     if requested is not None:
         return delete_history(ticker, *requested)
-    if not store().delete_summary(ticker):
+    if not build().delete_summary(ticker):
         return not_found(f"no quote summary for {ticker}")
     return {"ticker": ticker, "deletedSummary": True}
 
@@ -113,8 +115,8 @@ def get_history(
     end: Annotated[str | None, Query(alias="to", pattern=DAY_PATTERN)] = None,
 ) -> Any:
     first, last = window(start, end, required=False)
-    bars = store().history(ticker, first, last)
-    if not bars and store().get_record(ticker) is None:
+    bars = build().history(ticker, first, last)
+    if not bars and build().get_record(ticker) is None:
         return not_found(f"no market data for {ticker}")
     return {"ticker": ticker, "from": first, "to": last, "count": len(bars), "bars": [bar.to_wire() for bar in bars]}
 
@@ -142,4 +144,5 @@ def invalid_parameter(error: InvalidParameter) -> Response[Any]:
 @tracer.capture_lambda_handler
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    build()  # a missing environment variable fails the invocation, not a route
     return app.resolve(event, context)

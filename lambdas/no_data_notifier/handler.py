@@ -6,36 +6,44 @@ The execution then waits until the task token manager, triggered by that event, 
 from __future__ import annotations
 
 import functools
-from typing import Any, Final
+from typing import Any
 
-from aws_lambda_powertools import Logger, Tracer
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from trading_core import aws
-from trading_core.bus import BusEvent, EventBridgePublisher
+from trading_core.bus.events import BusEvent
+from trading_core.bus.publishers import EventBridgePublisher
+from trading_core.common import aws_clients
+from trading_core.common.environment import NoDataNotifierEnvironment, load
+from trading_core.common.observability import observability
+from trading_core.contracts import (
+    MARKET_DATA_WORKFLOW_SOURCE,
+    NO_HISTORICAL_DATA_DETAIL_TYPE,
+    TASK_TOKEN_FIELD,
+    TICKERS_FIELD,
+)
 
-SOURCE: Final = "MarketDataManagerStepFunction"
-DETAIL_TYPE: Final = "NoHistoricalDataRetrieved"
-
-logger = Logger()
-tracer = Tracer()
+obs = observability()
+logger, tracer = obs.logger, obs.tracer
 
 
 @functools.cache
-def publisher() -> EventBridgePublisher:
+def build() -> EventBridgePublisher:
     """Always EventBridge (the route is an EventBridge rule), whatever the orders' bus type."""
-    return EventBridgePublisher(aws.client("events"), aws.env("EVENT_BUS_NAME"))
+    return EventBridgePublisher(aws_clients.client("events"), load(NoDataNotifierEnvironment).event_bus)
 
 
 @logger.inject_lambda_context
 @tracer.capture_lambda_handler
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    token = event.get("taskToken")
+    publisher = build()
+    token = event.get(TASK_TOKEN_FIELD)
     if not isinstance(token, str) or not token:
         raise ValueError("the task input has no taskToken (Payload must carry $$.Task.Token)")
-    detail: dict[str, Any] = {"taskToken": token}
-    if isinstance(event.get("tickers"), list):
-        detail["tickers"] = event["tickers"]
-    publisher().publish([BusEvent(source=SOURCE, detail_type=DETAIL_TYPE, detail=detail)])
+    detail: dict[str, Any] = {TASK_TOKEN_FIELD: token}
+    if isinstance(event.get(TICKERS_FIELD), list):
+        detail[TICKERS_FIELD] = event[TICKERS_FIELD]
+    publisher.publish(
+        [BusEvent(source=MARKET_DATA_WORKFLOW_SOURCE, detail_type=NO_HISTORICAL_DATA_DETAIL_TYPE, detail=detail)]
+    )
     logger.info("no new history: task token published")
     return {"published": True}

@@ -1,57 +1,108 @@
-"""Smart order router: `POST /orders` validates, reserves funds, splits and routes (trading_core.order_intake),
-then asks for the market data of stale tickers (trading_core.market_data_requests)."""
+"""Smart order router: `POST /orders` validates, reserves funds, splits and routes (trading_core.orders),
+then asks for the market data of stale tickers (trading_core.market_data.requests).
+
+The domain answers with an `Answer` or raises a typed refusal; this module maps each to its HTTP status.
+"""
 
 from __future__ import annotations
 
 import functools
 import json
-from typing import Any
+from typing import Any, Final, NamedTuple
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
-from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from trading_core import aws, market_data_requests, market_prices
-from trading_core.config import RouterConfig
-from trading_core.funds import DynamoFundsStore
-from trading_core.order_intake import IDEMPOTENCY_KEY_HEADER, IdempotentSubmissions, OrderIntake
+from trading_core.bus.publishers import EventBridgePublisher, order_flow_publisher
+from trading_core.common import aws_clients
+from trading_core.common.environment import OrderRouterEnvironment, load
+from trading_core.common.observability import observability
+from trading_core.common.ssm import ssm_reader
+from trading_core.market_data.requests import MarketDataRequester, invoke_mode_reader
+from trading_core.market_data.step_functions import StepFunctionsStarter
+from trading_core.market_data.store import DEFAULT_MAX_AGE, MarketDataStore
+from trading_core.orders.funds_store import DynamoFundsStore
+from trading_core.orders.idempotency import (
+    IdempotencyRefusal,
+    IdempotencyStoreUnavailable,
+    IdempotentSubmissions,
+    KeyReused,
+    RequestInProgress,
+)
+from trading_core.orders.plan import RouterConfig
+from trading_core.orders.request import IDEMPOTENCY_KEY_HEADER, InvalidRequest, RequestTooLarge
+from trading_core.orders.router import OrderRouter
+from trading_core.pools.market_prices import reference_price
 
-logger = Logger()
-tracer = Tracer()
-metrics = Metrics()
+obs = observability()
+logger, tracer, metrics = obs.logger, obs.tracer, obs.metrics
 app = APIGatewayRestResolver()
+
+# Each refusal's HTTP status and the metric it is counted in (the most specific class first).
+REFUSALS: Final = (
+    (RequestTooLarge, 413, "InvalidRequests"),
+    (InvalidRequest, 400, "InvalidRequests"),
+    (RequestInProgress, 409, "IdempotencyConflicts"),
+    (KeyReused, 422, "IdempotencyConflicts"),
+    (IdempotencyStoreUnavailable, 503, "IdempotencyStoreErrors"),
+)
+
+
+class Router(NamedTuple):
+    """What the composition root builds: the router and its idempotency store (which needs the context)."""
+
+    router: OrderRouter
+    idempotency: IdempotentSubmissions
 
 
 @functools.cache
-def intake() -> OrderIntake:
-    """Built on first use (not at import) so tests can start moto first; reused while warm."""
-    read = aws.parameters()
-    return OrderIntake(
-        funds=DynamoFundsStore(aws.trades_table()),
-        publisher=aws.publisher(read),
-        config=lambda: RouterConfig.load(read),
-        reference_price=market_prices.reference_price_from_env(),
-        idempotency=IdempotentSubmissions(aws.env("IDEMPOTENCY_TABLE_NAME"), client=aws.client("dynamodb")),
-        market_data=market_data_requests.requester_from_env(read),
+def build() -> Router:
+    """The composition root: on first use (so tests can start moto first), reused while warm."""
+    env = load(OrderRouterEnvironment)
+    read = ssm_reader(env.parameter_prefix)
+    market_data = MarketDataStore(aws_clients.table(env.market_data_table))
+    # The market-data requests must never make an order wait: their clients fail fast.
+    requests_store = MarketDataStore(aws_clients.table(env.market_data_table, aws_clients.FAST_FAIL_CONFIG))
+    idempotency = IdempotentSubmissions(env.idempotency_table, client=aws_clients.client("dynamodb"))
+    requester = MarketDataRequester(
+        invoke_mode=invoke_mode_reader(read),
+        stale_tickers=lambda tickers, now: requests_store.stale_tickers(tickers, now, DEFAULT_MAX_AGE),
+        events=EventBridgePublisher(aws_clients.client("events", aws_clients.FAST_FAIL_CONFIG), env.event_bus),
+        start_execution=StepFunctionsStarter(
+            lambda: aws_clients.client("stepfunctions", aws_clients.FAST_FAIL_CONFIG), env.ticker_map_workflow
+        ),
     )
+    router = OrderRouter(
+        funds=DynamoFundsStore(aws_clients.table(env.trades_table)),
+        publisher=order_flow_publisher(read, bus_name=env.event_bus, topic_arn=env.orders_topic),
+        config=lambda: RouterConfig.load(read),
+        reference_price=reference_price(market_data.latest_close),
+        idempotency=idempotency,
+        market_data=requester,
+    )
+    return Router(router=router, idempotency=idempotency)
+
+
+def respond(status_code: int, body: dict[str, Any], counts: dict[str, int]) -> Response[str]:
+    obs.count(counts)
+    return Response(status_code, content_types.APPLICATION_JSON, json.dumps(body))
 
 
 @app.post("/orders")
 def post_orders() -> Response[str]:
     event = app.current_event
     key = event.headers.get(IDEMPOTENCY_KEY_HEADER)  # case-insensitive
-    result = intake().handle(event.body, is_base64=bool(event.is_base64_encoded), idempotency_key=key)
-    for name, value in result.metrics.items():
-        metrics.add_metric(name=name, unit=MetricUnit.Count, value=value)
-    return Response(result.status_code, content_types.APPLICATION_JSON, json.dumps(result.body))
+    try:
+        answer = build().router.handle(event.body, is_base64=bool(event.is_base64_encoded), idempotency_key=key)
+    except (InvalidRequest, IdempotencyRefusal) as refusal:
+        status_code, metric = next((status, name) for kind, status, name in REFUSALS if isinstance(refusal, kind))
+        return respond(status_code, refusal.body(), {metric: 1})
+    return respond(200, answer.body, answer.metrics)
 
 
 @logger.inject_lambda_context
 @tracer.capture_lambda_handler
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    idempotency = intake().idempotency
-    if idempotency is not None:
-        idempotency.register_context(context)
+    build().idempotency.register_context(context)
     return app.resolve(event, context)

@@ -5,27 +5,33 @@ from __future__ import annotations
 import functools
 from typing import Any
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
-from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from trading_core import aws, bus
-from trading_core.clock import utc_now
-from trading_core.model import Trade
-from trading_core.settlement import DynamoDBSettlementStore, S3BatchArchive, Settlement
+from trading_core.bus.events import details_from_event, items_of
+from trading_core.bus.publishers import order_flow_publisher
+from trading_core.common import aws_clients
+from trading_core.common.clock import utc_now
+from trading_core.common.environment import PostTradeEnvironment, load
+from trading_core.common.observability import observability
+from trading_core.common.ssm import ssm_reader
+from trading_core.model.trade import Trade
+from trading_core.settlement.batch_archive import S3BatchArchive
+from trading_core.settlement.post_trade import Settlement
+from trading_core.settlement.settlement_store import DynamoDBSettlementStore
 
-logger = Logger()
-tracer = Tracer()
-metrics = Metrics()
+obs = observability()
+logger, tracer, metrics = obs.logger, obs.tracer, obs.metrics
 
 
 @functools.cache
-def settlement() -> Settlement:
-    """Built on first use, not at import, so tests can start moto first (reset with cache_clear)."""
+def build() -> Settlement:
+    """The composition root: on first use (so tests can start moto first), reused while warm."""
+    env = load(PostTradeEnvironment)
+    read = ssm_reader(env.parameter_prefix)
     return Settlement(
-        store=DynamoDBSettlementStore(aws.trades_table()),
-        archive=S3BatchArchive(aws.client("s3"), aws.env("TRADES_BUCKET_NAME")),
-        publisher=aws.publisher(aws.parameters()),
+        store=DynamoDBSettlementStore(aws_clients.table(env.trades_table)),
+        archive=S3BatchArchive(aws_clients.client("s3"), env.trades_bucket),
+        publisher=order_flow_publisher(read, bus_name=env.event_bus, topic_arn=env.orders_topic),
         clock=utc_now,
     )
 
@@ -34,15 +40,13 @@ def settlement() -> Settlement:
 @tracer.capture_lambda_handler
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    trades = [Trade.from_wire(item) for item in bus.items_of(bus.details_from_event(event), "trades")]
-    batch = settlement().settle(trades)
-    metrics.add_metric(name="TradesReceived", unit=MetricUnit.Count, value=len(trades))
+    settlement = build()
+    trades = [Trade.from_wire(item) for item in items_of(details_from_event(event), "trades")]
+    batch = settlement.settle(trades)
+    obs.count({"TradesReceived": len(trades)})
     if batch is None:
         return {"settled": 0}
-    metrics.add_metric(name="TradesSettled", unit=MetricUnit.Count, value=batch.newly_settled)
-    metrics.add_metric(
-        name="TradesAlreadySettled", unit=MetricUnit.Count, value=len(batch.trades) - batch.newly_settled
-    )
+    obs.count({"TradesSettled": batch.newly_settled, "TradesAlreadySettled": len(batch.trades) - batch.newly_settled})
     if batch.orders_missing:
         missing = batch.orders_missing
         logger.warning("trades settled without an order item", extra={"count": len(missing), "orderIds": missing[:10]})

@@ -8,38 +8,46 @@ import functools
 from typing import Any
 from urllib.parse import unquote_plus
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.data_classes import S3Event
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from trading_core import aws
-from trading_core.storage_audit import DynamoDBStoredTrades, ReconciliationError, S3SettledObjects, StorageAuditor
+from trading_core.common import aws_clients
+from trading_core.common.environment import TradesTableEnvironment, load
+from trading_core.common.observability import observability
+from trading_core.settlement.settled_objects import S3SettledObjects
+from trading_core.settlement.storage_analyzer import ReconciliationError, StorageAnalyzer
+from trading_core.settlement.stored_trades import DynamoDBStoredTrades
 
-logger = Logger()
-tracer = Tracer()
-metrics = Metrics()
+obs = observability()
+logger, tracer, metrics = obs.logger, obs.tracer, obs.metrics
 
 
 @functools.cache
-def auditor() -> StorageAuditor:
-    """Built on first use, not at import, so tests can start moto first (reset with cache_clear)."""
-    return StorageAuditor(S3SettledObjects(aws.client("s3")), DynamoDBStoredTrades(aws.trades_table()))
+def build() -> StorageAnalyzer:
+    """The composition root: on first use (so tests can start moto first), reused while warm."""
+    table = aws_clients.table(load(TradesTableEnvironment).trades_table)
+    return StorageAnalyzer(S3SettledObjects(aws_clients.client("s3")), DynamoDBStoredTrades(table))
 
 
 @logger.inject_lambda_context
 @tracer.capture_lambda_handler
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, int]:
+    analyzer = build()
     failed = []
     audited = 0
     for record in S3Event(event).records:
         # Keys arrive URL-encoded (spaces as '+').
-        report = auditor().audit_object(record.s3.bucket.name, unquote_plus(record.s3.get_object.key))
+        report = analyzer.audit_object(record.s3.bucket.name, unquote_plus(record.s3.get_object.key))
         audited += report.audited
-        metrics.add_metric(name="TradesAudited", unit=MetricUnit.Count, value=report.audited)
-        metrics.add_metric(name="TradesMissing", unit=MetricUnit.Count, value=len(report.missing))
-        metrics.add_metric(name="TradesMismatched", unit=MetricUnit.Count, value=len(report.mismatched))
+        obs.count(
+            {
+                "TradesAudited": report.audited,
+                "TradesMissing": len(report.missing),
+                "TradesMismatched": len(report.mismatched),
+            }
+        )
         metrics.add_metric(name="NotionalSettled", unit=MetricUnit.NoUnit, value=float(report.notional))
         if report.ok:
             logger.info("settled batch reconciled", extra={"report": report.as_log()})

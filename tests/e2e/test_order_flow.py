@@ -17,8 +17,8 @@ import pytest
 
 from tests.e2e.conftest import Client, today
 from tests.seed import SEED_ORDER, SEED_TRADE_FIELDS, SEEDED_FUNDS
-from trading_core.ids import trade_id_for
-from trading_core.money import cents
+from trading_core.common.ids import trade_id_for
+from trading_core.common.money import cents
 
 TRANSPORTS = ("EVENT-BRIDGE", "SNS")
 SEED_CUSTOMER = {"EVENT-BRIDGE": "000002", "SNS": "000003"}

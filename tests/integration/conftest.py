@@ -20,10 +20,15 @@ import pytest
 from moto import mock_aws
 
 from tests.integration.market_data_fixtures import MARKET_DATA_TABLE, create_market_data_table
-from trading_core import keys
-from trading_core import market_data as md
-from trading_core.config import MARKET_DATA_INVOKE_MODE
-from trading_core.market_data_requests import REQUEST_DETAIL_TYPE, REQUEST_SOURCE, STATE_MACHINE_ENV
+from trading_core.common import keys
+from trading_core.contracts import (
+    MARKET_DATA_INVOKE_MODE_PARAMETER,
+    MARKET_DATA_REQUEST_DETAIL_TYPE,
+    MARKET_DATA_TABLE_ENV,
+    ROUTER_SOURCE,
+    TICKER_MAP_WORKFLOW_ENV,
+)
+from trading_core.market_data.store import MarketDataStore
 
 ROOT = Path(__file__).resolve().parents[2]
 STAGE = "dev"
@@ -93,7 +98,7 @@ class BusCapture:
                 return details
             for message in messages["Messages"]:
                 body = json.loads(message["Body"])
-                assert (body["source"], body["detail-type"]) == (REQUEST_SOURCE, REQUEST_DETAIL_TYPE)
+                assert (body["source"], body["detail-type"]) == (ROUTER_SOURCE, MARKET_DATA_REQUEST_DETAIL_TYPE)
                 details.append(body["detail"])
                 self.sqs.delete_message(QueueUrl=self.market_data_queue_url, ReceiptHandle=message["ReceiptHandle"])
 
@@ -121,7 +126,7 @@ class TradingAws:
         clear_caches()
 
     def set_market_data_invoke_mode(self, mode: str) -> None:
-        self.set_parameter(MARKET_DATA_INVOKE_MODE, mode)
+        self.set_parameter(MARKET_DATA_INVOKE_MODE_PARAMETER, mode)
 
     def workflow_b_executions(self) -> list[dict[str, Any]]:
         """Every execution of workflow B, oldest first, with its input parsed."""
@@ -132,8 +137,8 @@ class TradingAws:
             for e in sorted(described, key=lambda execution: execution["startDate"])
         ]
 
-    def market_data_store(self) -> md.MarketDataStore:
-        return md.MarketDataStore(self.market_data_table)
+    def market_data_store(self) -> MarketDataStore:
+        return MarketDataStore(self.market_data_table)
 
     def put_customer(self, customer_id: str, funds: str = "1000000.00") -> None:
         from decimal import Decimal
@@ -207,10 +212,10 @@ def create_trading_aws(monkeypatch: pytest.MonkeyPatch) -> TradingAws:
     def arn(url: str) -> str:
         return sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
 
-    order_flow = {"account": [{"exists": True}], "detail-type": [{"anything-but": [REQUEST_DETAIL_TYPE]}]}
+    order_flow = {"account": [{"exists": True}], "detail-type": [{"anything-but": [MARKET_DATA_REQUEST_DETAIL_TYPE]}]}
     events.put_rule(Name="capture-all", EventBusName=BUS_NAME, EventPattern=json.dumps(order_flow))
     events.put_targets(Rule="capture-all", EventBusName=BUS_NAME, Targets=[{"Id": "q", "Arn": arn(events_queue)}])
-    requests = {"source": [REQUEST_SOURCE], "detail-type": [REQUEST_DETAIL_TYPE]}
+    requests = {"source": [ROUTER_SOURCE], "detail-type": [MARKET_DATA_REQUEST_DETAIL_TYPE]}
     events.put_rule(Name="capture-market-data-requests", EventBusName=BUS_NAME, EventPattern=json.dumps(requests))
     events.put_targets(
         Rule="capture-market-data-requests",
@@ -227,8 +232,8 @@ def create_trading_aws(monkeypatch: pytest.MonkeyPatch) -> TradingAws:
         "TRADES_BUCKET_NAME": TRADES_BUCKET,
         "EVENT_BUS_NAME": BUS_NAME,
         "ORDERS_TOPIC_ARN": topic_arn,
-        md.TABLE_ENV: MARKET_DATA_TABLE,
-        STATE_MACHINE_ENV: workflow_b_arn,
+        MARKET_DATA_TABLE_ENV: MARKET_DATA_TABLE,
+        TICKER_MAP_WORKFLOW_ENV: workflow_b_arn,
     }.items():
         monkeypatch.setenv(name, value)
 

@@ -17,7 +17,17 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from trading_core import market_data as md
+from trading_core.contracts import (
+    MARKET_DATA_BUCKET_ENV,
+    MARKET_DATA_PROVIDER_ENV,
+    MARKET_DATA_TABLE_ENV,
+    OFFLINE_PROVIDER,
+)
+from trading_core.market_data.archive import S3RawArchive
+from trading_core.market_data.keys import PK, SK
+from trading_core.market_data.providers.offline import OfflineProvider
+from trading_core.market_data.service import MarketDataService
+from trading_core.market_data.store import MarketDataStore
 
 REGION = "us-east-1"
 MARKET_DATA_TABLE = "trading-system-dev-market-data"
@@ -44,14 +54,14 @@ class MarketDataAws:
     queue_url: str
     clock: FixedClock
 
-    def store(self) -> md.MarketDataStore:
-        return md.MarketDataStore(self.table, clock=self.clock)
+    def store(self) -> MarketDataStore:
+        return MarketDataStore(self.table, clock=self.clock)
 
-    def service(self) -> md.MarketDataService:
-        return md.MarketDataService(
-            md.OfflineProvider(clock=self.clock),
+    def service(self) -> MarketDataService:
+        return MarketDataService(
+            OfflineProvider(clock=self.clock),
             self.store(),
-            md.S3RawArchive(self.s3, MARKET_DATA_BUCKET),
+            S3RawArchive(self.s3, MARKET_DATA_BUCKET),
             clock=self.clock,
         )
 
@@ -76,10 +86,10 @@ def create_market_data_table(dynamodb: Any) -> Any:
     """The MarketData table as the Data stack defines it (PK/SK strings, on demand)."""
     return dynamodb.create_table(
         TableName=MARKET_DATA_TABLE,
-        KeySchema=[{"AttributeName": md.PK, "KeyType": "HASH"}, {"AttributeName": md.SK, "KeyType": "RANGE"}],
+        KeySchema=[{"AttributeName": PK, "KeyType": "HASH"}, {"AttributeName": SK, "KeyType": "RANGE"}],
         AttributeDefinitions=[
-            {"AttributeName": md.PK, "AttributeType": "S"},
-            {"AttributeName": md.SK, "AttributeType": "S"},
+            {"AttributeName": PK, "AttributeType": "S"},
+            {"AttributeName": SK, "AttributeType": "S"},
         ],
         BillingMode="PAY_PER_REQUEST",
     )
@@ -98,9 +108,9 @@ def create_market_data_aws(monkeypatch: pytest.MonkeyPatch, clock: FixedClock) -
     events.put_targets(Rule="capture-all", EventBusName=BUS_NAME, Targets=[{"Id": "q", "Arn": queue_arn}])
     for name, value in {
         "STAGE": "dev",
-        md.TABLE_ENV: MARKET_DATA_TABLE,
-        md.BUCKET_ENV: MARKET_DATA_BUCKET,
-        md.PROVIDER_ENV: md.OFFLINE,
+        MARKET_DATA_TABLE_ENV: MARKET_DATA_TABLE,
+        MARKET_DATA_BUCKET_ENV: MARKET_DATA_BUCKET,
+        MARKET_DATA_PROVIDER_ENV: OFFLINE_PROVIDER,
         "EVENT_BUS_NAME": BUS_NAME,
     }.items():
         monkeypatch.setenv(name, value)
@@ -125,5 +135,5 @@ def market_data_environment(monkeypatch: pytest.MonkeyPatch) -> Iterator[MarketD
 
 
 def use(handler_module: Any, name: str, factory: Callable[[], Any], monkeypatch: pytest.MonkeyPatch) -> None:
-    """Replaces a handler's cached factory (e.g. `service`) so it runs on the test's clock."""
+    """Replaces a handler's composition root (`build`) so it runs on the test's clock."""
     monkeypatch.setattr(handler_module, name, factory)

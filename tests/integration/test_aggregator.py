@@ -14,8 +14,9 @@ from lambdas.aggregator import handler as aggregator
 from tests.integration.conftest import ROOT, TRADES_TABLE, TradingAws
 from tests.integration.stream_events import STREAM_FILTER, FakeContext, StreamTap, matches
 from tests.trade_samples import child_order, trades
-from trading_core import keys
-from trading_core.model import Direction, Trade
+from trading_core.common import keys
+from trading_core.model.child_order import Direction
+from trading_core.model.trade import Trade
 
 CUSTOMERS = ["000001", "000002", "000003"]
 FUNDS = Decimal("1000000.00")
@@ -35,9 +36,9 @@ BATCH = trades(
 
 @pytest.fixture(autouse=True)
 def fresh_handler() -> Iterator[None]:
-    aggregator.aggregator.cache_clear()
+    aggregator.build.cache_clear()
     yield
-    aggregator.aggregator.cache_clear()
+    aggregator.build.cache_clear()
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ import pytest
 
 from tests.integration.conftest import TradingAws
 from tests.integration.flow import OrderFlow, invoke, reset_handlers
-from trading_core import keys
+from trading_core.common import keys
 
 ORIGINAL_SHAPE_FUNDS = Decimal("1000000")
 

@@ -14,7 +14,8 @@ import pytest
 from lambdas.customer_seeder import handler
 from tests.integration.api_events import lambda_context
 from tests.integration.conftest import TradingAws
-from trading_core import seeding
+from trading_core.customers import seeder
+from trading_core.customers.cloudformation import http_put
 
 TWELVE = [f"{n:06d}" for n in range(1, 13)]
 
@@ -32,10 +33,10 @@ class Answers:
 @pytest.fixture
 def answers(trading_aws: TradingAws, monkeypatch: pytest.MonkeyPatch) -> Iterator[Answers]:
     recorder = Answers()
-    handler.seeder.cache_clear()
-    monkeypatch.setattr(seeding, "http_put", recorder)
+    handler.build.cache_clear()
+    monkeypatch.setattr(seeder, "http_put", recorder)
     yield recorder
-    handler.seeder.cache_clear()
+    handler.build.cache_clear()
 
 
 def cfn_event(request_type: str, properties: dict[str, Any] | None = None, **extra: Any) -> dict[str, Any]:
@@ -169,7 +170,7 @@ def test_http_put_sends_the_answer_as_cloudformation_expects() -> None:
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
-        seeding.http_put(f"http://127.0.0.1:{server.server_port}/signed?X-Amz-Signature=1", b'{"Status":"SUCCESS"}')
+        http_put(f"http://127.0.0.1:{server.server_port}/signed?X-Amz-Signature=1", b'{"Status":"SUCCESS"}')
     finally:
         server.shutdown()
         server.server_close()
@@ -182,4 +183,4 @@ def test_http_put_sends_the_answer_as_cloudformation_expects() -> None:
 
 def test_http_put_refuses_other_schemes() -> None:
     with pytest.raises(ValueError, match="http"):
-        seeding.http_put("file:///etc/passwd", b"{}")
+        http_put("file:///etc/passwd", b"{}")

@@ -11,17 +11,18 @@ import pytest
 from lambdas.data_api import handler
 from tests.integration.api_events import api_event, json_body, lambda_context
 from tests.integration.conftest import TradingAws
-from trading_core import keys
-from trading_core.ids import trade_id_for
-from trading_core.model import Direction, ExchangeType, OrderType, Trade
-from trading_core.queries import encode_token
+from trading_core.common import keys
+from trading_core.common.ids import trade_id_for
+from trading_core.model.child_order import Direction, OrderType
+from trading_core.model.trade import ExchangeType, Trade
+from trading_core.queries.trade_pages import encode_token
 
 
 @pytest.fixture
 def aws(trading_aws: TradingAws) -> Iterator[TradingAws]:
-    handler.store.cache_clear()
+    handler.build.cache_clear()
     yield trading_aws
-    handler.store.cache_clear()
+    handler.build.cache_clear()
 
 
 def get(path: str, query: dict[str, str] | None = None) -> dict[str, Any]:

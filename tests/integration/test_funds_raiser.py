@@ -13,16 +13,16 @@ from lambdas.funds_raiser import handler
 from lambdas.order_router import handler as router
 from tests.integration.api_events import api_event, json_body, lambda_context
 from tests.integration.conftest import TradingAws
-from trading_core import keys
+from trading_core.common import keys
 
 
 @pytest.fixture
 def aws(trading_aws: TradingAws) -> Iterator[TradingAws]:
-    handler.store.cache_clear()
-    router.intake.cache_clear()
+    handler.build.cache_clear()
+    router.build.cache_clear()
     yield trading_aws
-    handler.store.cache_clear()
-    router.intake.cache_clear()
+    handler.build.cache_clear()
+    router.build.cache_clear()
 
 
 def credit_check(*orders: dict[str, Any]) -> dict[str, Any]:

@@ -11,18 +11,18 @@ import pytest
 from lambdas.market_data_api import handler
 from tests.integration.api_events import api_event, json_body, lambda_context
 from tests.integration.market_data_fixtures import MarketDataAws, market_data_environment, use
-from trading_core import market_data as md
+from trading_core.market_data.providers.offline import OfflineProvider
 
 
 @pytest.fixture
 def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[MarketDataAws]:
     with market_data_environment(monkeypatch) as environment:
-        handler.store.cache_clear()
-        use(handler, "store", environment.store, monkeypatch)
+        handler.build.cache_clear()
+        use(handler, "build", environment.store, monkeypatch)
         use(handler, "clock", environment.clock, monkeypatch)
         store = environment.store()
-        store.put_summary(md.OfflineProvider(clock=environment.clock).quote_summary("AAPL"))
-        store.put_history("AAPL", md.OfflineProvider().history("AAPL", date(2026, 2, 2), date(2026, 2, 27)))
+        store.put_summary(OfflineProvider(clock=environment.clock).quote_summary("AAPL"))
+        store.put_history("AAPL", OfflineProvider().history("AAPL", date(2026, 2, 2), date(2026, 2, 27)))
         yield environment
 
 
@@ -36,7 +36,7 @@ def call(method: str, path: str, *, body: Any = None, query: dict[str, str] | No
 def test_get_a_quote_summary(aws: MarketDataAws) -> None:
     status, body = call("GET", "/quote-summary/AAPL")
 
-    summary = md.OfflineProvider(clock=aws.clock).quote_summary("AAPL")
+    summary = OfflineProvider(clock=aws.clock).quote_summary("AAPL")
     assert status == 200
     assert body == {
         **summary.to_wire(),
@@ -51,7 +51,7 @@ def test_get_a_quote_summary(aws: MarketDataAws) -> None:
 def test_get_history_in_a_window(aws: MarketDataAws) -> None:
     status, body = call("GET", "/history/AAPL", query={"from": "2026-02-09", "to": "2026-02-10"})
 
-    bar = md.OfflineProvider().bar("AAPL", date(2026, 2, 9))
+    bar = OfflineProvider().bar("AAPL", date(2026, 2, 9))
     assert status == 200
     assert (body["ticker"], body["from"], body["to"], body["count"]) == ("AAPL", "2026-02-09", "2026-02-10", 2)
     assert body["bars"][0] == {

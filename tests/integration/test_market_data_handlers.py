@@ -19,7 +19,14 @@ from lambdas.quote_summary import handler as quote_summary
 from lambdas.task_token_manager import handler as token_manager
 from tests.integration.api_events import lambda_context
 from tests.integration.market_data_fixtures import MARKET_DATA_BUCKET, MarketDataAws, market_data_environment, use
-from trading_core import market_data as md
+from trading_core.contracts import (
+    MARKET_DATA_BUCKET_ENV,
+    MARKET_DATA_PROVIDER_ENV,
+    MARKET_DATA_TABLE_ENV,
+    OFFLINE_PROVIDER,
+)
+from trading_core.market_data.model import InvalidTicker
+from trading_core.market_data.providers.offline import OfflineProvider
 
 HANDLERS_WITH_SERVICE = (quote_summary, historical_data, fetcher)
 
@@ -28,24 +35,24 @@ HANDLERS_WITH_SERVICE = (quote_summary, historical_data, fetcher)
 def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[MarketDataAws]:
     with market_data_environment(monkeypatch) as environment:
         for module in HANDLERS_WITH_SERVICE:
-            use(module, "service", environment.service, monkeypatch)
-        notifier.publisher.cache_clear()
-        token_manager.stepfunctions.cache_clear()
+            use(module, "build", environment.service, monkeypatch)
+        notifier.build.cache_clear()
+        token_manager.build.cache_clear()
         yield environment
-    notifier.publisher.cache_clear()
-    token_manager.stepfunctions.cache_clear()
+    notifier.build.cache_clear()
+    token_manager.build.cache_clear()
 
 
 def test_the_service_comes_from_the_environment(aws: MarketDataAws, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.undo()  # the handler's own factory, on the environment the fixture set
-    monkeypatch.setenv(md.PROVIDER_ENV, md.OFFLINE)
-    monkeypatch.setenv(md.TABLE_ENV, aws.table.name)
-    monkeypatch.setenv(md.BUCKET_ENV, MARKET_DATA_BUCKET)
-    quote_summary.service.cache_clear()
+    monkeypatch.setenv(MARKET_DATA_PROVIDER_ENV, OFFLINE_PROVIDER)
+    monkeypatch.setenv(MARKET_DATA_TABLE_ENV, aws.table.name)
+    monkeypatch.setenv(MARKET_DATA_BUCKET_ENV, MARKET_DATA_BUCKET)
+    quote_summary.build.cache_clear()
     try:
         result = quote_summary.lambda_handler({"ticker": "AAPL"}, lambda_context("quote_summary"))
     finally:
-        quote_summary.service.cache_clear()
+        quote_summary.build.cache_clear()
 
     assert [summary["ticker"] for summary in result["summaries"]] == ["AAPL"]
     assert aws.store().get_summary("AAPL") is not None  # the offline provider, on today's date
@@ -54,7 +61,7 @@ def test_the_service_comes_from_the_environment(aws: MarketDataAws, monkeypatch:
 def test_workflow_a_quote_summary_task_stores_summaries_and_raw_json(aws: MarketDataAws) -> None:
     result = quote_summary.lambda_handler({"tickers": ["AAPL", "MSFT"]}, lambda_context("quote_summary"))
 
-    expected = md.OfflineProvider(clock=aws.clock).quote_summary("AAPL")
+    expected = OfflineProvider(clock=aws.clock).quote_summary("AAPL")
     assert result["summaries"][0] == {"ticker": "AAPL", "price": f"{expected.price:.2f}", "currency": "USD"}
     assert result["notFound"] == []
     assert aws.store().get_summary("AAPL") == expected
@@ -98,7 +105,7 @@ def test_workflow_b_map_task_and_checker(aws: MarketDataAws) -> None:
         "tickers": [],
         "checked": ["AAPL", "MSFT"],
     }
-    with pytest.raises(md.InvalidTicker):
+    with pytest.raises(InvalidTicker):
         fetcher.lambda_handler({"tickers": ["AAPL", "MSFT"]}, context)
 
 

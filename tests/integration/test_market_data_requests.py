@@ -22,11 +22,17 @@ from tests.integration.flow import OrderFlow, reset_handlers
 from tests.integration.stream_events import FakeContext, bus_delivery
 from tests.seed import SEED_ORDER
 from tests.trade_samples import child_order
-from trading_core import market_data as md
-from trading_core.clock import utc_now
-from trading_core.market_data_requests import STEP_FUNCTIONS_MODE, StepFunctionsStarter, execution_name
-from trading_core.model import Direction, OrderType, Trade
-from trading_core.pricing import protection_price, synthetic_price
+from trading_core.common.clock import utc_now
+from trading_core.contracts import STEP_FUNCTIONS_MODE
+from trading_core.market_data.model import PriceBar
+from trading_core.market_data.providers.offline import OfflineProvider
+from trading_core.market_data.requests import execution_name
+from trading_core.market_data.step_functions import StepFunctionsStarter
+from trading_core.market_data.store import DEFAULT_MAX_AGE, MarketDataStore
+from trading_core.market_data.synthetic import synthetic_price
+from trading_core.model.child_order import Direction, OrderType
+from trading_core.model.trade import Trade
+from trading_core.pools.pricing import protection_price
 
 LATEST_CLOSE = Decimal("123.45")
 
@@ -47,13 +53,13 @@ def post(body: Any) -> dict[str, Any]:
 
 def store_fresh_summary(aws: TradingAws, ticker: str) -> None:
     """A summary written now: the ticker's data is fresh for `DEFAULT_MAX_AGE`."""
-    aws.market_data_store().put_summary(md.OfflineProvider().quote_summary(ticker))
+    aws.market_data_store().put_summary(OfflineProvider().quote_summary(ticker))
 
 
 def store_history(aws: TradingAws, ticker: str) -> None:
     """Two daily bars, the latest closing at `LATEST_CLOSE` (far from the synthetic price)."""
     assert abs(synthetic_price(ticker) - LATEST_CLOSE) > 1
-    bar = md.PriceBar(
+    bar = PriceBar(
         ticker=ticker,
         day="2026-03-02",
         open=Decimal("118.00"),
@@ -137,7 +143,7 @@ def test_a_failed_request_is_counted_and_the_orders_stand(aws: TradingAws, capsy
 
 def test_an_execution_already_started_for_the_same_tickers_and_minute_is_a_success(aws: TradingAws) -> None:
     name = execution_name(["COIN"], utc_now())
-    starter = StepFunctionsStarter(lambda: boto3.client("stepfunctions"), lambda: aws.workflow_b_arn)
+    starter = StepFunctionsStarter(lambda: boto3.client("stepfunctions"), aws.workflow_b_arn)
     starter(name, '{"detail":{"tickers":[{"ticker":"COIN"}]}}')
     [listed] = aws.stepfunctions.list_executions(stateMachineArn=aws.workflow_b_arn)["executions"]
     aws.stepfunctions.stop_execution(executionArn=listed["executionArn"])  # finished: a restart is refused
@@ -207,8 +213,8 @@ def test_router_and_pools_agree_on_the_price_of_a_market_buy(aws: TradingAws, bu
 def test_stale_summary_with_history_still_prices_and_is_requested(aws: TradingAws) -> None:
     """Old data is still the best price there is; the router asks for newer data all the same."""
     store_history(aws, "COIN")
-    store = md.MarketDataStore(aws.market_data_table, clock=lambda: utc_now() - md.DEFAULT_MAX_AGE - timedelta(1))
-    store.put_summary(md.OfflineProvider().quote_summary("COIN"))
+    store = MarketDataStore(aws.market_data_table, clock=lambda: utc_now() - DEFAULT_MAX_AGE - timedelta(1))
+    store.put_summary(OfflineProvider().quote_summary("COIN"))
 
     body = post({"customerId": "000002", "direction": "Buy", "ticker": "COIN", "type": "Market", "quantity": 10})
 

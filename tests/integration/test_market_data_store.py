@@ -10,11 +10,15 @@ from typing import Any
 import pytest
 
 from tests.integration.market_data_fixtures import MarketDataAws, market_data_environment
-from trading_core import market_data as md
-from trading_core.market_prices import StoredClose
-from trading_core.pricing import CachedReferencePrice, synthetic_price
+from trading_core.market_data.keys import summary_key
+from trading_core.market_data.model import PriceBar
+from trading_core.market_data.providers.offline import OfflineProvider
+from trading_core.market_data.store import MarketDataStore
+from trading_core.market_data.synthetic import synthetic_price
+from trading_core.pools.market_prices import StoredClose
+from trading_core.pools.pricing import CachedReferencePrice
 
-OFFLINE = md.OfflineProvider()
+OFFLINE = OfflineProvider()
 
 
 @pytest.fixture
@@ -23,7 +27,7 @@ def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[MarketDataAws]:
         yield environment
 
 
-def bars(ticker: str, start: str, end: str) -> list[md.PriceBar]:
+def bars(ticker: str, start: str, end: str) -> list[PriceBar]:
     return OFFLINE.history(ticker, date.fromisoformat(start), date.fromisoformat(end))
 
 
@@ -34,7 +38,7 @@ def history_days(aws: MarketDataAws, ticker: str) -> list[str]:
 def test_a_summary_round_trips_and_keeps_the_history_bookkeeping(aws: MarketDataAws) -> None:
     store = aws.store()
     store.put_history("AAPL", bars("AAPL", "2026-02-02", "2026-02-06"))
-    summary = md.OfflineProvider(clock=aws.clock).quote_summary("AAPL")
+    summary = OfflineProvider(clock=aws.clock).quote_summary("AAPL")
 
     store.put_summary(summary)
     record = store.get_record("AAPL")
@@ -43,7 +47,7 @@ def test_a_summary_round_trips_and_keeps_the_history_bookkeeping(aws: MarketData
     assert record.summary == summary
     assert (record.hist_data_start, record.hist_data_end) == ("2026-02-02", "2026-02-06")
     assert record.updated == "2026-03-04T15:00:00.000Z"
-    item = aws.table.get_item(Key=md.summary_key("AAPL"))["Item"]
+    item = aws.table.get_item(Key=summary_key("AAPL"))["Item"]
     assert item["PK"] == "TICKER#AAPL" and item["SK"] == "SUMMARY#AAPL"
     assert item["Price"] == summary.price
 
@@ -57,7 +61,7 @@ def test_history_is_incremental(aws: MarketDataAws) -> None:
 
     # A changed value of an already stored day is not rewritten; only days after HistDataEnd are.
     overlap = [
-        md.PriceBar(**{**bar.__dict__, "close": Decimal("1.00")}) for bar in bars("COIN", "2026-02-23", "2026-03-03")
+        PriceBar(**{**bar.__dict__, "close": Decimal("1.00")}) for bar in bars("COIN", "2026-02-23", "2026-03-03")
     ]
     second = store.put_history("COIN", overlap)
 
@@ -100,7 +104,7 @@ class FlakyTable:
 
 def test_unprocessed_items_are_retried(aws: MarketDataAws) -> None:
     table = FlakyTable(aws.table)
-    store = md.MarketDataStore(table, clock=aws.clock)
+    store = MarketDataStore(table, clock=aws.clock)
 
     written = store.put_history("MSFT", bars("MSFT", "2026-01-01", "2026-02-10"))
 
@@ -137,7 +141,7 @@ def test_deleting_history_recomputes_the_bookkeeping_so_deleted_days_load_again(
 
 def test_deleting_a_summary_keeps_the_history(aws: MarketDataAws) -> None:
     store = aws.store()
-    store.put_summary(md.OfflineProvider(clock=aws.clock).quote_summary("AAPL"))
+    store.put_summary(OfflineProvider(clock=aws.clock).quote_summary("AAPL"))
     store.put_history("AAPL", bars("AAPL", "2026-02-02", "2026-02-06"))
 
     assert store.delete_summary("AAPL")
@@ -145,14 +149,14 @@ def test_deleting_a_summary_keeps_the_history(aws: MarketDataAws) -> None:
     record = store.get_record("AAPL")
     assert record is not None and record.summary is None and record.hist_data_end == "2026-02-06"
 
-    store.put_summary(md.OfflineProvider(clock=aws.clock).quote_summary("MSFT"))
+    store.put_summary(OfflineProvider(clock=aws.clock).quote_summary("MSFT"))
     assert store.delete_summary("MSFT")
     assert store.get_record("MSFT") is None
 
 
 def test_staleness_for_the_router(aws: MarketDataAws) -> None:
     store = aws.store()
-    store.put_summary(md.OfflineProvider(clock=aws.clock).quote_summary("AAPL"))
+    store.put_summary(OfflineProvider(clock=aws.clock).quote_summary("AAPL"))
     now = aws.clock.now
 
     assert not store.is_stale("AAPL", now, timedelta(hours=1))

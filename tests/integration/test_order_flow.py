@@ -17,9 +17,9 @@ from tests.integration.api_events import api_event, json_body, lambda_context
 from tests.integration.conftest import TradingAws
 from tests.integration.flow import OrderFlow, bucket_content, reset_handlers, serialized_dynamodb, table_content, today
 from tests.seed import SEED_ORDER, SEED_TRADE_FIELDS
-from trading_core import keys
-from trading_core.ids import trade_id_for
-from trading_core.model import Trade
+from trading_core.common import keys
+from trading_core.common.ids import trade_id_for
+from trading_core.model.trade import Trade
 
 ROOT = Path(__file__).resolve().parents[2]
 RICH = "50000000.00"  # enough for any order `mixed_orders` makes

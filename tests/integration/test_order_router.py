@@ -14,19 +14,19 @@ from lambdas.order_router import handler
 from tests.integration.api_events import api_event, json_body, lambda_context
 from tests.integration.conftest import BUS_NAME, TradingAws
 from tests.seed import SEED_ORDER
-from trading_core import keys
-from trading_core.order_intake import MAX_ORDERS_PER_REQUEST
+from trading_core.common import keys
+from trading_core.orders.request import MAX_ORDERS_PER_REQUEST
 
 FUNDS = "10000000.00"
 
 
 @pytest.fixture
 def aws(trading_aws: TradingAws) -> Iterator[TradingAws]:
-    handler.intake.cache_clear()
+    handler.build.cache_clear()
     # The seed order needs 1,394,619.17: more than the 1,000,000 a customer is seeded with.
     trading_aws.put_customer("000002", funds=FUNDS)
     yield trading_aws
-    handler.intake.cache_clear()
+    handler.build.cache_clear()
 
 
 def post(body: Any = None, *, raw_body: str | None = None, headers: dict[str, str] | None = None) -> dict[str, Any]:
@@ -316,11 +316,11 @@ def test_funds_never_go_below_zero_over_many_requests(aws: TradingAws) -> None:
 
 
 def test_release_against_dynamodb_keeps_a_child_that_was_filled_meanwhile(aws: TradingAws) -> None:
-    from trading_core.config import RouterConfig
-    from trading_core.funds import DynamoFundsStore, Reserved
-    from trading_core.order_intake import parse_body
-    from trading_core.orders import plan_order
-    from trading_core.pricing import synthetic_price
+    from trading_core.market_data.synthetic import synthetic_price
+    from trading_core.orders.funds import Reserved
+    from trading_core.orders.funds_store import DynamoFundsStore
+    from trading_core.orders.plan import RouterConfig, plan_order
+    from trading_core.orders.request import parse_body
 
     store = DynamoFundsStore(aws.table)
     config = RouterConfig(split_size=1000, dark_pool_tickers=frozenset(), venue_fees={"EBS": Decimal("0.000009")})

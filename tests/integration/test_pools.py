@@ -13,18 +13,19 @@ from lambdas.lit_pool import handler as lit_pool
 from tests.integration.conftest import TradingAws
 from tests.integration.stream_events import FakeContext, bus_delivery
 from tests.trade_samples import child_order
-from trading_core.model import ChildOrder, OrderType, Trade
+from trading_core.model.child_order import ChildOrder, OrderType
+from trading_core.model.trade import Trade
 
 ORDERS = [child_order(n, ticker="AAPL", order_type=[OrderType.LIMIT, OrderType.MARKET][n % 2]) for n in range(40)]
 
 
 @pytest.fixture(autouse=True)
 def fresh_handlers() -> Iterator[None]:
-    dark_pool.dark_pool.cache_clear()
-    lit_pool.lit_pool.cache_clear()
+    dark_pool.build.cache_clear()
+    lit_pool.build.cache_clear()
     yield
-    dark_pool.dark_pool.cache_clear()
-    lit_pool.lit_pool.cache_clear()
+    dark_pool.build.cache_clear()
+    lit_pool.build.cache_clear()
 
 
 def delivered(detail: dict[str, Any], bus_type: str, source: str = "SmartOrderRouter") -> dict[str, Any]:

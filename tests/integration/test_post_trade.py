@@ -15,9 +15,10 @@ from lambdas.post_trade import handler as post_trade
 from tests.integration.conftest import TRADES_BUCKET, TradingAws
 from tests.integration.stream_events import FakeContext, bus_delivery
 from tests.trade_samples import child_order, trades
-from trading_core import keys
-from trading_core.model import ChildOrder, Trade
-from trading_core.settlement import batch_id_for
+from trading_core.common import keys
+from trading_core.model.child_order import ChildOrder
+from trading_core.model.trade import Trade
+from trading_core.settlement.post_trade import batch_id_for
 
 T1 = datetime(2026, 3, 2, 16, 0, 0, 123000, tzinfo=UTC)
 ORDERS = [child_order(n, ticker=["AAPL", "COIN", "TSLA"][n % 3]) for n in range(6)]
@@ -26,14 +27,14 @@ TRADES = trades(ORDERS)
 
 @pytest.fixture(autouse=True)
 def fresh_handler() -> Iterator[None]:
-    post_trade.settlement.cache_clear()
+    post_trade.build.cache_clear()
     yield
-    post_trade.settlement.cache_clear()
+    post_trade.build.cache_clear()
 
 
 def deliver(monkeypatch: pytest.MonkeyPatch, batch: list[Trade], bus_type: str, now: datetime = T1) -> dict[str, Any]:
     """One invocation by a fresh instance whose clock reads `now`."""
-    post_trade.settlement.cache_clear()
+    post_trade.build.cache_clear()
     monkeypatch.setattr(post_trade, "utc_now", lambda: now)
     detail = {"postTrade": "True", "trades": [trade.to_wire() for trade in batch]}
     event = bus_delivery(detail, bus_type, source="LitPoolMatchingEngine", detail_type="Trades")

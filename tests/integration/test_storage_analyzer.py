@@ -14,18 +14,19 @@ from lambdas.storage_analyzer import handler as storage_analyzer
 from tests.integration.conftest import TRADES_BUCKET, TradingAws
 from tests.integration.stream_events import FakeContext, s3_event
 from tests.trade_samples import child_order, trades
-from trading_core import keys
-from trading_core.settlement import S3BatchArchive, SettledBatch
-from trading_core.storage_audit import ReconciliationError
+from trading_core.common import keys
+from trading_core.settlement.batch_archive import S3BatchArchive
+from trading_core.settlement.post_trade import SettledBatch
+from trading_core.settlement.storage_analyzer import ReconciliationError
 
 BATCH = trades([child_order(n, ticker=["AAPL", "COIN"][n % 2], quantity=10 + n) for n in range(130)])
 
 
 @pytest.fixture(autouse=True)
 def fresh_handlers() -> Iterator[None]:
-    storage_analyzer.auditor.cache_clear()
+    storage_analyzer.build.cache_clear()
     yield
-    storage_analyzer.auditor.cache_clear()
+    storage_analyzer.build.cache_clear()
 
 
 @pytest.fixture

@@ -9,34 +9,40 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from trading_core import bus
+from trading_core.bus.events import MAX_ENTRY_BYTES, BusEvent, chunk_events, details_from_event, items_of
+from trading_core.bus.publishers import (
+    MAX_ATTEMPTS,
+    EventBridgePublisher,
+    PublishError,
+    SelectingPublisher,
+    SnsPublisher,
+)
+from trading_core.contracts import EVENT_BRIDGE_BUS, SNS_BUS
 
 ITEM = st.fixed_dictionaries({"id": st.integers(0, 10**9), "text": st.text(max_size=3000)})
 
 
 @given(st.lists(ITEM, max_size=80))
 def test_chunks_keep_every_item_in_order_and_fit_an_entry(items: list[dict[str, Any]]) -> None:
-    events = bus.chunk_events(source="S", detail_type="D", header={"postTrade": "True"}, key="trades", items=items)
+    events = chunk_events(source="S", detail_type="D", header={"postTrade": "True"}, key="trades", items=items)
     assert [item for event in events for item in event.detail["trades"]] == items
     for event in events:
         assert event.detail["postTrade"] == "True"
         assert event.source == "S" and event.detail_type == "D"
         # One oversized item still travels alone rather than being dropped.
-        assert len(event.body().encode()) <= bus.MAX_ENTRY_BYTES or len(event.detail["trades"]) == 1
+        assert len(event.body().encode()) <= MAX_ENTRY_BYTES or len(event.detail["trades"]) == 1
     assert bool(events) == bool(items)
 
 
 def test_large_sets_are_split_into_several_events() -> None:
     items = [{"n": n, "pad": "x" * 400} for n in range(200)]
-    events = bus.chunk_events(source="S", detail_type="D", header={}, key="orders", items=items)
+    events = chunk_events(source="S", detail_type="D", header={}, key="orders", items=items)
     assert len(events) > 1
-    assert all(len(event.body()) <= bus.MAX_ENTRY_BYTES for event in events)
+    assert all(len(event.body()) <= MAX_ENTRY_BYTES for event in events)
 
 
 def test_routing_attributes_carry_source_detail_type_and_routing_fields() -> None:
-    event = bus.BusEvent(
-        source="DarkPoolMatchingEngine", detail_type="Orders", detail={"poolType": "Lit", "orders": []}
-    )
+    event = BusEvent(source="DarkPoolMatchingEngine", detail_type="Orders", detail={"poolType": "Lit", "orders": []})
     assert event.routing_attributes() == {
         "source": "DarkPoolMatchingEngine",
         "detail-type": "Orders",
@@ -59,13 +65,13 @@ DETAIL = {"poolType": "Dark", "orders": [{"orderId": "a"}]}
     ],
 )
 def test_details_from_any_envelope(event: dict[str, Any]) -> None:
-    assert bus.details_from_event(event) == [DETAIL]
-    assert bus.items_of(bus.details_from_event(event), "orders") == [{"orderId": "a"}]
+    assert details_from_event(event) == [DETAIL]
+    assert items_of(details_from_event(event), "orders") == [{"orderId": "a"}]
 
 
 def test_several_sns_records_give_several_details() -> None:
     records = [{"Sns": {"Message": json.dumps({"trades": [n]})}} for n in range(3)]
-    assert bus.items_of(bus.details_from_event({"Records": records}), "trades") == [0, 1, 2]
+    assert items_of(details_from_event({"Records": records}), "trades") == [0, 1, 2]
 
 
 class FakeEvents:
@@ -93,26 +99,26 @@ class FakeSns:
         return {"Failed": [{"Id": entry["Id"]} for entry in PublishBatchRequestEntries if entry["Id"] in refused]}
 
 
-def events(count: int) -> list[bus.BusEvent]:
-    return [bus.BusEvent(source="S", detail_type="D", detail={"postTrade": "True", "n": n}) for n in range(count)]
+def events(count: int) -> list[BusEvent]:
+    return [BusEvent(source="S", detail_type="D", detail={"postTrade": "True", "n": n}) for n in range(count)]
 
 
 def test_event_bridge_sends_ten_per_call_and_retries_only_refused_entries() -> None:
     client = FakeEvents([set(), {1}])
-    bus.EventBridgePublisher(client, "bus").publish(events(12))
+    EventBridgePublisher(client, "bus").publish(events(12))
     assert [len(call) for call in client.calls] == [10, 2, 1]
     assert json.loads(client.calls[2][0]["Detail"])["n"] == 11
 
 
 def test_event_bridge_gives_up_loudly() -> None:
-    client = FakeEvents([{0}] * bus.MAX_ATTEMPTS)
-    with pytest.raises(bus.PublishError):
-        bus.EventBridgePublisher(client, "bus").publish(events(1))
+    client = FakeEvents([{0}] * MAX_ATTEMPTS)
+    with pytest.raises(PublishError):
+        EventBridgePublisher(client, "bus").publish(events(1))
 
 
 def test_sns_retries_refused_messages_with_routing_attributes() -> None:
     client = FakeSns([{"1"}])
-    bus.SnsPublisher(client, "arn:topic").publish(events(2))
+    SnsPublisher(client, "arn:topic").publish(events(2))
     assert [len(call) for call in client.calls] == [2, 1]
     retried = client.calls[1][0]
     assert json.loads(retried["Message"])["n"] == 1
@@ -120,30 +126,30 @@ def test_sns_retries_refused_messages_with_routing_attributes() -> None:
 
 
 def test_sns_gives_up_loudly() -> None:
-    client = FakeSns([{"0"}] * bus.MAX_ATTEMPTS)
-    with pytest.raises(bus.PublishError):
-        bus.SnsPublisher(client, "arn:topic").publish(events(1))
+    client = FakeSns([{"0"}] * MAX_ATTEMPTS)
+    with pytest.raises(PublishError):
+        SnsPublisher(client, "arn:topic").publish(events(1))
 
 
 class Recorder:
     def __init__(self) -> None:
-        self.published: list[bus.BusEvent] = []
+        self.published: list[BusEvent] = []
 
-    def publish(self, sent: list[bus.BusEvent]) -> None:
+    def publish(self, sent: list[BusEvent]) -> None:
         self.published.extend(sent)
 
 
 def test_selecting_publisher_reads_the_bus_type_at_each_publish() -> None:
-    choice = iter([bus.SNS, bus.EVENT_BRIDGE])
+    choice = iter([SNS_BUS, EVENT_BRIDGE_BUS])
     event_bridge, sns = Recorder(), Recorder()
-    publisher = bus.SelectingPublisher(lambda: next(choice), event_bridge, sns)
+    publisher = SelectingPublisher(lambda: next(choice), event_bridge, sns)
     publisher.publish(events(1))
     publisher.publish(events(2))
     assert (len(sns.published), len(event_bridge.published)) == (1, 2)
 
 
 def test_selecting_publisher_skips_empty_and_refuses_unknown_bus_types() -> None:
-    publisher = bus.SelectingPublisher(lambda: "CARRIER-PIGEON", Recorder(), Recorder())
+    publisher = SelectingPublisher(lambda: "CARRIER-PIGEON", Recorder(), Recorder())
     publisher.publish([])
     with pytest.raises(ValueError, match="unknown bus type"):
         publisher.publish(events(1))

@@ -10,19 +10,25 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from trading_core import market_data as md
-from trading_core.pricing import synthetic_price
+from trading_core.common.environment import InvalidEnvironment, MarketDataFetchEnvironment, load
+from trading_core.market_data.model import InvalidTicker, QuoteSummary, SummaryRecord, price_from, tickers_from_event
+from trading_core.market_data.providers import provider_named
+from trading_core.market_data.providers.offline import OfflineProvider
+from trading_core.market_data.providers.yfinance import YFinanceProvider
+from trading_core.market_data.service import new_data
+from trading_core.market_data.store import is_stale_record
+from trading_core.market_data.synthetic import synthetic_price
 
 NOW = datetime(2026, 3, 4, 15, 0, tzinfo=UTC)  # a Wednesday
 tickers = st.from_regex(r"[A-Z]{1,5}", fullmatch=True)
 
 
 def test_offline_history_is_deterministic_and_has_business_days_only() -> None:
-    provider = md.OfflineProvider(clock=lambda: NOW)
+    provider = OfflineProvider(clock=lambda: NOW)
 
     first = provider.history("AAPL", date(2026, 2, 1), date(2026, 3, 1))
 
-    assert first == md.OfflineProvider().history("AAPL", date(2026, 2, 1), date(2026, 3, 1))
+    assert first == OfflineProvider().history("AAPL", date(2026, 2, 1), date(2026, 3, 1))
     assert first != provider.history("MSFT", date(2026, 2, 1), date(2026, 3, 1))
     assert [bar.day for bar in first][:3] == ["2026-02-02", "2026-02-03", "2026-02-04"]
     assert all(date.fromisoformat(bar.day).weekday() < 5 for bar in first)
@@ -30,7 +36,7 @@ def test_offline_history_is_deterministic_and_has_business_days_only() -> None:
 
 
 def test_offline_history_of_a_window_is_the_same_rows_as_of_a_larger_one() -> None:
-    provider = md.OfflineProvider()
+    provider = OfflineProvider()
     whole = provider.history("COIN", date(2026, 1, 1), date(2026, 1, 31))
 
     assert provider.history("COIN", date(2026, 1, 12), date(2026, 1, 16)) == whole[7:12]
@@ -39,7 +45,7 @@ def test_offline_history_of_a_window_is_the_same_rows_as_of_a_larger_one() -> No
 @settings(max_examples=30, deadline=None)
 @given(ticker=tickers, start=st.dates(min_value=date(2000, 1, 1), max_value=date(2040, 1, 1)))
 def test_offline_bars_are_consistent_and_move_around_the_synthetic_price(ticker: str, start: date) -> None:
-    bars = md.OfflineProvider().history(ticker, start, start + timedelta(days=90))
+    bars = OfflineProvider().history(ticker, start, start + timedelta(days=90))
     base = synthetic_price(ticker)
 
     for bar in bars:
@@ -55,7 +61,7 @@ def test_offline_bars_are_consistent_and_move_around_the_synthetic_price(ticker:
 
 def test_offline_summary_is_the_last_business_day() -> None:
     saturday = datetime(2026, 3, 7, 12, 0, tzinfo=UTC)
-    provider = md.OfflineProvider(clock=lambda: saturday)
+    provider = OfflineProvider(clock=lambda: saturday)
 
     summary = provider.quote_summary("AAPL")
     friday = provider.bar("AAPL", date(2026, 3, 6))
@@ -64,7 +70,7 @@ def test_offline_summary_is_the_last_business_day() -> None:
     assert summary.previous_close == provider.close("AAPL", date(2026, 3, 5))
     assert summary.fifty_two_week_low is not None and summary.fifty_two_week_low <= summary.price
     assert summary.market_time == "2026-03-06T21:00:00.000Z"
-    assert summary == md.OfflineProvider(clock=lambda: saturday).quote_summary("AAPL")
+    assert summary == OfflineProvider(clock=lambda: saturday).quote_summary("AAPL")
 
 
 @pytest.mark.parametrize(
@@ -79,26 +85,26 @@ def test_offline_summary_is_the_last_business_day() -> None:
     ],
 )
 def test_tickers_of_a_task_input(event: dict[str, object], expected: list[str]) -> None:
-    assert md.tickers_from_event(event) == expected
+    assert tickers_from_event(event) == expected
 
 
 @pytest.mark.parametrize("event", [{}, {"ticker": ""}, {"ticker": 3}, {"tickers": ["AAPL; DROP"]}, {"tickers": "AAPL"}])
 def test_invalid_task_inputs(event: dict[str, object]) -> None:
-    with pytest.raises(md.InvalidTicker):
-        md.tickers_from_event(event)
+    with pytest.raises(InvalidTicker):
+        tickers_from_event(event)
 
 
-def record(*, summary: bool = True, updated: str | None = "2026-03-04T10:00:00.000Z") -> md.SummaryRecord:
-    quote = md.QuoteSummary(ticker="AAPL", name="A", currency="USD", exchange="X", price=Decimal(1))
-    return md.SummaryRecord("AAPL", quote if summary else None, "2025-01-02", "2026-03-03", updated)
+def record(*, summary: bool = True, updated: str | None = "2026-03-04T10:00:00.000Z") -> SummaryRecord:
+    quote = QuoteSummary(ticker="AAPL", name="A", currency="USD", exchange="X", price=Decimal(1))
+    return SummaryRecord("AAPL", quote if summary else None, "2025-01-02", "2026-03-03", updated)
 
 
 def test_staleness() -> None:
-    assert md.is_stale_record(None, NOW, timedelta(hours=12))
-    assert md.is_stale_record(record(summary=False), NOW, timedelta(hours=12))
-    assert md.is_stale_record(record(updated=None), NOW, timedelta(hours=12))
-    assert not md.is_stale_record(record(), NOW, timedelta(hours=5))
-    assert md.is_stale_record(record(), NOW, timedelta(hours=4, minutes=59))
+    assert is_stale_record(None, NOW, timedelta(hours=12))
+    assert is_stale_record(record(summary=False), NOW, timedelta(hours=12))
+    assert is_stale_record(record(updated=None), NOW, timedelta(hours=12))
+    assert not is_stale_record(record(), NOW, timedelta(hours=5))
+    assert is_stale_record(record(), NOW, timedelta(hours=4, minutes=59))
 
 
 def test_the_checker_decides_on_new_rows() -> None:
@@ -106,24 +112,28 @@ def test_the_checker_decides_on_new_rows() -> None:
         {"ticker": "AAPL", "newRows": 0, "histDataEnd": "2026-03-03"},
         {"ticker": "MSFT", "newRows": 3, "histDataEnd": "2026-03-03"},
     ]
-    assert md.new_data(results) == {"newData": True, "tickers": ["MSFT"], "checked": ["AAPL", "MSFT"]}
-    assert md.new_data(results[:1]) == {"newData": False, "tickers": [], "checked": ["AAPL"]}
-    assert md.new_data([]) == {"newData": False, "tickers": [], "checked": []}
+    assert new_data(results) == {"newData": True, "tickers": ["MSFT"], "checked": ["AAPL", "MSFT"]}
+    assert new_data(results[:1]) == {"newData": False, "tickers": [], "checked": ["AAPL"]}
+    assert new_data([]) == {"newData": False, "tickers": [], "checked": []}
+
+
+def provider_of(environ: dict[str, str]) -> object:
+    """The provider a fetching function builds from its environment."""
+    tables = {"MARKET_DATA_TABLE_NAME": "t", "MARKET_DATA_BUCKET_NAME": "b"}
+    return provider_named(load(MarketDataFetchEnvironment, {**tables, **environ}).provider)
 
 
 def test_provider_selection() -> None:
-    from trading_core.yfinance_provider import YFinanceProvider
-
-    assert isinstance(md.provider_from_env({"MARKET_DATA_PROVIDER": "offline"}), md.OfflineProvider)
-    assert isinstance(md.provider_from_env({}), YFinanceProvider)
-    assert isinstance(md.provider_from_env({"MARKET_DATA_PROVIDER": " YFinance "}), YFinanceProvider)
-    with pytest.raises(ValueError, match="MARKET_DATA_PROVIDER"):
-        md.provider_from_env({"MARKET_DATA_PROVIDER": "bloomberg"})
+    assert isinstance(provider_of({"MARKET_DATA_PROVIDER": "offline"}), OfflineProvider)
+    assert isinstance(provider_of({}), YFinanceProvider)
+    assert isinstance(provider_of({"MARKET_DATA_PROVIDER": " YFinance "}), YFinanceProvider)
+    with pytest.raises(InvalidEnvironment, match="MARKET_DATA_PROVIDER='bloomberg' expected one of offline, yfinance"):
+        provider_of({"MARKET_DATA_PROVIDER": "bloomberg"})
 
 
 def test_prices_from_provider_numbers() -> None:
-    assert md.price_from(228.02000427246094) == Decimal("228.02")
-    assert md.price_from("1.005") == Decimal("1.01")
+    assert price_from(228.02000427246094) == Decimal("228.02")
+    assert price_from("1.005") == Decimal("1.01")
     for bad in (None, True, float("nan"), "inf"):
         with pytest.raises(ValueError):
-            md.price_from(bad)
+            price_from(bad)

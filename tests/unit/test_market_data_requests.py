@@ -11,20 +11,20 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError, EndpointConnectionError
 
-from trading_core.bus import BusEvent, PublishError
-from trading_core.config import MARKET_DATA_INVOKE_MODE
-from trading_core.market_data_requests import (
-    EVENT_BRIDGE_MODE,
+from trading_core.bus.events import BusEvent
+from trading_core.bus.publishers import PublishError
+from trading_core.contracts import EVENT_BRIDGE_MODE, MARKET_DATA_INVOKE_MODE_PARAMETER, STEP_FUNCTIONS_MODE
+from trading_core.market_data.requests import (
     MAX_TICKERS_PER_EVENT,
-    STEP_FUNCTIONS_MODE,
     MarketDataRequest,
     MarketDataRequester,
-    StepFunctionsStarter,
     execution_name,
     invoke_mode_reader,
 )
-from trading_core.market_prices import StoredClose
-from trading_core.pricing import CachedReferencePrice, PriceUnavailable, synthetic_price
+from trading_core.market_data.step_functions import StepFunctionsStarter
+from trading_core.market_data.synthetic import synthetic_price
+from trading_core.pools.market_prices import StoredClose
+from trading_core.pools.pricing import CachedReferencePrice, PriceUnavailable
 
 NOW = datetime(2026, 3, 4, 15, 0, 30, tzinfo=UTC)
 
@@ -50,11 +50,11 @@ class FakeMarketData:
         self.fail: set[str] = set()
 
     def read(self, names: list[str]) -> dict[str, str]:
-        assert names == [MARKET_DATA_INVOKE_MODE]
+        assert names == [MARKET_DATA_INVOKE_MODE_PARAMETER]
         self.mode_reads += 1
         if "mode" in self.fail:
             raise RuntimeError("ssm down")
-        return {MARKET_DATA_INVOKE_MODE: self.mode}
+        return {MARKET_DATA_INVOKE_MODE_PARAMETER: self.mode}
 
     def stale_tickers(self, tickers: Sequence[str], now: datetime) -> list[str]:
         self.stale_calls.append(list(tickers))
@@ -247,13 +247,13 @@ class FakeStepFunctions:
 def test_an_execution_another_router_started_counts_as_started() -> None:
     client = FakeStepFunctions("ExecutionAlreadyExists")
 
-    StepFunctionsStarter(lambda: client, lambda: "arn:sm")("sor-x", "{}")
+    StepFunctionsStarter(lambda: client, "arn:sm")("sor-x", "{}")
 
     assert client.calls == [{"stateMachineArn": "arn:sm", "name": "sor-x", "input": "{}"}]
 
 
 def test_other_start_errors_are_raised() -> None:
-    starter = StepFunctionsStarter(lambda: FakeStepFunctions("AccessDeniedException"), lambda: "arn:sm")
+    starter = StepFunctionsStarter(lambda: FakeStepFunctions("AccessDeniedException"), "arn:sm")
 
     with pytest.raises(ClientError):
         starter("sor-x", "{}")
@@ -266,7 +266,7 @@ def test_the_step_functions_client_is_built_on_first_use_only() -> None:
         built.append(FakeStepFunctions())
         return built[-1]
 
-    starter = StepFunctionsStarter(client, lambda: "arn:sm")
+    starter = StepFunctionsStarter(client, "arn:sm")
     assert built == []
     starter("a", "{}")
     starter("b", "{}")

@@ -11,12 +11,13 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from tests.trade_samples import DARK, LIT, child_order, order_id
-from trading_core.clock import parse_iso
-from trading_core.ids import TRADE_NAMESPACE
-from trading_core.matching import execution_price, fill_lit, match_dark
-from trading_core.model import ChildOrder, Direction, ExchangeType, OrderType
-from trading_core.money import cents
-from trading_core.pricing import synthetic_price
+from trading_core.common.clock import parse_iso
+from trading_core.common.ids import TRADE_NAMESPACE
+from trading_core.common.money import cents
+from trading_core.market_data.synthetic import synthetic_price
+from trading_core.model.child_order import ChildOrder, Direction, OrderType
+from trading_core.model.trade import ExchangeType
+from trading_core.pools.matching import execution_price, fill_lit, match_dark
 
 ORDERS = st.builds(
     child_order,

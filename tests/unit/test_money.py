@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from trading_core.money import cents, cents_up, has_at_most_cents, money_str, to_decimal
+from trading_core.common.money import cents, cents_up, has_at_most_cents, money_str, to_decimal
 
 amounts_in_cents = st.integers(min_value=-(10**12), max_value=10**12).map(lambda n: Decimal(n) / 100)
 

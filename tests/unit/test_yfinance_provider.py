@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 
-from trading_core.market_data import PriceBar, QuoteSummary, TickerNotFound
-from trading_core.yfinance_provider import YFinanceProvider, bars_from_rows, summary_from_info, trading_day
+from trading_core.market_data.model import PriceBar, QuoteSummary, TickerNotFound
+from trading_core.market_data.providers.yfinance import YFinanceProvider, bars_from_rows, summary_from_info, trading_day
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "yfinance"
 

@@ -1,0 +1,77 @@
+"""Aggregation maths of settled trades: customer funds and statistics, positions, ticker-days.
+
+One batch of trades becomes one delta per key, so the aggregator writes each key once per batch.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from trading_core.model.child_order import Direction
+from trading_core.model.trade import Trade
+
+
+@dataclass
+class CustomerDelta:
+    nr_trades: int = 0
+    commission: Decimal = Decimal(0)
+    invested: Decimal = Decimal(0)
+    remaining: Decimal = Decimal(0)
+    reserved: Decimal = Decimal(0)
+    available: Decimal = Decimal(0)
+
+
+@dataclass
+class PositionDelta:
+    quantity: int = 0
+    nr_trades: int = 0
+    bought: int = 0
+    sold: int = 0
+
+
+@dataclass
+class TickerDayDelta:
+    nr_trades: int = 0
+    total_quantity: int = 0
+
+
+@dataclass
+class Aggregates:
+    customers: dict[str, CustomerDelta] = field(default_factory=lambda: defaultdict(CustomerDelta))
+    positions: dict[tuple[str, str], PositionDelta] = field(default_factory=lambda: defaultdict(PositionDelta))
+    ticker_days: dict[tuple[str, str], TickerDayDelta] = field(default_factory=lambda: defaultdict(TickerDayDelta))
+
+    @property
+    def key_count(self) -> int:
+        return len(self.customers) + len(self.positions) + len(self.ticker_days)
+
+
+def aggregate(trades: list[Trade]) -> Aggregates:
+    """Funds move by the trade's cash flow; the order's reservation is released as it fills, so
+    available funds = remaining - reserved holds after every batch."""
+    result = Aggregates()
+    for trade in trades:
+        customer = result.customers[trade.customer_id]
+        customer.nr_trades += 1
+        customer.commission += trade.fee
+        signed_notional = trade.notional if trade.direction is Direction.BUY else -trade.notional
+        customer.invested += signed_notional
+        customer.remaining += trade.cash_flow
+        customer.reserved -= trade.reserved_amount
+        customer.available += trade.cash_flow + trade.reserved_amount
+
+        position = result.positions[(trade.customer_id, trade.ticker)]
+        position.nr_trades += 1
+        if trade.direction is Direction.BUY:
+            position.quantity += trade.quantity
+            position.bought += trade.quantity
+        else:
+            position.quantity -= trade.quantity
+            position.sold += trade.quantity
+
+        ticker_day = result.ticker_days[(trade.ticker, trade.trade_day)]
+        ticker_day.nr_trades += 1
+        ticker_day.total_quantity += trade.quantity
+    return result

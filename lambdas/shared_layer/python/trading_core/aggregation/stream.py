@@ -1,0 +1,40 @@
+"""The trades of a TradesStore stream batch (inserts of `TRADE#` items), with their sequence numbers."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from trading_core.common import keys
+from trading_core.model.trade import Trade
+
+if TYPE_CHECKING:
+    from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
+
+
+@dataclass(frozen=True)
+class StreamTrade:
+    sequence_number: str
+    trade: Trade
+
+
+def stream_trades(records: Iterable[DynamoDBRecord]) -> tuple[list[StreamTrade], list[str]]:
+    """The trades inserted, and the sequence numbers of trade records that could not be read.
+
+    Other records (the event source mapping filters them out already) are ignored.
+    """
+    trades: list[StreamTrade] = []
+    unreadable: list[str] = []
+    for record in records:
+        stream_record = record.dynamodb
+        if stream_record is None or record.get("eventName") != "INSERT":
+            continue
+        if not str(stream_record.keys.get(keys.SK, "")).startswith(keys.TRADE_PREFIX):
+            continue
+        sequence_number = str(stream_record.sequence_number)
+        try:
+            trades.append(StreamTrade(sequence_number, Trade.from_item(stream_record.new_image)))
+        except (KeyError, TypeError, ValueError):
+            unreadable.append(sequence_number)
+    return trades, unreadable

@@ -1,0 +1,44 @@
+"""Key layout of the TradesStore table (docs/contracts.md, docs/architecture.md §4)."""
+
+from __future__ import annotations
+
+from typing import Final
+
+from trading_core.contracts import PARTITION_KEY, SORT_KEY, TRADE_SORT_KEY_PREFIX
+
+PK: Final = PARTITION_KEY
+SK: Final = SORT_KEY
+TRADE_PREFIX: Final = TRADE_SORT_KEY_PREFIX
+CUSTOMER_PREFIX: Final = "CUST#"
+
+
+def customer_key(customer_id: str) -> dict[str, str]:
+    return {PK: f"{CUSTOMER_PREFIX}{customer_id}", SK: f"{CUSTOMER_PREFIX}{customer_id}"}
+
+
+def trade_key(customer_id: str, trade_day: str, trade_id: str) -> dict[str, str]:
+    return {PK: f"CUST#{customer_id}", SK: f"{TRADE_PREFIX}{trade_day}#{trade_id}"}
+
+
+def trades_partition(customer_id: str) -> str:
+    return f"CUST#{customer_id}"
+
+
+def position_key(customer_id: str, ticker: str) -> dict[str, str]:
+    return {PK: f"CUST#{customer_id}", SK: f"TICKER#{ticker}"}
+
+
+def ticker_day_key(ticker: str, day: str) -> dict[str, str]:
+    return {PK: f"TICKER#{ticker}", SK: day}
+
+
+def ticker_partition(ticker: str) -> str:
+    return f"TICKER#{ticker}"
+
+
+def order_key(order_id: str) -> dict[str, str]:
+    return {PK: f"ORDER#{order_id}", SK: f"ORDER#{order_id}"}
+
+
+def top_up_key(order_id: str) -> dict[str, str]:
+    return {PK: f"ORDER#{order_id}", SK: "TOPUP"}

@@ -1,0 +1,30 @@
+"""Logger, Tracer and Metrics of a function, set up in one place (Powertools).
+
+Each handler module calls `observability()` once at import, so every function gets its own instances
+under its `POWERTOOLS_SERVICE_NAME` (the layer's modules are shared by every function the local cloud
+runs in one process). Metrics go to `POWERTOOLS_METRICS_NAMESPACE`; every metric here is a count.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.metrics import MetricUnit
+
+
+@dataclass(frozen=True)
+class Observability:
+    logger: Logger
+    tracer: Tracer
+    metrics: Metrics
+
+    def count(self, counts: Mapping[str, int]) -> None:
+        """Adds each count as a metric of unit Count."""
+        for name, value in counts.items():
+            self.metrics.add_metric(name=name, unit=MetricUnit.Count, value=value)
+
+
+def observability() -> Observability:
+    return Observability(logger=Logger(), tracer=Tracer(), metrics=Metrics())

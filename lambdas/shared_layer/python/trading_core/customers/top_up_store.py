@@ -1,0 +1,93 @@
+"""The funds raiser's top-ups in TradesStore: the customer update and its marker, in one transaction."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from trading_core.common import keys
+from trading_core.common.dynamodb import (
+    MAX_TRANSACTION_ATTEMPTS,
+    CancellationReason,
+    StillConflicting,
+    transact_conditionally,
+)
+from trading_core.common.money import money_str
+from trading_core.customers.funds_raiser import TopUp, TopUpOutcome
+from trading_core.customers.record import FUNDS_ARE_NUMBERS, NUMBER_TYPE, UnreadableCustomer
+from trading_core.customers.record_store import complete_record
+
+logger = logging.getLogger(__name__)
+
+
+class TopUpUnavailable(RuntimeError):
+    """The store could not decide (conflicts, a record that kept changing); nothing was written."""
+
+
+class DynamoTopUpStore:
+    """Top-ups through a boto3 Table resource (TransactWriteItems)."""
+
+    def __init__(self, table: Any) -> None:
+        self._table = table.name
+        self._client = table.meta.client
+
+    def _transact(self, operations: list[dict[str, Any]]) -> list[CancellationReason] | None:
+        try:
+            return transact_conditionally(self._client, operations)
+        except StillConflicting as error:
+            raise TopUpUnavailable(str(error)) from error
+
+    def top_up(self, top_up: TopUp, now: str) -> TopUpOutcome:
+        """Raise remaining and available funds once per CreditCheck order (the marker is the guard).
+
+        A customer record lacking the funds attributes is completed with their defaults first."""
+        for _ in range(MAX_TRANSACTION_ATTEMPTS):
+            reasons = self._transact(self._top_up_operations(top_up, now))
+            if reasons is None:
+                logger.info(
+                    "raised funds of customer %s by %s (order %s)",
+                    top_up.customer_id,
+                    money_str(top_up.amount),
+                    top_up.order_id,
+                )
+                return TopUpOutcome.APPLIED
+            if reasons[0].condition_failed:
+                return TopUpOutcome.DUPLICATE
+            old = reasons[1].item
+            if not old:
+                return TopUpOutcome.UNKNOWN_CUSTOMER
+            try:
+                complete_record(self._client, self._table, old, now)
+            except UnreadableCustomer as error:
+                logger.error("skipping top-up for order %s: %s", top_up.order_id, error)
+                return TopUpOutcome.UNREADABLE_CUSTOMER
+        raise TopUpUnavailable(f"the record of {top_up.customer_id} kept changing while it was completed")
+
+    def _top_up_operations(self, top_up: TopUp, now: str) -> list[dict[str, Any]]:
+        return [
+            {
+                "Put": {
+                    "TableName": self._table,
+                    "Item": {
+                        **keys.top_up_key(top_up.order_id),
+                        "CustomerId": top_up.customer_id,
+                        "Amount": top_up.amount,
+                        "Created": now,
+                    },
+                    "ConditionExpression": "attribute_not_exists(#pk)",
+                    "ExpressionAttributeNames": {"#pk": keys.PK},
+                }
+            },
+            {
+                "Update": {
+                    "TableName": self._table,
+                    "Key": keys.customer_key(top_up.customer_id),
+                    "UpdateExpression": "SET RemainingFunds = RemainingFunds + :amount, "
+                    "AvailableFunds = AvailableFunds + :amount, Updated = :now",
+                    "ConditionExpression": f"attribute_exists(#pk) AND {FUNDS_ARE_NUMBERS}",
+                    "ExpressionAttributeNames": {"#pk": keys.PK},
+                    "ExpressionAttributeValues": {":amount": top_up.amount, ":now": now, **NUMBER_TYPE},
+                    "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
+                }
+            },
+        ]

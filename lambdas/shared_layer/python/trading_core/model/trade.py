@@ -1,0 +1,118 @@
+"""Trades: the fill of one child order at a venue, settled once."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from decimal import Decimal
+from enum import StrEnum
+from typing import Any
+
+from trading_core.common import keys
+from trading_core.common.clock import day_of
+from trading_core.common.money import cents, money_str, to_decimal
+from trading_core.model.child_order import Direction, OrderType
+from trading_core.model.items import item_to_wire, wire_to_item
+
+
+class ExchangeType(StrEnum):
+    DARK_POOL = "DarkPool"
+    LIT_POOL = "LitPool"
+
+
+@dataclass(frozen=True, kw_only=True)
+class Trade:
+    """A fill of one child order; `price` is the execution price."""
+
+    customer_id: str
+    direction: Direction
+    ticker: str
+    order_type: OrderType
+    quantity: int
+    price: Decimal
+    order_id: str
+    order_date: str
+    initial_quantity: int
+    split: bool
+    parent_order_id: str
+    reserved_amount: Decimal
+    trade_id: str
+    exchange: str
+    exchange_type: ExchangeType
+    trade_date: str
+    fee: Decimal
+    settlement_date: str | None = None
+
+    @property
+    def notional(self) -> Decimal:
+        return cents(self.price * self.quantity)
+
+    @property
+    def cash_flow(self) -> Decimal:
+        """What the trade does to the customer's funds: buys pay, sells receive, both pay the fee."""
+        if self.direction is Direction.BUY:
+            return -(self.notional + self.fee)
+        return self.notional - self.fee
+
+    @property
+    def trade_day(self) -> str:
+        return day_of(self.trade_date)
+
+    def settled(self, settlement_date: str) -> Trade:
+        return dataclasses.replace(self, settlement_date=settlement_date)
+
+    def to_wire(self) -> dict[str, Any]:
+        wire: dict[str, Any] = {
+            "customerId": self.customer_id,
+            "direction": self.direction.value,
+            "ticker": self.ticker,
+            "type": self.order_type.value,
+            "quantity": self.quantity,
+            "price": money_str(self.price),
+            "orderId": self.order_id,
+            "orderDate": self.order_date,
+            "initialQuantity": self.initial_quantity,
+            "split": "Yes" if self.split else "No",
+            "parentOrderId": self.parent_order_id,
+            "reservedAmount": money_str(self.reserved_amount),
+            "tradeId": self.trade_id,
+            "exchange": self.exchange,
+            "exchangeType": self.exchange_type.value,
+            "tradeDate": self.trade_date,
+            "fee": money_str(self.fee),
+        }
+        if self.settlement_date is not None:
+            wire["settlementDate"] = self.settlement_date
+        return wire
+
+    @classmethod
+    def from_wire(cls, data: dict[str, Any]) -> Trade:
+        return cls(
+            customer_id=str(data["customerId"]),
+            direction=Direction(data["direction"]),
+            ticker=str(data["ticker"]),
+            order_type=OrderType(data["type"]),
+            quantity=int(data["quantity"]),
+            price=to_decimal(data["price"]),
+            order_id=str(data["orderId"]),
+            order_date=str(data["orderDate"]),
+            initial_quantity=int(data["initialQuantity"]),
+            split=data["split"] == "Yes",
+            parent_order_id=str(data.get("parentOrderId") or data["orderId"]),
+            reserved_amount=to_decimal(data.get("reservedAmount", "0")),
+            trade_id=str(data["tradeId"]),
+            exchange=str(data["exchange"]),
+            exchange_type=ExchangeType(data["exchangeType"]),
+            trade_date=str(data["tradeDate"]),
+            fee=to_decimal(data["fee"]),
+            settlement_date=data.get("settlementDate"),
+        )
+
+    def to_item(self) -> dict[str, Any]:
+        item = wire_to_item(self.to_wire())
+        item.update(keys.trade_key(self.customer_id, self.trade_day, self.trade_id))
+        return item
+
+    @classmethod
+    def from_item(cls, item: dict[str, Any]) -> Trade:
+        return cls.from_wire(item_to_wire(item))

@@ -1,0 +1,55 @@
+"""What reserving a parent order's funds can come to, and the store the router reserves them in.
+
+Every decision is a DynamoDB condition evaluated by the write itself (never read-then-decide), so
+concurrent requests can never commit more money than a customer has (`orders.funds_store`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Protocol
+
+from trading_core.model.child_order import ChildOrder
+from trading_core.orders.plan import PlannedOrder
+
+
+@dataclass(frozen=True)
+class Reserved:
+    amount: Decimal
+
+
+@dataclass(frozen=True)
+class UnknownCustomer:
+    customer_id: str
+
+
+@dataclass(frozen=True)
+class InsufficientFunds:
+    required: Decimal
+    available: Decimal
+
+    @property
+    def shortfall(self) -> Decimal:
+        return self.required - self.available
+
+
+@dataclass(frozen=True)
+class UnreadableCustomer:
+    """The customer's record holds funds that are not numbers: refused, naming the field."""
+
+    reason: str
+
+
+ReservationOutcome = Reserved | UnknownCustomer | InsufficientFunds | UnreadableCustomer
+
+
+class FundsUnavailable(RuntimeError):
+    """The store could not decide (throttling, conflicts, outage); nothing was written."""
+
+
+class FundsStore(Protocol):
+    def reserve(self, plan: PlannedOrder, now: str) -> ReservationOutcome: ...
+
+    def release(self, children: Sequence[ChildOrder], now: str, reason: str) -> list[ChildOrder]: ...

@@ -1,0 +1,189 @@
+"""The router's funds in TradesStore: the atomic reservation of a parent order and its release.
+
+One parent order is one `TransactWriteItems`: the customer's funds move and every child ORDER item
+appears, or nothing does (docs/architecture.md §11).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+from trading_core.common import keys
+from trading_core.common.dynamodb import (
+    MAX_TRANSACTION_ATTEMPTS,
+    CancellationReason,
+    StillConflicting,
+    TransactionCancelled,
+    transact_conditionally,
+)
+from trading_core.common.money import ZERO
+from trading_core.customers import record
+from trading_core.customers.record_store import complete_record
+from trading_core.model.child_order import ACCEPTED, REJECTED, ChildOrder
+from trading_core.orders.funds import (
+    FundsUnavailable,
+    InsufficientFunds,
+    ReservationOutcome,
+    Reserved,
+    UnknownCustomer,
+    UnreadableCustomer,
+)
+from trading_core.orders.plan import PlannedOrder
+
+
+@dataclass(frozen=True)
+class _IncompleteCustomer:
+    item: dict[str, Any]
+
+
+class DynamoFundsStore:
+    """Funds and order items in the TradesStore, through a boto3 Table resource (TransactWriteItems)."""
+
+    def __init__(self, table: Any) -> None:
+        self._table = table.name
+        self._client = table.meta.client
+
+    def _transact(self, operations: list[dict[str, Any]]) -> list[CancellationReason] | None:
+        """None when committed; the cancellation reasons when a condition failed. Conflicts are retried."""
+        try:
+            return transact_conditionally(self._client, operations)
+        except StillConflicting as error:
+            raise FundsUnavailable(str(error)) from error
+
+    def reserve(self, plan: PlannedOrder, now: str) -> ReservationOutcome:
+        """Reserve the plan's funds and write its children as ACCEPTED ORDER items, atomically.
+
+        A customer record lacking the funds attributes is completed with their defaults first."""
+        for _ in range(MAX_TRANSACTION_ATTEMPTS):
+            outcome = self._reserve_once(plan, now)
+            if not isinstance(outcome, _IncompleteCustomer):
+                return outcome
+            try:
+                complete_record(self._client, self._table, outcome.item, now)
+            except (ClientError, BotoCoreError) as error:
+                customer_id = plan.request.customer_id
+                raise FundsUnavailable(f"could not complete the record of {customer_id}: {error}") from error
+            except record.UnreadableCustomer as error:
+                return UnreadableCustomer(str(error))
+        raise FundsUnavailable(f"the record of {plan.request.customer_id} kept changing while it was completed")
+
+    def _reserve_once(self, plan: PlannedOrder, now: str) -> ReservationOutcome | _IncompleteCustomer:
+        customer_id = plan.request.customer_id
+        need = plan.reservation
+        key = keys.customer_key(customer_id)
+        customer_op: dict[str, Any]
+        if need > ZERO:
+            customer_op = {
+                "Update": {
+                    "TableName": self._table,
+                    "Key": key,
+                    "UpdateExpression": "SET AvailableFunds = AvailableFunds - :need, "
+                    "ReservedFunds = ReservedFunds + :need, Updated = :now",
+                    "ConditionExpression": f"attribute_exists(#pk) AND {record.FUNDS_ARE_NUMBERS} "
+                    "AND AvailableFunds >= :need",
+                    "ExpressionAttributeNames": {"#pk": keys.PK},
+                    "ExpressionAttributeValues": {":need": need, ":now": now, **record.NUMBER_TYPE},
+                    "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
+                }
+            }
+        else:
+            # A sell commits no money (it pays its fee from its proceeds), but the customer must exist
+            # with funds the aggregator can add its proceeds to.
+            customer_op = {
+                "ConditionCheck": {
+                    "TableName": self._table,
+                    "Key": key,
+                    "ConditionExpression": f"attribute_exists(#pk) AND {record.FUNDS_ARE_NUMBERS}",
+                    "ExpressionAttributeNames": {"#pk": keys.PK},
+                    "ExpressionAttributeValues": record.NUMBER_TYPE,
+                    "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
+                }
+            }
+        operations = [customer_op] + [
+            {
+                "Put": {
+                    "TableName": self._table,
+                    "Item": {**child.to_item(ACCEPTED), "Updated": now},
+                    "ConditionExpression": "attribute_not_exists(#pk)",
+                    "ExpressionAttributeNames": {"#pk": keys.PK},
+                }
+            }
+            for child in plan.children
+        ]
+        try:
+            reasons = self._transact(operations)
+        except (ClientError, BotoCoreError, TransactionCancelled) as error:
+            raise FundsUnavailable(f"could not reserve funds for order {plan.parent_order_id}: {error}") from error
+        if reasons is None:
+            return Reserved(need)
+        if not reasons[0].condition_failed:
+            raise FundsUnavailable(f"order items of {plan.parent_order_id} already exist: {reasons}")
+        old = reasons[0].item
+        if not old:
+            return UnknownCustomer(customer_id)
+        try:
+            funds = record.read_funds(old)
+        except record.UnreadableCustomer as error:
+            return UnreadableCustomer(str(error))
+        if not record.is_complete(old):
+            return _IncompleteCustomer(old)
+        return InsufficientFunds(required=need, available=funds.available)
+
+    def release(self, children: Sequence[ChildOrder], now: str, reason: str) -> list[ChildOrder]:
+        """Give back the reservation of children that could not be routed and mark them REJECTED.
+
+        Only children still ACCEPTED are released: one that a pool already filled (its event got
+        through after all) keeps its reservation. Returns the children released. All children must
+        belong to one customer.
+        """
+        pending = list(children)
+        while pending:
+            amount = sum((child.reserved_amount for child in pending), ZERO)
+            operations: list[dict[str, Any]] = []
+            if amount > ZERO:
+                operations.append(
+                    {
+                        "Update": {
+                            "TableName": self._table,
+                            "Key": keys.customer_key(pending[0].customer_id),
+                            "UpdateExpression": "SET AvailableFunds = AvailableFunds + :amount, "
+                            "ReservedFunds = ReservedFunds - :amount, Updated = :now",
+                            "ConditionExpression": "attribute_exists(#pk)",
+                            "ExpressionAttributeNames": {"#pk": keys.PK},
+                            "ExpressionAttributeValues": {":amount": amount, ":now": now},
+                        }
+                    }
+                )
+            offset = len(operations)
+            operations.extend(
+                {
+                    "Update": {
+                        "TableName": self._table,
+                        "Key": keys.order_key(child.order_id),
+                        "UpdateExpression": "SET #status = :rejected, RejectReason = :reason, Updated = :now",
+                        "ConditionExpression": "#status = :accepted",
+                        "ExpressionAttributeNames": {"#status": "Status"},
+                        "ExpressionAttributeValues": {
+                            ":rejected": REJECTED,
+                            ":accepted": ACCEPTED,
+                            ":reason": reason,
+                            ":now": now,
+                        },
+                    }
+                }
+                for child in pending
+            )
+            reasons = self._transact(operations)
+            if reasons is None:
+                return pending
+            moved_on = {
+                index - offset for index, cancel in enumerate(reasons) if index >= offset and cancel.condition_failed
+            }
+            if not moved_on:
+                raise FundsUnavailable(f"could not release the reservation of {pending[0].parent_order_id}: {reasons}")
+            pending = [child for index, child in enumerate(pending) if index not in moved_on]
+        return []

@@ -1,0 +1,286 @@
+"""The smart order router's request path behind `POST /orders` (docs/architecture.md §2 "Router").
+
+Per parent order the funds store makes exactly one `TransactWriteItems` (reservation + child ORDER
+items); the children of the whole request are published in as few PutEvents/PublishBatch calls as
+possible. Children whose events cannot be published get their reservation back (a compensating
+transaction) and are reported as invalid, so nothing is lost and nothing stays reserved.
+
+Then the tickers of the routed children go to the market-data requester, which asks the market-data
+workflows for the stale ones (`market_data.requests`); its failures never touch the orders.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any, Final, Protocol
+
+from trading_core.bus.events import MAX_ENTRIES_PER_CALL, BusEvent, Publisher, chunk_events
+from trading_core.common.clock import Clock, to_iso, utc_now
+from trading_core.common.ids import new_order_id
+from trading_core.common.money import cents_up, money_str
+from trading_core.contracts import (
+    CREDIT_CHECK,
+    INVALID_ORDERS_FIELD,
+    ORDERS_DETAIL_TYPE,
+    POOL_TYPE_FIELD,
+    ROUTER_SOURCE,
+)
+from trading_core.market_data.requests import MarketDataRequest, MarketDataRequests
+from trading_core.model.child_order import ChildOrder, PoolType
+from trading_core.orders.funds import (
+    FundsStore,
+    FundsUnavailable,
+    InsufficientFunds,
+    Reserved,
+    UnknownCustomer,
+    UnreadableCustomer,
+)
+from trading_core.orders.plan import OrderTooLarge, PlannedOrder, RouterConfig, check_size, plan_order, route
+from trading_core.orders.request import OrderRequest, SubmittedOrder, check_idempotency_key, parse_body
+from trading_core.pools.pricing import PriceUnavailable, ReferencePrice
+
+logger = logging.getLogger(__name__)
+
+RETRY_PROCESSING: Final = "could not be processed, try again"
+RETRY_ROUTING: Final = "could not be routed, try again"
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What a request gets back when it was not refused: the response body and its metrics."""
+
+    body: dict[str, Any]
+    metrics: dict[str, int] = field(default_factory=dict)
+
+
+def credit_check_wire(plan: PlannedOrder, refusal: InsufficientFunds, order_date: str) -> dict[str, Any]:
+    """One order of a CreditCheck event: the parent order as sent plus what it lacked.
+
+    `orderId` is the parent order id (fresh per attempt) so the funds raiser tops up once per
+    refusal however often the event is delivered; `shortfall` is what to add, rounded up to the cent.
+    """
+    request = plan.request
+    return {
+        "orderId": plan.parent_order_id,
+        "customerId": request.customer_id,
+        "direction": request.direction.value,
+        "ticker": request.ticker,
+        "type": request.order_type.value,
+        "quantity": request.quantity,
+        "price": None if request.price is None else money_str(request.price),
+        "orderDate": order_date,
+        "requiredFunds": money_str(refusal.required),
+        "availableFunds": money_str(refusal.available),
+        "shortfall": money_str(cents_up(refusal.shortfall)),
+    }
+
+
+@dataclass(frozen=True)
+class InvalidOrder:
+    order: dict[str, Any]
+    reason: str
+    retryable: bool = False
+
+    def to_wire(self) -> dict[str, Any]:
+        return {"order": self.order, "reason": self.reason}
+
+
+@dataclass
+class RoutingResult:
+    received: int = 0
+    routed: list[ChildOrder] = field(default_factory=list)
+    invalid: list[InvalidOrder] = field(default_factory=list)
+    credit_checks: int = 0
+    routing_failures: int = 0
+    market_data: MarketDataRequest = field(default_factory=MarketDataRequest)
+
+    @property
+    def retryable(self) -> bool:
+        """True when some order failed for a transient reason: such a response is not replayed."""
+        return any(order.retryable for order in self.invalid)
+
+    def body(self) -> dict[str, Any]:
+        return {
+            "orders": [child.to_wire() for child in self.routed],
+            "invalidOrders": [order.to_wire() for order in self.invalid],
+        }
+
+    def metrics(self) -> dict[str, int]:
+        return {
+            "OrdersReceived": self.received,
+            "ChildOrdersRouted": len(self.routed),
+            "InvalidOrders": len(self.invalid),
+            "CreditChecks": self.credit_checks,
+            "RoutingFailures": self.routing_failures,
+            **self.market_data.metrics(),
+        }
+
+
+class OrderRouter:
+    """The smart order router's request path, over injected adapters (funds store, publisher,
+    market-data requester)."""
+
+    def __init__(
+        self,
+        *,
+        funds: FundsStore,
+        publisher: Publisher,
+        config: Callable[[], RouterConfig],
+        reference_price: ReferencePrice,
+        clock: Clock = utc_now,
+        new_id: Callable[[], str] = new_order_id,
+        idempotency: IdempotentRun | None = None,
+        market_data: MarketDataRequests | None = None,
+    ) -> None:
+        self._funds = funds
+        self._publisher = publisher
+        self._config = config
+        self._reference_price = reference_price
+        self._clock = clock
+        self._new_id = new_id
+        self.idempotency = idempotency
+        self._market_data = market_data
+
+    def handle(self, body: str | None, *, is_base64: bool = False, idempotency_key: str | None = None) -> Answer:
+        """The answer to one `POST /orders`; a retried request with the same Idempotency-Key gets the
+        first answer again and reserves nothing twice. Raises `InvalidRequest` (nothing was touched)
+        and, with a key, the refusals of `orders.idempotency`."""
+        orders = parse_body(body, is_base64=is_base64)
+        check_idempotency_key(idempotency_key)
+        if idempotency_key is None or self.idempotency is None:
+            result = self.submit(orders)
+            return Answer(result.body(), result.metrics())
+        return self.idempotency.run(idempotency_key, orders, self.submit)
+
+    def submit(self, orders: Sequence[SubmittedOrder]) -> RoutingResult:
+        config = self._config()
+        now = to_iso(self._clock())
+        result = RoutingResult(received=len(orders))
+        reserved: list[tuple[SubmittedOrder, PlannedOrder]] = []
+        credit_checks: list[dict[str, Any]] = []
+        for order in orders:
+            try:
+                plan = self._plan(order.request, config, now)
+                outcome = self._funds.reserve(plan, now)
+            except OrderTooLarge as error:
+                result.invalid.append(InvalidOrder(order.sent, str(error)))
+                continue
+            except FundsUnavailable:
+                logger.exception("could not reserve funds for an order of customer %s", order.request.customer_id)
+                result.invalid.append(InvalidOrder(order.sent, RETRY_PROCESSING, retryable=True))
+                continue
+            except PriceUnavailable:
+                logger.exception("no reference price for a market order on %s", order.request.ticker)
+                result.invalid.append(InvalidOrder(order.sent, RETRY_PROCESSING, retryable=True))
+                continue
+            if isinstance(outcome, Reserved):
+                reserved.append((order, plan))
+            elif isinstance(outcome, UnknownCustomer):
+                result.invalid.append(InvalidOrder(order.sent, f"unknown customer {outcome.customer_id}"))
+            elif isinstance(outcome, UnreadableCustomer):
+                logger.error("refused an order: %s", outcome.reason)
+                result.invalid.append(InvalidOrder(order.sent, outcome.reason))
+            else:
+                reason = (
+                    f"insufficient funds: the order needs {money_str(outcome.required)}, "
+                    f"available {money_str(outcome.available)}"
+                )
+                result.invalid.append(InvalidOrder(order.sent, reason))
+                credit_checks.append(credit_check_wire(plan, outcome, now))
+        result.credit_checks = len(credit_checks)
+        unrouted = self._publish([plan for _, plan in reserved], credit_checks, config)
+        for order, plan in reserved:
+            self._settle_routing(order, plan, unrouted, now, result)
+        if self._market_data is not None and result.routed:
+            # After routing, so the orders never wait for it; it never raises.
+            result.market_data = self._market_data.request(child.ticker for child in result.routed)
+        return result
+
+    def _plan(self, request: OrderRequest, config: RouterConfig, now: str) -> PlannedOrder:
+        check_size(request, config)
+        return plan_order(request, config, order_date=now, new_id=self._new_id, reference_price=self._reference_price)
+
+    def _publish(
+        self, plans: list[PlannedOrder], credit_checks: list[dict[str, Any]], config: RouterConfig
+    ) -> set[str]:
+        """Publish every event of the request, ten per call; returns the child order ids not published.
+
+        After a failed call the remaining events are not attempted: the bus is likely down, and each
+        attempt would cost a full retry cycle inside the API's timeout.
+        """
+        routed = route([child for plan in plans for child in plan.children], config.dark_pool_tickers)
+        events: list[BusEvent] = []
+        for pool in (PoolType.DARK, PoolType.LIT):
+            if routed[pool]:
+                events += chunk_events(
+                    source=ROUTER_SOURCE,
+                    detail_type=ORDERS_DETAIL_TYPE,
+                    header={POOL_TYPE_FIELD: pool.value},
+                    key="orders",
+                    items=[child.to_wire() for child in routed[pool]],
+                )
+        if credit_checks:
+            events += chunk_events(
+                source=ROUTER_SOURCE,
+                detail_type=ORDERS_DETAIL_TYPE,
+                header={INVALID_ORDERS_FIELD: CREDIT_CHECK},
+                key="orders",
+                items=credit_checks,
+            )
+        unrouted: set[str] = set()
+        failed = False
+        for start in range(0, len(events), MAX_ENTRIES_PER_CALL):
+            group = events[start : start + MAX_ENTRIES_PER_CALL]
+            if not failed:
+                try:
+                    self._publisher.publish(group)
+                    continue
+                except Exception:
+                    logger.exception("could not publish %d events; releasing their reservations", len(group))
+                    failed = True
+            for event in group:
+                ids = [order["orderId"] for order in event.detail["orders"]]
+                if POOL_TYPE_FIELD in event.detail:
+                    unrouted.update(ids)
+                else:
+                    logger.error("CreditCheck event lost, no top-up for orders %s", ids)
+        return unrouted
+
+    def _settle_routing(
+        self, order: SubmittedOrder, plan: PlannedOrder, unrouted: set[str], now: str, result: RoutingResult
+    ) -> None:
+        failed = [child for child in plan.children if child.order_id in unrouted]
+        if not failed:
+            result.routed.extend(plan.children)
+            return
+        try:
+            released = self._funds.release(failed, now, RETRY_ROUTING)
+            reason = RETRY_ROUTING
+        except Exception:
+            logger.exception(
+                "RECONCILE: order %s was not routed and its reservation of %s could not be released",
+                plan.parent_order_id,
+                money_str(sum((child.reserved_amount for child in failed), Decimal(0))),
+            )
+            released, reason = failed, "could not be routed and its funds stay reserved until reconciled"
+        released_ids = {child.order_id for child in released}
+        result.routed.extend(child for child in plan.children if child.order_id not in released_ids)
+        if not released:
+            return
+        result.routing_failures += 1
+        if len(released) < len(plan.children):
+            quantity = sum(child.quantity for child in released)
+            reason = f"partly routed: {quantity} of {plan.request.quantity} could not be routed, try again"
+        result.invalid.append(InvalidOrder(order.sent, reason, retryable=True))
+
+
+Submit = Callable[[Sequence[SubmittedOrder]], RoutingResult]
+
+
+class IdempotentRun(Protocol):
+    """Runs a submission at most once per key (`orders.idempotency.IdempotentSubmissions`)."""
+
+    def run(self, key: str, orders: Sequence[SubmittedOrder], submit: Submit) -> Answer: ...

@@ -1,0 +1,49 @@
+"""Request parameters of the read APIs (the data API and the market-data API) and their 400 body.
+
+Powertools validates the patterns; what passes a pattern but means nothing (e.g. 2026-02-30) is an
+`InvalidParameter`, which the handlers answer with the same field-level shape.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import date
+from typing import Any, Final
+
+DAY_PATTERN: Final = r"^\d{4}-\d{2}-\d{2}$"
+ORDER_ID_PATTERN: Final = r"^[A-Za-z0-9-]{1,64}$"
+
+
+class InvalidParameter(ValueError):
+    """A path or query parameter that passed its pattern but means nothing (e.g. 2026-02-30)."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(f"{field} {message}")
+        self.field = field
+        self.message = message
+
+    def to_wire(self) -> dict[str, str]:
+        return {"field": self.field, "message": self.message}
+
+
+def invalid_request(errors: list[dict[str, str]]) -> dict[str, Any]:
+    """The 400 body of the data and market-data APIs: one entry per bad field."""
+    return {"message": "invalid request", "errors": errors}
+
+
+def field_errors(details: Iterable[Mapping[str, Any]], hints: Mapping[str, str]) -> list[dict[str, str]]:
+    """Powertools' request validation errors as field-level messages (a pattern failure gets its hint)."""
+    errors = []
+    for detail in details:
+        name = str(detail["loc"][-1])
+        hint = hints.get(name) if detail["type"] == "string_pattern_mismatch" else None
+        message = "is required" if detail["type"] == "missing" else hint or str(detail["msg"])
+        errors.append({"field": name, "message": message})
+    return errors
+
+
+def parse_day(value: str, field: str) -> str:
+    try:
+        return date.fromisoformat(value).isoformat()
+    except ValueError:
+        raise InvalidParameter(field, "must be a date as YYYY-MM-DD") from None

@@ -1,0 +1,65 @@
+"""The data API's reads of TradesStore: customers, trades by day, ticker-days, orders.
+
+Items go out camelCase with money as 2-decimal strings (`model.items.item_to_wire`).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Final
+
+from boto3.dynamodb.conditions import Key
+
+from trading_core.common import keys
+from trading_core.customers import record
+from trading_core.model.items import item_to_wire
+from trading_core.queries.trade_pages import TradePage, decode_token, encode_token
+
+DEFAULT_PAGE_SIZE: Final = 100
+MAX_PAGE_SIZE: Final = 500
+
+
+class TradesQueries:
+    """Queries over the TradesStore Table resource: one GetItem or one Query per API call."""
+
+    def __init__(self, table: Any) -> None:
+        self._table = table
+
+    def _get(self, key: dict[str, str]) -> dict[str, Any] | None:
+        item = self._table.get_item(Key=key).get("Item")
+        return None if item is None else item_to_wire(item)
+
+    def customer(self, customer_id: str) -> dict[str, Any] | None:
+        """With defaults for what the record lacks; raises `customers.record.UnreadableCustomer`."""
+        item = self._table.get_item(Key=keys.customer_key(customer_id)).get("Item")
+        return None if item is None else item_to_wire(record.with_defaults(item))
+
+    def order(self, order_id: str) -> dict[str, Any] | None:
+        return self._get(keys.order_key(order_id))
+
+    def ticker_day(self, ticker: str, day: str) -> dict[str, Any] | None:
+        item = self._get(keys.ticker_day_key(ticker, day))
+        return None if item is None else {"ticker": ticker, "date": day, **item}
+
+    def trades(
+        self,
+        customer_id: str,
+        *,
+        trade_day: str | None = None,
+        limit: int = DEFAULT_PAGE_SIZE,
+        token: str | None = None,
+    ) -> TradePage:
+        """Trades of a customer, oldest day first, optionally of one day; `limit` per page."""
+        partition = keys.trades_partition(customer_id)
+        prefix = keys.TRADE_PREFIX + (f"{trade_day}#" if trade_day else "")
+        request: dict[str, Any] = {
+            "KeyConditionExpression": Key(keys.PK).eq(partition) & Key(keys.SK).begins_with(prefix),
+            "Limit": limit,
+        }
+        if token:
+            request["ExclusiveStartKey"] = decode_token(token, partition=partition, sort_prefix=prefix)
+        page = self._table.query(**request)
+        last = page.get("LastEvaluatedKey")
+        return TradePage(
+            trades=[item_to_wire(item) for item in page.get("Items", [])],
+            next_token=encode_token(last) if last else None,
+        )

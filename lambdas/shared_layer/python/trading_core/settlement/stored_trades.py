@@ -1,0 +1,26 @@
+"""The stored side of a reconciliation: a settled batch's trades as TradesStore holds them (`StoredTrades`)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from trading_core.common import keys
+from trading_core.common.dynamodb import batch_get
+from trading_core.model.trade import Trade
+
+
+class DynamoDBStoredTrades:
+    """Reads the trades' items with BatchGetItem (100 keys per call, consistent reads)."""
+
+    def __init__(self, table: Any) -> None:
+        self._table_name = table.name
+        self._client = table.meta.client
+
+    def find(self, trades: Sequence[Trade]) -> dict[str, Trade]:
+        unique_keys = {
+            trade.trade_id: keys.trade_key(trade.customer_id, trade.trade_day, trade.trade_id) for trade in trades
+        }
+        items = batch_get(self._client, self._table_name, list(unique_keys.values()))
+        found = (Trade.from_item(item) for item in items)
+        return {trade.trade_id: trade for trade in found}

@@ -1,0 +1,52 @@
+"""A fake DynamoDB client for the stores' decisions: scripted TransactWriteItems answers."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+from typing import Any
+
+from boto3.dynamodb.types import TypeSerializer
+from botocore.exceptions import ClientError
+
+
+def cancelled(*reasons: dict[str, Any]) -> ClientError:
+    return ClientError(
+        {
+            "Error": {"Code": "TransactionCanceledException", "Message": "Transaction cancelled"},
+            "CancellationReasons": list(reasons),
+        },
+        "TransactWriteItems",
+    )
+
+
+NONE = {"Code": "None"}
+FAILED = {"Code": "ConditionalCheckFailed"}
+CONFLICT = {"Code": "TransactionConflict"}
+
+
+class FakeClient:
+    """Answers each TransactWriteItems call with the next scripted error (or success).
+
+    It stands for a Table resource's client, so requests carry plain Python values; cancellation
+    reasons (as from DynamoDB) keep the wire format."""
+
+    def __init__(self, *answers: ClientError | None) -> None:
+        self.answers = list(answers)
+        self.calls: list[list[dict[str, Any]]] = []
+
+    def transact_write_items(self, TransactItems: list[dict[str, Any]]) -> dict[str, Any]:
+        self.calls.append(TransactItems)
+        answer = self.answers.pop(0) if self.answers else None
+        if answer is not None:
+            raise answer
+        return {}
+
+
+def wire(value: Any) -> dict[str, Any]:
+    """A value as the Table resource's client sends it to DynamoDB."""
+    return TypeSerializer().serialize(value)
+
+
+def table(client: FakeClient) -> Any:
+    """A stand-in for the boto3 Table resource: the store only uses its name and `meta.client`."""
+    return SimpleNamespace(name="t", meta=SimpleNamespace(client=client))

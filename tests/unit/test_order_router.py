@@ -1,0 +1,347 @@
+"""The order router without AWS: reservation, routing and compensation over fakes."""
+
+from __future__ import annotations
+
+import itertools
+import json
+from collections import defaultdict
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from tests.seed import SEED_ORDER
+from trading_core.bus.events import BusEvent
+from trading_core.bus.publishers import PublishError
+from trading_core.market_data.requests import MarketDataRequest
+from trading_core.model.child_order import ChildOrder
+from trading_core.orders.funds import FundsUnavailable, InsufficientFunds, ReservationOutcome, Reserved, UnknownCustomer
+from trading_core.orders.plan import PlannedOrder, RouterConfig
+from trading_core.orders.request import (
+    InvalidRequest,
+    parse_body,
+)
+from trading_core.orders.router import OrderRouter
+from trading_core.pools.pricing import PriceUnavailable, ReferencePrice
+
+CONFIG = RouterConfig(
+    split_size=1000,
+    dark_pool_tickers=frozenset({"AAPL"}),
+    venue_fees={"NYSE": Decimal("0.0000036"), "EBS": Decimal("0.0000090")},
+)
+
+
+class FakeFunds:
+    """In-memory funds with the store's semantics: all-or-nothing reservation, release of ACCEPTED only."""
+
+    def __init__(self, **customers: str) -> None:
+        self.available = {customer: Decimal(funds) for customer, funds in customers.items()}
+        self.reserved: dict[str, Decimal] = defaultdict(Decimal)
+        self.status: dict[str, str] = {}
+        self.reserve_calls = 0
+        self.release_calls: list[list[str]] = []
+        self.fail_reserve = False
+        self.fail_release = False
+
+    def reserve(self, plan: PlannedOrder, now: str) -> ReservationOutcome:
+        self.reserve_calls += 1
+        if self.fail_reserve:
+            raise FundsUnavailable("throttled")
+        customer = plan.request.customer_id
+        if customer not in self.available:
+            return UnknownCustomer(customer)
+        need = plan.reservation
+        if self.available[customer] < need:
+            return InsufficientFunds(required=need, available=self.available[customer])
+        self.available[customer] -= need
+        self.reserved[customer] += need
+        self.status.update(dict.fromkeys((child.order_id for child in plan.children), "ACCEPTED"))
+        return Reserved(need)
+
+    def release(self, children: Sequence[ChildOrder], now: str, reason: str) -> list[ChildOrder]:
+        self.release_calls.append([child.order_id for child in children])
+        if self.fail_release:
+            raise FundsUnavailable("down")
+        released = [child for child in children if self.status[child.order_id] == "ACCEPTED"]
+        for child in released:
+            self.status[child.order_id] = "REJECTED"
+            self.available[child.customer_id] += child.reserved_amount
+            self.reserved[child.customer_id] -= child.reserved_amount
+        return released
+
+
+class FakePublisher:
+    def __init__(self, fail_calls: set[int] | None = None) -> None:
+        self.calls: list[list[BusEvent]] = []
+        self.fail_calls = fail_calls or set()
+
+    def publish(self, events: list[BusEvent]) -> None:
+        self.calls.append(events)
+        if len(self.calls) - 1 in self.fail_calls:
+            raise PublishError("bus down")
+
+    @property
+    def events(self) -> list[BusEvent]:
+        return [event for call in self.calls for event in call]
+
+
+class FakeMarketData:
+    """Records the tickers of each request; `fail` makes it answer as the real requester does on failure."""
+
+    def __init__(self, publisher: FakePublisher | None = None) -> None:
+        self.requests: list[list[str]] = []
+        self.publish_calls_before: list[int] = []
+        self.fail = False
+        self._publisher = publisher
+
+    def request(self, tickers: Any) -> MarketDataRequest:
+        self.requests.append(list(tickers))
+        self.publish_calls_before.append(len(self._publisher.calls) if self._publisher else 0)
+        if self.fail:
+            return MarketDataRequest(tickers=tuple(self.requests[-1]), failed=True)
+        return MarketDataRequest(mode="EventBridge", tickers=tuple(dict.fromkeys(self.requests[-1])))
+
+
+def intake(
+    funds: FakeFunds,
+    publisher: FakePublisher,
+    config: RouterConfig = CONFIG,
+    *,
+    market_data: FakeMarketData | None = None,
+    reference_price: ReferencePrice = lambda _: Decimal("100.00"),
+) -> OrderRouter:
+    counter = itertools.count()
+    return OrderRouter(
+        funds=funds,
+        publisher=publisher,
+        config=lambda: config,
+        reference_price=reference_price,
+        clock=lambda: datetime(2026, 1, 2, 10, 0, tzinfo=UTC),
+        new_id=lambda: f"id-{next(counter):05d}",
+        market_data=market_data,
+    )
+
+
+def submit(service: OrderRouter, *orders: dict[str, Any]) -> Any:
+    return service.submit(parse_body(json.dumps(list(orders))))
+
+
+# --- reservation, routing and compensation -------------------------------------------------------
+
+
+def test_the_seed_order_is_one_reservation_and_one_publish_call() -> None:
+    funds, publisher = FakeFunds(**{"000002": "2000000"}), FakePublisher()
+
+    result = submit(intake(funds, publisher), SEED_ORDER)
+
+    assert funds.reserve_calls == 1
+    assert len(publisher.calls) == 1
+    [event] = publisher.events
+    assert (event.source, event.detail_type, event.detail["poolType"]) == ("SmartOrderRouter", "Orders", "Lit")
+    assert [order["quantity"] for order in event.detail["orders"]] == [1000] * 8 + [614]
+    assert len(result.routed) == 9 and result.invalid == []
+    assert funds.reserved["000002"] == sum(child.reserved_amount for child in result.routed)
+    assert result.metrics() == {
+        "OrdersReceived": 1,
+        "ChildOrdersRouted": 9,
+        "InvalidOrders": 0,
+        "CreditChecks": 0,
+        "RoutingFailures": 0,
+        "MarketDataTickersRequested": 0,
+        "MarketDataRequestFailures": 0,
+    }
+
+
+def test_refusals_have_reasons_and_only_insufficient_funds_raise_a_credit_check() -> None:
+    funds, publisher = FakeFunds(**{"000002": "2000000", "000003": "100.00"}), FakePublisher()
+
+    result = submit(
+        intake(funds, publisher),
+        {**SEED_ORDER, "customerId": "000099"},
+        {**SEED_ORDER, "customerId": "000003", "quantity": 1, "price": "100.01"},
+        {**SEED_ORDER, "quantity": 100_000},
+    )
+
+    assert [(order.order["customerId"], order.reason) for order in result.invalid] == [
+        ("000099", "unknown customer 000099"),
+        ("000003", "insufficient funds: the order needs 100.01, available 100.00"),
+        ("000002", "quantity 100000 exceeds the maximum of 99000 per order with split size 1000"),
+    ]
+    [event] = publisher.events
+    assert event.detail["invalidOrders"] == "CreditCheck"
+    [check] = event.detail["orders"]
+    assert (check["customerId"], check["shortfall"], check["requiredFunds"]) == ("000003", "0.01", "100.01")
+    assert check["orderId"].startswith("id-")
+    assert not result.retryable
+    assert funds.available["000003"] == Decimal("100.00")
+
+
+def test_an_absurd_quantity_is_refused_without_splitting_it() -> None:
+    config = RouterConfig(split_size=1, dark_pool_tickers=frozenset(), venue_fees={"X": Decimal(0)})
+
+    result = submit(intake(FakeFunds(**{"000002": "1"}), FakePublisher(), config), {**SEED_ORDER, "quantity": 10**9})
+
+    assert result.invalid[0].reason.startswith("quantity 1000000000 exceeds the maximum of 99 per order")
+
+
+def test_a_store_that_cannot_decide_gives_a_retryable_reason_and_publishes_nothing() -> None:
+    funds, publisher = FakeFunds(**{"000002": "2000000"}), FakePublisher()
+    funds.fail_reserve = True
+
+    result = submit(intake(funds, publisher), SEED_ORDER)
+
+    assert [order.reason for order in result.invalid] == ["could not be processed, try again"]
+    assert result.retryable
+    assert publisher.calls == []
+
+
+def test_a_publish_failure_releases_every_reservation() -> None:
+    funds, publisher = FakeFunds(**{"000002": "10000000"}), FakePublisher(fail_calls={0})
+
+    result = submit(intake(funds, publisher), SEED_ORDER, {**SEED_ORDER, "ticker": "AAPL"})
+
+    assert result.routed == []
+    assert [order.reason for order in result.invalid] == ["could not be routed, try again"] * 2
+    assert result.retryable and result.routing_failures == 2
+    assert funds.available["000002"] == Decimal("10000000") and funds.reserved["000002"] == 0
+    assert set(funds.status.values()) == {"REJECTED"}
+
+
+def test_children_a_pool_already_filled_stay_routed() -> None:
+    funds, publisher = FakeFunds(**{"000002": "10000000"}), FakePublisher(fail_calls={0})
+    original = funds.release
+
+    def release_after_a_fill(children: Sequence[ChildOrder], now: str, reason: str) -> list[ChildOrder]:
+        funds.status[children[0].order_id] = "FILLED"
+        return original(children, now, reason)
+
+    funds.release = release_after_a_fill  # type: ignore[method-assign]
+
+    result = submit(intake(funds, publisher), SEED_ORDER)
+
+    assert len(result.routed) == 1
+    assert [order.reason for order in result.invalid] == ["partly routed: 7614 of 8614 could not be routed, try again"]
+    assert funds.reserved["000002"] == result.routed[0].reserved_amount
+
+
+def test_a_failed_release_is_reported_not_hidden() -> None:
+    funds, publisher = FakeFunds(**{"000002": "10000000"}), FakePublisher(fail_calls={0})
+    funds.fail_release = True
+
+    result = submit(intake(funds, publisher), SEED_ORDER)
+
+    assert result.routed == []
+    assert result.invalid[0].reason == "could not be routed and its funds stay reserved until reconciled"
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    quantities=st.lists(st.integers(min_value=1, max_value=990), min_size=1, max_size=12),
+    tickers=st.lists(st.sampled_from(["AAPL", "COIN"]), min_size=12, max_size=12),
+    fail_call=st.integers(min_value=0, max_value=4),
+)
+def test_after_any_publish_failure_routed_children_are_exactly_the_reserved_ones(
+    quantities: list[int], tickers: list[str], fail_call: int
+) -> None:
+    config = RouterConfig(split_size=10, dark_pool_tickers=frozenset({"AAPL"}), venue_fees={"X": Decimal("0.001")})
+    funds, publisher = FakeFunds(**{"000002": "1000000000"}), FakePublisher(fail_calls={fail_call})
+    orders = [{**SEED_ORDER, "quantity": q, "ticker": t} for q, t in zip(quantities, tickers, strict=False)]
+
+    result = submit(intake(funds, publisher, config), *orders)
+
+    published = {
+        order["orderId"]
+        for event in publisher.events[: 10 * min(fail_call, len(publisher.calls))]
+        for order in event.detail["orders"]
+    }
+    assert {child.order_id for child in result.routed} == published
+    assert funds.reserved["000002"] == sum((child.reserved_amount for child in result.routed), Decimal(0))
+    assert funds.available["000002"] + funds.reserved["000002"] == Decimal("1000000000")
+    rejected = [order_id for order_id, status in funds.status.items() if status == "REJECTED"]
+    assert len(rejected) + len(result.routed) == sum(-(-q // 10) for q in quantities)
+    assert len(result.invalid) == result.routing_failures
+    assert all(len(call) <= 10 for call in publisher.calls)
+
+
+def test_handle_refuses_bad_input_before_touching_anything() -> None:
+    funds, publisher = FakeFunds(**{"000002": "10000000"}), FakePublisher()
+    service = intake(funds, publisher)
+
+    with pytest.raises(InvalidRequest) as bad:
+        service.handle('{"quantity": 0}')
+    with pytest.raises(InvalidRequest) as bad_key:
+        service.handle(json.dumps(SEED_ORDER), idempotency_key="has space")
+    good = service.handle(json.dumps(SEED_ORDER))
+
+    assert bad.value.body()["message"] == "invalid order"
+    assert bad_key.value.body()["errors"][0]["field"] == "Idempotency-Key"
+    assert len(good.body["orders"]) == 9
+    assert funds.reserve_calls == 1
+
+
+# --- market data ---------------------------------------------------------------------------------
+
+
+def test_market_data_is_requested_after_routing_for_the_routed_tickers_only() -> None:
+    funds, publisher = FakeFunds(**{"000002": "10000000", "000003": "1.00"}), FakePublisher()
+    market_data = FakeMarketData(publisher)
+
+    result = submit(
+        intake(funds, publisher, market_data=market_data),
+        SEED_ORDER,
+        {**SEED_ORDER, "ticker": "AAPL", "quantity": 10},
+        {**SEED_ORDER, "ticker": "MSFT", "customerId": "000003"},  # refused: insufficient funds
+        {**SEED_ORDER, "ticker": "IBM", "customerId": "000099"},  # refused: unknown customer
+    )
+
+    assert len(market_data.requests) == 1
+    assert set(market_data.requests[0]) == {"COIN", "AAPL"}
+    assert market_data.publish_calls_before == [1]  # the orders were on the bus first
+    assert result.metrics()["MarketDataTickersRequested"] == 2
+
+
+def test_no_routed_order_means_no_market_data_request() -> None:
+    funds, publisher = FakeFunds(**{"000002": "10000000"}), FakePublisher(fail_calls={0})
+    market_data = FakeMarketData(publisher)
+
+    submit(intake(funds, publisher, market_data=market_data), SEED_ORDER, {**SEED_ORDER, "customerId": "000099"})
+
+    assert market_data.requests == []
+
+
+def test_a_failed_market_data_request_changes_nothing_but_a_metric() -> None:
+    funds, publisher = FakeFunds(**{"000002": "10000000"}), FakePublisher()
+    market_data = FakeMarketData(publisher)
+    market_data.fail = True
+    without = submit(intake(FakeFunds(**{"000002": "10000000"}), FakePublisher()), SEED_ORDER)
+
+    result = submit(intake(funds, publisher, market_data=market_data), SEED_ORDER)
+
+    assert result.body() == without.body()
+    assert not result.retryable
+    assert result.metrics()["MarketDataRequestFailures"] == 1
+
+
+def test_a_market_buy_without_a_reference_price_is_refused_as_retryable() -> None:
+    funds, publisher = FakeFunds(**{"000002": "10000000"}), FakePublisher()
+
+    def price(ticker: str) -> Decimal:
+        if ticker == "COIN":
+            raise PriceUnavailable("table down")
+        return Decimal("100.00")
+
+    market_buy = {"customerId": "000002", "direction": "Buy", "ticker": "COIN", "type": "Market", "quantity": 5}
+    result = submit(
+        intake(funds, publisher, reference_price=price), market_buy, {**market_buy, "ticker": "AAPL"}, SEED_ORDER
+    )
+
+    assert [(order.order["ticker"], order.reason) for order in result.invalid] == [
+        ("COIN", "could not be processed, try again")
+    ]
+    assert result.retryable
+    assert {child.ticker for child in result.routed} == {"AAPL", "COIN"}  # the limit order on COIN went through
+    assert funds.reserve_calls == 2
