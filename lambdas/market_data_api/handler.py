@@ -21,7 +21,7 @@ from trading_core.common import aws_clients
 from trading_core.common.clock import Clock, utc_now
 from trading_core.common.environment import MarketDataApiEnvironment, load
 from trading_core.common.observability import observability
-from trading_core.market_data.model import TICKER_PATTERN
+from trading_core.contracts import MARKET_DATA_TICKER_PATTERN
 from trading_core.market_data.store import MarketDataStore
 from trading_core.queries.parameters import DAY_PATTERN, InvalidParameter, field_errors, invalid_request, parse_day
 
@@ -32,7 +32,7 @@ clock: Clock = utc_now  # "today" of the default history window (tests set their
 
 DEFAULT_WINDOW_DAYS: Final = 30
 MAX_WINDOW_DAYS: Final = 366 * 5
-Ticker = Annotated[str, Path(pattern=TICKER_PATTERN)]
+Ticker = Annotated[str, Path(pattern=MARKET_DATA_TICKER_PATTERN)]
 HINTS = {
     "ticker": "must be 1 to 15 upper-case letters, digits, '.', '-', '=' or '^'",
     "from": "must be a date as YYYY-MM-DD",

@@ -29,7 +29,6 @@ from trading_core.customers.cloudformation import Sender, http_put
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_CUSTOMERS: Final = SEED_CUSTOMERS
 DEFAULT_INITIAL_FUNDS: Final = Decimal(SEED_INITIAL_FUNDS)
 MAX_REASON_CHARS: Final = 1000
 
@@ -45,7 +44,7 @@ class SeedSpec:
     def from_properties(cls, properties: dict[str, Any]) -> SeedSpec:
         """`Customers` (list of ids) and `InitialFunds` (CloudFormation passes numbers as strings);
         both default to the original's twelve customers with 1,000,000 each."""
-        ids = properties.get(SEED_CUSTOMERS_PROPERTY, DEFAULT_CUSTOMERS)
+        ids = properties.get(SEED_CUSTOMERS_PROPERTY, SEED_CUSTOMERS)
         if isinstance(ids, str):
             ids = [part.strip() for part in ids.split(",") if part.strip()]
         if not isinstance(ids, Sequence) or not all(isinstance(i, str) and _CUSTOMER_ID.match(i) for i in ids):

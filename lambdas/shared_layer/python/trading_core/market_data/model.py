@@ -16,8 +16,7 @@ from trading_core.common.money import cents, money_str
 from trading_core.contracts import DETAIL_FIELD, MARKET_DATA_TICKER_PATTERN, TICKER_FIELD, TICKERS_FIELD
 from trading_core.market_data.keys import history_key
 
-TICKER_PATTERN: Final = MARKET_DATA_TICKER_PATTERN
-_TICKER = re.compile(TICKER_PATTERN)
+_TICKER = re.compile(MARKET_DATA_TICKER_PATTERN)
 
 
 class InvalidTicker(ValueError):

@@ -26,7 +26,6 @@ from trading_core.model.child_order import Direction, OrderType
 MAX_ORDERS_PER_REQUEST: Final = 100
 # API Gateway accepts 10 MB; 100 orders need under 20 KB, so anything near this limit is not orders.
 MAX_BODY_BYTES: Final = 256 * 1024
-MAX_QUANTITY: Final = MAX_ORDER_QUANTITY
 MAX_PRICE: Final = Decimal("1000000000")
 IDEMPOTENCY_KEY_HEADER: Final = "Idempotency-Key"
 ORDER_FIELDS: Final = ("customerId", "direction", "ticker", "type", "quantity", "price")
@@ -216,8 +215,8 @@ def validate_order(entry: Any, prefix: str = "") -> tuple[OrderRequest | None, l
         fail("quantity", "must be an integer")
     elif quantity <= 0:
         fail("quantity", "must be greater than 0")
-    elif quantity > MAX_QUANTITY:
-        fail("quantity", f"must be at most {MAX_QUANTITY}")
+    elif quantity > MAX_ORDER_QUANTITY:
+        fail("quantity", f"must be at most {MAX_ORDER_QUANTITY}")
 
     price: Decimal | None = None
     raw_price = entry.get("price")
