@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.metrics.provider.cloudwatch_emf.cloudwatch import AmazonCloudWatchEMFProvider
 
 
 @dataclass(frozen=True)
@@ -27,4 +28,8 @@ class Observability:
 
 
 def observability() -> Observability:
-    return Observability(logger=Logger(), tracer=Tracer(), metrics=Metrics())
+    # A provider of its own: `Metrics()` alone keeps its metrics in dictionaries shared by every
+    # instance in the process, so two functions running at once (the local cloud, a test's concurrent
+    # warm instances) would flush each other's metrics and fail with "dictionary changed size".
+    metrics = Metrics(provider=AmazonCloudWatchEMFProvider())
+    return Observability(logger=Logger(), tracer=Tracer(), metrics=metrics)
