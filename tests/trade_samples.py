@@ -9,6 +9,7 @@ import json
 import uuid
 from decimal import Decimal
 from pathlib import Path
+from typing import TypedDict, Unpack
 
 from trading_core.market_data.synthetic import synthetic_price
 from trading_core.model.child_order import ChildOrder, Direction, OrderType
@@ -31,6 +32,18 @@ ORDER_DATE = "2026-03-02T14:30:00.000Z"
 
 def order_id(n: int) -> str:
     return str(uuid.uuid5(uuid.NAMESPACE_OID, f"order-{n}"))
+
+
+class OrderFields(TypedDict, total=False):
+    """The keyword arguments of `child_order`, for helpers that pass them on."""
+
+    customer_id: str
+    direction: Direction
+    ticker: str
+    order_type: OrderType
+    quantity: int
+    price: Decimal | None
+    order_date: str
 
 
 def child_order(
@@ -75,5 +88,5 @@ def trades(orders: list[ChildOrder]) -> list[Trade]:
     return fill_lit(orders, LIT, synthetic_price)
 
 
-def trade(n: int = 1, **order_fields: object) -> Trade:
-    return trades([child_order(n, **order_fields)])[0]  # type: ignore[arg-type]
+def trade(n: int = 1, **order_fields: Unpack[OrderFields]) -> Trade:
+    return trades([child_order(n, **order_fields)])[0]

@@ -75,6 +75,10 @@ class FakeTable:
                     item[name] = item.get(name, 0) + value
                 item["Updated"] = now
 
+    def complete_customer(self, item: dict[str, Any], now: str) -> bool:
+        """Never asked: a delta fails here only when its customer record is missing (no item to complete)."""
+        raise AssertionError(f"unexpected completion of {item}")
+
 
 class Conflicting:
     """A writer whose transactions always conflict (nothing to learn from the reasons)."""
@@ -85,6 +89,10 @@ class Conflicting:
     def write(self, actions: Sequence[Action], now: str) -> None:
         self.calls += 1
         raise TransactionCancelled([CancellationReason("TransactionConflict") for _ in actions])
+
+    def complete_customer(self, item: dict[str, Any], now: str) -> bool:
+        """Never asked: a conflict fails no condition, so no customer record comes back to complete."""
+        raise AssertionError(f"unexpected completion of {item}")
 
 
 ORDERS = st.builds(

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 from collections.abc import Callable
 from decimal import Decimal
+from typing import TypedDict, Unpack
 
 import pytest
 from hypothesis import given
@@ -22,17 +24,29 @@ CONFIG = RouterConfig(
 )
 
 
-def request(**overrides: object) -> OrderRequest:
-    fields: dict[str, object] = {
-        "customer_id": "000002",
-        "direction": Direction.BUY,
-        "ticker": "COIN",
-        "order_type": OrderType.LIMIT,
-        "quantity": 8614,
-        "price": Decimal("161.90"),
-    }
-    fields.update(overrides)
-    return OrderRequest(**fields)  # type: ignore[arg-type]
+SEED_REQUEST = OrderRequest(
+    customer_id="000002",
+    direction=Direction.BUY,
+    ticker="COIN",
+    order_type=OrderType.LIMIT,
+    quantity=8614,
+    price=Decimal("161.90"),
+)
+
+
+class RequestFields(TypedDict, total=False):
+    """The fields of an `OrderRequest`, any of which a test may override."""
+
+    customer_id: str
+    direction: Direction
+    ticker: str
+    order_type: OrderType
+    quantity: int
+    price: Decimal | None
+
+
+def request(**overrides: Unpack[RequestFields]) -> OrderRequest:
+    return dataclasses.replace(SEED_REQUEST, **overrides)
 
 
 def ids() -> Callable[[], str]:

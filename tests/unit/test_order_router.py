@@ -211,15 +211,16 @@ def test_a_publish_failure_releases_every_reservation() -> None:
     assert set(funds.status.values()) == {"REJECTED"}
 
 
+class FundsFilledBeforeRelease(FakeFunds):
+    """A pool fills the first child of each release before the release reaches the store."""
+
+    def release(self, children: Sequence[ChildOrder], now: str, reason: str) -> list[ChildOrder]:
+        self.status[children[0].order_id] = "FILLED"
+        return super().release(children, now, reason)
+
+
 def test_children_a_pool_already_filled_stay_routed() -> None:
-    funds, publisher = FakeFunds(**{"000002": "10000000"}), FakePublisher(fail_calls={0})
-    original = funds.release
-
-    def release_after_a_fill(children: Sequence[ChildOrder], now: str, reason: str) -> list[ChildOrder]:
-        funds.status[children[0].order_id] = "FILLED"
-        return original(children, now, reason)
-
-    funds.release = release_after_a_fill  # type: ignore[method-assign]
+    funds, publisher = FundsFilledBeforeRelease(**{"000002": "10000000"}), FakePublisher(fail_calls={0})
 
     result = submit(intake(funds, publisher), SEED_ORDER)
 
