@@ -8,34 +8,32 @@ from __future__ import annotations
 import base64
 import json
 import uuid
-from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode
 
+from aws_lambda_powertools.utilities.typing import LambdaContext as PowertoolsLambdaContext
 
-@dataclass
-class LambdaContext:
-    """The attributes Powertools reads from the real context object."""
 
-    function_name: str = "order_router"
-    memory_limit_in_mb: int = 256
-    invoked_function_arn: str = "arn:aws:lambda:us-east-1:123456789012:function:order_router"
-    aws_request_id: str = field(default_factory=lambda: str(uuid.uuid4()))
-    log_group_name: str = "/aws/lambda/order_router"
-    log_stream_name: str = "2026/01/01/[$LATEST]0123456789abcdef"
-    function_version: str = "$LATEST"
-    remaining_millis: int = 29_000
+class LambdaContext(PowertoolsLambdaContext):
+    """The handlers' `context` type (Powertools' class, whose properties read these private attributes),
+    with the values Lambda gives the function."""
 
-    def get_remaining_time_in_millis(self) -> int:
-        return self.remaining_millis
+    def __init__(self, function_name: str = "order_router") -> None:
+        self._function_name = function_name
+        self._function_version = "$LATEST"
+        self._invoked_function_arn = f"arn:aws:lambda:us-east-1:123456789012:function:{function_name}"
+        self._memory_limit_in_mb = 256
+        self._aws_request_id = str(uuid.uuid4())
+        self._log_group_name = f"/aws/lambda/{function_name}"
+        self._log_stream_name = "2026/01/01/[$LATEST]0123456789abcdef"
+
+    @staticmethod
+    def get_remaining_time_in_millis() -> int:
+        return 29_000
 
 
 def lambda_context(function_name: str = "order_router") -> LambdaContext:
-    return LambdaContext(
-        function_name=function_name,
-        invoked_function_arn=f"arn:aws:lambda:us-east-1:123456789012:function:{function_name}",
-        log_group_name=f"/aws/lambda/{function_name}",
-    )
+    return LambdaContext(function_name)
 
 
 def api_event(

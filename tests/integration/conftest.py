@@ -91,7 +91,7 @@ class BusCapture:
 
     def market_data_requests(self) -> list[dict[str, Any]]:
         """The details of the `SmartOrderRouter` / `MarketData` events put on the bus since the last call."""
-        details = []
+        details: list[dict[str, Any]] = []
         while True:
             messages = self.sqs.receive_message(QueueUrl=self.market_data_queue_url, MaxNumberOfMessages=10)
             if not messages.get("Messages"):

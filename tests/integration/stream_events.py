@@ -7,12 +7,13 @@ from __future__ import annotations
 
 import json
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 from urllib.parse import quote_plus
 
 import boto3
+from aws_lambda_powertools.utilities.typing import LambdaContext
 
 # The aggregator's event source mapping filter, exactly as docs/contracts.md gives it.
 STREAM_FILTER: dict[str, Any] = {"eventName": ["INSERT"], "dynamodb": {"Keys": {"SK": {"S": [{"prefix": "TRADE#"}]}}}}
@@ -122,17 +123,16 @@ def s3_event(bucket: str, key: str, size: int = 0) -> dict[str, Any]:
     }
 
 
-@dataclass
-class FakeContext:
-    """The attributes Powertools reads from the Lambda context."""
+class FakeContext(LambdaContext):
+    """The handlers' `context` type (Powertools' class, whose properties read these private attributes),
+    with the attributes Powertools reads set."""
 
-    function_name: str = "test"
-    memory_limit_in_mb: int = 256
-    aws_request_id: str = field(default_factory=lambda: str(uuid.uuid4()))
+    def __init__(self, function_name: str = "test") -> None:
+        self._function_name = function_name
+        self._memory_limit_in_mb = 256
+        self._aws_request_id = str(uuid.uuid4())
+        self._invoked_function_arn = f"arn:aws:lambda:us-east-1:123456789012:function:{function_name}"
 
-    @property
-    def invoked_function_arn(self) -> str:
-        return f"arn:aws:lambda:us-east-1:123456789012:function:{self.function_name}"
-
-    def get_remaining_time_in_millis(self) -> int:
+    @staticmethod
+    def get_remaining_time_in_millis() -> int:
         return 30_000

@@ -38,7 +38,7 @@ def deliver(monkeypatch: pytest.MonkeyPatch, batch: list[Trade], bus_type: str, 
     monkeypatch.setattr(post_trade, "utc_now", lambda: now)
     detail = {"postTrade": "True", "trades": [trade.to_wire() for trade in batch]}
     event = bus_delivery(detail, bus_type, source="LitPoolMatchingEngine", detail_type="Trades")
-    return post_trade.lambda_handler(event, FakeContext("post_trade"))  # type: ignore[no-any-return]
+    return post_trade.lambda_handler(event, FakeContext("post_trade"))
 
 
 def put_orders(aws: TradingAws, orders: list[ChildOrder]) -> None:

@@ -42,7 +42,7 @@ def settled_key(trading_aws: TradingAws) -> str:
 
 
 def analyze(key: str) -> dict[str, int]:
-    return storage_analyzer.lambda_handler(s3_event(TRADES_BUCKET, key), FakeContext("storage_analyzer"))  # type: ignore[no-any-return]
+    return storage_analyzer.lambda_handler(s3_event(TRADES_BUCKET, key), FakeContext("storage_analyzer"))
 
 
 def emitted_metrics(output: str) -> dict[str, Any]:
