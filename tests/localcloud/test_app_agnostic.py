@@ -36,7 +36,7 @@ APP_WORDS = (
 
 
 def imported_packages(module: Path) -> set[str]:
-    found = set()
+    found: set[str] = set()
     for node in ast.walk(ast.parse(module.read_text(), str(module))):
         if isinstance(node, ast.Import):
             found |= {alias.name.split(".")[0] for alias in node.names}
@@ -46,7 +46,11 @@ def imported_packages(module: Path) -> set[str]:
             "import_module",
             "__import__",
         ):
-            found |= {arg.value.split(".")[0] for arg in node.args[:1] if isinstance(arg, ast.Constant)}
+            found |= {
+                arg.value.split(".")[0]
+                for arg in node.args[:1]
+                if isinstance(arg, ast.Constant) and isinstance(arg.value, str)
+            }
     return found
 
 

@@ -219,7 +219,13 @@ def test_filter_patterns() -> None:
     assert not compile_filters([{"n": [{"numeric": [">", 1, "<=", 5]}]}])({"n": "5"})
     assert compile_filters([{"tags": ["b"]}])({"tags": ["a", "b"]})
     assert not compile_filters([{"flag": [True]}])({"flag": 1})
-    for unsupported in ({"a": [{"wildcard": "x*"}]}, {"a": "x"}, {"a": [{"cidr": "10.0.0.0/24"}]}, {"a": []}):
+    unsupported_patterns: list[dict[str, Any]] = [
+        {"a": [{"wildcard": "x*"}]},
+        {"a": "x"},
+        {"a": [{"cidr": "10.0.0.0/24"}]},
+        {"a": []},
+    ]
+    for unsupported in unsupported_patterns:
         with pytest.raises(UnsupportedPattern):
             compile_filters([unsupported])
 

@@ -466,11 +466,19 @@ def aws() -> Iterator[None]:
         yield
 
 
-def deployer(tmp_path: Path, stacks: dict[str, dict[str, Any]], **kwargs: Any) -> Deployer:
-    out = write_assembly(tmp_path, stacks, **kwargs)
+def deployer(
+    tmp_path: Path,
+    stacks: dict[str, dict[str, Any]],
+    *,
+    runtime: RuntimeStandIn | None = None,
+    delivery: DeliveryStandIn | None = None,
+    asset_matches_repo: bool = True,
+) -> Deployer:
+    """A deployer of `stacks` with stand-ins for the runtime and the delivery (pass them to inspect them)."""
+    out = write_assembly(tmp_path, stacks, asset_matches_repo=asset_matches_repo)
     return Deployer(
-        runtime=RuntimeStandIn(),
-        delivery=DeliveryStandIn(),
+        runtime=runtime if runtime is not None else RuntimeStandIn(),
+        delivery=delivery if delivery is not None else DeliveryStandIn(),
         assembly=CloudAssembly(out),
         repo_root=tmp_path / "repo",
         state_dir=tmp_path / "state",
@@ -479,7 +487,8 @@ def deployer(tmp_path: Path, stacks: dict[str, dict[str, Any]], **kwargs: Any) -
 
 
 def test_two_stacks_deploy_in_dependency_order_with_every_resource_in_moto(tmp_path: Path, aws: None) -> None:
-    deploy = deployer(tmp_path, {"Data": DATA, "Service": SERVICE})
+    runtime, delivery = RuntimeStandIn(), DeliveryStandIn()
+    deploy = deployer(tmp_path, {"Data": DATA, "Service": SERVICE}, runtime=runtime, delivery=delivery)
     results = deploy.deploy_all()
     assert [result.name for result in results] == ["Data", "Service"]
     data, service = results
@@ -502,7 +511,7 @@ def test_two_stacks_deploy_in_dependency_order_with_every_resource_in_moto(tmp_p
     notification = s3.get_bucket_notification_configuration(Bucket="things-123456789012")
     assert notification["LambdaFunctionConfigurations"][0]["LambdaFunctionArn"].endswith(":function:fn")
 
-    runtime: RuntimeStandIn = deploy.runtime  # type: ignore[assignment]
+    assert deploy.runtime is runtime
     spec = runtime.specs["fn"]
     assert spec.code_dir == tmp_path / "repo" / "lambdas" / "fn"
     assert spec.layer_dirs == (tmp_path / "repo" / "lambdas" / "layer",)
@@ -513,7 +522,7 @@ def test_two_stacks_deploy_in_dependency_order_with_every_resource_in_moto(tmp_p
         "on_failure_arn": "arn:aws:sqs:us-east-1:123456789012:dlq",
     }
 
-    delivery: DeliveryStandIn = deploy.delivery  # type: ignore[assignment]
+    assert deploy.delivery is delivery
     (mapping,) = delivery.mappings
     assert mapping["stream_arn"] == table["LatestStreamArn"]
     assert mapping["function"] == spec.arn
@@ -562,9 +571,10 @@ def test_two_stacks_deploy_in_dependency_order_with_every_resource_in_moto(tmp_p
 
 
 def test_an_asset_without_a_twin_in_the_repo_runs_from_cdk_out(tmp_path: Path, aws: None) -> None:
-    deploy = deployer(tmp_path, {"Data": DATA, "Service": SERVICE}, asset_matches_repo=False)
+    runtime = RuntimeStandIn()
+    deploy = deployer(tmp_path, {"Data": DATA, "Service": SERVICE}, runtime=runtime, asset_matches_repo=False)
     deploy.deploy_all()
-    assert deploy.runtime.specs["fn"].code_dir == tmp_path / "cdk.out" / f"asset.{ASSET}"  # type: ignore[attr-defined]
+    assert runtime.specs["fn"].code_dir == tmp_path / "cdk.out" / f"asset.{ASSET}"
 
 
 def only(resources: dict[str, Any]) -> dict[str, Any]:
@@ -670,8 +680,9 @@ def test_a_failed_custom_resource_stops_the_start_with_its_reason(tmp_path: Path
             "Seed": {"Type": "Custom::Seed", "Properties": {"ServiceToken": {"Fn::GetAtt": ["F", "Arn"]}}},
         }
     )
-    deploy = deployer(tmp_path, {"Stack": template})
-    deploy.runtime.answer = {"Status": "FAILED", "Reason": "table missing"}  # type: ignore[attr-defined]
+    runtime = RuntimeStandIn()
+    runtime.answer = {"Status": "FAILED", "Reason": "table missing"}
+    deploy = deployer(tmp_path, {"Stack": template}, runtime=runtime)
     with pytest.raises(DeployError, match=r"Seed \(Custom::Seed\).*FAILED: table missing"):
         deploy.deploy_all()
 

@@ -19,6 +19,7 @@ import pytest
 from moto import mock_aws
 
 from localcloud import moto_patches
+from localcloud.delivery.streams import Delivery
 from localcloud.lambda_runtime.runtime import LambdaRuntime
 from localcloud.moto_patches.patching import active_runtime, original
 
@@ -128,8 +129,9 @@ def stock_moto() -> Iterator[None]:
 def test_moto_is_the_pinned_version(monkeypatch: pytest.MonkeyPatch) -> None:
     assert moto.__version__ == moto_patches.EXPECTED_MOTO_VERSION == "5.2.5"
     monkeypatch.setattr(moto, "__version__", "5.3.0")
+    runtime = LambdaRuntime(workers=1)
     with pytest.raises(RuntimeError, match=r"pinned to moto 5\.2\.5, but moto 5\.3\.0 is installed"):
-        moto_patches.apply(LambdaRuntime(workers=1), None)  # type: ignore[arg-type]
+        moto_patches.apply(runtime, Delivery(runtime))
 
 
 @pytest.mark.parametrize("name", sorted(replaced()))
@@ -142,9 +144,10 @@ def test_each_replaced_internal_is_unchanged(name: str) -> None:
 
 def test_apply_installs_every_patch_once() -> None:
     runtime = LambdaRuntime(workers=1)
+    delivery = Delivery(runtime)
     try:
-        moto_patches.apply(runtime, None)  # type: ignore[arg-type]
-        moto_patches.apply(runtime, None)  # type: ignore[arg-type]
+        moto_patches.apply(runtime, delivery)
+        moto_patches.apply(runtime, delivery)
         for owner, attribute, _, _ in replaced().values():
             assert getattr(owner, attribute) is not original(owner, attribute)
             assert getattr(getattr(owner, attribute), "__module__", "").startswith("localcloud.moto_patches.")
@@ -235,6 +238,7 @@ def test_stream_records_and_shards_as_the_patch_builds_them(stock_moto: None) ->
     )
     table = dynamodb_backends[ACCOUNT][REGION].tables["t"]
     shard = table.stream_shard
+    assert shard is not None  # the table was created with a stream
     # stock moto: two INSERT records for an update that creates its item (patch 6 keeps the last one)
     records = [item.to_json() for item in shard.items]
     assert [r["eventName"] for r in records] == ["INSERT", "INSERT"]

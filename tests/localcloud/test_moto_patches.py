@@ -356,6 +356,7 @@ def test_stream_records_one_per_change(cloud: Cloud) -> None:
     from moto.dynamodb.models import dynamodb_backends
 
     shard = dynamodb_backends[ACCOUNT]["us-east-1"].tables["trades"].stream_shard
+    assert shard is not None  # the table was created with a stream
     records = [item.to_json() for item in shard.items]
     assert [r["eventName"] for r in records] == ["INSERT", "MODIFY"]
     assert records[0]["dynamodb"]["NewImage"] == {**key, "Qty": {"N": "1"}}

@@ -62,6 +62,13 @@ class FakeStates:
         return self.answer
 
 
+class NoFunctions:
+    """The gateway's Lambda invoker: the API integrates with Step Functions only, so nothing invokes it."""
+
+    def invoke(self, name_or_arn: str, event: dict[str, Any]) -> tuple[Any, bool]:
+        raise AssertionError(f"unexpected invocation of {name_or_arn}")
+
+
 def catalog() -> ApiCatalog:
     integration = AwsServiceIntegration(
         service="states",
@@ -98,7 +105,7 @@ def catalog() -> ApiCatalog:
 @pytest.fixture
 def served() -> Iterator[tuple[Gateway, FakeStates]]:
     states = FakeStates()
-    gateway = Gateway(catalog(), runtime=None, aws=states).start()  # type: ignore[arg-type]
+    gateway = Gateway(catalog(), runtime=NoFunctions(), aws=states).start()
     yield gateway, states
     gateway.close()
 
