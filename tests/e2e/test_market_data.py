@@ -61,7 +61,7 @@ def workflow_events(client: Client) -> Iterator[Any]:
     events.put_targets(Rule="e2e-market-data-events", EventBusName=bus, Targets=[{"Id": "queue", "Arn": queue_arn}])
 
     def received(detail_type: str) -> list[dict[str, Any]]:
-        found = []
+        found: list[dict[str, Any]] = []
         while True:
             messages = sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10).get("Messages", [])
             if not messages:

@@ -9,6 +9,7 @@ Bundling is skipped (`aws:cdk:bundling-stacks: []`); assets are plain folders an
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -79,7 +80,7 @@ def prod(tmp_path_factory: pytest.TempPathFactory) -> Synthesized:
 # ---------------------------------------------------------------- template helpers
 
 
-def resources(template: Template, type_: str) -> dict[str, dict[str, Any]]:
+def resources(template: Mapping[str, Any], type_: str) -> dict[str, dict[str, Any]]:
     return {k: v for k, v in template["Resources"].items() if v["Type"] == type_}
 
 

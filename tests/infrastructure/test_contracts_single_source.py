@@ -49,7 +49,7 @@ def _values(value: object) -> Iterator[str]:
         for item in value:
             yield from _values(item)
     elif hasattr(value, "items"):
-        for key, item in value.items():  # type: ignore[attr-defined]
+        for key, item in value.items():
             yield from _values(key)
             yield from _values(item)
 

@@ -268,6 +268,7 @@ def test_fetching_functions(dev: Synthesized) -> None:
 
 
 def test_provider_context_override() -> None:
+    from aws_cdk import Stack
     from aws_cdk.assertions import Template as AssertionTemplate
 
     from stacks.app_builder import build_app
@@ -275,7 +276,8 @@ def test_provider_context_override() -> None:
 
     app = build_app({**NO_BUNDLING, "nag": False, "marketDataProvider": "offline"})
     (service,) = (s for s in app.node.children if getattr(s, "stack_name", "") == "TradingSystem-dev-Service")
-    template = AssertionTemplate.from_stack(service).to_json()  # type: ignore[arg-type]
+    assert isinstance(service, Stack)
+    template = AssertionTemplate.from_stack(service).to_json()
     providers = {
         props(f)["Environment"]["Variables"].get("MARKET_DATA_PROVIDER")
         for f in resources(template, "AWS::Lambda::Function").values()
