@@ -8,7 +8,7 @@ and are deserialized here.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, Final, TypeVar
 
@@ -79,15 +79,18 @@ def transact_write(client: Any, items: list[dict[str, Any]]) -> None:
         raise TransactionCancelled(reasons) from error
 
 
-class StillConflicting(RuntimeError):
-    """A transaction was cancelled by conflicts on every attempt; nothing was written."""
-
-
 def transact_conditionally(
-    client: Any, items: list[dict[str, Any]], attempts: int = MAX_TRANSACTION_ATTEMPTS
+    client: Any,
+    items: list[dict[str, Any]],
+    *,
+    unavailable: Callable[[str], Exception],
+    attempts: int = MAX_TRANSACTION_ATTEMPTS,
 ) -> list[CancellationReason] | None:
     """None when committed; the cancellation reasons when a condition failed. Conflicts are retried,
-    any other cancellation is raised as `TransactionCancelled`."""
+    any other cancellation is raised as `TransactionCancelled`.
+
+    A transaction still conflicting after `attempts` wrote nothing: it raises `unavailable(reason)`,
+    the caller's own "try again later" (so each store's callers see the error of its domain)."""
     for _ in range(attempts):
         try:
             transact_write(client, items)
@@ -97,7 +100,7 @@ def transact_conditionally(
                 return cancelled.reasons
             if not any(reason.code == TRANSACTION_CONFLICT for reason in cancelled.reasons):
                 raise
-    raise StillConflicting(f"transaction still conflicting after {attempts} attempts")
+    raise unavailable(f"transaction still conflicting after {attempts} attempts")
 
 
 def batch_get(client: Any, table_name: str, keys: Sequence[dict[str, str]]) -> list[dict[str, Any]]:

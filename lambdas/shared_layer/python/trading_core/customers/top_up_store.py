@@ -6,12 +6,7 @@ import logging
 from typing import Any
 
 from trading_core.common import keys
-from trading_core.common.dynamodb import (
-    MAX_TRANSACTION_ATTEMPTS,
-    CancellationReason,
-    StillConflicting,
-    transact_conditionally,
-)
+from trading_core.common.dynamodb import MAX_TRANSACTION_ATTEMPTS, transact_conditionally
 from trading_core.common.money import money_str
 from trading_core.customers.funds_raiser import TopUp, TopUpOutcome
 from trading_core.customers.record import FUNDS_ARE_NUMBERS, NUMBER_TYPE, UnreadableCustomer
@@ -31,18 +26,14 @@ class DynamoTopUpStore:
         self._table = table.name
         self._client = table.meta.client
 
-    def _transact(self, operations: list[dict[str, Any]]) -> list[CancellationReason] | None:
-        try:
-            return transact_conditionally(self._client, operations)
-        except StillConflicting as error:
-            raise TopUpUnavailable(str(error)) from error
-
     def top_up(self, top_up: TopUp, now: str) -> TopUpOutcome:
         """Raise remaining and available funds once per CreditCheck order (the marker is the guard).
 
         A customer record lacking the funds attributes is completed with their defaults first."""
         for _ in range(MAX_TRANSACTION_ATTEMPTS):
-            reasons = self._transact(self._top_up_operations(top_up, now))
+            reasons = transact_conditionally(
+                self._client, self._top_up_operations(top_up, now), unavailable=TopUpUnavailable
+            )
             if reasons is None:
                 logger.info(
                     "raised funds of customer %s by %s (order %s)",

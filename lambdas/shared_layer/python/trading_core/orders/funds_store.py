@@ -13,13 +13,7 @@ from typing import Any
 from botocore.exceptions import BotoCoreError, ClientError
 
 from trading_core.common import keys
-from trading_core.common.dynamodb import (
-    MAX_TRANSACTION_ATTEMPTS,
-    CancellationReason,
-    StillConflicting,
-    TransactionCancelled,
-    transact_conditionally,
-)
+from trading_core.common.dynamodb import MAX_TRANSACTION_ATTEMPTS, TransactionCancelled, transact_conditionally
 from trading_core.common.money import ZERO
 from trading_core.customers import record
 from trading_core.customers.record_store import complete_record
@@ -46,13 +40,6 @@ class DynamoFundsStore:
     def __init__(self, table: Any) -> None:
         self._table = table.name
         self._client = table.meta.client
-
-    def _transact(self, operations: list[dict[str, Any]]) -> list[CancellationReason] | None:
-        """None when committed; the cancellation reasons when a condition failed. Conflicts are retried."""
-        try:
-            return transact_conditionally(self._client, operations)
-        except StillConflicting as error:
-            raise FundsUnavailable(str(error)) from error
 
     def reserve(self, plan: PlannedOrder, now: str) -> ReservationOutcome:
         """Reserve the plan's funds and write its children as ACCEPTED ORDER items, atomically.
@@ -115,7 +102,7 @@ class DynamoFundsStore:
             for child in plan.children
         ]
         try:
-            reasons = self._transact(operations)
+            reasons = transact_conditionally(self._client, operations, unavailable=FundsUnavailable)
         except (ClientError, BotoCoreError, TransactionCancelled) as error:
             raise FundsUnavailable(f"could not reserve funds for order {plan.parent_order_id}: {error}") from error
         if reasons is None:
@@ -177,7 +164,7 @@ class DynamoFundsStore:
                 }
                 for child in pending
             )
-            reasons = self._transact(operations)
+            reasons = transact_conditionally(self._client, operations, unavailable=FundsUnavailable)
             if reasons is None:
                 return pending
             moved_on = {
