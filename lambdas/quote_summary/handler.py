@@ -7,15 +7,11 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from trading_core.common import aws_clients
-from trading_core.common.environment import MarketDataFetchEnvironment, load
 from trading_core.common.money import money_str
 from trading_core.common.observability import observability
-from trading_core.market_data.archive import S3RawArchive
+from trading_core.market_data.composition import service_from_environment
 from trading_core.market_data.model import TickerNotFound, tickers_from_event
-from trading_core.market_data.providers import provider_named
 from trading_core.market_data.service import MarketDataService
-from trading_core.market_data.store import MarketDataStore
 
 obs = observability()
 logger, tracer, metrics = obs.logger, obs.tracer, obs.metrics
@@ -24,12 +20,7 @@ logger, tracer, metrics = obs.logger, obs.tracer, obs.metrics
 @functools.cache
 def build() -> MarketDataService:
     """The composition root: on first use (so tests can start moto first), reused while warm."""
-    env = load(MarketDataFetchEnvironment)
-    return MarketDataService(
-        provider_named(env.provider),
-        MarketDataStore(aws_clients.table(env.market_data_table)),
-        S3RawArchive(aws_clients.client("s3"), env.market_data_bucket),
-    )
+    return service_from_environment()
 
 
 @logger.inject_lambda_context
