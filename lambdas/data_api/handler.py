@@ -16,11 +16,11 @@ from trading_core.common.observability import observability
 from trading_core.contracts import CUSTOMER_ID_PATTERN, ORDER_TICKER_PATTERN
 from trading_core.customers.record import UnreadableCustomer
 from trading_core.queries.parameters import (
+    DAY_HINT,
     DAY_PATTERN,
     ORDER_ID_PATTERN,
     InvalidParameter,
-    field_errors,
-    invalid_request,
+    invalid_request_body,
     parse_day,
 )
 from trading_core.queries.trades_queries import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, TradesQueries
@@ -36,8 +36,8 @@ HINTS = {
     "customerId": "must be 1 to 64 letters, digits, '-' or '_'",
     "ticker": "must be 1 to 15 upper-case letters, digits, '.' or '-'",
     "orderId": "must be 1 to 64 letters, digits or '-'",
-    "tradeDate": "must be a date as YYYY-MM-DD",
-    "date": "must be a date as YYYY-MM-DD",
+    "tradeDate": DAY_HINT,
+    "date": DAY_HINT,
 }
 
 
@@ -79,15 +79,9 @@ def get_order(orderId: Annotated[str, Path(pattern=ORDER_ID_PATTERN)]) -> Any:
     return found(build().order(orderId), f"order {orderId}")
 
 
-@app.exception_handler(RequestValidationError)
-def invalid_parameters(error: RequestValidationError) -> Response[Any]:
-    body = invalid_request(field_errors(error.errors(), HINTS))
-    return Response(400, content_types.APPLICATION_JSON, body)
-
-
-@app.exception_handler(InvalidParameter)
-def invalid_parameter(error: InvalidParameter) -> Response[Any]:
-    return Response(400, content_types.APPLICATION_JSON, invalid_request([error.to_wire()]))
+@app.exception_handler([RequestValidationError, InvalidParameter])
+def invalid_parameters(error: RequestValidationError | InvalidParameter) -> Response[Any]:
+    return Response(400, content_types.APPLICATION_JSON, invalid_request_body(error, HINTS))
 
 
 @app.exception_handler(UnreadableCustomer)

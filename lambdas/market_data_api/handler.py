@@ -23,7 +23,7 @@ from trading_core.common.environment import MarketDataApiEnvironment, load
 from trading_core.common.observability import observability
 from trading_core.contracts import MARKET_DATA_TICKER_PATTERN
 from trading_core.market_data.store import MarketDataStore
-from trading_core.queries.parameters import DAY_PATTERN, InvalidParameter, field_errors, invalid_request, parse_day
+from trading_core.queries.parameters import DAY_HINT, DAY_PATTERN, InvalidParameter, invalid_request_body, parse_day
 
 obs = observability()
 logger, tracer, metrics = obs.logger, obs.tracer, obs.metrics
@@ -35,8 +35,8 @@ MAX_WINDOW_DAYS: Final = 366 * 5
 Ticker = Annotated[str, Path(pattern=MARKET_DATA_TICKER_PATTERN)]
 HINTS = {
     "ticker": "must be 1 to 15 upper-case letters, digits, '.', '-', '=' or '^'",
-    "from": "must be a date as YYYY-MM-DD",
-    "to": "must be a date as YYYY-MM-DD",
+    "from": DAY_HINT,
+    "to": DAY_HINT,
 }
 
 
@@ -80,7 +80,7 @@ def body_window() -> tuple[str, str] | None:
         raise InvalidParameter("body", "must be a JSON object")
     for field in ("from", "to"):
         if field in body and not isinstance(body[field], str):
-            raise InvalidParameter(field, "must be a date as YYYY-MM-DD")
+            raise InvalidParameter(field, DAY_HINT)
     return window(body.get("from"), body.get("to"), required=True)
 
 
@@ -129,15 +129,9 @@ def delete_history_window(ticker: Ticker) -> Any:
     return delete_history(ticker, *requested)
 
 
-@app.exception_handler(RequestValidationError)
-def invalid_parameters(error: RequestValidationError) -> Response[Any]:
-    body = invalid_request(field_errors(error.errors(), HINTS))
-    return Response(400, content_types.APPLICATION_JSON, body)
-
-
-@app.exception_handler(InvalidParameter)
-def invalid_parameter(error: InvalidParameter) -> Response[Any]:
-    return Response(400, content_types.APPLICATION_JSON, invalid_request([error.to_wire()]))
+@app.exception_handler([RequestValidationError, InvalidParameter])
+def invalid_parameters(error: RequestValidationError | InvalidParameter) -> Response[Any]:
+    return Response(400, content_types.APPLICATION_JSON, invalid_request_body(error, HINTS))
 
 
 @logger.inject_lambda_context

@@ -1,16 +1,21 @@
 """Request parameters of the read APIs (the data API and the market-data API) and their 400 body.
 
 Powertools validates the patterns; what passes a pattern but means nothing (e.g. 2026-02-30) is an
-`InvalidParameter`, which the handlers answer with the same field-level shape.
+`InvalidParameter`. The handlers answer both with `invalid_request_body`, one field-level shape.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from datetime import date
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
+
+if TYPE_CHECKING:
+    from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 
 DAY_PATTERN: Final = r"^\d{4}-\d{2}-\d{2}$"
+# What a day that fails `DAY_PATTERN` or names no date is told (pydantic would echo the regex).
+DAY_HINT: Final = "must be a date as YYYY-MM-DD"
 ORDER_ID_PATTERN: Final = r"^[A-Za-z0-9-]{1,64}$"
 
 
@@ -42,8 +47,16 @@ def field_errors(details: Iterable[Mapping[str, Any]], hints: Mapping[str, str])
     return errors
 
 
+def invalid_request_body(error: RequestValidationError | InvalidParameter, hints: Mapping[str, str]) -> dict[str, Any]:
+    """The 400 body of a parameter Powertools refused (its pattern, `hints` say what it means) or a
+    route refused (`InvalidParameter`)."""
+    if isinstance(error, InvalidParameter):
+        return invalid_request([error.to_wire()])
+    return invalid_request(field_errors(error.errors(), hints))
+
+
 def parse_day(value: str, field: str) -> str:
     try:
         return date.fromisoformat(value).isoformat()
     except ValueError:
-        raise InvalidParameter(field, "must be a date as YYYY-MM-DD") from None
+        raise InvalidParameter(field, DAY_HINT) from None
