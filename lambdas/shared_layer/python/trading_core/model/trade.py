@@ -11,7 +11,7 @@ from typing import Any
 from trading_core.common import keys
 from trading_core.common.clock import day_of
 from trading_core.common.money import cents, money_str, to_decimal
-from trading_core.model.child_order import Direction, OrderType
+from trading_core.model.child_order import Direction, OrderTicket
 from trading_core.model.items import item_to_wire, wire_to_item
 
 
@@ -21,21 +21,10 @@ class ExchangeType(StrEnum):
 
 
 @dataclass(frozen=True, kw_only=True)
-class Trade:
-    """A fill of one child order; `price` is the execution price."""
+class Trade(OrderTicket):
+    """A fill of one child order, on its ticket; `price` is the execution price."""
 
-    customer_id: str
-    direction: Direction
-    ticker: str
-    order_type: OrderType
-    quantity: int
-    price: Decimal
-    order_id: str
-    order_date: str
-    initial_quantity: int
-    split: bool
-    parent_order_id: str
-    reserved_amount: Decimal
+    price: Decimal  # in the ticket's place among the fields
     trade_id: str
     exchange: str
     exchange_type: ExchangeType
@@ -63,18 +52,7 @@ class Trade:
 
     def to_wire(self) -> dict[str, Any]:
         wire: dict[str, Any] = {
-            "customerId": self.customer_id,
-            "direction": self.direction.value,
-            "ticker": self.ticker,
-            "type": self.order_type.value,
-            "quantity": self.quantity,
-            "price": money_str(self.price),
-            "orderId": self.order_id,
-            "orderDate": self.order_date,
-            "initialQuantity": self.initial_quantity,
-            "split": "Yes" if self.split else "No",
-            "parentOrderId": self.parent_order_id,
-            "reservedAmount": money_str(self.reserved_amount),
+            **self.ticket_wire(),
             "tradeId": self.trade_id,
             "exchange": self.exchange,
             "exchangeType": self.exchange_type.value,
@@ -88,18 +66,7 @@ class Trade:
     @classmethod
     def from_wire(cls, data: dict[str, Any]) -> Trade:
         return cls(
-            customer_id=str(data["customerId"]),
-            direction=Direction(data["direction"]),
-            ticker=str(data["ticker"]),
-            order_type=OrderType(data["type"]),
-            quantity=int(data["quantity"]),
-            price=to_decimal(data["price"]),
-            order_id=str(data["orderId"]),
-            order_date=str(data["orderDate"]),
-            initial_quantity=int(data["initialQuantity"]),
-            split=data["split"] == "Yes",
-            parent_order_id=str(data.get("parentOrderId") or data["orderId"]),
-            reserved_amount=to_decimal(data.get("reservedAmount", "0")),
+            **cls.ticket_fields(data, lambda wire: to_decimal(wire["price"])),
             trade_id=str(data["tradeId"]),
             exchange=str(data["exchange"]),
             exchange_type=ExchangeType(data["exchangeType"]),
