@@ -1,1 +1,2 @@
-"""Building blocks every subsystem uses: our Lambda defaults, REST API defaults, dead-letter queues, cdk-nag."""
+"""Building blocks every subsystem uses: our Lambda defaults, REST API defaults, data tables and buckets,
+dead-letter queues, cdk-nag."""

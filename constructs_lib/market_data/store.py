@@ -9,9 +9,8 @@ from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
-from constructs_lib.data_layer import data_bucket
+from constructs_lib.common.storage import data_bucket, data_table
 from constructs_lib.stage_config import StageConfig
-from trading_core import contracts
 
 
 def market_data_bucket_name(config: StageConfig) -> str:
@@ -35,19 +34,12 @@ class MarketDataStore(Construct):
     def __init__(self, scope: Construct, id: str, *, props: MarketDataStoreProps) -> None:
         super().__init__(scope, id)
         config = props.config
-        self.table = dynamodb.Table(
+        self.table = data_table(
             self,
             "MarketDataTable",
-            table_name=config.resource_name("market-data"),
-            partition_key=dynamodb.Attribute(name=contracts.PARTITION_KEY, type=dynamodb.AttributeType.STRING),
-            sort_key=dynamodb.Attribute(name=contracts.SORT_KEY, type=dynamodb.AttributeType.STRING),
-            billing_mode=dynamodb.BillingMode.PAY_PER_REQUEST,
-            encryption=dynamodb.TableEncryption.AWS_MANAGED,
-            point_in_time_recovery_specification=dynamodb.PointInTimeRecoverySpecification(
-                point_in_time_recovery_enabled=True
-            ),
+            config=config,
+            name="market-data",
             deletion_protection=not config.destroy_on_removal,
-            removal_policy=config.removal_policy,
         )
         self.bucket = data_bucket(
             self,
