@@ -27,7 +27,7 @@ import logging
 import threading
 from collections import deque
 from collections.abc import Sequence
-from typing import Any, Final
+from typing import Any, Final, TypedDict, Unpack
 
 from localcloud.delivery.filters import compile_filters
 from localcloud.delivery.stream_records import failure_record, lambda_record
@@ -42,22 +42,26 @@ READ_LIMIT: Final = 1000  # records read from the shard per poll (Lambda reads u
 STARTING_POSITIONS: Final = ("LATEST", "TRIM_HORIZON")
 
 
+class StreamMappingOptions(TypedDict):
+    """An event source mapping's settings, declared once for `Delivery.add_stream_mapping` and `StreamMapping`."""
+
+    uuid: str
+    stream_arn: str
+    function: str
+    batch_size: int
+    filters: Sequence[Any]
+    bisect_on_error: bool
+    report_batch_item_failures: bool
+    max_retries: int
+    on_failure_arn: str | None
+    starting_position: str
+
+
 class StreamMapping:
-    def __init__(
-        self,
-        delivery: Delivery,
-        *,
-        uuid: str,
-        stream_arn: str,
-        function: str,
-        batch_size: int,
-        filters: Sequence[Any],
-        bisect_on_error: bool,
-        report_batch_item_failures: bool,
-        max_retries: int,
-        on_failure_arn: str | None,
-        starting_position: str,
-    ) -> None:
+    def __init__(self, delivery: Delivery, **options: Unpack[StreamMappingOptions]) -> None:
+        uuid, stream_arn, function = options["uuid"], options["stream_arn"], options["function"]
+        batch_size, max_retries = options["batch_size"], options["max_retries"]
+        on_failure_arn, starting_position = options["on_failure_arn"], options["starting_position"]
         if not 1 <= batch_size <= 10000:
             raise ValueError(f"batch size {batch_size}: must be 1 to 10,000")
         if not -1 <= max_retries <= 10000:
@@ -74,9 +78,9 @@ class StreamMapping:
         self.stream_arn = stream_arn
         self.function = function
         self.batch_size = batch_size
-        self.matches = compile_filters(filters)
-        self.bisect_on_error = bisect_on_error
-        self.report_batch_item_failures = report_batch_item_failures
+        self.matches = compile_filters(options["filters"])
+        self.bisect_on_error = options["bisect_on_error"]
+        self.report_batch_item_failures = options["report_batch_item_failures"]
         self.max_retries = max_retries
         self.on_failure_arn = on_failure_arn
         self.region, self.account = parts[3], parts[4]
@@ -247,37 +251,13 @@ class Delivery:
         self._closed = False
         runtime.add_closer(self.close)
 
-    def add_stream_mapping(
-        self,
-        *,
-        uuid: str,
-        stream_arn: str,
-        function: str,
-        batch_size: int,
-        filters: list[Any],
-        bisect_on_error: bool,
-        report_batch_item_failures: bool,
-        max_retries: int,
-        on_failure_arn: str | None,
-        starting_position: str,
-    ) -> None:
+    def add_stream_mapping(self, **options: Unpack[StreamMappingOptions]) -> None:
+        uuid = options["uuid"]
         if self._closed:
             raise RuntimeError("the delivery is closed")
         if uuid in self._mappings:
             raise ValueError(f"event source mapping {uuid} exists")
-        mapping = StreamMapping(
-            self,
-            uuid=uuid,
-            stream_arn=stream_arn,
-            function=function,
-            batch_size=batch_size,
-            filters=filters,
-            bisect_on_error=bisect_on_error,
-            report_batch_item_failures=report_batch_item_failures,
-            max_retries=max_retries,
-            on_failure_arn=on_failure_arn,
-            starting_position=starting_position,
-        )
+        mapping = StreamMapping(self, **options)
         self._mappings[uuid] = mapping
         self.runtime.activity.add_probe(mapping.pending)
         mapping.start()
