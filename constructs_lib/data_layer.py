@@ -9,7 +9,7 @@ from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
-from constructs_lib.common.storage import data_bucket, data_table
+from constructs_lib.common.storage import add_string_index, data_bucket, data_table
 from constructs_lib.stage_config import StageConfig
 from trading_core import contracts
 
@@ -43,6 +43,13 @@ class DataLayer(Construct):
             name="trades",
             stream=dynamodb.StreamViewType.NEW_AND_OLD_IMAGES,
             deletion_protection=not config.destroy_on_removal,
+        )
+        # Only OPEN child orders carry RestingTicker: the order book reads the resting ones alone.
+        add_string_index(
+            self.trades_table,
+            contracts.RESTING_ORDERS_INDEX,
+            partition_key=contracts.RESTING_TICKER_ATTRIBUTE,
+            sort_key=contracts.ORDER_ID_ATTRIBUTE,
         )
         self.idempotency_table = data_table(
             self,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from tests.infrastructure.conftest import Synthesized, props, resources
+from trading_core import contracts
 
 
 def _tables(dev: Synthesized) -> dict[str, dict[str, Any]]:
@@ -18,8 +19,25 @@ def test_trades_table_keys_match_the_lambda_code(dev: Synthesized) -> None:
         {"AttributeName": "SK", "KeyType": "RANGE"},
     ]
     assert sorted(table["AttributeDefinitions"], key=lambda a: a["AttributeName"]) == [
+        {"AttributeName": "OrderId", "AttributeType": "S"},
         {"AttributeName": "PK", "AttributeType": "S"},
+        {"AttributeName": "RestingTicker", "AttributeType": "S"},
         {"AttributeName": "SK", "AttributeType": "S"},
+    ]
+
+
+def test_trades_table_has_the_sparse_resting_orders_index(dev: Synthesized) -> None:
+    """Only OPEN child orders carry RestingTicker (`ChildOrder.to_item`): the order book's index."""
+    table = _tables(dev)["trading-system-dev-trades"]
+    assert table["GlobalSecondaryIndexes"] == [
+        {
+            "IndexName": contracts.RESTING_ORDERS_INDEX,
+            "KeySchema": [
+                {"AttributeName": contracts.RESTING_TICKER_ATTRIBUTE, "KeyType": "HASH"},
+                {"AttributeName": contracts.ORDER_ID_ATTRIBUTE, "KeyType": "RANGE"},
+            ],
+            "Projection": {"ProjectionType": "ALL"},
+        }
     ]
 
 

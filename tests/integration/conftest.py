@@ -25,6 +25,9 @@ from trading_core.contracts import (
     MARKET_DATA_INVOKE_MODE_PARAMETER,
     MARKET_DATA_REQUEST_DETAIL_TYPE,
     MARKET_DATA_TABLE_ENV,
+    ORDER_ID_ATTRIBUTE,
+    RESTING_ORDERS_INDEX,
+    RESTING_TICKER_ATTRIBUTE,
     ROUTER_SOURCE,
     TICKER_MAP_WORKFLOW_ENV,
 )
@@ -168,6 +171,21 @@ class TradingAws:
             kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
 
 
+# TradesStore's sparse index of resting orders (constructs_lib/data_layer.py; the order book reads it).
+RESTING_ORDERS_ATTRIBUTES = [
+    {"AttributeName": RESTING_TICKER_ATTRIBUTE, "AttributeType": "S"},
+    {"AttributeName": ORDER_ID_ATTRIBUTE, "AttributeType": "S"},
+]
+RESTING_ORDERS_GSI = {
+    "IndexName": RESTING_ORDERS_INDEX,
+    "KeySchema": [
+        {"AttributeName": RESTING_TICKER_ATTRIBUTE, "KeyType": "HASH"},
+        {"AttributeName": ORDER_ID_ATTRIBUTE, "KeyType": "RANGE"},
+    ],
+    "Projection": {"ProjectionType": "ALL"},
+}
+
+
 def create_trading_aws(monkeypatch: pytest.MonkeyPatch) -> TradingAws:
     region = "us-east-1"
     dynamodb = boto3.resource("dynamodb", region_name=region)
@@ -177,9 +195,11 @@ def create_trading_aws(monkeypatch: pytest.MonkeyPatch) -> TradingAws:
         AttributeDefinitions=[
             {"AttributeName": keys.PK, "AttributeType": "S"},
             {"AttributeName": keys.SK, "AttributeType": "S"},
+            *RESTING_ORDERS_ATTRIBUTES,
         ],
         BillingMode="PAY_PER_REQUEST",
         StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"},
+        GlobalSecondaryIndexes=[RESTING_ORDERS_GSI],
     )
     dynamodb.create_table(
         TableName=IDEMPOTENCY_TABLE,
