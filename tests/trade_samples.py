@@ -1,6 +1,8 @@
 """Child orders and trades shaped as the router and the pools make them, for unit and integration tests.
 
-Venue configuration comes from the `dev` stage of cdk.json, as a deployment would read it.
+Venue configuration comes from the `dev` stage of cdk.json, as a deployment would read it. A sample
+child order is marketable by default, as the router sends it to a pool: priced at its limit (a market
+order at `synthetic_price` of its ticker) at its order date; `priced=False` gives a resting one.
 """
 
 from __future__ import annotations
@@ -44,6 +46,8 @@ class OrderFields(TypedDict, total=False):
     quantity: int
     price: Decimal | None
     order_date: str
+    market_price: Decimal | None
+    priced: bool
 
 
 def child_order(
@@ -56,18 +60,23 @@ def child_order(
     quantity: int = 100,
     price: Decimal | None = Decimal("150.25"),
     order_date: str = ORDER_DATE,
+    market_price: Decimal | None = None,
+    priced: bool = True,
 ) -> ChildOrder:
-    """A child order with the reservation the router would have made for it."""
+    """A child order with the reservation the router would have made for it, carrying `market_price`
+    (default: its limit, or the synthetic price of a market order) and `pricedAt` = its order date
+    unless `priced` is False."""
     if order_type is OrderType.MARKET:
         price = None
+    market = market_price if market_price is not None else price if price is not None else synthetic_price(ticker)
     protection = None
     if price is None and direction is Direction.BUY:
-        protection = protection_price(synthetic_price(ticker))
+        protection = protection_price(market)
     reserved = Decimal(0)
     if direction is Direction.BUY:
         notional = (price if price is not None else protection or Decimal(0)) * quantity
         reserved = notional + max_fee(notional, VENUE_FEES)
-    return ChildOrder(
+    order = ChildOrder(
         customer_id=customer_id,
         direction=direction,
         ticker=ticker,
@@ -82,10 +91,11 @@ def child_order(
         reserved_amount=reserved,
         protection_price=protection,
     )
+    return order.priced(market, order_date) if priced else order
 
 
 def trades(orders: list[ChildOrder]) -> list[Trade]:
-    return fill_lit(orders, LIT, synthetic_price)
+    return fill_lit(orders, LIT)
 
 
 def trade(n: int = 1, **order_fields: Unpack[OrderFields]) -> Trade:
