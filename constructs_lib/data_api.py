@@ -1,4 +1,5 @@
-"""The Data API: customers, trades, tickers and orders read from TradesStore by one function."""
+"""The Data API: customers, trades, tickers and orders read from TradesStore (and market prices from the
+MarketData table) by one function."""
 
 from __future__ import annotations
 
@@ -29,6 +30,11 @@ class DataApiProps:
     config: StageConfig
     shared_layer: lambda_.ILayerVersion
     trades_table: dynamodb.ITable
+    market_data_table: dynamodb.ITable
+
+
+# Reference prices (BatchGetItem) and a latest close (Query) for the market price of `GET /tickers`.
+MARKET_PRICE_ACTIONS: Final = ("dynamodb:BatchGetItem", "dynamodb:Query")
 
 
 class DataApi(Construct):
@@ -46,10 +52,14 @@ class DataApi(Construct):
                 name=contracts.DATA_API_FUNCTION,
                 description="Data API: customers, trades, tickers, orders",
                 shared_layer=props.shared_layer,
-                environment={contracts.TRADES_TABLE_ENV: props.trades_table.table_name},
+                environment={
+                    contracts.TRADES_TABLE_ENV: props.trades_table.table_name,
+                    contracts.MARKET_DATA_TABLE_ENV: props.market_data_table.table_name,
+                },
             ),
         )
         props.trades_table.grant_read_data(self.handler.function)
+        props.market_data_table.grant(self.handler.function, *MARKET_PRICE_ACTIONS)
         self.rest_api = TradingRestApi(
             self,
             "DataApi",

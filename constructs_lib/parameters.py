@@ -28,6 +28,8 @@ def parameter_values(parameters: StageParameters) -> dict[str, str]:
         contracts.ORDER_SPLIT_SIZE_PARAMETER: str(parameters.order_split_size),
         contracts.DARK_POOL_MATCH_PROBABILITY_PARAMETER: parameters.dark_pool_match_probability,
         contracts.MARKET_DATA_INVOKE_MODE_PARAMETER: parameters.market_data_invoke_mode,
+        contracts.MARKET_CLOSE_TIME_PARAMETER: parameters.market_close_time,
+        contracts.AUTO_TOP_UP_PARAMETER: parameters.auto_top_up,
     }
 
 

@@ -1,7 +1,7 @@
 """The simulated matching engines: the dark pool and the lit pools.
 
-Both price market orders at the latest close in the MarketData table (else the synthetic price), as
-the router does for the protection price of market buys.
+Both fill at the market price each order carries (decided by the router or the order book), so they
+read no market data themselves.
 """
 
 from __future__ import annotations
@@ -9,7 +9,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Final
 
-from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_lambda as lambda_
 from constructs import Construct
 
@@ -30,8 +29,6 @@ LIT_POOL_PARAMETERS: Final = (
     contracts.LIT_POOLS_PARAMETER,
     contracts.VENUE_FEES_PARAMETER,
 )
-# The latest close of a market order's ticker.
-POOL_MARKET_DATA_ACTIONS: Final = ("dynamodb:Query",)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -40,7 +37,6 @@ class PoolsProps:
     shared_layer: lambda_.ILayerVersion
     bus: MessageBus
     parameters: RuntimeParameters
-    market_data_table: dynamodb.ITable
 
 
 class Pools(Construct):
@@ -74,5 +70,3 @@ class Pools(Construct):
         for pool, parameters in ((self.dark_pool, DARK_POOL_PARAMETERS), (self.lit_pool, LIT_POOL_PARAMETERS)):
             props.bus.add_publisher(pool)
             pool.grant_parameters_read(props.parameters.select(parameters))
-            pool.add_environment(contracts.MARKET_DATA_TABLE_ENV, props.market_data_table.table_name)
-            props.market_data_table.grant(pool.function, *POOL_MARKET_DATA_ACTIONS)

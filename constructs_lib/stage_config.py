@@ -156,6 +156,8 @@ class StageParameters:
     order_split_size: int
     dark_pool_match_probability: str
     market_data_invoke_mode: str
+    market_close_time: str
+    auto_top_up: str
 
     @classmethod
     def from_context(cls, fields: _Fields) -> StageParameters:
@@ -184,10 +186,20 @@ class StageParameters:
             market_data_invoke_mode=fields.one_of(
                 key[contracts.MARKET_DATA_INVOKE_MODE_PARAMETER], contracts.INVOKE_MODES
             ),
+            market_close_time=_close_time(fields, key[contracts.MARKET_CLOSE_TIME_PARAMETER]),
+            auto_top_up=fields.one_of(key[contracts.AUTO_TOP_UP_PARAMETER], contracts.AUTO_TOP_UP_VALUES),
         )
 
     def venue_fees_json(self) -> str:
         return json.dumps(dict(self.venue_fees), separators=(",", ":"))
+
+
+def _close_time(fields: _Fields, key: str) -> str:
+    """`HH:MM` in UTC, as `market.session` reads it."""
+    value = fields.get(key)
+    if not isinstance(value, str) or not re.fullmatch(r"([01]\d|2[0-3]):[0-5]\d", value):
+        fields.fail(key, f"must be a time HH:MM (UTC), not {value!r}")
+    return str(value)
 
 
 def _venue_fees(fields: _Fields, key: str, pools: Mapping[str, tuple[str, ...]]) -> Mapping[str, str]:

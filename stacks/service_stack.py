@@ -63,6 +63,7 @@ class ServiceStack(cdk.Stack):
                 parameters=parameters,
                 market_data_table=data.market_data_table,
                 ticker_map_workflow=self.market_data.ticker_map_workflow,
+                ticker_lookup=self.market_data.functions.quote_summary.function,
             ),
         )
         self.pools = Pools(
@@ -73,7 +74,6 @@ class ServiceStack(cdk.Stack):
                 shared_layer=layer,
                 bus=self.bus,
                 parameters=parameters,
-                market_data_table=data.market_data_table,
             ),
         )
         self.settlement = Settlement(
@@ -96,7 +96,14 @@ class ServiceStack(cdk.Stack):
         }
         self.routes = [self.bus.add_route(route, route_targets[route.target]) for route in ORDER_FLOW_ROUTES]
         self.data_api = DataApi(
-            self, "DataApi", props=DataApiProps(config=config, shared_layer=layer, trades_table=data.trades_table)
+            self,
+            "DataApi",
+            props=DataApiProps(
+                config=config,
+                shared_layer=layer,
+                trades_table=data.trades_table,
+                market_data_table=data.market_data_table,
+            ),
         )
         self.customer_seed = CustomerSeed(
             self,

@@ -1,9 +1,10 @@
-"""Data API: customers, trades (paginated), ticker-days and orders, read from the TradesStore."""
+"""Data API: customers, trades (paginated), tickers (the day's statistics and the market price) and orders
+(children, or a parent with its children), read from TradesStore and the MarketData table."""
 
 from __future__ import annotations
 
 import functools
-from typing import Annotated, Any
+from typing import Annotated, Any, NamedTuple
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
@@ -11,10 +12,14 @@ from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from trading_core.common import aws_clients
-from trading_core.common.environment import TradesTableEnvironment, load
+from trading_core.common.clock import utc_now
+from trading_core.common.environment import DataApiEnvironment, load
+from trading_core.common.money import money_str
 from trading_core.common.observability import observability
 from trading_core.contracts import CUSTOMER_ID_PATTERN, ORDER_TICKER_PATTERN
 from trading_core.customers.record import UnreadableCustomer
+from trading_core.market.price import MarketPrices
+from trading_core.market_data.store import MarketDataStore
 from trading_core.queries.parameters import (
     DAY_HINT,
     DAY_PATTERN,
@@ -41,10 +46,17 @@ HINTS = {
 }
 
 
+class Reads(NamedTuple):
+    trades: TradesQueries
+    prices: MarketPrices
+
+
 @functools.cache
-def build() -> TradesQueries:
+def build() -> Reads:
     """The composition root: on first use (so tests can start moto first), reused while warm."""
-    return TradesQueries(aws_clients.table(load(TradesTableEnvironment).trades_table))
+    env = load(DataApiEnvironment)
+    market_data = MarketDataStore(aws_clients.table(env.market_data_table))
+    return Reads(TradesQueries(aws_clients.table(env.trades_table)), MarketPrices(market_data.reference_prices))
 
 
 def found(item: dict[str, Any] | None, what: str) -> Response[Any] | dict[str, Any]:
@@ -53,7 +65,7 @@ def found(item: dict[str, Any] | None, what: str) -> Response[Any] | dict[str, A
 
 @app.get("/customers/<customerId>")
 def get_customer(customerId: CustomerId) -> Any:
-    return found(build().customer(customerId), f"customer {customerId}")
+    return found(build().trades.customer(customerId), f"customer {customerId}")
 
 
 @app.get("/trades/<customerId>")
@@ -64,19 +76,32 @@ def get_trades(
     nextToken: Annotated[str | None, Query(max_length=2048)] = None,
 ) -> dict[str, Any]:
     day = parse_day(tradeDate, "tradeDate") if tradeDate else None
-    page = build().trades(customerId, trade_day=day, limit=limit, token=nextToken)
+    page = build().trades.trades(customerId, trade_day=day, limit=limit, token=nextToken)
     return {"customerId": customerId, "tradeDate": day, **page.to_wire()}
 
 
 @app.get("/tickers/<ticker>")
-def get_ticker_day(ticker: Annotated[str, Path(pattern=ORDER_TICKER_PATTERN)], date: Day) -> Any:
-    day = parse_day(date, "date")
-    return found(build().ticker_day(ticker, day), f"no trades of {ticker} on {day}")
+def get_ticker(ticker: Annotated[str, Path(pattern=ORDER_TICKER_PATTERN)], date: Day | None = None) -> Any:
+    """The day's trade statistics (today by default) and the market price now (`market.price`)."""
+    now = utc_now()
+    day = parse_day(date, "date") if date else now.date().isoformat()
+    reads = build()
+    statistics = reads.trades.ticker_day(ticker, day) or {
+        "ticker": ticker,
+        "date": day,
+        "nrTrades": 0,
+        "totalQuantity": 0,
+    }
+    quote = reads.prices.quote(ticker, now)
+    if quote is None and statistics["nrTrades"] == 0:
+        return found(None, f"ticker {ticker} (no market data and no trades on {day})")
+    market = {"marketPrice": money_str(quote.price), "priceTime": quote.at} if quote else {"marketPrice": None}
+    return {**statistics, **market}
 
 
 @app.get("/orders/<orderId>")
 def get_order(orderId: Annotated[str, Path(pattern=ORDER_ID_PATTERN)]) -> Any:
-    return found(build().order(orderId), f"order {orderId}")
+    return found(build().trades.order(orderId), f"order {orderId}")
 
 
 @app.exception_handler([RequestValidationError, InvalidParameter])

@@ -18,6 +18,7 @@ from trading_core.common import aws_clients
 from trading_core.common.environment import OrderRouterEnvironment, load
 from trading_core.common.observability import observability
 from trading_core.common.ssm import ssm_reader
+from trading_core.market.price import MarketPrices
 from trading_core.market_data.requests import MarketDataRequester, invoke_mode_reader
 from trading_core.market_data.step_functions import StepFunctionsStarter
 from trading_core.market_data.store import DEFAULT_MAX_AGE, MarketDataStore
@@ -32,7 +33,7 @@ from trading_core.orders.idempotency import (
 from trading_core.orders.plan import RouterConfig
 from trading_core.orders.request import IDEMPOTENCY_KEY_HEADER, InvalidRequest, RequestTooLarge
 from trading_core.orders.router import OrderRouter
-from trading_core.pools.market_prices import reference_price
+from trading_core.orders.ticker_lookup import FunctionTickerLookup
 
 obs = observability()
 logger, tracer, metrics = obs.logger, obs.tracer, obs.metrics
@@ -76,7 +77,8 @@ def build() -> Router:
         funds=DynamoFundsStore(aws_clients.table(env.trades_table)),
         publisher=order_flow_publisher(read, bus_name=env.event_bus, topic_arn=env.orders_topic),
         config=lambda: RouterConfig.load(read),
-        reference_price=reference_price(market_data.latest_close),
+        prices=MarketPrices(market_data.reference_prices),
+        ticker_lookup=FunctionTickerLookup(aws_clients.client("lambda"), env.ticker_lookup_function),
         idempotency=idempotency,
         market_data=requester,
     )

@@ -32,6 +32,10 @@ MARKET_DATA_CHECKER_FUNCTION: Final = "market_data_checker"
 NO_DATA_NOTIFIER_FUNCTION: Final = "no_data_notifier"
 TASK_TOKEN_MANAGER_FUNCTION: Final = "task_token_manager"
 MARKET_DATA_API_FUNCTION: Final = "market_data_api"
+ORDER_BOOK_FUNCTION: Final = "order_book"
+"""Re-evaluates resting orders (each minute, and on `MarketDataUpdate`) and expires DAY orders."""
+ORDER_CANCELLER_FUNCTION: Final = "order_canceller"
+"""`DELETE /orders/{orderId}` on the Orders API."""
 
 # Every function's handler: `lambda_handler` in its folder's `handler.py`.
 HANDLER: Final = "handler.lambda_handler"
@@ -51,6 +55,8 @@ MARKET_DATA_BUCKET_ENV: Final = "MARKET_DATA_BUCKET_NAME"
 MARKET_DATA_PROVIDER_ENV: Final = "MARKET_DATA_PROVIDER"
 TICKER_MAP_WORKFLOW_ENV: Final = "MARKET_DATA_TICKER_MAP_WORKFLOW_ARN"
 """The ticker-map workflow's ARN: the router starts it in `StepFunctionAPIs` mode."""
+TICKER_LOOKUP_FUNCTION_ENV: Final = "TICKER_LOOKUP_FUNCTION_NAME"
+"""The quote-summary function, which the router invokes for a ticker with no stored market data."""
 
 # `MARKET_DATA_PROVIDER` values: cdk.json `stages.<stage>.marketDataProvider`. The layer with yfinance
 # is built only for `yfinance`; `offline` (the local cloud, the tests) needs no network.
@@ -69,6 +75,10 @@ VENUE_FEES_PARAMETER: Final = "venue-fees"
 ORDER_SPLIT_SIZE_PARAMETER: Final = "order-split-size"
 DARK_POOL_MATCH_PROBABILITY_PARAMETER: Final = "dark-pool-match-probability"
 MARKET_DATA_INVOKE_MODE_PARAMETER: Final = "market-data-invoke-mode"
+MARKET_CLOSE_TIME_PARAMETER: Final = "market-close-time"
+"""`HH:MM` UTC: the end of a trading day, when DAY orders expire (`market.session`)."""
+AUTO_TOP_UP_PARAMETER: Final = "auto-top-up"
+"""`true` or `false`: whether an order refused for insufficient funds tops the customer up (a deposit)."""
 
 # Parameter -> its key in cdk.json `stages.<stage>.parameters`, which holds the deployed default.
 PARAMETER_CONTEXT_KEYS: Final[Mapping[str, str]] = MappingProxyType(
@@ -81,6 +91,8 @@ PARAMETER_CONTEXT_KEYS: Final[Mapping[str, str]] = MappingProxyType(
         ORDER_SPLIT_SIZE_PARAMETER: "orderSplitSize",
         DARK_POOL_MATCH_PROBABILITY_PARAMETER: "darkPoolMatchProbability",
         MARKET_DATA_INVOKE_MODE_PARAMETER: "marketDataInvokeMode",
+        MARKET_CLOSE_TIME_PARAMETER: "marketCloseTime",
+        AUTO_TOP_UP_PARAMETER: "autoTopUp",
     }
 )
 PARAMETERS: Final = tuple(PARAMETER_CONTEXT_KEYS)
@@ -94,6 +106,11 @@ BUS_TYPES: Final = (EVENT_BRIDGE_BUS, SNS_BUS)
 EVENT_BRIDGE_MODE: Final = "EventBridge"
 STEP_FUNCTIONS_MODE: Final = "StepFunctionAPIs"
 INVOKE_MODES: Final = (EVENT_BRIDGE_MODE, STEP_FUNCTIONS_MODE)
+
+# `auto-top-up` values.
+AUTO_TOP_UP_ON: Final = "true"
+AUTO_TOP_UP_OFF: Final = "false"
+AUTO_TOP_UP_VALUES: Final = (AUTO_TOP_UP_ON, AUTO_TOP_UP_OFF)
 
 # -- The bus: sources, detail types, routing fields ------------------------------------------
 # EventBridge rules match on these; SNS subscriptions on message attributes of the same names.
@@ -159,6 +176,13 @@ SORT_KEY: Final = "SK"
 """Both tables (TradesStore, MarketData) have string keys `PK`, `SK`."""
 TRADE_SORT_KEY_PREFIX: Final = "TRADE#"
 """Trade items' SK prefix: the TradesStore stream reaches the aggregator for inserts of these only."""
+RESTING_ORDERS_INDEX: Final = "RestingOrders"
+"""TradesStore's sparse index of resting (OPEN) child orders: partition `RestingTicker`, sort `OrderId`."""
+RESTING_TICKER_ATTRIBUTE: Final = "RestingTicker"
+"""Set on a child ORDER item while it is OPEN (its ticker), removed when it leaves OPEN."""
+ORDER_ID_ATTRIBUTE: Final = "OrderId"
+ORDER_BOOK_SCHEDULE: Final = "rate(1 minute)"
+"""How often the order book re-evaluates resting orders and expires DAY orders."""
 IDEMPOTENCY_KEY: Final = "id"
 IDEMPOTENCY_TTL: Final = "expiration"
 """Powertools Idempotency's default layout, which the table is created with."""
@@ -178,8 +202,8 @@ CUSTOMER_ID_PATTERN: Final = r"^[A-Za-z0-9_-]{1,64}$"
 
 MAX_ORDER_QUANTITY: Final = 1_000_000_000
 """The largest order quantity accepted, hence the largest useful `order-split-size`."""
-MAX_CHILDREN_PER_ORDER: Final = 99
-"""One transaction holds the customer's update and the child orders (DynamoDB allows 100 items)."""
+MAX_CHILDREN_PER_ORDER: Final = 98
+"""One transaction holds the reservation, the parent ORDER item and the child orders (DynamoDB allows 100 items)."""
 
 SEED_CUSTOMERS: Final = tuple(f"{n:06d}" for n in range(1, 13))
 SEED_INITIAL_FUNDS: Final = "1000000.00"

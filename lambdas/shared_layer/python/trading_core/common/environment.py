@@ -24,6 +24,7 @@ from trading_core.contracts import (
     MARKET_DATA_TABLE_ENV,
     ORDERS_TOPIC_ENV,
     PARAMETER_PREFIX_ENV,
+    TICKER_LOOKUP_FUNCTION_ENV,
     TICKER_MAP_WORKFLOW_ENV,
     TRADES_BUCKET_ENV,
     TRADES_TABLE_ENV,
@@ -98,6 +99,7 @@ class OrderRouterEnvironment:
     orders_topic: str = variable(ORDERS_TOPIC_ENV)
     market_data_table: str = variable(MARKET_DATA_TABLE_ENV)
     ticker_map_workflow: str = variable(TICKER_MAP_WORKFLOW_ENV)
+    ticker_lookup_function: str = variable(TICKER_LOOKUP_FUNCTION_ENV)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -107,7 +109,17 @@ class PoolEnvironment:
     parameter_prefix: str = variable(PARAMETER_PREFIX_ENV, _parameter_prefix)
     event_bus: str = variable(EVENT_BUS_ENV)
     orders_topic: str = variable(ORDERS_TOPIC_ENV)
+
+
+@dataclass(frozen=True, kw_only=True)
+class OrderBookEnvironment:
+    """The order book reads the resting orders and market prices, publishes marketable orders."""
+
+    trades_table: str = variable(TRADES_TABLE_ENV)
     market_data_table: str = variable(MARKET_DATA_TABLE_ENV)
+    parameter_prefix: str = variable(PARAMETER_PREFIX_ENV, _parameter_prefix)
+    event_bus: str = variable(EVENT_BUS_ENV)
+    orders_topic: str = variable(ORDERS_TOPIC_ENV)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -120,11 +132,25 @@ class PostTradeEnvironment:
 
 
 @dataclass(frozen=True, kw_only=True)
-class TradesTableEnvironment:
-    """Functions that only use TradesStore: the funds raiser, the aggregator, the storage analyzer,
-    the data API and the customer seeder."""
+class DataApiEnvironment:
+    """The data API reads TradesStore, and the MarketData table for market prices."""
 
     trades_table: str = variable(TRADES_TABLE_ENV)
+    market_data_table: str = variable(MARKET_DATA_TABLE_ENV)
+
+
+@dataclass(frozen=True, kw_only=True)
+class TradesTableEnvironment:
+    """Functions that only use TradesStore: the aggregator, the storage analyzer, the data API and
+    the customer seeder."""
+
+    trades_table: str = variable(TRADES_TABLE_ENV)
+
+
+@dataclass(frozen=True, kw_only=True)
+class FundsRaiserEnvironment:
+    trades_table: str = variable(TRADES_TABLE_ENV)
+    parameter_prefix: str = variable(PARAMETER_PREFIX_ENV, _parameter_prefix)
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
@@ -10,13 +11,23 @@ from typing import Any, Final
 
 from trading_core.common import keys
 from trading_core.common.money import money_str, to_decimal
-from trading_core.contracts import DARK_POOL_TYPE, LIT_POOL_TYPE
+from trading_core.contracts import DARK_POOL_TYPE, LIT_POOL_TYPE, RESTING_TICKER_ATTRIBUTE
 from trading_core.model.items import optional_money, wire_to_item
 
-# An ORDER item's `Status` (docs/contracts.md "Order states").
+# A child ORDER item's `Status` (docs/architecture.md §2 "Order lifecycle"). ACCEPTED: on its way to a
+# pool at a marketable price; OPEN: resting, its reservation held until it fills, is cancelled or
+# expires; the other three are final. A fill settles only an ACCEPTED or OPEN order, and a cancel or
+# expiry moves only those, so the ORDER item decides a race between them: one outcome, never two.
 ACCEPTED: Final = "ACCEPTED"
+OPEN: Final = "OPEN"
 FILLED: Final = "FILLED"
 REJECTED: Final = "REJECTED"
+CANCELLED: Final = "CANCELLED"
+EXPIRED: Final = "EXPIRED"
+LIVE_STATUSES: Final = (ACCEPTED, OPEN)
+"""The states a fill, a cancel or an expiry may leave."""
+PARENT_KIND: Final = "PARENT"
+"""`Kind` of the parent ORDER item the router writes beside the children (`ChildOrderIds`)."""
 
 
 class Direction(StrEnum):
@@ -27,6 +38,13 @@ class Direction(StrEnum):
 class OrderType(StrEnum):
     LIMIT = "Limit"
     MARKET = "Market"
+
+
+class TimeInForce(StrEnum):
+    DAY = "DAY"
+    """Expires at the close of the trading day it was placed in (`market.session`)."""
+    GTC = "GTC"
+    """Good till cancelled."""
 
 
 class PoolType(StrEnum):
@@ -51,6 +69,9 @@ class OrderTicket:
     split: bool
     parent_order_id: str
     reserved_amount: Decimal
+    time_in_force: TimeInForce = TimeInForce.DAY
+    expires_at: str | None = None
+    """The close a DAY order expires at (ISO-8601 UTC); None for GTC."""
 
     def ticket_wire(self) -> dict[str, Any]:
         """The ticket's wire fields, in the order of the contract's shapes (the owner's own follow)."""
@@ -67,6 +88,8 @@ class OrderTicket:
             "split": "Yes" if self.split else "No",
             "parentOrderId": self.parent_order_id,
             "reservedAmount": money_str(self.reserved_amount),
+            "timeInForce": self.time_in_force.value,
+            "expiresAt": self.expires_at,
         }
 
     @staticmethod
@@ -86,19 +109,29 @@ class OrderTicket:
             "split": data["split"] == "Yes",
             "parent_order_id": str(data.get("parentOrderId") or data["orderId"]),
             "reserved_amount": to_decimal(data.get("reservedAmount", "0")),
+            "time_in_force": TimeInForce(data.get("timeInForce") or TimeInForce.DAY.value),
+            "expires_at": data.get("expiresAt"),
         }
 
 
 @dataclass(frozen=True, kw_only=True)
 class ChildOrder(OrderTicket):
-    """A child order as routed to a pool; `quantity` never exceeds the split size."""
+    """A child order; `quantity` never exceeds the split size.
+
+    On its way to a pool it carries the market price it was found marketable at and that instant
+    (`market_price`, `priced_at`), decided once by the router or the order book; both pools fill at
+    that price, so the venue, the reservation and the data API never disagree on it."""
 
     protection_price: Decimal | None = None
+    market_price: Decimal | None = None
+    priced_at: str | None = None
 
     def to_wire(self) -> dict[str, Any]:
         return {
             **self.ticket_wire(),
             "protectionPrice": None if self.protection_price is None else money_str(self.protection_price),
+            "marketPrice": None if self.market_price is None else money_str(self.market_price),
+            "pricedAt": self.priced_at,
         }
 
     @classmethod
@@ -106,10 +139,24 @@ class ChildOrder(OrderTicket):
         return cls(
             **cls.ticket_fields(data, lambda wire: optional_money(wire.get("price"))),
             protection_price=optional_money(data.get("protectionPrice")),
+            market_price=optional_money(data.get("marketPrice")),
+            priced_at=data.get("pricedAt"),
         )
 
+    def priced(self, market_price: Decimal, priced_at: str) -> ChildOrder:
+        """The order as sent to a pool: marketable at `market_price` at `priced_at`."""
+        return dataclasses.replace(self, market_price=market_price, priced_at=priced_at)
+
+    @property
+    def initial_status(self) -> str:
+        """ACCEPTED when the router priced it marketable (it goes to a pool now), else OPEN (it rests)."""
+        return ACCEPTED if self.priced_at is not None else OPEN
+
     def to_item(self, status: str) -> dict[str, Any]:
+        """The child ORDER item; an OPEN one is in the resting-orders index under its ticker."""
         item = wire_to_item(self.to_wire())
         item.update(keys.order_key(self.order_id))
         item["Status"] = status
+        if status == OPEN:
+            item[RESTING_TICKER_ATTRIBUTE] = self.ticker
         return item

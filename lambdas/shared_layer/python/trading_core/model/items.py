@@ -8,7 +8,7 @@ from typing import Any, Final
 from trading_core.common import keys
 from trading_core.common.money import money_str, to_decimal
 
-MONEY_FIELDS: Final = frozenset({"price", "fee", "reservedAmount", "protectionPrice"})
+MONEY_FIELDS: Final = frozenset({"price", "fee", "reservedAmount", "protectionPrice", "marketPrice"})
 _ITEM_ONLY: Final = frozenset({keys.PK, keys.SK})
 _MONEY_ATTRIBUTES: Final = frozenset(
     {

@@ -1,7 +1,7 @@
 """The router's funds in TradesStore: the atomic reservation of a parent order and its release.
 
-One parent order is one `TransactWriteItems`: the customer's funds move and every child ORDER item
-appears, or nothing does (docs/architecture.md §11).
+One parent order is one `TransactWriteItems`: the reservation is made and the parent and every child
+ORDER item appear, or nothing does (docs/architecture.md §11).
 """
 
 from __future__ import annotations
@@ -14,10 +14,9 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from trading_core.common import keys
 from trading_core.common.dynamodb import MAX_TRANSACTION_ATTEMPTS, TransactionCancelled, transact_conditionally
-from trading_core.common.money import ZERO
 from trading_core.customers import record
 from trading_core.customers.record_store import complete_record
-from trading_core.model.child_order import ACCEPTED, REJECTED, ChildOrder
+from trading_core.model.child_order import REJECTED, ChildOrder
 from trading_core.orders.funds import (
     FundsUnavailable,
     InsufficientFunds,
@@ -27,6 +26,7 @@ from trading_core.orders.funds import (
     UnreadableCustomer,
 )
 from trading_core.orders.plan import PlannedOrder
+from trading_core.orders.reservations import end_operation, release_operation, reserve_operation
 
 
 @dataclass(frozen=True)
@@ -42,7 +42,7 @@ class DynamoFundsStore:
         self._client = table.meta.client
 
     def reserve(self, plan: PlannedOrder, now: str) -> ReservationOutcome:
-        """Reserve the plan's funds and write its children as ACCEPTED ORDER items, atomically.
+        """Reserve what the plan needs and write its parent and children (ACCEPTED or OPEN), atomically.
 
         A customer record lacking the funds attributes is completed with their defaults first."""
         for _ in range(MAX_TRANSACTION_ATTEMPTS):
@@ -61,46 +61,27 @@ class DynamoFundsStore:
     def _reserve_once(self, plan: PlannedOrder, now: str) -> ReservationOutcome | _IncompleteCustomer:
         customer_id = plan.request.customer_id
         need = plan.reservation
-        key = keys.customer_key(customer_id)
-        customer_op: dict[str, Any]
-        if need > ZERO:
-            customer_op = {
-                "Update": {
-                    "TableName": self._table,
-                    "Key": key,
-                    "UpdateExpression": "SET AvailableFunds = AvailableFunds - :need, "
-                    "ReservedFunds = ReservedFunds + :need, Updated = :now",
-                    "ConditionExpression": f"attribute_exists(#pk) AND {record.FUNDS_ARE_NUMBERS} "
-                    "AND AvailableFunds >= :need",
-                    "ExpressionAttributeNames": {"#pk": keys.PK},
-                    "ExpressionAttributeValues": {":need": need, ":now": now, **record.NUMBER_TYPE},
-                    "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
-                }
-            }
-        else:
-            # A sell commits no money (it pays its fee from its proceeds), but the customer must exist
-            # with funds the aggregator can add its proceeds to.
-            customer_op = {
-                "ConditionCheck": {
-                    "TableName": self._table,
-                    "Key": key,
-                    "ConditionExpression": f"attribute_exists(#pk) AND {record.FUNDS_ARE_NUMBERS}",
-                    "ExpressionAttributeNames": {"#pk": keys.PK},
-                    "ExpressionAttributeValues": record.NUMBER_TYPE,
-                    "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
-                }
-            }
-        operations = [customer_op] + [
+        operations = [reserve_operation(self._table, plan, now)] + [
             {
                 "Put": {
                     "TableName": self._table,
-                    "Item": {**child.to_item(ACCEPTED), "Updated": now},
+                    "Item": {**child.to_item(child.initial_status), "Updated": now},
                     "ConditionExpression": "attribute_not_exists(#pk)",
                     "ExpressionAttributeNames": {"#pk": keys.PK},
                 }
             }
             for child in plan.children
         ]
+        operations.append(
+            {
+                "Put": {
+                    "TableName": self._table,
+                    "Item": {**plan.parent_item(), "Updated": now},
+                    "ConditionExpression": "attribute_not_exists(#pk)",
+                    "ExpressionAttributeNames": {"#pk": keys.PK},
+                }
+            }
+        )
         try:
             reasons = transact_conditionally(self._client, operations, unavailable=FundsUnavailable)
         except (ClientError, BotoCoreError, TransactionCancelled) as error:
@@ -123,47 +104,16 @@ class DynamoFundsStore:
     def release(self, children: Sequence[ChildOrder], now: str, reason: str) -> list[ChildOrder]:
         """Give back the reservation of children that could not be routed and mark them REJECTED.
 
-        Only children still ACCEPTED are released: one that a pool already filled (its event got
-        through after all) keeps its reservation. Returns the children released. All children must
-        belong to one customer.
+        Only children still live (ACCEPTED or OPEN) are released: one that a pool already filled (its
+        event got through after all) keeps its reservation. Returns the children released. All
+        children must belong to one customer and one parent order.
         """
         pending = list(children)
         while pending:
-            amount = sum((child.reserved_amount for child in pending), ZERO)
-            operations: list[dict[str, Any]] = []
-            if amount > ZERO:
-                operations.append(
-                    {
-                        "Update": {
-                            "TableName": self._table,
-                            "Key": keys.customer_key(pending[0].customer_id),
-                            "UpdateExpression": "SET AvailableFunds = AvailableFunds + :amount, "
-                            "ReservedFunds = ReservedFunds - :amount, Updated = :now",
-                            "ConditionExpression": "attribute_exists(#pk)",
-                            "ExpressionAttributeNames": {"#pk": keys.PK},
-                            "ExpressionAttributeValues": {":amount": amount, ":now": now},
-                        }
-                    }
-                )
+            release = release_operation(self._table, pending, now)
+            operations = [release] if release else []
             offset = len(operations)
-            operations.extend(
-                {
-                    "Update": {
-                        "TableName": self._table,
-                        "Key": keys.order_key(child.order_id),
-                        "UpdateExpression": "SET #status = :rejected, RejectReason = :reason, Updated = :now",
-                        "ConditionExpression": "#status = :accepted",
-                        "ExpressionAttributeNames": {"#status": "Status"},
-                        "ExpressionAttributeValues": {
-                            ":rejected": REJECTED,
-                            ":accepted": ACCEPTED,
-                            ":reason": reason,
-                            ":now": now,
-                        },
-                    }
-                }
-                for child in pending
-            )
+            operations.extend(end_operation(self._table, child, REJECTED, reason, now) for child in pending)
             reasons = transact_conditionally(self._client, operations, unavailable=FundsUnavailable)
             if reasons is None:
                 return pending

@@ -1,21 +1,30 @@
-"""Smart order router rules: split block orders, price the reservation, route by ticker list."""
+"""Smart order router rules: split block orders, decide marketability, price the reservation, route by
+ticker list."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from datetime import time
 from decimal import Decimal
+from typing import Any
 
+from trading_core.common import keys
+from trading_core.common.clock import parse_iso, to_iso
+from trading_core.common.money import money_str
 from trading_core.common.parameters import ParameterReader, parse_fees, split_list
 from trading_core.contracts import (
     DARK_POOL_TICKERS_PARAMETER,
+    MARKET_CLOSE_TIME_PARAMETER,
     MAX_CHILDREN_PER_ORDER,
     ORDER_SPLIT_SIZE_PARAMETER,
     VENUE_FEES_PARAMETER,
 )
-from trading_core.model.child_order import ChildOrder, Direction, OrderType, PoolType
+from trading_core.market.price import is_marketable
+from trading_core.market.session import DEFAULT_CLOSE_TIME, close_after, parse_close_time
+from trading_core.model.child_order import PARENT_KIND, ChildOrder, Direction, OrderType, PoolType, TimeInForce
 from trading_core.orders.request import OrderRequest
-from trading_core.pools.pricing import ReferencePrice, max_fee, protection_price
+from trading_core.pools.pricing import max_fee, protection_price
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -25,14 +34,18 @@ class RouterConfig:
     split_size: int
     dark_pool_tickers: frozenset[str]
     venue_fees: Mapping[str, Decimal]
+    market_close: time = parse_close_time(DEFAULT_CLOSE_TIME)
 
     @classmethod
     def load(cls, read: ParameterReader) -> RouterConfig:
-        values = read([ORDER_SPLIT_SIZE_PARAMETER, DARK_POOL_TICKERS_PARAMETER, VENUE_FEES_PARAMETER])
+        values = read(
+            [ORDER_SPLIT_SIZE_PARAMETER, DARK_POOL_TICKERS_PARAMETER, VENUE_FEES_PARAMETER, MARKET_CLOSE_TIME_PARAMETER]
+        )
         return cls(
             split_size=int(values[ORDER_SPLIT_SIZE_PARAMETER]),
             dark_pool_tickers=frozenset(split_list(values[DARK_POOL_TICKERS_PARAMETER])),
             venue_fees=parse_fees(values[VENUE_FEES_PARAMETER]),
+            market_close=parse_close_time(values[MARKET_CLOSE_TIME_PARAMETER]),
         )
 
 
@@ -41,10 +54,38 @@ class PlannedOrder:
     request: OrderRequest
     parent_order_id: str
     children: tuple[ChildOrder, ...]
+    market_price: Decimal
+    order_date: str
 
     @property
     def reservation(self) -> Decimal:
         return sum((child.reserved_amount for child in self.children), Decimal(0))
+
+    @property
+    def marketable(self) -> bool:
+        """Its children go to a pool now; otherwise they rest (OPEN) in the order book."""
+        return all(child.priced_at is not None for child in self.children)
+
+    def parent_item(self) -> dict[str, Any]:
+        """The parent ORDER item: the order as sent, and its children (their states are on their items)."""
+        request = self.request
+        item: dict[str, Any] = {
+            **keys.order_key(self.parent_order_id),
+            "Kind": PARENT_KIND,
+            "OrderId": self.parent_order_id,
+            "CustomerId": request.customer_id,
+            "Direction": request.direction.value,
+            "Ticker": request.ticker,
+            "Type": request.order_type.value,
+            "Quantity": request.quantity,
+            "TimeInForce": request.time_in_force.value,
+            "OrderDate": self.order_date,
+            "MarketPriceAtOrder": Decimal(money_str(self.market_price)),
+            "ChildOrderIds": [child.order_id for child in self.children],
+        }
+        if request.price is not None:
+            item["Price"] = request.price
+        return item
 
 
 class OrderTooLarge(ValueError):
@@ -78,17 +119,25 @@ def plan_order(
     *,
     order_date: str,
     new_id: Callable[[], str],
-    reference_price: ReferencePrice,
+    market_price: Decimal,
 ) -> PlannedOrder:
-    """Child orders with the funds each must reserve: a buy reserves its notional at the limit (or
-    protection) price plus the fee at the costliest venue; a sell is paid from its own proceeds."""
+    """Child orders with what each must reserve, priced at `market_price` (the market at `order_date`)
+    when the order is marketable, else left to rest.
+
+    A buy reserves its notional at the limit (a market buy at the protection price: the market plus
+    the collar) plus the fee at the costliest venue, so whatever price it later fills at, the funds
+    cover it; a sell reserves its quantity on the position (`orders.reservations`)."""
     quantities = split_quantities(request.quantity, config.split_size)
     if len(quantities) > MAX_CHILDREN_PER_ORDER:
         raise _too_large(request, config)
     protection = None
     if request.order_type is OrderType.MARKET and request.direction is Direction.BUY:
-        protection = protection_price(reference_price(request.ticker))
+        protection = protection_price(market_price)
     reserve_price = request.price if request.price is not None else protection
+    marketable = is_marketable(request.direction, request.price, market_price)
+    expires_at = None
+    if request.time_in_force is TimeInForce.DAY:
+        expires_at = to_iso(close_after(parse_iso(order_date), config.market_close))
     parent_order_id = new_id()
     children = []
     for quantity in quantities:
@@ -97,24 +146,31 @@ def plan_order(
             assert reserve_price is not None
             notional = reserve_price * quantity
             reserved = notional + max_fee(notional, config.venue_fees)
-        children.append(
-            ChildOrder(
-                customer_id=request.customer_id,
-                direction=request.direction,
-                ticker=request.ticker,
-                order_type=request.order_type,
-                quantity=quantity,
-                price=request.price,
-                order_id=new_id(),
-                order_date=order_date,
-                initial_quantity=request.quantity,
-                split=len(quantities) > 1,
-                parent_order_id=parent_order_id,
-                reserved_amount=reserved,
-                protection_price=protection,
-            )
+        child = ChildOrder(
+            customer_id=request.customer_id,
+            direction=request.direction,
+            ticker=request.ticker,
+            order_type=request.order_type,
+            quantity=quantity,
+            price=request.price,
+            order_id=new_id(),
+            order_date=order_date,
+            initial_quantity=request.quantity,
+            split=len(quantities) > 1,
+            parent_order_id=parent_order_id,
+            reserved_amount=reserved,
+            time_in_force=request.time_in_force,
+            expires_at=expires_at,
+            protection_price=protection,
         )
-    return PlannedOrder(request=request, parent_order_id=parent_order_id, children=tuple(children))
+        children.append(child.priced(market_price, order_date) if marketable else child)
+    return PlannedOrder(
+        request=request,
+        parent_order_id=parent_order_id,
+        children=tuple(children),
+        market_price=market_price,
+        order_date=order_date,
+    )
 
 
 def route(children: Iterable[ChildOrder], dark_pool_tickers: frozenset[str]) -> dict[PoolType, list[ChildOrder]]:

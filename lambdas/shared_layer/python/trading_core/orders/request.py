@@ -19,7 +19,7 @@ from typing import Any, Final
 
 from trading_core.common.money import has_at_most_cents
 from trading_core.contracts import CUSTOMER_ID_PATTERN, MAX_ORDER_QUANTITY, ORDER_TICKER_PATTERN
-from trading_core.model.child_order import Direction, OrderType
+from trading_core.model.child_order import Direction, OrderType, TimeInForce
 
 # One request carries at most this many parent orders: each is one DynamoDB transaction, and the
 # whole request must finish well within API Gateway's 29 s integration timeout.
@@ -28,7 +28,7 @@ MAX_ORDERS_PER_REQUEST: Final = 100
 MAX_BODY_BYTES: Final = 256 * 1024
 MAX_PRICE: Final = Decimal("1000000000")
 IDEMPOTENCY_KEY_HEADER: Final = "Idempotency-Key"
-ORDER_FIELDS: Final = ("customerId", "direction", "ticker", "type", "quantity", "price")
+ORDER_FIELDS: Final = ("customerId", "direction", "ticker", "type", "quantity", "price", "timeInForce")
 
 _CUSTOMER_ID = re.compile(CUSTOMER_ID_PATTERN)
 _TICKER = re.compile(ORDER_TICKER_PATTERN)
@@ -46,6 +46,7 @@ class OrderRequest:
     order_type: OrderType
     quantity: int
     price: Decimal | None
+    time_in_force: TimeInForce = TimeInForce.DAY
 
 
 @dataclass(frozen=True)
@@ -229,6 +230,10 @@ def validate_order(entry: Any, prefix: str = "") -> tuple[OrderRequest | None, l
         if message:
             fail("price", message)
 
+    time_in_force = entry.get("timeInForce", TimeInForce.DAY.value)
+    if not isinstance(time_in_force, str) or time_in_force not in {t.value for t in TimeInForce}:
+        fail("timeInForce", f"must be one of {', '.join(t.value for t in TimeInForce)}")
+
     if errors:
         return None, errors
     return (
@@ -239,6 +244,7 @@ def validate_order(entry: Any, prefix: str = "") -> tuple[OrderRequest | None, l
             order_type=OrderType(str(order_type)),
             quantity=int(quantity or 0),
             price=price,
+            time_in_force=TimeInForce(str(time_in_force)),
         ),
         [],
     )

@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from decimal import Decimal
 from typing import Any, Final, Protocol
 
@@ -28,6 +29,7 @@ from trading_core.contracts import (
     POOL_TYPE_FIELD,
     ROUTER_SOURCE,
 )
+from trading_core.market.price import MarketPrices, PriceUnavailable
 from trading_core.market_data.requests import MarketDataRequest, MarketDataRequests
 from trading_core.model.child_order import ChildOrder, PoolType
 from trading_core.orders.funds import (
@@ -39,13 +41,14 @@ from trading_core.orders.funds import (
     UnreadableCustomer,
 )
 from trading_core.orders.plan import OrderTooLarge, PlannedOrder, RouterConfig, check_size, plan_order, route
-from trading_core.orders.request import OrderRequest, SubmittedOrder, check_idempotency_key, parse_body
-from trading_core.pools.pricing import PriceUnavailable, ReferencePrice
+from trading_core.orders.request import SubmittedOrder, check_idempotency_key, parse_body
+from trading_core.orders.ticker_lookup import TickerLookup
 
 logger = logging.getLogger(__name__)
 
 RETRY_PROCESSING: Final = "could not be processed, try again"
 RETRY_ROUTING: Final = "could not be routed, try again"
+UNKNOWN_TICKER: Final = "unknown ticker"
 
 
 @dataclass(frozen=True)
@@ -104,7 +107,7 @@ class RoutingResult:
 
     def body(self) -> dict[str, Any]:
         return {
-            "orders": [child.to_wire() for child in self.routed],
+            "orders": [{**child.to_wire(), "status": child.initial_status} for child in self.routed],
             "invalidOrders": [order.to_wire() for order in self.invalid],
         }
 
@@ -129,7 +132,8 @@ class OrderRouter:
         funds: FundsStore,
         publisher: Publisher,
         config: Callable[[], RouterConfig],
-        reference_price: ReferencePrice,
+        prices: MarketPrices,
+        ticker_lookup: TickerLookup,
         clock: Clock = utc_now,
         new_id: Callable[[], str] = new_order_id,
         idempotency: IdempotentRun | None = None,
@@ -138,7 +142,8 @@ class OrderRouter:
         self._funds = funds
         self._publisher = publisher
         self._config = config
-        self._reference_price = reference_price
+        self._prices = prices
+        self._ticker_lookup = ticker_lookup
         self._clock = clock
         self._new_id = new_id
         self.idempotency = idempotency
@@ -157,23 +162,27 @@ class OrderRouter:
 
     def submit(self, orders: Sequence[SubmittedOrder]) -> RoutingResult:
         config = self._config()
-        now = to_iso(self._clock())
+        moment = self._clock()
+        now = to_iso(moment)
         result = RoutingResult(received=len(orders))
         reserved: list[tuple[SubmittedOrder, PlannedOrder]] = []
         credit_checks: list[dict[str, Any]] = []
+        markets = self._market_prices({order.request.ticker for order in orders}, moment)
         for order in orders:
+            market = markets.get(order.request.ticker)
+            if market is None or isinstance(market, str):
+                reason = market or RETRY_PROCESSING
+                result.invalid.append(InvalidOrder(order.sent, reason, retryable=reason == RETRY_PROCESSING))
+                continue
             try:
-                plan = self._plan(order.request, config, now)
+                check_size(order.request, config)
+                plan = plan_order(order.request, config, order_date=now, new_id=self._new_id, market_price=market)
                 outcome = self._funds.reserve(plan, now)
             except OrderTooLarge as error:
                 result.invalid.append(InvalidOrder(order.sent, str(error)))
                 continue
             except FundsUnavailable:
                 logger.exception("could not reserve funds for an order of customer %s", order.request.customer_id)
-                result.invalid.append(InvalidOrder(order.sent, RETRY_PROCESSING, retryable=True))
-                continue
-            except PriceUnavailable:
-                logger.exception("no reference price for a market order on %s", order.request.ticker)
                 result.invalid.append(InvalidOrder(order.sent, RETRY_PROCESSING, retryable=True))
                 continue
             if isinstance(outcome, Reserved):
@@ -191,7 +200,7 @@ class OrderRouter:
                 result.invalid.append(InvalidOrder(order.sent, reason))
                 credit_checks.append(credit_check_wire(plan, outcome, now))
         result.credit_checks = len(credit_checks)
-        unrouted = self._publish([plan for _, plan in reserved], credit_checks, config)
+        unrouted = self._publish([plan for _, plan in reserved if plan.marketable], credit_checks, config)
         for order, plan in reserved:
             self._settle_routing(order, plan, unrouted, now, result)
         if self._market_data is not None and result.routed:
@@ -199,9 +208,28 @@ class OrderRouter:
             result.market_data = self._market_data.request(child.ticker for child in result.routed)
         return result
 
-    def _plan(self, request: OrderRequest, config: RouterConfig, now: str) -> PlannedOrder:
-        check_size(request, config)
-        return plan_order(request, config, order_date=now, new_id=self._new_id, reference_price=self._reference_price)
+    def _market_prices(self, tickers: set[str], moment: datetime) -> dict[str, Decimal | str | None]:
+        """Each ticker's market price at `moment`; `UNKNOWN_TICKER` for one the provider does not know;
+        None when the market data could not be read (the order is refused as retryable).
+
+        Tickers with no stored market data are looked up first (one synchronous call for all of them)."""
+        try:
+            known = self._prices.references(sorted(tickers))
+            missing = sorted(tickers - set(known))
+            unknown: frozenset[str] = frozenset()
+            if missing:
+                found = self._ticker_lookup.lookup(missing)
+                unknown = found.not_found
+                self._prices.forget(found.found)
+                known = self._prices.references(sorted(tickers))
+        except PriceUnavailable:
+            logger.exception("no market price for %s", ", ".join(sorted(tickers)))
+            return dict.fromkeys(tickers)
+        markets: dict[str, Decimal | str | None] = {}
+        for ticker in tickers:
+            quote = self._prices.quote(ticker, moment) if ticker in known else None
+            markets[ticker] = quote.price if quote else (UNKNOWN_TICKER if ticker in unknown else None)
+        return markets
 
     def _publish(
         self, plans: list[PlannedOrder], credit_checks: list[dict[str, Any]], config: RouterConfig
@@ -252,6 +280,8 @@ class OrderRouter:
     def _settle_routing(
         self, order: SubmittedOrder, plan: PlannedOrder, unrouted: set[str], now: str, result: RoutingResult
     ) -> None:
+        """Resting children were not sent (they wait in the book); sent ones that could not be published
+        get their reservation back."""
         failed = [child for child in plan.children if child.order_id in unrouted]
         if not failed:
             result.routed.extend(plan.children)

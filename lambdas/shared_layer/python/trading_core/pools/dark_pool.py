@@ -14,22 +14,20 @@ from trading_core.contracts import DARK_POOL_SOURCE
 from trading_core.model.child_order import ChildOrder
 from trading_core.pools.events import lit_order_events, trade_events
 from trading_core.pools.matching import DarkPoolResult, VenueConfig, match_dark
-from trading_core.pools.pricing import ReferencePrice
 
 
 class DarkPool:
     """Matches a share of the orders; the rest go on to the lit pools as Orders, never as Trades."""
 
-    def __init__(self, *, read: ParameterReader, publisher: Publisher, reference_price: ReferencePrice) -> None:
+    def __init__(self, *, read: ParameterReader, publisher: Publisher) -> None:
         self._read = read
         self._publisher = publisher
-        self._reference_price = reference_price
 
     def process(self, orders: Sequence[ChildOrder]) -> DarkPoolResult:
         if not orders:
             return DarkPoolResult(trades=[], unmatched=[])
         # Read per invocation (Powertools caches it), so a changed probability or fee applies at once.
-        result = match_dark(list(orders), VenueConfig.load_dark(self._read), self._reference_price)
+        result = match_dark(list(orders), VenueConfig.load_dark(self._read))
         self._publisher.publish(
             trade_events(DARK_POOL_SOURCE, result.trades) + lit_order_events(DARK_POOL_SOURCE, result.unmatched)
         )

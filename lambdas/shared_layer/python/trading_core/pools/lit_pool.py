@@ -11,20 +11,18 @@ from trading_core.model.child_order import ChildOrder
 from trading_core.model.trade import Trade
 from trading_core.pools.events import trade_events
 from trading_core.pools.matching import VenueConfig, fill_lit
-from trading_core.pools.pricing import ReferencePrice
 
 
 class LitPool:
     """Fills every order."""
 
-    def __init__(self, *, read: ParameterReader, publisher: Publisher, reference_price: ReferencePrice) -> None:
+    def __init__(self, *, read: ParameterReader, publisher: Publisher) -> None:
         self._read = read
         self._publisher = publisher
-        self._reference_price = reference_price
 
     def process(self, orders: Sequence[ChildOrder]) -> list[Trade]:
         if not orders:
             return []
-        trades = fill_lit(list(orders), VenueConfig.load_lit(self._read), self._reference_price)
+        trades = fill_lit(list(orders), VenueConfig.load_lit(self._read))
         self._publisher.publish(trade_events(LIT_POOL_SOURCE, trades))
         return trades

@@ -1,7 +1,9 @@
 """Simulated dark and lit pool matching engines.
 
-Every choice (match or not, venue, execution time, market price) is a pure function of the order
-and the configuration, so reprocessing an order yields the very same trade.
+An order reaches a pool marketable, carrying the market price it was found marketable at and that
+instant (`ChildOrder.market_price`, `priced_at`, decided once by the router or the order book from
+`market.price`). The pools fill at that price, dated at that instant; every other choice (match or
+not, venue) is a hash of the order id. So reprocessing an order yields the very same trade.
 """
 
 from __future__ import annotations
@@ -10,8 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 
-from trading_core.common.clock import add_millis
-from trading_core.common.ids import bounded_int, choose, trade_id_for, unit_interval
+from trading_core.common.ids import choose, trade_id_for, unit_interval
 from trading_core.common.money import cents, to_decimal
 from trading_core.common.parameters import ParameterReader, parse_fees, split_list
 from trading_core.contracts import (
@@ -20,9 +21,10 @@ from trading_core.contracts import (
     LIT_POOLS_PARAMETER,
     VENUE_FEES_PARAMETER,
 )
+from trading_core.market.price import is_marketable
 from trading_core.model.child_order import ChildOrder, Direction
 from trading_core.model.trade import ExchangeType, Trade
-from trading_core.pools.pricing import ReferencePrice, fee
+from trading_core.pools.pricing import fee
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -54,25 +56,26 @@ class DarkPoolResult:
     unmatched: list[ChildOrder]
 
 
-def execution_price(order: ChildOrder, reference_price: ReferencePrice) -> Decimal:
-    """Limit orders fill at their limit; market orders at the reference price, buys capped by the
-    protection price their reservation was made at."""
-    if order.price is not None:
-        return order.price
-    reference = cents(reference_price(order.ticker))
-    if order.direction is Direction.BUY and order.protection_price is not None:
-        return min(reference, order.protection_price)
-    return reference
+class NotMarketable(ValueError):
+    """An order reached a pool without a market price that lets it fill: a bug upstream, never filled
+    at a made-up price (the delivery fails and ends in the function's failure queue)."""
 
 
-def fill(
-    order: ChildOrder,
-    venue: str,
-    exchange_type: ExchangeType,
-    config: VenueConfig,
-    reference_price: ReferencePrice,
-) -> Trade:
-    price = execution_price(order, reference_price)
+def execution_price(order: ChildOrder) -> Decimal:
+    """The market price the order carries: never above a buy's limit (or the protection price its
+    reservation was made at), never below a sell's limit."""
+    if order.market_price is None or order.priced_at is None:
+        raise NotMarketable(f"order {order.order_id} reached a pool without a market price")
+    price = cents(order.market_price)
+    if not is_marketable(order.direction, order.price, price):
+        raise NotMarketable(f"order {order.order_id} is not marketable at {price} (limit {order.price})")
+    if order.direction is Direction.BUY and order.protection_price is not None and price > order.protection_price:
+        raise NotMarketable(f"order {order.order_id} at {price} exceeds its protection price {order.protection_price}")
+    return price
+
+
+def fill(order: ChildOrder, venue: str, exchange_type: ExchangeType, config: VenueConfig) -> Trade:
+    price = execution_price(order)
     return Trade(
         customer_id=order.customer_id,
         direction=order.direction,
@@ -86,36 +89,33 @@ def fill(
         split=order.split,
         parent_order_id=order.parent_order_id,
         reserved_amount=order.reserved_amount,
+        time_in_force=order.time_in_force,
+        expires_at=order.expires_at,
         trade_id=trade_id_for(order.order_id),
         exchange=venue,
         exchange_type=exchange_type,
-        trade_date=add_millis(order.order_date, bounded_int(50, 900, "latency", order.order_id)),
+        trade_date=str(order.priced_at),
         fee=fee(cents(price * order.quantity), config.venue_fees[venue]),
     )
 
 
-def match_dark(orders: list[ChildOrder], config: VenueConfig, reference_price: ReferencePrice) -> DarkPoolResult:
-    """Matches a share of orders (the configured probability); the rest go on to the lit pools."""
+def match_dark(orders: list[ChildOrder], config: VenueConfig) -> DarkPoolResult:
+    """Matches a share of orders (the configured probability) at the price they carry; the rest go on
+    to the lit pools with it."""
     trades: list[Trade] = []
     unmatched: list[ChildOrder] = []
     for order in orders:
         if unit_interval("dark-match", order.order_id) < config.match_probability:
             venue = choose(config.venues, "dark-venue", order.order_id)
-            trades.append(fill(order, venue, ExchangeType.DARK_POOL, config, reference_price))
+            trades.append(fill(order, venue, ExchangeType.DARK_POOL, config))
         else:
             unmatched.append(order)
     return DarkPoolResult(trades=trades, unmatched=unmatched)
 
 
-def fill_lit(orders: list[ChildOrder], config: VenueConfig, reference_price: ReferencePrice) -> list[Trade]:
-    """Lit pools fill every order."""
+def fill_lit(orders: list[ChildOrder], config: VenueConfig) -> list[Trade]:
+    """Lit pools fill every order at the price it carries."""
     return [
-        fill(
-            order,
-            choose(config.venues, "lit-venue", order.order_id),
-            ExchangeType.LIT_POOL,
-            config,
-            reference_price,
-        )
+        fill(order, choose(config.venues, "lit-venue", order.order_id), ExchangeType.LIT_POOL, config)
         for order in orders
     ]

@@ -10,8 +10,11 @@ from typing import Any, Final
 from boto3.dynamodb.conditions import Key
 
 from trading_core.common import keys
+from trading_core.common.dynamodb import batch_get
 from trading_core.customers import record
+from trading_core.model.child_order import PARENT_KIND
 from trading_core.model.items import item_to_wire
+from trading_core.queries.order_view import child_wire, parent_wire
 from trading_core.queries.trade_pages import TradePage, decode_token, encode_token
 
 DEFAULT_PAGE_SIZE: Final = 100
@@ -34,7 +37,14 @@ class TradesQueries:
         return None if item is None else item_to_wire(record.with_defaults(item))
 
     def order(self, order_id: str) -> dict[str, Any] | None:
-        return self._get(keys.order_key(order_id))
+        """A child order, or a parent order with its children (one more BatchGetItem)."""
+        item = self._table.get_item(Key=keys.order_key(order_id)).get("Item")
+        if item is None:
+            return None
+        if item.get("Kind") != PARENT_KIND:
+            return child_wire(item)
+        child_keys = [keys.order_key(str(child_id)) for child_id in item.get("ChildOrderIds", [])]
+        return parent_wire(item, batch_get(self._table.meta.client, self._table.name, child_keys))
 
     def ticker_day(self, ticker: str, day: str) -> dict[str, Any] | None:
         item = self._get(keys.ticker_day_key(ticker, day))

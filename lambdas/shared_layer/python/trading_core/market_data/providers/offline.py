@@ -10,7 +10,8 @@ from trading_core.common.clock import Clock, utc_now
 from trading_core.common.ids import bounded_int, unit_interval
 from trading_core.common.money import cents
 from trading_core.contracts import OFFLINE_PROVIDER
-from trading_core.market_data.model import PriceBar, QuoteSummary
+from trading_core.market_data.model import PriceBar, QuoteSummary, TickerNotFound
+from trading_core.market_data.providers.offline_universe import OFFLINE_TICKERS
 from trading_core.market_data.synthetic import synthetic_price
 
 
@@ -39,7 +40,8 @@ class OfflineProvider:
 
     Closes move smoothly around `synthetic_price(ticker)` (two slow triangle waves of ±8 % and
     ±3 % with per-ticker phases, plus ±0.5 % daily noise), so consecutive closes differ by a few
-    percent at most. Weekends have no bars; there are no holidays.
+    percent at most. Weekends have no bars; there are no holidays. It knows the tickers of
+    `OFFLINE_TICKERS` only: others have no quote (`TickerNotFound`) and no history.
     """
 
     name = OFFLINE_PROVIDER
@@ -74,6 +76,8 @@ class OfflineProvider:
         )
 
     def quote_summary(self, ticker: str) -> QuoteSummary:
+        if ticker not in OFFLINE_TICKERS:
+            raise TickerNotFound(f"the offline provider lists no {ticker}")
         today = _last_business_day(self._clock().date())
         previous = _last_business_day(today - timedelta(days=1))
         bar = self.bar(ticker, today)
@@ -98,4 +102,6 @@ class OfflineProvider:
         )
 
     def history(self, ticker: str, start: date, end: date) -> list[PriceBar]:
+        if ticker not in OFFLINE_TICKERS:
+            return []
         return [self.bar(ticker, day) for day in business_days(start, end)]

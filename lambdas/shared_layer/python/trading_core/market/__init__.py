@@ -1,0 +1,1 @@
+"""The market every component agrees on: one price per ticker and instant, the trading day's close."""
