@@ -1,10 +1,11 @@
-"""Split, reservation and routing rules of the smart order router (trading_core.orders)."""
+"""Split, marketability, reservation, expiry and routing rules of the smart order router (trading_core.orders)."""
 
 from __future__ import annotations
 
 import dataclasses
 import itertools
 from collections.abc import Callable
+from datetime import time
 from decimal import Decimal
 from typing import TypedDict, Unpack
 
@@ -12,9 +13,17 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from trading_core.common import keys
 from trading_core.common.money import has_at_most_cents
-from trading_core.model.child_order import Direction, OrderType, PoolType
-from trading_core.orders.plan import RouterConfig, plan_order, route, split_quantities
+from trading_core.contracts import (
+    DARK_POOL_TICKERS_PARAMETER,
+    MARKET_CLOSE_TIME_PARAMETER,
+    MAX_CHILDREN_PER_ORDER,
+    ORDER_SPLIT_SIZE_PARAMETER,
+    VENUE_FEES_PARAMETER,
+)
+from trading_core.model.child_order import ACCEPTED, OPEN, PARENT_KIND, Direction, OrderType, PoolType, TimeInForce
+from trading_core.orders.plan import PlannedOrder, RouterConfig, plan_order, route, split_quantities
 from trading_core.orders.request import OrderRequest
 
 CONFIG = RouterConfig(
@@ -43,6 +52,16 @@ class RequestFields(TypedDict, total=False):
     order_type: OrderType
     quantity: int
     price: Decimal | None
+    time_in_force: TimeInForce
+
+
+ORDER_DATE = "2026-01-02T10:00:00.000Z"
+
+
+def plan(
+    market_price: Decimal = Decimal("100.00"), order_date: str = ORDER_DATE, **overrides: Unpack[RequestFields]
+) -> PlannedOrder:
+    return plan_order(request(**overrides), CONFIG, order_date=order_date, new_id=ids(), market_price=market_price)
 
 
 def request(**overrides: Unpack[RequestFields]) -> OrderRequest:
@@ -76,58 +95,157 @@ def test_split_refuses_non_positive_numbers(quantity: int, size: int) -> None:
 
 
 @given(
-    quantity=st.integers(min_value=1, max_value=99_000),
+    quantity=st.integers(min_value=1, max_value=MAX_CHILDREN_PER_ORDER * CONFIG.split_size),
     price=st.integers(min_value=1, max_value=10**7).map(lambda n: Decimal(n) / 100),
     direction=st.sampled_from(Direction),
 )
 def test_a_plan_reserves_enough_for_every_child(quantity: int, price: Decimal, direction: Direction) -> None:
-    plan = plan_order(
-        request(quantity=quantity, price=price, direction=direction),
-        CONFIG,
-        order_date="2026-01-02T10:00:00.000Z",
-        new_id=ids(),
-        reference_price=lambda _: Decimal("100"),
-    )
+    planned = plan(quantity=quantity, price=price, direction=direction)
 
-    assert sum(child.quantity for child in plan.children) == quantity
-    assert {child.initial_quantity for child in plan.children} == {quantity}
-    assert {child.split for child in plan.children} == {len(plan.children) > 1}
-    assert {child.parent_order_id for child in plan.children} == {plan.parent_order_id}
-    assert len({child.order_id for child in plan.children} | {plan.parent_order_id}) == len(plan.children) + 1
+    assert sum(child.quantity for child in planned.children) == quantity
+    assert {child.initial_quantity for child in planned.children} == {quantity}
+    assert {child.split for child in planned.children} == {len(planned.children) > 1}
+    assert {child.parent_order_id for child in planned.children} == {planned.parent_order_id}
+    assert len({child.order_id for child in planned.children} | {planned.parent_order_id}) == len(planned.children) + 1
     if direction is Direction.SELL:
-        assert plan.reservation == 0
+        assert planned.reservation == 0
     else:
-        for child in plan.children:
+        for child in planned.children:
             notional = price * child.quantity
             assert child.reserved_amount >= notional + notional * Decimal("0.0000090") - Decimal("0.005")
-        assert has_at_most_cents(plan.reservation)
+        assert has_at_most_cents(planned.reservation)
 
 
 def test_a_market_buy_reserves_at_its_protection_price() -> None:
-    plan = plan_order(
-        request(order_type=OrderType.MARKET, price=None, quantity=10),
-        CONFIG,
-        order_date="2026-01-02T10:00:00.000Z",
-        new_id=ids(),
-        reference_price=lambda _: Decimal("100.00"),
-    )
-
-    [child] = plan.children
+    [child] = plan(Decimal("100.00"), order_type=OrderType.MARKET, price=None, quantity=10).children
     assert child.protection_price == Decimal("110.00")
     assert child.reserved_amount == Decimal("1100.00") + Decimal("0.01")
+    assert (child.market_price, child.priced_at) == (Decimal("100.00"), ORDER_DATE)
+
+
+def test_a_limit_buy_reserves_at_its_limit_whatever_the_market() -> None:
+    # a buy at 161.90 with the market at 40.79 fills lower, but its reservation covers its limit
+    [child] = plan(Decimal("40.79"), quantity=1000).children
+    notional = Decimal("161900.00")
+    assert child.reserved_amount == notional + Decimal("1.46")  # 161900 * 0.0000090 = 1.4571 -> cents up
+    assert child.protection_price is None
+
+
+@pytest.mark.parametrize(
+    ("direction", "order_type", "limit", "market", "marketable"),
+    [
+        (Direction.BUY, OrderType.LIMIT, "161.90", "40.79", True),
+        (Direction.BUY, OrderType.LIMIT, "161.90", "161.90", True),
+        (Direction.BUY, OrderType.LIMIT, "161.90", "161.91", False),
+        (Direction.BUY, OrderType.LIMIT, "1.00", "79.79", False),
+        (Direction.SELL, OrderType.LIMIT, "100.00", "100.01", True),
+        (Direction.SELL, OrderType.LIMIT, "100.00", "100.00", True),
+        (Direction.SELL, OrderType.LIMIT, "9999.00", "40.79", False),
+        (Direction.BUY, OrderType.MARKET, None, "40.79", True),
+        (Direction.SELL, OrderType.MARKET, None, "40.79", True),
+    ],
+)
+def test_marketable_orders_are_priced_for_a_pool_and_the_others_rest(
+    direction: Direction, order_type: OrderType, limit: str | None, market: str, marketable: bool
+) -> None:
+    price = None if limit is None else Decimal(limit)
+    planned = plan(Decimal(market), direction=direction, order_type=order_type, price=price, quantity=2500)
+
+    assert planned.marketable is marketable
+    assert planned.market_price == Decimal(market) and planned.order_date == ORDER_DATE
+    assert len(planned.children) == 3
+    for child in planned.children:
+        if marketable:
+            assert (child.market_price, child.priced_at, child.initial_status) == (
+                Decimal(market),
+                ORDER_DATE,
+                ACCEPTED,
+            )
+        else:
+            assert (child.market_price, child.priced_at, child.initial_status) == (None, None, OPEN)
+            assert child.to_item(child.initial_status)["RestingTicker"] == child.ticker
+
+
+@pytest.mark.parametrize(
+    ("order_date", "expires_at"),
+    [
+        ("2026-01-02T10:00:00.000Z", "2026-01-02T21:00:00.000Z"),
+        ("2026-01-02T20:59:59.999Z", "2026-01-02T21:00:00.000Z"),
+        ("2026-01-02T21:00:00.000Z", "2026-01-03T21:00:00.000Z"),
+        ("2026-01-02T23:30:00.000Z", "2026-01-03T21:00:00.000Z"),
+    ],
+)
+def test_day_children_expire_at_the_next_close(order_date: str, expires_at: str) -> None:
+    for market in (Decimal("100.00"), Decimal("200.00")):  # marketable or resting alike
+        planned = plan(market, order_date=order_date, price=Decimal("150.00"), quantity=1500)
+        assert {child.time_in_force for child in planned.children} == {TimeInForce.DAY}
+        assert {child.expires_at for child in planned.children} == {expires_at}
+
+
+def test_the_close_comes_from_the_configuration() -> None:
+    config = dataclasses.replace(CONFIG, market_close=time(14, 30))
+    planned = plan_order(request(), config, order_date=ORDER_DATE, new_id=ids(), market_price=Decimal(100))
+    assert {child.expires_at for child in planned.children} == {"2026-01-02T14:30:00.000Z"}
+
+
+def test_gtc_children_never_expire() -> None:
+    planned = plan(Decimal("200.00"), time_in_force=TimeInForce.GTC, price=Decimal("150.00"), quantity=1500)
+    assert {(child.time_in_force, child.expires_at) for child in planned.children} == {(TimeInForce.GTC, None)}
+    assert {child.to_wire()["timeInForce"] for child in planned.children} == {"GTC"}
+
+
+def test_the_parent_item_records_the_order_and_its_children() -> None:
+    planned = plan(Decimal("40.79"), quantity=2500)
+
+    item = planned.parent_item()
+
+    assert item == {
+        **keys.order_key(planned.parent_order_id),
+        "Kind": PARENT_KIND,
+        "OrderId": planned.parent_order_id,
+        "CustomerId": "000002",
+        "Direction": "Buy",
+        "Ticker": "COIN",
+        "Type": "Limit",
+        "Quantity": 2500,
+        "Price": Decimal("161.90"),
+        "TimeInForce": "DAY",
+        "OrderDate": ORDER_DATE,
+        "MarketPriceAtOrder": Decimal("40.79"),
+        "ChildOrderIds": [child.order_id for child in planned.children],
+    }
+    assert len(item["ChildOrderIds"]) == 3
+
+
+def test_a_market_order_s_parent_item_has_no_price_and_its_market_price_to_the_cent() -> None:
+    item = plan(
+        Decimal("40.7851"), order_type=OrderType.MARKET, price=None, time_in_force=TimeInForce.GTC
+    ).parent_item()
+    assert "Price" not in item
+    assert (item["Type"], item["TimeInForce"], item["MarketPriceAtOrder"]) == ("Market", "GTC", Decimal("40.79"))
+
+
+def test_the_configuration_is_read_with_the_close_time() -> None:
+    values = {
+        ORDER_SPLIT_SIZE_PARAMETER: "500",
+        DARK_POOL_TICKERS_PARAMETER: "AAPL,MSFT",
+        VENUE_FEES_PARAMETER: '{"NYSE": "0.0000036"}',
+        MARKET_CLOSE_TIME_PARAMETER: "20:00",
+    }
+    config = RouterConfig.load(lambda names: {name: values[name] for name in names})
+    assert (config.split_size, config.market_close) == (500, time(20, 0, tzinfo=config.market_close.tzinfo))
+    assert config.market_close.utcoffset() is not None and config.market_close.utcoffset().total_seconds() == 0
+    with pytest.raises(ValueError, match="25:00"):
+        RouterConfig.load(
+            lambda names: {name: {**values, MARKET_CLOSE_TIME_PARAMETER: "25:00"}[name] for name in names}
+        )
 
 
 def test_routing_sends_dark_pool_tickers_to_the_dark_pool() -> None:
     children = [
         child
         for ticker in ("AAPL", "COIN", "MSFT")
-        for child in plan_order(
-            request(ticker=ticker, quantity=1500),
-            CONFIG,
-            order_date="2026-01-02T10:00:00.000Z",
-            new_id=ids(),
-            reference_price=lambda _: Decimal(1),
-        ).children
+        for child in plan(Decimal(1), ticker=ticker, quantity=1500).children
     ]
 
     routed = route(children, CONFIG.dark_pool_tickers)

@@ -11,7 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from tests.seed import SEED_ORDER
-from trading_core.model.child_order import Direction, OrderType
+from trading_core.model.child_order import Direction, OrderType, TimeInForce
 from trading_core.orders.request import (
     MAX_BODY_BYTES,
     MAX_ORDERS_PER_REQUEST,
@@ -37,17 +37,40 @@ def test_a_single_order_and_an_array_are_both_accepted() -> None:
 
 def test_every_error_of_every_order_is_reported_at_once() -> None:
     body = json.dumps(
-        [SEED_ORDER, {"customerId": "", "direction": "buy", "type": "Limit", "quantity": True, "extra": 1}]
+        [
+            SEED_ORDER,
+            {"customerId": "", "direction": "buy", "type": "Limit", "quantity": True, "extra": 1, "timeInForce": "IOC"},
+        ]
     )
 
     assert errors_of(body) == [
-        ("[1].extra", "is not a known field; expected customerId, direction, ticker, type, quantity, price"),
+        (
+            "[1].extra",
+            "is not a known field; expected customerId, direction, ticker, type, quantity, price, timeInForce",
+        ),
         ("[1].customerId", "must be a string of 1 to 64 letters, digits, '-' or '_'"),
         ("[1].direction", "must be one of Buy, Sell"),
         ("[1].ticker", "is required"),
         ("[1].quantity", "must be an integer"),
         ("[1].price", "is required for a Limit order"),
+        ("[1].timeInForce", "must be one of DAY, GTC"),
     ]
+
+
+@pytest.mark.parametrize(
+    ("sent", "accepted"),
+    [(None, TimeInForce.DAY), ("DAY", TimeInForce.DAY), ("GTC", TimeInForce.GTC)],
+)
+def test_time_in_force_is_day_unless_gtc_is_asked(sent: str | None, accepted: TimeInForce) -> None:
+    order = dict(SEED_ORDER) if sent is None else {**SEED_ORDER, "timeInForce": sent}
+    [parsed] = parse_body(json.dumps(order))
+    assert parsed.request.time_in_force is accepted
+    assert parsed.sent == order
+
+
+@pytest.mark.parametrize("sent", ["day", "gtc", "IOC", "", None, 1, True, ["DAY"], {"value": "DAY"}])
+def test_any_other_time_in_force_is_refused_naming_the_field(sent: Any) -> None:
+    assert errors_of(json.dumps({**SEED_ORDER, "timeInForce": sent})) == [("timeInForce", "must be one of DAY, GTC")]
 
 
 @pytest.mark.parametrize(
