@@ -8,8 +8,9 @@ import pytest
 from botocore.exceptions import ClientError
 
 from tests.unit.dynamodb_fakes import CONFLICT, FAILED, NONE, FakeClient, cancelled, table, wire
+from trading_core.common import keys
 from trading_core.customers.record import FUNDS_ARE_NUMBERS
-from trading_core.model.child_order import Direction, OrderType
+from trading_core.model.child_order import PARENT_KIND, Direction, OrderType
 from trading_core.orders.funds import FundsUnavailable, InsufficientFunds, Reserved, UnknownCustomer, UnreadableCustomer
 from trading_core.orders.funds_store import DynamoFundsStore
 from trading_core.orders.plan import PlannedOrder, RouterConfig, plan_order
@@ -18,7 +19,8 @@ from trading_core.orders.request import OrderRequest
 CONFIG = RouterConfig(split_size=1000, dark_pool_tickers=frozenset(), venue_fees={"NYSE": Decimal("0.0000036")})
 
 
-def plan(direction: Direction = Direction.BUY, quantity: int = 2500) -> PlannedOrder:
+def plan(direction: Direction = Direction.BUY, quantity: int = 2500, market: str = "10.00") -> PlannedOrder:
+    """A limit order at 10.00; the market at `market` (10.00: marketable either way)."""
     ids = iter(f"id-{n}" for n in range(100))
     return plan_order(
         OrderRequest(
@@ -32,11 +34,11 @@ def plan(direction: Direction = Direction.BUY, quantity: int = 2500) -> PlannedO
         CONFIG,
         order_date="2026-01-02T10:00:00.000Z",
         new_id=lambda: next(ids),
-        reference_price=lambda _: Decimal(1),
+        market_price=Decimal(market),
     )
 
 
-def test_a_buy_is_one_transaction_of_the_customer_update_and_every_child() -> None:
+def test_a_buy_is_one_transaction_of_the_customer_update_every_child_and_the_parent() -> None:
     client = FakeClient()
     order = plan()
 
@@ -47,26 +49,57 @@ def test_a_buy_is_one_transaction_of_the_customer_update_and_every_child() -> No
     assert update["ConditionExpression"] == f"attribute_exists(#pk) AND {FUNDS_ARE_NUMBERS} AND AvailableFunds >= :need"
     assert update["ReturnValuesOnConditionCheckFailure"] == "ALL_OLD"
     assert wire(update["ExpressionAttributeValues"][":need"]) == {"N": str(order.reservation)}
-    assert [wire(op["Put"]["Item"]["Status"]) for op in operations[1:]] == [{"S": "ACCEPTED"}] * 3
+    children, parent = operations[1:4], operations[4]
+    assert len(operations) == 5
+    assert [op["Put"]["Item"]["Status"] for op in children] == ["ACCEPTED"] * 3
+    assert [op["Put"]["Item"]["OrderId"] for op in children] == [child.order_id for child in order.children]
+    assert {op["Put"]["Item"]["MarketPrice"] for op in children} == {Decimal("10.00")}
+    assert all("RestingTicker" not in op["Put"]["Item"] for op in children)
+    assert parent["Put"]["Item"] == {**order.parent_item(), "Updated": "now"}
+    assert parent["Put"]["Item"]["Kind"] == PARENT_KIND
+    assert parent["Put"]["Item"]["ChildOrderIds"] == ["id-1", "id-2", "id-3"]
     assert {op["Put"]["ConditionExpression"] for op in operations[1:]} == {"attribute_not_exists(#pk)"}
 
 
-def test_a_sell_only_checks_that_the_customer_exists_with_funds() -> None:
+def test_a_resting_buy_reserves_the_same_and_writes_its_children_open_in_the_book() -> None:
+    client = FakeClient()
+    order = plan(market="10.01")
+
+    assert not order.marketable
+    assert DynamoFundsStore(table(client)).reserve(order, "now") == Reserved(order.reservation)
+
+    [operations] = client.calls
+    assert wire(operations[0]["Update"]["ExpressionAttributeValues"][":need"]) == {"N": str(plan().reservation)}
+    items = [op["Put"]["Item"] for op in operations[1:4]]
+    assert [(item["Status"], item["RestingTicker"]) for item in items] == [("OPEN", "COIN")] * 3
+    assert all("MarketPrice" not in item and "PricedAt" not in item for item in items)
+    assert operations[4]["Put"]["Item"]["MarketPriceAtOrder"] == Decimal("10.01")
+
+
+def test_a_sell_reserves_its_quantity_on_the_position() -> None:
     client = FakeClient()
 
     assert DynamoFundsStore(table(client)).reserve(plan(Direction.SELL), "now") == Reserved(Decimal(0))
-    check = client.calls[0][0]["ConditionCheck"]
-    assert check["ConditionExpression"] == f"attribute_exists(#pk) AND {FUNDS_ARE_NUMBERS}"
-    assert check["ReturnValuesOnConditionCheckFailure"] == "ALL_OLD"
+    [operations] = client.calls
+    update = operations[0]["Update"]
+    assert update["Key"] == keys.position_key("000002", "COIN")
+    assert update["ExpressionAttributeValues"][":q"] == 2500
+    assert update["ReturnValuesOnConditionCheckFailure"] == "ALL_OLD"
+    assert len(operations) == 5 and operations[4]["Put"]["Item"]["Direction"] == "Sell"
 
 
 def test_the_old_item_tells_an_unknown_customer_from_insufficient_funds() -> None:
-    funds = {"RemainingFunds": {"N": "20"}, "AvailableFunds": {"N": "12.5"}, "ReservedFunds": {"N": "7.5"}}
+    funds = {
+        "RemainingFunds": {"N": "20"},
+        "AvailableFunds": {"N": "12.5"},
+        "ReservedFunds": {"N": "7.5"},
+        "TotalDeposits": {"N": "20"},
+    }
     old = {"Code": "ConditionalCheckFailed", "Item": {"PK": {"S": "CUST#000002"}, **funds}}
     order = plan()
 
-    unknown = DynamoFundsStore(table(FakeClient(cancelled(FAILED, NONE, NONE, NONE)))).reserve(order, "now")
-    short = DynamoFundsStore(table(FakeClient(cancelled(old, NONE, NONE, NONE)))).reserve(order, "now")
+    unknown = DynamoFundsStore(table(FakeClient(cancelled(FAILED, NONE, NONE, NONE, NONE)))).reserve(order, "now")
+    short = DynamoFundsStore(table(FakeClient(cancelled(old, NONE, NONE, NONE, NONE)))).reserve(order, "now")
 
     assert unknown == UnknownCustomer("000002")
     assert short == InsufficientFunds(required=order.reservation, available=Decimal("12.5"))
@@ -75,7 +108,7 @@ def test_the_old_item_tells_an_unknown_customer_from_insufficient_funds() -> Non
 
 def test_funds_that_are_not_numbers_refuse_the_order_naming_the_field() -> None:
     old = {"Code": "ConditionalCheckFailed", "Item": {"PK": {"S": "CUST#000002"}, "RemainingFunds": {"S": "lots"}}}
-    client = FakeClient(cancelled(old, NONE, NONE, NONE))
+    client = FakeClient(cancelled(old, NONE, NONE, NONE, NONE))
 
     refused = DynamoFundsStore(table(client)).reserve(plan(), "now")
 
@@ -84,7 +117,7 @@ def test_funds_that_are_not_numbers_refuse_the_order_naming_the_field() -> None:
 
 
 def test_conflicts_are_retried_then_reported_as_unavailable() -> None:
-    conflict = cancelled(CONFLICT, NONE, NONE, NONE)
+    conflict = cancelled(CONFLICT, NONE, NONE, NONE, NONE)
     client = FakeClient(conflict, None)
     assert isinstance(DynamoFundsStore(table(client)).reserve(plan(), "now"), Reserved)
     assert len(client.calls) == 2
@@ -111,12 +144,26 @@ def test_release_skips_children_that_were_filled_meanwhile() -> None:
     assert len(first) == 4 and len(second) == 3
     expected = order.children[0].reserved_amount + order.children[2].reserved_amount
     assert wire(second[0]["Update"]["ExpressionAttributeValues"][":amount"]) == {"N": str(expected)}
-    assert {op["Update"]["ConditionExpression"] for op in second[1:]} == {"#status = :accepted"}
+    assert {op["Update"]["ConditionExpression"] for op in second[1:]} == {"#status IN (:accepted, :open)"}
+    assert {op["Update"]["ExpressionAttributeValues"][":to"] for op in second[1:]} == {"REJECTED"}
 
 
-def test_release_of_a_sell_only_marks_the_children() -> None:
+def test_a_resting_child_is_released_like_an_accepted_one() -> None:
+    client = FakeClient()
+    order = plan(market="10.01")
+
+    assert DynamoFundsStore(table(client)).release(order.children, "now", "r") == list(order.children)
+    [operations] = client.calls
+    assert wire(operations[0]["Update"]["ExpressionAttributeValues"][":amount"]) == {"N": str(order.reservation)}
+    assert all("REMOVE #resting" in op["Update"]["UpdateExpression"] for op in operations[1:])
+
+
+def test_release_of_a_sell_gives_back_the_position_and_marks_the_children() -> None:
     client = FakeClient()
     order = plan(Direction.SELL, 1500)
 
     assert DynamoFundsStore(table(client)).release(order.children, "now", "r") == list(order.children)
-    assert all("#status" in op["Update"]["UpdateExpression"] for op in client.calls[0])
+    [operations] = client.calls
+    assert operations[0]["Update"]["Key"] == keys.position_key("000002", "COIN")
+    assert operations[0]["Update"]["ExpressionAttributeValues"][":q"] == 1500
+    assert all("#status" in op["Update"]["UpdateExpression"] for op in operations[1:]) and len(operations) == 3
