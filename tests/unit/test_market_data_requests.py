@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
-from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -22,9 +21,6 @@ from trading_core.market_data.requests import (
     invoke_mode_reader,
 )
 from trading_core.market_data.step_functions import StepFunctionsStarter
-from trading_core.market_data.synthetic import synthetic_price
-from trading_core.pools.market_prices import StoredClose
-from trading_core.pools.pricing import CachedReferencePrice, PriceUnavailable
 
 NOW = datetime(2026, 3, 4, 15, 0, 30, tzinfo=UTC)
 
@@ -271,66 +267,3 @@ def test_the_step_functions_client_is_built_on_first_use_only() -> None:
     starter("a", "{}")
     starter("b", "{}")
     assert len(built) == 1 and len(built[0].calls) == 2
-
-
-# --- the reference price the router and the pools share --------------------------------------------
-
-
-def test_a_stored_price_is_kept_for_a_minute() -> None:
-    reads: list[str] = []
-    now = [100.0]
-
-    def stored(ticker: str) -> Decimal:
-        reads.append(ticker)
-        return Decimal(len(reads))
-
-    cached = CachedReferencePrice(stored, clock=lambda: now[0])
-
-    assert [cached("AAPL"), cached("AAPL"), cached("COIN")] == [Decimal(1), Decimal(1), Decimal(2)]
-    now[0] += 59.9
-    assert cached("AAPL") == Decimal(1)
-    now[0] += 0.1
-    assert cached("AAPL") == Decimal(3)
-    assert reads == ["AAPL", "COIN", "AAPL"]
-
-
-def test_without_a_stored_price_the_fallback_is_used_and_the_store_asked_again_soon() -> None:
-    """The router has just requested the data: it should be used as soon as it lands."""
-    answers: list[Decimal | None] = [None, Decimal("123.45")]
-    now = [0.0]
-    cached = CachedReferencePrice(lambda ticker: answers.pop(0), lambda ticker: Decimal("7.00"), clock=lambda: now[0])
-
-    assert cached("AAPL") == Decimal("7.00")
-    now[0] += 4.9
-    assert cached("AAPL") == Decimal("7.00")  # one read per batch of child orders, not one per order
-    now[0] += 0.1
-    assert cached("AAPL") == Decimal("123.45")
-    assert answers == []
-
-
-def test_the_default_fallback_is_the_synthetic_price() -> None:
-    assert CachedReferencePrice(lambda ticker: None)("COIN") == synthetic_price("COIN")
-
-
-def test_a_failed_price_read_is_not_cached_and_is_price_unavailable() -> None:
-    answers: list[Any] = [EndpointConnectionError(endpoint_url="https://dynamodb"), Decimal("12.34")]
-
-    def latest_close(ticker: str) -> Decimal | None:
-        answer = answers.pop(0)
-        if isinstance(answer, Exception):
-            raise answer
-        return Decimal(answer)
-
-    cached = CachedReferencePrice(StoredClose(latest_close), clock=lambda: 0.0)
-
-    with pytest.raises(PriceUnavailable):
-        cached("AAPL")
-    assert cached("AAPL") == Decimal("12.34")
-
-
-def test_a_bug_is_not_disguised_as_an_unavailable_price() -> None:
-    def latest_close(ticker: str) -> Decimal | None:
-        raise KeyError("Close")
-
-    with pytest.raises(KeyError):
-        StoredClose(latest_close)("AAPL")
