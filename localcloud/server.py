@@ -253,6 +253,10 @@ class LocalCloud:
         Functions executions (one parked on a task token counts as idle: see `LambdaRuntime`)."""
         self.runtime.wait_idle(timeout=timeout)
 
+    def fire_schedule(self, rule_name: str) -> None:
+        """Delivers a scheduled rule's Scheduled Event now, as its timer would (its timer is not moved)."""
+        self.deployer.deployment.scheduler.fire(rule_name)
+
     @property
     def base_url(self) -> str:
         return str(self.gateway.base_url)

@@ -6,7 +6,10 @@ ENABLED delivers nothing (moto delivers anyway); each target gets its input (`In
 go through `invoke_async` (EventBridge invokes asynchronously; the function's own retries and on-failure
 destination then apply), Step Functions targets start an execution, SNS targets publish, SQS targets with an
 input receive it; other targets (SQS without input, logs, archives, buses) are moto's. Pattern matching is
-moto's. A delivery that fails (function, state machine or queue missing) goes at once to the target's
+moto's. A rule with a `ScheduleExpression` and no pattern receives only its schedule's events
+(`deliver_scheduled`, from `localcloud.delivery.schedules`), never what is put on its bus (moto's empty
+pattern would match every event). A delivery that fails (function, state machine or queue missing) goes
+at once to the target's
 `DeadLetterConfig` queue with EventBridge's message attributes (RULE_ARN, TARGET_ARN, ERROR_CODE,
 ERROR_MESSAGE): locally such failures are not transient, so the target's RetryPolicy could not change the
 outcome.
@@ -123,19 +126,38 @@ def send_to_targets(self: Any, original_event: Any, transform_input: bool = True
         return original(Rule, "send_to_targets")(self, original_event, transform_input)
     if self.state not in ENABLED_STATES:
         return None
-    if not self.event_pattern.matches_event(original_event):
+    if is_schedule_only(self) or not self.event_pattern.matches_event(original_event):
         return None
+    _deliver(self, runtime, original_event, transform_input)
+    return None
+
+
+def is_schedule_only(rule: Any) -> bool:
+    """A scheduled rule without an event pattern: EventBridge sends it its schedule's events only."""
+    return bool(rule.scheduled_expression) and not rule.event_pattern.get_pattern()
+
+
+def deliver_scheduled(rule: Any, event: dict[str, Any]) -> None:
+    """A Scheduled Event to an ENABLED rule's targets, as `send_to_targets` delivers (no pattern check)."""
+    runtime = active_runtime()
+    if runtime is None or rule.state not in ENABLED_STATES:
+        return
+    _deliver(rule, runtime, event, True)
+
+
+def _deliver(rule: Any, runtime: LambdaRuntime, original_event: Any, transform_input: bool) -> None:
+    from moto.events.models import Rule
+
     event = aws_event(original_event)
-    for target in self.targets:
+    for target in rule.targets:
         service = parse_arn(target["Arn"])[0]
         has_input = any(target.get(key) for key in ("Input", "InputPath", "InputTransformer"))
         if service in ("lambda", "states", "sns") or (service == "sqs" and has_input):
-            _deliver_to_target(self, runtime, target, event)
+            _deliver_to_target(rule, runtime, target, event)
         else:
-            single = copy.copy(self)
+            single = copy.copy(rule)
             single.targets = [target]
             original(Rule, "send_to_targets")(single, original_event, transform_input)
-    return None
 
 
 def _deliver_to_target(rule: Any, runtime: LambdaRuntime, target: dict[str, Any], event: dict[str, Any]) -> None:

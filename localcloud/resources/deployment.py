@@ -13,6 +13,7 @@ import boto3
 
 from localcloud.app import LayerNotLoaded
 from localcloud.assembly import CloudAssembly
+from localcloud.delivery.schedules import Scheduler
 from localcloud.gateway.catalog import ApiCatalog
 from localcloud.intrinsics import PARTITION
 from localcloud.resources.cfn_response import ResponseCollector
@@ -68,6 +69,14 @@ class Deployment:
         self._session = session
         self._clients: dict[tuple[str, str], Any] = {}
         self._responses: ResponseCollector | None = None
+        self._scheduler: Scheduler | None = None
+
+    @property
+    def scheduler(self) -> Scheduler:
+        """The scheduled rules' timer (created with the first one; closed with the runtime)."""
+        if self._scheduler is None:
+            self._scheduler = Scheduler(self.runtime)
+        return self._scheduler
 
     def client(self, service: str, region: str) -> Any:
         key = (service, region)

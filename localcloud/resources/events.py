@@ -3,7 +3,8 @@
 from collections.abc import Mapping
 from typing import Any, Required, TypedDict
 
-from localcloud.records import DeployedResource
+from localcloud.delivery.schedules import UnsupportedSchedule, period_seconds
+from localcloud.records import DeployedResource, DeployError
 from localcloud.resources.base import ResourceProvider, ResourceRequest
 from localcloud.resources.shapes import Tags, json_text, present, tags
 
@@ -50,7 +51,10 @@ class RuleProperties(TypedDict, total=False):
 
 class Rule(ResourceProvider[RuleProperties]):
     TYPE = "AWS::Events::Rule"
-    SUMMARY = "PutRule + PutTargets (Input, InputPath, InputTransformer, retry policy, dead-letter queue)"
+    SUMMARY = (
+        "PutRule + PutTargets (Input, InputPath, InputTransformer, retry policy, dead-letter queue); "
+        "ScheduleExpression rate(...) fires on a timer (cron refused)"
+    )
 
     def create(self, request: ResourceRequest[RuleProperties]) -> DeployedResource:
         props = request.properties
@@ -61,9 +65,13 @@ class Rule(ResourceProvider[RuleProperties]):
         pattern = props.get("EventPattern")
         if pattern is not None:
             call["EventPattern"] = json_text(pattern)
-        if props.get("ScheduleExpression") is not None:
-            call["ScheduleExpression"] = props.get("ScheduleExpression")
-            request.deployment.note(f"{name}: scheduled rules are created but never fire locally")
+        schedule = props.get("ScheduleExpression")
+        if schedule is not None:
+            try:
+                period = period_seconds(schedule)
+            except UnsupportedSchedule as error:
+                raise DeployError(f"rule {name}: {error}") from None
+            call["ScheduleExpression"] = schedule
         call.update(present(props, "Description", "RoleArn"))
         if props.get("Tags"):
             call["Tags"] = tags(props.get("Tags"))
@@ -71,6 +79,10 @@ class Rule(ResourceProvider[RuleProperties]):
         targets = [_rule_target(target) for target in props.get("Targets") or []]
         if targets:
             events.put_targets(Rule=name, EventBusName=bus, Targets=targets)
+        if schedule is not None:
+            account = arn.split(":")[4]
+            request.deployment.scheduler.add(name=name, account=account, region=request.region, expression=schedule)
+            request.deployment.note(f"{name}: {schedule} fires locally every {period:g} s (first after one period)")
         physical_id = name if bus == "default" else f"{bus.rsplit('/', 1)[-1]}|{name}"
         return request.resource(physical_id, {"Arn": arn})
 

@@ -773,3 +773,23 @@ def test_the_market_data_dependencies_layer_deploys_without_joining_sys_path(tmp
     assert spec.layer_dirs == ()
     layers = boto3.client("lambda", region_name="us-east-1").get_function(FunctionName="quote-summary")
     assert [layer["Arn"] for layer in layers["Configuration"]["Layers"]] == [result.resources["Deps"].physical_id]
+
+
+def _scheduled_rule(expression: str) -> dict[str, Any]:
+    rule = {"Type": "AWS::Events::Rule", "Properties": {"Name": "tick", "ScheduleExpression": expression}}
+    return only({"Tick": rule})
+
+
+def test_a_scheduled_rule_is_put_on_the_timer(tmp_path: Path, aws: None) -> None:
+    deploy = deployer(tmp_path, {"Stack": _scheduled_rule("rate(5 minutes)")})
+    (stack,) = deploy.deploy_all()
+    assert deploy.deployment.scheduler.names == ["tick"]
+    assert any("tick: rate(5 minutes) fires locally every 300 s" in note for note in stack.notes)
+    rule = boto3.client("events", region_name="us-east-1").describe_rule(Name="tick")
+    assert rule["ScheduleExpression"] == "rate(5 minutes)"
+    deploy.deployment.scheduler.close()
+
+
+def test_a_cron_schedule_stops_the_start_naming_the_rule(tmp_path: Path, aws: None) -> None:
+    with pytest.raises(DeployError, match=r"rule tick: 'cron\(0 12 \* \* \? \*\)': cron schedules are not supported"):
+        deployer(tmp_path, {"Stack": _scheduled_rule("cron(0 12 * * ? *)")}).deploy_all()

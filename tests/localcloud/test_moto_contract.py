@@ -193,6 +193,22 @@ def test_stock_eventbridge_cannot_deliver_to_lambda_nor_honour_input_path(stock_
     assert rule.arn.endswith(":rule/r")
 
 
+def test_scheduled_rules_as_the_scheduler_reads_them(stock_moto: None) -> None:
+    """`localcloud.delivery.schedules` finds a rule by `describe_rule(name, None)` (the default bus) and
+    tells a schedule-only rule by `scheduled_expression` and an empty `event_pattern.get_pattern()`."""
+    import boto3
+    from moto.events.models import events_backends
+
+    events = boto3.client("events", region_name=REGION)
+    events.put_rule(Name="tick", ScheduleExpression="rate(1 minute)")
+    events.put_rule(Name="both", ScheduleExpression="rate(1 minute)", EventPattern=json.dumps({"source": ["s"]}))
+    backend = events_backends[ACCOUNT][REGION]
+    tick, both = backend.describe_rule("tick", None), backend.describe_rule("both", None)
+    assert (tick.scheduled_expression, tick.event_pattern.get_pattern()) == ("rate(1 minute)", {})
+    assert both.event_pattern.get_pattern() == {"source": ["s"]}
+    assert tick.event_pattern.matches_event({"source": "anything"})  # why the patch must exclude it
+
+
 def test_eventbridge_event_messages_are_built_as_the_patch_expects() -> None:
     from moto.events.models import EventsBackend
 
