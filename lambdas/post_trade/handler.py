@@ -1,4 +1,7 @@
-"""Post-trade processor (route PostTrades): settles trades into TradesStore and S3, then announces them."""
+"""Post-trade processor (route PostTrades): settles trades into TradesStore and S3, then announces them.
+
+Fills of orders that were no longer live (cancelled, expired, rejected, filled already) are void:
+counted in `VoidFills` and logged with each order id and status (trading_core.settlement.post_trade)."""
 
 from __future__ import annotations
 
@@ -46,9 +49,26 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
     obs.count({"TradesReceived": len(trades)})
     if batch is None:
         return {"settled": 0}
-    obs.count({"TradesSettled": batch.newly_settled, "TradesAlreadySettled": len(batch.trades) - batch.newly_settled})
+    obs.count(
+        {
+            "TradesSettled": batch.newly_settled,
+            "TradesAlreadySettled": len(batch.trades) - batch.newly_settled,
+            "VoidFills": len(batch.void),
+        }
+    )
     if batch.orders_missing:
         missing = batch.orders_missing
         logger.warning("trades settled without an order item", extra={"count": len(missing), "orderIds": missing[:10]})
+    for fill in batch.void:
+        logger.warning(
+            "void fill: its order is no longer live",
+            extra={"orderId": fill.trade.order_id, "status": fill.status, "tradeId": fill.trade.trade_id},
+        )
+    result: dict[str, Any] = {"settled": len(batch.trades), "newlySettled": batch.newly_settled}
+    if batch.void:
+        result["void"] = [{"orderId": fill.trade.order_id, "status": fill.status} for fill in batch.void]
+    if not batch.trades:
+        logger.info("nothing settled: every fill was void", extra={"void": len(batch.void)})
+        return result
     logger.info("batch settled", extra={"batchId": batch.batch_id, "key": batch.key, "trades": len(batch.trades)})
-    return {"settled": len(batch.trades), "newlySettled": batch.newly_settled, "key": batch.key}
+    return {**result, "key": batch.key}

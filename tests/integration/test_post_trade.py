@@ -3,6 +3,7 @@ and a redelivered event that changes nothing and republishes the very same event
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -146,30 +147,67 @@ def test_an_event_without_trades_settles_nothing(trading_aws: TradingAws, monkey
     assert objects(trading_aws) == {} and trading_aws.bus.drain() == []
 
 
-@pytest.mark.parametrize("bus_type", ["EVENT-BRIDGE"], indirect=True)
-def test_a_fill_of_an_order_the_router_rejected_releases_no_reservation_twice(
-    trading_aws: TradingAws, bus_type: str, monkeypatch: pytest.MonkeyPatch
+@pytest.mark.parametrize("status", ["REJECTED", "CANCELLED", "EXPIRED"])
+def test_a_fill_of_an_order_no_longer_live_is_void(
+    trading_aws: TradingAws, bus_type: str, monkeypatch: pytest.MonkeyPatch, status: str
 ) -> None:
-    """The router gave the reservation back and marked the order REJECTED, but the pool got the
-    order anyway: the fill stands, with nothing left to release, and the order ends FILLED."""
-    rejected, accepted = ORDERS[0], ORDERS[1]
+    """The order was ended without a fill (the router could not confirm the routing, a cancel, an
+    expiry) and its reservation given back, but the pool had the order: the fill is void. It is not
+    settled (no trade item, not in the object or the event), the order keeps its status, and a
+    redelivery gives the same outcome."""
+    ended, accepted = ORDERS[0], ORDERS[1]
     put_orders(trading_aws, [accepted])
-    trading_aws.table.put_item(Item={**rejected.to_item("REJECTED"), "RejectReason": "could not be routed"})
-    assert rejected.reserved_amount > 0
+    trading_aws.table.put_item(Item={**ended.to_item(status), "StatusReason": "ended"})
 
-    deliver(monkeypatch, TRADES[:2], bus_type)
-    deliver(monkeypatch, TRADES[:2], bus_type, now=T1 + timedelta(seconds=5))
+    first = deliver(monkeypatch, TRADES[:2], bus_type)
+    second = deliver(monkeypatch, TRADES[:2], bus_type, now=T1 + timedelta(seconds=5))
 
-    stored = {
-        trade.order_id: Trade.from_item(
-            trading_aws.table.get_item(Key=keys.trade_key(trade.customer_id, trade.trade_day, trade.trade_id))["Item"]
-        )
-        for trade in TRADES[:2]
-    }
-    assert stored[rejected.order_id].reserved_amount == 0
-    assert stored[accepted.order_id].reserved_amount == accepted.reserved_amount
-    for order in (rejected, accepted):
-        assert trading_aws.table.get_item(Key=keys.order_key(order.order_id))["Item"]["Status"] == "FILLED"
+    void = [{"orderId": ended.order_id, "status": status}]
+    assert (first["newlySettled"], first["void"]) == (1, void)
+    assert (second["newlySettled"], second["void"]) == (0, void)
+    ended_trade, accepted_trade = TRADES[0], TRADES[1]
+    key = keys.trade_key(ended_trade.customer_id, ended_trade.trade_day, ended_trade.trade_id)
+    assert "Item" not in trading_aws.table.get_item(Key=key)
+    assert trading_aws.table.get_item(Key=keys.order_key(ended.order_id))["Item"]["Status"] == status
+    assert trading_aws.table.get_item(Key=keys.order_key(accepted.order_id))["Item"]["Status"] == "FILLED"
     batches = [event[2]["trades"] for event in settled_events(trading_aws)]
     assert len(batches) == 2 and batches[0] == batches[1]
-    assert {trade["orderId"]: trade["reservedAmount"] for trade in batches[0]}[rejected.order_id] == "0.00"
+    assert [trade["orderId"] for trade in batches[0]] == [accepted_trade.order_id]
+    assert [trade[0]["orderId"] for trade, _ in objects(trading_aws).values()] == [accepted_trade.order_id]
+
+
+def test_a_batch_of_void_fills_only_writes_and_publishes_nothing(
+    trading_aws: TradingAws, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    trading_aws.table.put_item(Item=ORDERS[0].to_item("CANCELLED"))
+
+    result = deliver(monkeypatch, TRADES[:1], "EVENT-BRIDGE")
+
+    assert result == {"settled": 0, "newlySettled": 0, "void": [{"orderId": ORDERS[0].order_id, "status": "CANCELLED"}]}
+    assert objects(trading_aws) == {} and trading_aws.bus.drain() == []
+
+
+def test_a_resting_order_filled_leaves_the_book(trading_aws: TradingAws, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An OPEN order is fillable too; its fill removes it from the resting-orders index."""
+    order = ORDERS[2]
+    trading_aws.table.put_item(Item=order.to_item("OPEN"))
+    assert trading_aws.table.get_item(Key=keys.order_key(order.order_id))["Item"]["RestingTicker"] == order.ticker
+
+    assert deliver(monkeypatch, TRADES[2:3], "EVENT-BRIDGE")["newlySettled"] == 1
+
+    item = trading_aws.table.get_item(Key=keys.order_key(order.order_id))["Item"]
+    assert item["Status"] == "FILLED" and "RestingTicker" not in item
+
+
+def test_a_second_fill_of_a_filled_order_is_void(trading_aws: TradingAws, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Another trade id for an order already filled (not a redelivery) settles nothing."""
+    order = ORDERS[3]
+    put_orders(trading_aws, [order])
+    deliver(monkeypatch, TRADES[3:4], "EVENT-BRIDGE")
+    other = dataclasses.replace(TRADES[3], trade_id="00000000-0000-5000-8000-000000000003")
+
+    result = deliver(monkeypatch, [other], "EVENT-BRIDGE")
+
+    assert result["void"] == [{"orderId": order.order_id, "status": "FILLED"}]
+    item = trading_aws.table.get_item(Key=keys.order_key(order.order_id))["Item"]
+    assert item["TradeId"] == TRADES[3].trade_id

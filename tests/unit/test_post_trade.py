@@ -12,7 +12,14 @@ from hypothesis import strategies as st
 from tests.trade_samples import child_order, trade, trades
 from trading_core.bus.events import BusEvent
 from trading_core.model.trade import Trade
-from trading_core.settlement.post_trade import Inserted, SettledBatch, Settlement, batch_id_for, settlement_date
+from trading_core.settlement.post_trade import (
+    Inserted,
+    SettledBatch,
+    Settlement,
+    VoidFill,
+    batch_id_for,
+    settlement_date,
+)
 
 DAY_ONE = datetime(2026, 3, 2, 23, 59, 59, 999000, tzinfo=UTC)
 
@@ -20,15 +27,18 @@ DAY_ONE = datetime(2026, 3, 2, 23, 59, 59, 999000, tzinfo=UTC)
 class FakeStore:
     """Conditional inserts keyed by trade id; orders that exist are marked FILLED."""
 
-    def __init__(self, orders: Sequence[str] = ()) -> None:
+    def __init__(self, orders: Sequence[str] = (), ended: dict[str, str] | None = None) -> None:
         self.trades: dict[str, Trade] = {}
-        self.orders = dict.fromkeys(orders, "ACCEPTED")
+        self.orders = dict.fromkeys(orders, "ACCEPTED") | (ended or {})
 
     def insert(self, batch: Sequence[Trade]) -> Inserted:
         inserted = Inserted()
         for item in batch:
             if item.trade_id in self.trades:
                 inserted.existing[item.trade_id] = self.trades[item.trade_id]
+                continue
+            if self.orders.get(item.order_id) not in (None, "ACCEPTED", "OPEN"):
+                inserted.void[item.trade_id] = VoidFill(trade=item, status=self.orders[item.order_id])
                 continue
             self.trades[item.trade_id] = item
             if item.order_id in self.orders:
@@ -116,4 +126,23 @@ def test_duplicates_within_a_delivery_settle_once_and_missing_orders_are_reporte
 def test_nothing_to_settle_writes_and_publishes_nothing() -> None:
     archive, publisher = FakeArchive(), Recorder()
     assert Settlement(store=FakeStore(), archive=archive, publisher=publisher, clock=lambda: DAY_ONE).settle([]) is None
+    assert archive.objects == {} and publisher.published == []
+
+
+def test_void_fills_are_left_out_of_the_batch_and_reported() -> None:
+    cancelled, live = trade(1), trade(2)
+    store = FakeStore(orders=[live.order_id], ended={cancelled.order_id: "CANCELLED"})
+    archive, publisher = FakeArchive(), Recorder()
+    result = settle(store, archive, publisher, [cancelled, live], DAY_ONE)
+    assert [item.trade_id for item in result.trades] == [live.trade_id] and result.newly_settled == 1
+    assert [(fill.trade.order_id, fill.status) for fill in result.void] == [(cancelled.order_id, "CANCELLED")]
+    assert [item["orderId"] for item in publisher.published[0].detail["trades"]] == [live.order_id]
+    assert store.orders[cancelled.order_id] == "CANCELLED"
+
+
+def test_a_delivery_of_void_fills_only_writes_and_publishes_nothing() -> None:
+    expired = trade(1)
+    archive, publisher = FakeArchive(), Recorder()
+    result = settle(FakeStore(ended={expired.order_id: "EXPIRED"}), archive, publisher, [expired], DAY_ONE)
+    assert result.trades == () and result.newly_settled == 0 and len(result.void) == 1
     assert archive.objects == {} and publisher.published == []

@@ -5,14 +5,16 @@ A redelivered batch must give the very same result. The clock only dates trades 
 a trade already in the table, the stored item (and its settlement date) is the truth. The batch id
 derives from the trade ids, so the S3 key, its body and the event are the same on every delivery.
 
-Each trade also marks its order FILLED in the same transaction. A trade whose order item does not
-exist (the router writes it before routing, so only hand-made trades such as tests lack one) is
-still settled: the fill happened at the venue and must not be lost. Its order update is dropped
-and the order id reported, rather than creating a stub order item.
+Each trade moves its order `Status IN (ACCEPTED, OPEN)` → FILLED in the same transaction: the ORDER
+item decides between a fill and whatever else may end the order (a cancel, an expiry, a routing
+failure that gave the reservation back), so there is one outcome, never two. A fill of an order that
+already left those states (CANCELLED, EXPIRED, REJECTED, or FILLED by an earlier delivery of another
+trade) is void: it is not settled (no trade item, not in the S3 object or the event) and is reported
+with the order's status, so the handler counts and logs it.
 
-An order the router marked REJECTED (it could not confirm the routing and gave the reservation
-back) may still reach a pool if the bus took the event after all. Its fill is settled too, but with
-`reservedAmount` 0, so the aggregator does not release the same reservation a second time.
+A trade whose order item does not exist (the router writes it before routing, so only hand-made
+trades such as tests lack one) is still settled: the fill happened at the venue and must not be lost.
+Its order update is dropped and the order id reported, rather than creating a stub order item.
 """
 
 from __future__ import annotations
@@ -53,6 +55,8 @@ class SettledBatch:
     trades: tuple[Trade, ...]
     newly_settled: int = 0
     orders_missing: tuple[str, ...] = ()
+    void: tuple[VoidFill, ...] = ()
+    """Fills of orders no longer live: not settled (see the module docstring)."""
 
     @property
     def batch_id(self) -> str:
@@ -85,17 +89,28 @@ class SettledBatch:
         )
 
 
+@dataclass(frozen=True)
+class VoidFill:
+    """A trade of an order that was no longer ACCEPTED or OPEN, and that order's status."""
+
+    trade: Trade
+    status: str
+
+
 @dataclass
 class Inserted:
-    """What an insert learned: trades that were already settled (as stored) and orders not found."""
+    """What an insert learned: trades that were already settled (as stored), orders not found, and
+    void fills (orders no longer live). A trade already stored is settled, never void."""
 
     existing: dict[str, Trade] = field(default_factory=dict)
     orders_missing: set[str] = field(default_factory=set)
-    # Fills of REJECTED orders, rewritten with no reservation to release (see the module docstring).
-    released: dict[str, Trade] = field(default_factory=dict)
+    void: dict[str, VoidFill] = field(default_factory=dict)
 
-    def as_settled(self, trade: Trade) -> Trade:
-        return self.existing.get(trade.trade_id) or self.released.get(trade.trade_id) or trade
+    def as_settled(self, trade: Trade) -> Trade | None:
+        """The trade as settled, or None when it is void."""
+        if trade.trade_id in self.existing:
+            return self.existing[trade.trade_id]
+        return None if trade.trade_id in self.void else trade
 
 
 class SettlementStore(Protocol):
@@ -117,18 +132,31 @@ class Settlement:
         self._clock = clock
 
     def settle(self, trades: Sequence[Trade]) -> SettledBatch | None:
+        """None for no trades; else the batch, whose `trades` may be empty when every fill was void
+        (then nothing is archived or published)."""
         unique = list({trade.trade_id: trade for trade in trades}.values())
         if not unique:
             return None
         now = self._clock()
         candidates = [trade.settled(settlement_date(trade, now)) for trade in unique]
         inserted = self._store.insert(candidates)
-        settled = sorted((inserted.as_settled(trade) for trade in candidates), key=attrgetter("trade_id"))
+        settled = sorted(
+            (stored for trade in candidates if (stored := inserted.as_settled(trade)) is not None),
+            key=attrgetter("trade_id"),
+        )
+        void = tuple(
+            sorted(
+                (fill for trade_id, fill in inserted.void.items() if trade_id not in inserted.existing),
+                key=lambda fill: fill.trade.trade_id,
+            )
+        )
         batch = SettledBatch(
             trades=tuple(settled),
-            newly_settled=len(candidates) - len(inserted.existing),
+            newly_settled=len(settled) - len(inserted.existing),
             orders_missing=tuple(sorted(inserted.orders_missing)),
+            void=void,
         )
-        self._archive.put(batch)
-        self._publisher.publish(batch.events())
+        if batch.trades:
+            self._archive.put(batch)
+            self._publisher.publish(batch.events())
         return batch
