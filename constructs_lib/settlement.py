@@ -166,6 +166,7 @@ class Settlement(Construct):
             ),
         )
         table.grant_read_write_data(self.funds_raiser.function)
+        self.funds_raiser.grant_parameters_read(props.parameters.select([contracts.AUTO_TOP_UP_PARAMETER]))
 
     def _acknowledge_notifications_handler(self) -> None:
         """CDK's singleton that applies bucket notifications (Custom::S3BucketNotifications) in this stack."""

@@ -63,7 +63,17 @@ def invoke(event: dict[str, Any]) -> dict[str, Any]:
 
 
 def customers(aws: TradingAws) -> dict[str, dict[str, Any]]:
-    return {item["CustomerId"]: item for item in aws.scan() if item["PK"].startswith("CUST#")}
+    return {
+        item["CustomerId"]: item for item in aws.scan() if item["PK"].startswith("CUST#") and item["SK"] == item["PK"]
+    }
+
+
+def ledgers(aws: TradingAws) -> dict[str, list[dict[str, Any]]]:
+    entries: dict[str, list[dict[str, Any]]] = {}
+    for item in aws.scan():
+        if item["SK"].startswith("LEDGER#"):
+            entries.setdefault(item["CustomerId"], []).append(item)
+    return entries
 
 
 def test_create_seeds_twelve_customers_and_answers(trading_aws: TradingAws, answers: Answers) -> None:
@@ -78,7 +88,13 @@ def test_create_seeds_twelve_customers_and_answers(trading_aws: TradingAws, answ
         0,
     )
     assert (first["NrTrades"], first["TotalCommissionPaid"], first["TotalAmountInvested"]) == (0, 0, 0)
+    assert (first["TotalDeposits"], first["TotalWithdrawals"], first["RealizedPnl"]) == (Decimal(1000000), 0, 0)
     assert first["Created"] == first["Updated"]
+    entries = ledgers(trading_aws)
+    assert sorted(entries) == TWELVE
+    [deposit] = entries["000001"]
+    assert (deposit["Kind"], deposit["Amount"], deposit["Reason"]) == ("DEPOSIT", Decimal(1000000), "initial funds")
+    assert deposit["SK"] == f"LEDGER#{first['Created']}#initial-funds"
     [(url, sent)] = answers.sent
     assert url.endswith("/signed")
     assert sent == answer
@@ -108,6 +124,10 @@ def test_a_redeploy_never_resets_a_trading_customer(trading_aws: TradingAws, ans
     seeded = customers(trading_aws)
     assert len(seeded) == 13
     assert (seeded["000002"]["AvailableFunds"], seeded["000002"]["NrTrades"]) == (Decimal("12.34"), 7)
+    # One initial deposit per customer, however often the stack is deployed.
+    assert {customer: len(entries) for customer, entries in ledgers(trading_aws).items()} == dict.fromkeys(
+        [*TWELVE, "000013"], 1
+    )
 
 
 def test_delete_keeps_the_data(trading_aws: TradingAws, answers: Answers) -> None:

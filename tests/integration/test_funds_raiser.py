@@ -49,6 +49,17 @@ def invoke(event: dict[str, Any]) -> dict[str, int]:
 
 
 ORDER = {"orderId": "7d0c7a1e-0000-4000-8000-000000000001", "customerId": "000003", "shortfall": "619.01"}
+NOTHING = {"applied": 0, "duplicate": 0, "unknown_customer": 0, "unreadable_customer": 0, "disabled": 0}
+
+
+def ledger_of(aws: TradingAws, customer_id: str) -> list[dict[str, Any]]:
+    """The customer's LEDGER entries, oldest first."""
+    items = aws.table.query(
+        KeyConditionExpression="PK = :pk AND begins_with(SK, :ledger)",
+        ExpressionAttributeValues={":pk": f"CUST#{customer_id}", ":ledger": "LEDGER#"},
+        ConsistentRead=True,
+    )["Items"]
+    return sorted(items, key=lambda item: (item["Created"], item["EntryId"] != "opening-balance"))
 
 
 @pytest.mark.parametrize("envelope", ["detail", "eventbridge", "sns"])
@@ -61,13 +72,32 @@ def test_a_credit_check_tops_up_once_even_when_delivered_twice(aws: TradingAws, 
         "sns": sns_envelope(detail),
     }[envelope]
 
-    assert invoke(event) == {"applied": 1, "duplicate": 0, "unknown_customer": 0, "unreadable_customer": 0}
-    assert invoke(event) == {"applied": 0, "duplicate": 1, "unknown_customer": 0, "unreadable_customer": 0}
+    assert invoke(event) == {**NOTHING, "applied": 1}
+    assert invoke(event) == {**NOTHING, "duplicate": 1}
 
     customer = aws.customer("000003")
     assert (customer["RemainingFunds"], customer["AvailableFunds"]) == (Decimal("1619.01"), Decimal("1619.01"))
     marker = aws.table.get_item(Key=keys.top_up_key(ORDER["orderId"]))["Item"]
     assert (marker["Amount"], marker["CustomerId"]) == (Decimal("619.01"), "000003")
+    # The record had no TotalDeposits: its opening balance is recorded first, then the top-up.
+    assert customer["TotalDeposits"] == Decimal("1619.01")
+    opening, top_up = ledger_of(aws, "000003")
+    assert (opening["Kind"], opening["Amount"], opening["Reason"]) == ("DEPOSIT", Decimal("1000.00"), "opening balance")
+    assert (top_up["Kind"], top_up["Amount"], top_up["EntryId"]) == ("DEPOSIT", Decimal("619.01"), ORDER["orderId"])
+
+
+def test_with_auto_top_up_off_a_credit_check_deposits_nothing(aws: TradingAws) -> None:
+    aws.put_customer("000003", funds="1000.00")
+    aws.set_parameter("auto-top-up", "false")
+
+    assert invoke(credit_check(ORDER)) == {**NOTHING, "disabled": 1}
+
+    assert aws.customer("000003")["RemainingFunds"] == Decimal("1000.00")
+    assert "Item" not in aws.table.get_item(Key=keys.top_up_key(ORDER["orderId"]))
+    assert ledger_of(aws, "000003") == []
+
+    aws.set_parameter("auto-top-up", "true")
+    assert invoke(credit_check(ORDER)) == {**NOTHING, "applied": 1}
 
 
 def test_unknown_customers_and_malformed_orders_are_skipped(aws: TradingAws) -> None:
@@ -79,7 +109,7 @@ def test_unknown_customers_and_malformed_orders_are_skipped(aws: TradingAws) -> 
         {**ORDER, "orderId": "other", "shortfall": "0.001"},
     )
 
-    assert invoke(event) == {"applied": 1, "duplicate": 0, "unknown_customer": 1, "unreadable_customer": 0}
+    assert invoke(event) == {**NOTHING, "applied": 1, "unknown_customer": 1}
     assert aws.customer("000003")["AvailableFunds"] == Decimal("1000.01")
     assert "Item" not in aws.table.get_item(Key=keys.top_up_key(ORDER["orderId"]))
 

@@ -21,6 +21,7 @@ from trading_core.aggregation.aggregator import (
     Action,
     Aggregator,
     Marker,
+    PositionUpdate,
     batch_item_failures,
     group_trades,
     plan_actions,
@@ -57,6 +58,11 @@ class FakeTable:
             item = self.items.get((action.key[keys.PK], action.key[keys.SK]))
             if isinstance(action, Marker):
                 failed = item is None or AGGREGATED_AT in item
+            elif isinstance(action, PositionUpdate):
+                version = None if item is None else item.get("Version")
+                failed = version != action.expected_version or (
+                    action.legacy and item is not None and "AvailableQuantity" in item
+                )
             else:
                 failed = action.customer_id is not None and item is None
             reasons.append(
@@ -69,15 +75,21 @@ class FakeTable:
         for action in actions:
             item = self.items.setdefault((action.key[keys.PK], action.key[keys.SK]), dict(action.key))
             if isinstance(action, Marker):
-                item[AGGREGATED_AT] = now
+                item[AGGREGATED_AT] = action.at or now
             else:
                 for name, value in action.add.items():
                     item[name] = item.get(name, 0) + value
+                if isinstance(action, PositionUpdate):
+                    item.update(action.set)
                 item["Updated"] = now
 
     def complete_customer(self, item: dict[str, Any], now: str) -> bool:
         """Never asked: a delta fails here only when its customer record is missing (no item to complete)."""
         raise AssertionError(f"unexpected completion of {item}")
+
+    def read_positions(self, keys_: Sequence[dict[str, str]]) -> list[dict[str, Any]]:
+        found = (self.items.get((key[keys.PK], key[keys.SK])) for key in keys_)
+        return [copy.deepcopy(item) for item in found if item is not None]
 
 
 class Conflicting:
@@ -94,6 +106,9 @@ class Conflicting:
         """Never asked: a conflict fails no condition, so no customer record comes back to complete."""
         raise AssertionError(f"unexpected completion of {item}")
 
+    def read_positions(self, keys_: Sequence[dict[str, str]]) -> list[dict[str, Any]]:
+        return []
+
 
 ORDERS = st.builds(
     child_order,
@@ -108,9 +123,9 @@ TRADES = st.lists(ORDERS, max_size=30, unique_by=lambda order: order.order_id).m
 
 
 def aggregates_of(table: FakeTable) -> dict[tuple[str, str], dict[str, Any]]:
-    """Everything but the markers and timestamps."""
+    """Everything but the markers, timestamps and positions' `Version` (it counts writes, not content)."""
     return {
-        key: {name: value for name, value in item.items() if name not in (AGGREGATED_AT, "Updated")}
+        key: {name: value for name, value in item.items() if name not in (AGGREGATED_AT, "Updated", "Version")}
         for key, item in table.items.items()
     }
 

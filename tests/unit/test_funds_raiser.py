@@ -8,24 +8,44 @@ from typing import Any
 import pytest
 
 from tests.unit.dynamodb_fakes import FAILED, NONE, FakeClient, cancelled, table, wire
-from trading_core.customers.funds_raiser import TopUp, TopUpOutcome, raise_funds, top_up_from_wire
+from trading_core.customers.funds_raiser import TopUp, TopUpOutcome, auto_top_up_enabled, raise_funds, top_up_from_wire
 from trading_core.customers.top_up_store import DynamoTopUpStore
 
 
-def test_a_top_up_is_a_marker_and_a_customer_update() -> None:
+def test_a_top_up_is_a_marker_a_deposit_entry_and_a_customer_update() -> None:
     client = FakeClient()
     top_up = TopUp(order_id="p-1", customer_id="000003", amount=Decimal("619.01"))
 
-    assert DynamoTopUpStore(table(client)).top_up(top_up, "now") is TopUpOutcome.APPLIED
-    marker, customer = client.calls[0]
+    assert DynamoTopUpStore(table(client)).top_up(top_up, "2026-03-02T15:00:00.000Z") is TopUpOutcome.APPLIED
+    marker, customer, entry = client.calls[0]
     assert wire(marker["Put"]["Item"]["SK"]) == {"S": "TOPUP"}
     assert wire(customer["Update"]["ExpressionAttributeValues"][":amount"]) == {"N": "619.01"}
+    assert "TotalDeposits = TotalDeposits + :amount" in customer["Update"]["UpdateExpression"]
+    item = entry["Put"]["Item"]
+    assert (item["PK"], item["SK"]) == ("CUST#000003", "LEDGER#2026-03-02T15:00:00.000Z#p-1")
+    assert (item["Kind"], item["Amount"]) == ("DEPOSIT", Decimal("619.01"))
+    assert item["Reason"] == "automatic top-up: order p-1 lacked 619.01"
 
-    assert DynamoTopUpStore(table(FakeClient(cancelled(FAILED, NONE)))).top_up(top_up, "now") is TopUpOutcome.DUPLICATE
-    assert (
-        DynamoTopUpStore(table(FakeClient(cancelled(NONE, FAILED)))).top_up(top_up, "now")
-        is TopUpOutcome.UNKNOWN_CUSTOMER
-    )
+    duplicate = FakeClient(cancelled(FAILED, NONE, NONE))
+    assert DynamoTopUpStore(table(duplicate)).top_up(top_up, "now") is TopUpOutcome.DUPLICATE
+    unknown = FakeClient(cancelled(NONE, FAILED, NONE))
+    assert DynamoTopUpStore(table(unknown)).top_up(top_up, "now") is TopUpOutcome.UNKNOWN_CUSTOMER
+
+
+def test_with_auto_top_up_off_nothing_is_written_and_each_order_is_counted() -> None:
+    class Store:
+        def top_up(self, top_up: TopUp, now: str) -> TopUpOutcome:
+            raise AssertionError("no top-up when auto-top-up is off")
+
+    orders = [{"orderId": "1", "customerId": "a", "shortfall": "1"}, {"orderId": "2", "customerId": "b"}]
+    counts = raise_funds(Store(), orders, "now", enabled=False)
+
+    assert counts[TopUpOutcome.DISABLED] == 1 and counts[TopUpOutcome.APPLIED] == 0
+
+
+@pytest.mark.parametrize(("value", "enabled"), [("true", True), (" TRUE ", True), ("false", False), ("yes", False)])
+def test_only_true_turns_auto_top_up_on(value: str, enabled: bool) -> None:
+    assert auto_top_up_enabled(value) is enabled
 
 
 @pytest.mark.parametrize(
@@ -74,4 +94,5 @@ def test_raise_funds_counts_outcomes_and_skips_what_cannot_be_fixed() -> None:
         TopUpOutcome.DUPLICATE: 0,
         TopUpOutcome.UNKNOWN_CUSTOMER: 1,
         TopUpOutcome.UNREADABLE_CUSTOMER: 1,
+        TopUpOutcome.DISABLED: 0,
     }

@@ -1,16 +1,23 @@
 """Aggregation maths of settled trades: customer funds and statistics, positions, ticker-days.
 
 One batch of trades becomes one delta per key, so the aggregator writes each key once per batch.
+Positions are computed from the state they were read in (`aggregation.positions`), fill after fill
+in stream order, since the cost of shares sold depends on what was bought before.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from trading_core.aggregation.positions import PositionChange
+from trading_core.customers.position import PositionState
 from trading_core.model.child_order import Direction
 from trading_core.model.trade import Trade
+
+PositionKey = tuple[str, str]
 
 
 @dataclass
@@ -21,14 +28,7 @@ class CustomerDelta:
     remaining: Decimal = Decimal(0)
     reserved: Decimal = Decimal(0)
     available: Decimal = Decimal(0)
-
-
-@dataclass
-class PositionDelta:
-    quantity: int = 0
-    nr_trades: int = 0
-    bought: int = 0
-    sold: int = 0
+    realized_pnl: Decimal = Decimal(0)
 
 
 @dataclass
@@ -40,7 +40,7 @@ class TickerDayDelta:
 @dataclass
 class Aggregates:
     customers: dict[str, CustomerDelta] = field(default_factory=lambda: defaultdict(CustomerDelta))
-    positions: dict[tuple[str, str], PositionDelta] = field(default_factory=lambda: defaultdict(PositionDelta))
+    positions: dict[PositionKey, PositionChange] = field(default_factory=dict)
     ticker_days: dict[tuple[str, str], TickerDayDelta] = field(default_factory=lambda: defaultdict(TickerDayDelta))
 
     @property
@@ -48,9 +48,11 @@ class Aggregates:
         return len(self.customers) + len(self.positions) + len(self.ticker_days)
 
 
-def aggregate(trades: list[Trade]) -> Aggregates:
+def aggregate(trades: list[Trade], positions: Mapping[PositionKey, PositionState] | None = None) -> Aggregates:
     """Funds move by the trade's cash flow; the order's reservation is released as it fills, so
-    available funds = remaining - reserved holds after every batch."""
+    available funds = remaining - reserved holds after every batch. `positions` are the states the
+    positions were read in (a position not given starts empty)."""
+    known = positions or {}
     result = Aggregates()
     for trade in trades:
         customer = result.customers[trade.customer_id]
@@ -62,14 +64,10 @@ def aggregate(trades: list[Trade]) -> Aggregates:
         customer.reserved -= trade.reserved_amount
         customer.available += trade.cash_flow + trade.reserved_amount
 
-        position = result.positions[(trade.customer_id, trade.ticker)]
-        position.nr_trades += 1
-        if trade.direction is Direction.BUY:
-            position.quantity += trade.quantity
-            position.bought += trade.quantity
-        else:
-            position.quantity -= trade.quantity
-            position.sold += trade.quantity
+        key = (trade.customer_id, trade.ticker)
+        if key not in result.positions:
+            result.positions[key] = PositionChange(start=known.get(key, PositionState()))
+        customer.realized_pnl += result.positions[key].apply(trade)
 
         ticker_day = result.ticker_days[(trade.ticker, trade.trade_day)]
         ticker_day.nr_trades += 1

@@ -1,7 +1,10 @@
 """The funds raiser (route CreditCheckOrders): tops a customer up by what a refused order lacked.
 
-Once per refused parent order: the CreditCheck order's `orderId` is the marker's key, written in the
-same transaction as the top-up (`customers.top_up_store`), so a redelivered event changes nothing.
+A top-up is a deposit (a DEPOSIT ledger entry, `customers.ledger`), made only when the stage's
+`auto-top-up` parameter is `true` (dev, the original's behaviour; prod has it off, so money enters only
+as a real deposit). Once per refused parent order: the CreditCheck order's `orderId` is the marker's
+key, written in the same transaction as the deposit (`customers.top_up_store`), so a redelivered
+event changes nothing.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ from enum import StrEnum
 from typing import Any, Protocol
 
 from trading_core.common.money import ZERO, cents_up, to_decimal
+from trading_core.contracts import AUTO_TOP_UP_ON
 
 logger = logging.getLogger(__name__)
 
@@ -22,6 +26,12 @@ class TopUpOutcome(StrEnum):
     DUPLICATE = "duplicate"
     UNKNOWN_CUSTOMER = "unknown customer"
     UNREADABLE_CUSTOMER = "unreadable customer"
+    DISABLED = "disabled"
+
+
+def auto_top_up_enabled(value: str) -> bool:
+    """The `auto-top-up` parameter: only `true` turns it on (anything else, e.g. a typo, is off)."""
+    return value.strip().lower() == AUTO_TOP_UP_ON
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -55,16 +65,21 @@ class TopUpStore(Protocol):
     def top_up(self, top_up: TopUp, now: str) -> TopUpOutcome: ...
 
 
-def raise_funds(store: TopUpStore, orders: list[dict[str, Any]], now: str) -> dict[TopUpOutcome, int]:
-    """Apply every CreditCheck order once. Malformed orders, unknown customers and unreadable customer
-    records are logged and skipped (retrying cannot fix them); store errors propagate so the bus
-    redelivers the event."""
+def raise_funds(
+    store: TopUpStore, orders: list[dict[str, Any]], now: str, *, enabled: bool = True
+) -> dict[TopUpOutcome, int]:
+    """Apply every CreditCheck order once (each counted DISABLED, nothing written, when `enabled` is
+    False). Malformed orders, unknown customers and unreadable customer records are logged and skipped
+    (retrying cannot fix them); store errors propagate so the bus redelivers the event."""
     counts = dict.fromkeys(TopUpOutcome, 0)
     for order in orders:
         try:
             top_up = top_up_from_wire(order)
         except ValueError as error:
             logger.error("skipping malformed CreditCheck order %s: %s", order, error)
+            continue
+        if not enabled:
+            counts[TopUpOutcome.DISABLED] += 1
             continue
         outcome = store.top_up(top_up, now)
         if outcome is TopUpOutcome.UNKNOWN_CUSTOMER:

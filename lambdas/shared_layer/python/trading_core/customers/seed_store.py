@@ -1,20 +1,29 @@
-"""Seeded customers in TradesStore: created only if absent, so a redeploy never resets one that traded."""
+"""Seeded customers in TradesStore: created only if absent, so a redeploy never resets one that traded.
+
+Each customer and the DEPOSIT ledger entry of its initial funds are one transaction: both or neither.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-from botocore.exceptions import ClientError
-
 from trading_core.common import keys
+from trading_core.common.dynamodb import transact_conditionally
+from trading_core.common.money import ZERO
+from trading_core.customers import ledger
 from trading_core.customers.seeder import SeedSpec, customer_item
 
 
+class SeedUnavailable(RuntimeError):
+    """Seeding kept conflicting with other writers; CloudFormation is answered FAILED."""
+
+
 class CustomerSeedStore:
-    """One conditional PutItem per customer (BatchWriteItem cannot be conditional)."""
+    """One conditional transaction per customer (BatchWriteItem cannot be conditional)."""
 
     def __init__(self, table: Any) -> None:
         self._table = table
+        self._client = table.meta.client
 
     @property
     def physical_id(self) -> str:
@@ -24,14 +33,21 @@ class CustomerSeedStore:
         """Creates the missing customers; returns how many were created."""
         created = 0
         for customer_id in spec.customer_ids:
-            try:
-                self._table.put_item(
-                    Item=customer_item(customer_id, spec.initial_funds, now),
-                    ConditionExpression="attribute_not_exists(#pk)",
-                    ExpressionAttributeNames={"#pk": keys.PK},
+            operations: list[dict[str, Any]] = [
+                {
+                    "Put": {
+                        "TableName": self._table.name,
+                        "Item": customer_item(customer_id, spec.initial_funds, now),
+                        "ConditionExpression": "attribute_not_exists(#pk)",
+                        "ExpressionAttributeNames": {"#pk": keys.PK},
+                    }
+                }
+            ]
+            if spec.initial_funds > ZERO:
+                entry = ledger.deposit(
+                    customer_id, spec.initial_funds, entry_id=ledger.SEED_ENTRY_ID, reason="initial funds", at=now
                 )
+                operations.append(ledger.entry_put(self._table.name, entry))
+            if transact_conditionally(self._client, operations, unavailable=SeedUnavailable) is None:
                 created += 1
-            except ClientError as error:
-                if error.response.get("Error", {}).get("Code") != "ConditionalCheckFailedException":
-                    raise
         return created

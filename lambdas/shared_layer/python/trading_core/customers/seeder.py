@@ -2,7 +2,9 @@
 original's twelve (docs/architecture.md §6).
 
 A customer is created only if absent (`attribute_not_exists`), so a redeploy never resets one that
-has been trading; Delete keeps the data. CloudFormation always gets an answer on `ResponseURL`,
+has been trading; its initial funds are a DEPOSIT ledger entry written in the same transaction
+(`customers.ledger`), so `TotalDeposits` is the sum of its entries from the start. Delete keeps the
+data. CloudFormation always gets an answer on `ResponseURL`,
 FAILED with the reason on any error, so a stack never hangs for an hour waiting for it.
 """
 
@@ -67,6 +69,9 @@ def customer_item(customer_id: str, funds: Decimal, now: str) -> dict[str, Any]:
         "NrTrades": 0,
         "TotalCommissionPaid": Decimal(0),
         "TotalAmountInvested": Decimal(0),
+        "TotalDeposits": funds,
+        "TotalWithdrawals": Decimal(0),
+        "RealizedPnl": Decimal(0),
         "Created": now,
         "Updated": now,
     }

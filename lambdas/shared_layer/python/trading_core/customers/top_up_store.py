@@ -1,4 +1,5 @@
-"""The funds raiser's top-ups in TradesStore: the customer update and its marker, in one transaction."""
+"""The funds raiser's top-ups in TradesStore: the marker, the DEPOSIT ledger entry and the customer
+update (funds and `TotalDeposits`), in one transaction."""
 
 from __future__ import annotations
 
@@ -8,8 +9,9 @@ from typing import Any
 from trading_core.common import keys
 from trading_core.common.dynamodb import MAX_TRANSACTION_ATTEMPTS, transact_conditionally
 from trading_core.common.money import money_str
+from trading_core.customers import ledger
 from trading_core.customers.funds_raiser import TopUp, TopUpOutcome
-from trading_core.customers.record import FUNDS_ARE_NUMBERS, NUMBER_TYPE, UnreadableCustomer
+from trading_core.customers.record import UnreadableCustomer
 from trading_core.customers.record_store import complete_record
 
 logger = logging.getLogger(__name__)
@@ -27,7 +29,7 @@ class DynamoTopUpStore:
         self._client = table.meta.client
 
     def top_up(self, top_up: TopUp, now: str) -> TopUpOutcome:
-        """Raise remaining and available funds once per CreditCheck order (the marker is the guard).
+        """Deposit the top-up once per CreditCheck order (the marker is the guard).
 
         A customer record lacking the funds attributes is completed with their defaults first."""
         for _ in range(MAX_TRANSACTION_ATTEMPTS):
@@ -55,6 +57,13 @@ class DynamoTopUpStore:
         raise TopUpUnavailable(f"the record of {top_up.customer_id} kept changing while it was completed")
 
     def _top_up_operations(self, top_up: TopUp, now: str) -> list[dict[str, Any]]:
+        entry = ledger.deposit(
+            top_up.customer_id,
+            top_up.amount,
+            entry_id=top_up.order_id,
+            reason=f"automatic top-up: order {top_up.order_id} lacked {money_str(top_up.amount)}",
+            at=now,
+        )
         return [
             {
                 "Put": {
@@ -69,16 +78,6 @@ class DynamoTopUpStore:
                     "ExpressionAttributeNames": {"#pk": keys.PK},
                 }
             },
-            {
-                "Update": {
-                    "TableName": self._table,
-                    "Key": keys.customer_key(top_up.customer_id),
-                    "UpdateExpression": "SET RemainingFunds = RemainingFunds + :amount, "
-                    "AvailableFunds = AvailableFunds + :amount, Updated = :now",
-                    "ConditionExpression": f"attribute_exists(#pk) AND {FUNDS_ARE_NUMBERS}",
-                    "ExpressionAttributeNames": {"#pk": keys.PK},
-                    "ExpressionAttributeValues": {":amount": top_up.amount, ":now": now, **NUMBER_TYPE},
-                    "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
-                }
-            },
+            ledger.customer_update(self._table, entry, now),
+            ledger.entry_put(self._table, entry),
         ]

@@ -1,7 +1,9 @@
-"""What reserving a parent order's funds can come to, and the store the router reserves them in.
+"""What reserving a parent order's funds (a buy) or holdings (a sell) can come to, and the store the
+router reserves them in.
 
 Every decision is a DynamoDB condition evaluated by the write itself (never read-then-decide), so
-concurrent requests can never commit more money than a customer has (`orders.funds_store`).
+concurrent requests can never commit more money than a customer has, nor sell more shares than it
+holds (`orders.funds_store`, `orders.reservations`). Short selling is not offered.
 """
 
 from __future__ import annotations
@@ -36,13 +38,26 @@ class InsufficientFunds:
 
 
 @dataclass(frozen=True)
+class InsufficientPosition:
+    """A sell of more shares than the customer's position has available (held, not already reserved
+    by other live sells); no position at all is available 0."""
+
+    required: int
+    available: int
+
+    @property
+    def reason(self) -> str:
+        return f"insufficient position: the order needs {self.required}, available {self.available}"
+
+
+@dataclass(frozen=True)
 class UnreadableCustomer:
     """The customer's record holds funds that are not numbers: refused, naming the field."""
 
     reason: str
 
 
-ReservationOutcome = Reserved | UnknownCustomer | InsufficientFunds | UnreadableCustomer
+ReservationOutcome = Reserved | UnknownCustomer | InsufficientFunds | InsufficientPosition | UnreadableCustomer
 
 
 class FundsUnavailable(RuntimeError):

@@ -16,7 +16,7 @@ from trading_core.common import keys
 from trading_core.common.dynamodb import MAX_TRANSACTION_ATTEMPTS, TransactionCancelled, transact_conditionally
 from trading_core.customers import record
 from trading_core.customers.record_store import complete_record
-from trading_core.model.child_order import REJECTED, ChildOrder
+from trading_core.model.child_order import REJECTED, ChildOrder, Direction
 from trading_core.orders.funds import (
     FundsUnavailable,
     InsufficientFunds,
@@ -26,7 +26,7 @@ from trading_core.orders.funds import (
     UnreadableCustomer,
 )
 from trading_core.orders.plan import PlannedOrder
-from trading_core.orders.reservations import end_operation, release_operation, reserve_operation
+from trading_core.orders.reservations import end_operation, release_operation, reserve_operation, sell_refusal
 
 
 @dataclass(frozen=True)
@@ -90,6 +90,8 @@ class DynamoFundsStore:
             return Reserved(need)
         if not reasons[0].condition_failed:
             raise FundsUnavailable(f"order items of {plan.parent_order_id} already exist: {reasons}")
+        if plan.request.direction is Direction.SELL:
+            return sell_refusal(self._client, self._table, plan, reasons[0].item)
         old = reasons[0].item
         if not old:
             return UnknownCustomer(customer_id)

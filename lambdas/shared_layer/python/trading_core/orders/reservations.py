@@ -14,13 +14,15 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from botocore.exceptions import BotoCoreError, ClientError
+
 from trading_core.common import keys
 from trading_core.common.money import ZERO
 from trading_core.contracts import RESTING_TICKER_ATTRIBUTE
 from trading_core.customers import record
 from trading_core.customers.position import AVAILABLE_QUANTITY, QUANTITY, RESERVED_QUANTITY
 from trading_core.model.child_order import ACCEPTED, OPEN, ChildOrder, Direction
-from trading_core.orders.funds import InsufficientPosition, UnknownCustomer, UnreadableCustomer
+from trading_core.orders.funds import FundsUnavailable, InsufficientPosition, UnknownCustomer, UnreadableCustomer
 from trading_core.orders.plan import PlannedOrder
 
 
@@ -89,7 +91,10 @@ def sell_refusal(
     required = _quantity(plan.children)
     if not position:
         customer_id = plan.request.customer_id
-        item = client.get_item(TableName=table, Key=keys.customer_key(customer_id), ConsistentRead=True).get("Item")
+        try:
+            item = client.get_item(TableName=table, Key=keys.customer_key(customer_id), ConsistentRead=True).get("Item")
+        except (ClientError, BotoCoreError) as error:
+            raise FundsUnavailable(f"could not read customer {customer_id}: {error}") from error
         if not item:
             return UnknownCustomer(customer_id)
         try:

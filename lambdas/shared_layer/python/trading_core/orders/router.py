@@ -36,6 +36,7 @@ from trading_core.orders.funds import (
     FundsStore,
     FundsUnavailable,
     InsufficientFunds,
+    InsufficientPosition,
     Reserved,
     UnknownCustomer,
     UnreadableCustomer,
@@ -191,6 +192,8 @@ class OrderRouter:
                 result.invalid.append(InvalidOrder(order.sent, f"unknown customer {outcome.customer_id}"))
             elif isinstance(outcome, UnreadableCustomer):
                 logger.error("refused an order: %s", outcome.reason)
+                result.invalid.append(InvalidOrder(order.sent, outcome.reason))
+            elif isinstance(outcome, InsufficientPosition):
                 result.invalid.append(InvalidOrder(order.sent, outcome.reason))
             else:
                 reason = (
