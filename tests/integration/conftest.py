@@ -20,6 +20,7 @@ import pytest
 from moto import mock_aws
 
 from tests.integration.market_data_fixtures import MARKET_DATA_TABLE, create_market_data_table
+from tests.integration.quote_lookup import install_quote_summary
 from trading_core.common import keys
 from trading_core.contracts import (
     MARKET_DATA_INVOKE_MODE_PARAMETER,
@@ -256,6 +257,8 @@ def create_trading_aws(monkeypatch: pytest.MonkeyPatch) -> TradingAws:
         TICKER_MAP_WORKFLOW_ENV: workflow_b_arn,
     }.items():
         monkeypatch.setenv(name, value)
+    # The router's ticker lookup runs the quote-summary function in-process (tests/integration/quote_lookup.py).
+    install_quote_summary(monkeypatch)
 
     return TradingAws(
         dynamodb=dynamodb,
