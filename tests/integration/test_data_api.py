@@ -1,8 +1,10 @@
-"""The Data API against moto: camelCase items, money as strings, 404s, 400s and pagination."""
+"""The Data API against moto: camelCase items, money as strings, 404s, 400s, pagination, a ticker's market
+price, a parent order with its children."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -11,10 +13,20 @@ import pytest
 from lambdas.data_api import handler
 from tests.integration.api_events import api_event, json_body, lambda_context
 from tests.integration.conftest import TradingAws
+from tests.integration.quote_lookup import market_price, store_quote
 from trading_core.common import keys
+from trading_core.common.clock import parse_iso
 from trading_core.common.ids import trade_id_for
-from trading_core.model.child_order import Direction, OrderType
+from trading_core.market.walk import walk_price
+from trading_core.market_data.keys import summary_key
+from trading_core.market_data.model import PriceBar
+from trading_core.market_data.store import MarketDataStore
+from trading_core.model.child_order import Direction, OrderType, TimeInForce
 from trading_core.model.trade import ExchangeType, Trade
+from trading_core.orders.funds import Reserved
+from trading_core.orders.funds_store import DynamoFundsStore
+from trading_core.orders.plan import RouterConfig, plan_order
+from trading_core.orders.request import OrderRequest
 from trading_core.queries.trade_pages import encode_token
 
 
@@ -67,6 +79,10 @@ def test_a_customer_is_camel_case_with_money_as_strings(aws: TradingAws) -> None
         "nrTrades": 0,
         "totalCommissionPaid": "0.00",
         "totalAmountInvested": "0.00",
+        # the ledger's totals (a record without TotalDeposits: its opening balance), money as strings
+        "totalDeposits": "1000000.00",
+        "totalWithdrawals": "0.00",
+        "realizedPnl": "0.00",
     }
 
 
@@ -76,7 +92,9 @@ def test_missing_items_are_404(aws: TradingAws) -> None:
         {"message": "customer 000404 not found"},
     )
     assert get("/orders/abc-def")["statusCode"] == 404
+    # no trades that day and no market data: nothing to show
     assert get("/tickers/COIN", {"date": "2026-01-02"})["statusCode"] == 404
+    assert get("/tickers/COIN")["statusCode"] == 404
 
 
 def test_an_order_and_a_ticker_day(aws: TradingAws) -> None:
@@ -96,8 +114,110 @@ def test_an_order_and_a_ticker_day(aws: TradingAws) -> None:
         "date": "2026-01-02",
         "nrTrades": 3,
         "totalQuantity": 8614,
+        "marketPrice": None,  # no market data stored: the day's trades alone
     }
     assert json_body(get("/orders/o-1")) == {"orderId": "o-1", "price": "161.90", "quantity": 614, "status": "ACCEPTED"}
+
+
+def test_a_ticker_s_market_price_is_the_one_every_component_uses_at_that_instant(aws: TradingAws) -> None:
+    store_quote(aws.market_data_table, "COIN", "40.79")
+    aws.table.put_item(Item={**keys.ticker_day_key("COIN", "2026-01-02"), "NrTrades": 3, "TotalQuantity": 8614})
+    before = datetime.now(UTC)
+
+    today = json_body(get("/tickers/COIN"))
+    that_day = json_body(get("/tickers/COIN", {"date": "2026-01-02"}))
+
+    after = datetime.now(UTC)
+    for body in (today, that_day):
+        at = parse_iso(body["priceTime"])
+        assert before.replace(microsecond=before.microsecond // 1000 * 1000) <= at <= after
+        assert body["marketPrice"] == str(market_price(aws.market_data_table, "COIN", at))
+    assert {name: today[name] for name in ("ticker", "date", "nrTrades", "totalQuantity")} == {
+        "ticker": "COIN",
+        "date": before.date().isoformat(),
+        "nrTrades": 0,
+        "totalQuantity": 0,
+    }
+    assert (that_day["nrTrades"], that_day["totalQuantity"]) == (3, 8614)
+
+
+def test_without_a_quote_the_market_price_comes_from_the_latest_stored_close(aws: TradingAws) -> None:
+    bars = [
+        PriceBar(
+            ticker="KO",
+            day=day,
+            open=Decimal("60"),
+            high=Decimal("63"),
+            low=Decimal("59"),
+            close=close,
+            adj_close=close,
+            volume=1000,
+        )
+        for day, close in (("2026-01-01", Decimal("61.00")), ("2026-01-02", Decimal("62.15")))
+    ]
+    MarketDataStore(aws.market_data_table).put_history("KO", bars)
+    assert "Price" not in aws.market_data_table.get_item(Key=summary_key("KO")).get("Item", {})
+
+    body = json_body(get("/tickers/KO"))
+
+    assert body["marketPrice"] == str(walk_price(Decimal("62.15"), "KO", parse_iso(body["priceTime"])))
+
+
+def test_a_parent_order_shows_its_children_and_the_status_they_add_up_to(aws: TradingAws) -> None:
+    aws.put_customer("000002", funds="1000000.00")
+    aws.table.update_item(
+        Key=keys.customer_key("000002"),
+        UpdateExpression="SET TotalDeposits = :f",
+        ExpressionAttributeValues={":f": Decimal("1000000.00")},
+    )
+    ids = iter(f"order-{n}" for n in range(10))
+    request = OrderRequest(
+        customer_id="000002",
+        direction=Direction.BUY,
+        ticker="COIN",
+        order_type=OrderType.LIMIT,
+        quantity=2500,
+        price=Decimal("10.00"),
+        time_in_force=TimeInForce.GTC,
+    )
+    config = RouterConfig(split_size=1000, dark_pool_tickers=frozenset(), venue_fees={"NYSE": Decimal("0.0000036")})
+    plan = plan_order(
+        request, config, order_date="2026-01-02T10:00:00.000Z", new_id=lambda: next(ids), market_price=Decimal("40.79")
+    )
+    assert DynamoFundsStore(aws.table).reserve(plan, "2026-01-02T10:00:00.000Z") == Reserved(plan.reservation)
+
+    resting = json_body(get(f"/orders/{plan.parent_order_id}"))
+
+    assert (resting["kind"], resting["status"], resting["filledQuantity"], resting["openQuantity"]) == (
+        "parent",
+        "OPEN",
+        0,
+        2500,
+    )
+    assert [child["orderId"] for child in resting["children"]] == [child.order_id for child in plan.children]
+    assert [child["status"] for child in resting["children"]] == ["OPEN"] * 3
+    assert (resting["orderId"], resting["ticker"], resting["price"], resting["timeInForce"]) == (
+        "order-0",
+        "COIN",
+        "10.00",
+        "GTC",
+    )
+    assert all("restingTicker" not in child for child in resting["children"])
+    # money as a 2-decimal string, like every price (the market when the order was placed)
+    assert (resting["marketPriceAtOrder"], resting["quantity"]) == ("40.79", 2500)
+
+    aws.table.update_item(
+        Key=keys.order_key(plan.children[0].order_id),
+        UpdateExpression="SET #s = :filled REMOVE RestingTicker",
+        ExpressionAttributeNames={"#s": "Status"},
+        ExpressionAttributeValues={":filled": "FILLED"},
+    )
+    partial = json_body(get(f"/orders/{plan.parent_order_id}"))
+    assert (partial["status"], partial["filledQuantity"], partial["openQuantity"]) == ("PARTIALLY_FILLED", 1000, 1500)
+
+    child = json_body(get(f"/orders/{plan.children[1].order_id}"))
+    assert (child["orderId"], child["status"], child["parentOrderId"]) == ("order-2", "OPEN", "order-0")
+    assert "restingTicker" not in child and "kind" not in child
 
 
 def test_trades_of_a_day_page_through_every_trade_exactly_once(aws: TradingAws) -> None:
@@ -122,7 +242,8 @@ def test_trades_of_a_day_page_through_every_trade_exactly_once(aws: TradingAws) 
 
     assert pages in (5, 6)
     assert sorted(t["tradeId"] for t in seen) == sorted(t.trade_id for t in stored)
-    wire = {t.trade_id: t.to_wire() for t in stored}
+    # as stored: a field without a value (a DAY trade's expiresAt here) is left out
+    wire = {t.trade_id: {k: v for k, v in t.to_wire().items() if v is not None} for t in stored}
     assert all(t == wire[t["tradeId"]] for t in seen)
     assert {t["price"] for t in seen} == {"161.90"}
     everything = json_body(get("/trades/000001", {"limit": "500"}))
@@ -146,7 +267,7 @@ def test_trades_of_a_day_page_through_every_trade_exactly_once(aws: TradingAws) 
         ),
         ("/customers/00.01", None, "customerId", "must be 1 to 64 letters, digits, '-' or '_'"),
         ("/tickers/coin", {"date": "2026-01-02"}, "ticker", "must be 1 to 15 upper-case letters, digits, '.' or '-'"),
-        ("/tickers/COIN", None, "date", "is required"),
+        ("/tickers/COIN", {"date": "2026-1-2"}, "date", "must be a date as YYYY-MM-DD"),
     ],
 )
 def test_bad_parameters_are_400_with_the_field(
