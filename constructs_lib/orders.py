@@ -1,6 +1,9 @@
-"""Order intake: `POST /orders` on the Orders API, proxied to the smart order router.
+"""Order intake: `POST /orders` on the Orders API, proxied to the smart order router; `DELETE
+/orders/{orderId}`, proxied to the order canceller; and the order book, which re-evaluates resting
+orders on a schedule and on `MarketDataUpdate`, and expires DAY orders.
 
-The router also prices market buys from the MarketData table and asks the market-data workflows for
+The router prices every order at the market price from the MarketData table, looks up a ticker with
+no stored market data by invoking the quote-summary function, and asks the market-data workflows for
 stale tickers (docs/market-data.md "For the router and the pools"): the parallel-fetch workflow through
 the bus, or the ticker-map workflow by StartExecution, as `market-data-invoke-mode` says.
 """
@@ -9,16 +12,23 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from aws_cdk import Duration, Stack
 from aws_cdk import aws_apigateway as apigw
 from aws_cdk import aws_dynamodb as dynamodb
+from aws_cdk import aws_events as events
+from aws_cdk import aws_events_targets as targets
 from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_sqs as sqs
 from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
 
-from constructs_lib.bus import MessageBus
+from constructs_lib.bus import TARGET_MAX_EVENT_AGE, TARGET_RETRY_ATTEMPTS, MessageBus, RouteRule, function_target
 from constructs_lib.common.function import TradingFunction, TradingFunctionProps
+from constructs_lib.common.queues import dead_letter_queue
 from constructs_lib.common.rest_api import TradingRestApi, TradingRestApiProps
+from constructs_lib.common.storage import acknowledge_index_grants
 from constructs_lib.parameters import RuntimeParameters
+from constructs_lib.routes import Route
 from constructs_lib.stage_config import StageConfig
 from trading_core import contracts
 
@@ -28,9 +38,25 @@ ROUTER_PARAMETERS = (
     contracts.ORDER_SPLIT_SIZE_PARAMETER,
     contracts.VENUE_FEES_PARAMETER,
     contracts.MARKET_DATA_INVOKE_MODE_PARAMETER,
+    contracts.MARKET_CLOSE_TIME_PARAMETER,
 )
-# Staleness of the traded tickers (BatchGetItem) and the latest close of a market buy's ticker (Query).
+# Reference prices and staleness of the traded tickers (BatchGetItem), a latest close (Query).
 ROUTER_MARKET_DATA_ACTIONS = ("dynamodb:BatchGetItem", "dynamodb:Query")
+ORDER_BOOK_PARAMETERS = (contracts.BUS_TYPE_PARAMETER, contracts.DARK_POOL_TICKERS_PARAMETER)
+# Reference prices: the summaries (BatchGetItem), else the latest close (Query).
+ORDER_BOOK_MARKET_DATA_ACTIONS = ("dynamodb:BatchGetItem", "dynamodb:Query")
+# Ending a live child and releasing its reservation: one TransactWriteItems of updates.
+END_ORDER_ACTIONS = ("dynamodb:UpdateItem", "dynamodb:ConditionCheckItem")
+CANCELLER_READ_ACTIONS = ("dynamodb:GetItem", "dynamodb:BatchGetItem")
+
+ORDER_BOOK_MARKET_DATA_ROUTE = Route(
+    name="OrderBookMarketDataUpdates",
+    sources=(contracts.MARKET_DATA_WORKFLOW_SOURCE,),
+    detail_type=contracts.MARKET_DATA_UPDATE_DETAIL_TYPE,
+    target=contracts.ORDER_BOOK_FUNCTION,
+    purpose="re-evaluate the resting orders of the updated tickers",
+)
+"""`MarketDataUpdate` (always on EventBridge, like the market-data routes) reaches the order book."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -44,12 +70,20 @@ class OrderIntakeProps:
     market_data_table: dynamodb.ITable
     ticker_map_workflow: sfn.IStateMachine
     """Started by the router in `StepFunctionAPIs` mode (the parallel-fetch workflow starts from the bus)."""
+    ticker_lookup: lambda_.IFunction
+    """The quote-summary function, invoked for a ticker with no stored market data."""
 
 
 class OrderIntake(Construct):
     rest_api: TradingRestApi
     router: TradingFunction
     orders_method: apigw.Method
+    canceller: TradingFunction
+    cancel_method: apigw.Method
+    order_book: TradingFunction
+    schedule: events.Rule
+    schedule_dead_letter_queue: sqs.Queue
+    market_data_updates: RouteRule
 
     def __init__(self, scope: Construct, id: str, *, props: OrderIntakeProps) -> None:
         super().__init__(scope, id)
@@ -66,6 +100,7 @@ class OrderIntake(Construct):
                     contracts.IDEMPOTENCY_TABLE_ENV: props.idempotency_table.table_name,
                     contracts.MARKET_DATA_TABLE_ENV: props.market_data_table.table_name,
                     contracts.TICKER_MAP_WORKFLOW_ENV: props.ticker_map_workflow.state_machine_arn,
+                    contracts.TICKER_LOOKUP_FUNCTION_ENV: props.ticker_lookup.function_name,
                 },
             ),
         )
@@ -75,15 +110,101 @@ class OrderIntake(Construct):
         self.router.grant_parameters_read(props.parameters.select(ROUTER_PARAMETERS))
         props.market_data_table.grant(self.router.function, *ROUTER_MARKET_DATA_ACTIONS)
         props.ticker_map_workflow.grant_start_execution(self.router.function)
+        props.ticker_lookup.grant_invoke(self.router.function)
 
         self.rest_api = TradingRestApi(
             self,
             "OrdersApi",
             props=TradingRestApiProps(config=props.config, name="orders-api", description="Orders API"),
         )
-        self.orders_method = self.rest_api.api.root.add_resource("orders").add_method(
+        orders = self.rest_api.api.root.add_resource("orders")
+        self.orders_method = orders.add_method(
             "POST",
             apigw.LambdaIntegration(self.router.function, allow_test_invoke=False),
             api_key_required=True,
             request_validator=self.rest_api.validator,
         )
+        self._add_canceller(props, orders)
+        self._add_order_book(props)
+        # Every function granted TradesStore gets its RestingOrders index too (index/*): once per stack.
+        acknowledge_index_grants(Stack.of(self), props.trades_table)
+
+    def _add_canceller(self, props: OrderIntakeProps, orders: apigw.Resource) -> None:
+        self.canceller = TradingFunction(
+            self,
+            "OrderCanceller",
+            props=TradingFunctionProps(
+                config=props.config,
+                name=contracts.ORDER_CANCELLER_FUNCTION,
+                description="order canceller: DELETE /orders/{orderId} ends live child orders, releases funds",
+                shared_layer=props.shared_layer,
+                environment={contracts.TRADES_TABLE_ENV: props.trades_table.table_name},
+            ),
+        )
+        props.trades_table.grant(self.canceller.function, *CANCELLER_READ_ACTIONS, *END_ORDER_ACTIONS)
+        self.cancel_method = orders.add_resource("{orderId}").add_method(
+            "DELETE",
+            apigw.LambdaIntegration(self.canceller.function, allow_test_invoke=False),
+            api_key_required=True,
+            request_validator=self.rest_api.validator,
+            request_parameters={"method.request.path.orderId": True},
+        )
+
+    def _add_order_book(self, props: OrderIntakeProps) -> None:
+        config = props.config
+        self.order_book = TradingFunction(
+            self,
+            "OrderBook",
+            props=TradingFunctionProps(
+                config=config,
+                name=contracts.ORDER_BOOK_FUNCTION,
+                description="order book: resting orders to the pools when marketable, DAY orders expired",
+                shared_layer=props.shared_layer,
+                environment={
+                    contracts.TRADES_TABLE_ENV: props.trades_table.table_name,
+                    contracts.MARKET_DATA_TABLE_ENV: props.market_data_table.table_name,
+                },
+                timeout=Duration.seconds(60),
+                async_invoked=True,
+            ),
+        )
+        function = self.order_book.function
+        props.trades_table.grant_read_data(function)  # the table and its RestingOrders index
+        props.trades_table.grant(function, *END_ORDER_ACTIONS)
+        props.market_data_table.grant(function, *ORDER_BOOK_MARKET_DATA_ACTIONS)
+        props.bus.add_publisher(self.order_book)
+        self.order_book.grant_parameters_read(props.parameters.select(ORDER_BOOK_PARAMETERS))
+        # Scheduled rules live on the account's default bus; the target gets the Scheduled Event.
+        self.schedule_dead_letter_queue = dead_letter_queue(
+            self, "OrderBookScheduleDeadLetterQueue", config=config, name="order-book-schedule"
+        )
+        self.schedule = events.Rule(
+            self,
+            "OrderBookSchedule",
+            rule_name=config.resource_name("order-book-schedule"),
+            description="re-evaluate resting orders and expire DAY orders",
+            schedule=events.Schedule.expression(contracts.ORDER_BOOK_SCHEDULE),
+            targets=[
+                targets.LambdaFunction(
+                    function,
+                    dead_letter_queue=self.schedule_dead_letter_queue,
+                    retry_attempts=TARGET_RETRY_ATTEMPTS,
+                    max_event_age=TARGET_MAX_EVENT_AGE,
+                )
+            ],
+        )
+        self.market_data_updates = props.bus.add_rule(
+            ORDER_BOOK_MARKET_DATA_ROUTE, function_target(function), scope=self
+        )
+
+    @property
+    def functions(self) -> tuple[TradingFunction, ...]:
+        return (self.router, self.canceller, self.order_book)
+
+    @property
+    def dead_letter_queues(self) -> dict[str, sqs.IQueue]:
+        """The order book's rules' queues (its function's failure queue is on the function)."""
+        return {
+            "OrderBookSchedule": self.schedule_dead_letter_queue,
+            ORDER_BOOK_MARKET_DATA_ROUTE.name: self.market_data_updates.dead_letter_queue,
+        }

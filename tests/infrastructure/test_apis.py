@@ -55,11 +55,18 @@ def _proxies_to(method: dict[str, Any], function_id: str) -> bool:
 
 def test_post_orders(dev: Synthesized) -> None:
     methods = _methods(dev, "trading-system-dev-orders-api")
-    assert set(methods) == {("POST", "/orders")}
+    assert set(methods) == {("POST", "/orders"), ("DELETE", "/orders/{orderId}")}
     method = methods[("POST", "/orders")]
     assert method["ApiKeyRequired"] is True
     assert "RequestValidatorId" in method
     assert _proxies_to(method, function_logical_id(dev.service, "order_router"))
+
+
+def test_delete_order_proxies_to_the_canceller(dev: Synthesized) -> None:
+    method = _methods(dev, "trading-system-dev-orders-api")[("DELETE", "/orders/{orderId}")]
+    assert method["ApiKeyRequired"] is True
+    assert method["RequestParameters"] == {"method.request.path.orderId": True}
+    assert _proxies_to(method, function_logical_id(dev.service, "order_canceller"))
 
 
 def test_data_api_methods(dev: Synthesized) -> None:

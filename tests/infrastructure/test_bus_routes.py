@@ -14,6 +14,7 @@ from tests.infrastructure.conftest import (
     role_statements,
 )
 from tests.infrastructure.contracts import ContractRoute, contract_routes
+from trading_core import contracts
 
 ROUTES = contract_routes()
 PUBLISHERS = ("order_router", "dark_pool", "lit_pool", "post_trade")
@@ -64,8 +65,9 @@ def test_sns_subscription_per_route(dev: Synthesized, route: ContractRoute) -> N
 
 
 def test_only_the_routes_exist(dev: Synthesized) -> None:
-    # plus the two market-data rules (EventBridge only, not order-flow routes: test_market_data)
-    assert len(resources(dev.service, "AWS::Events::Rule")) == len(ROUTES) + 2
+    # plus the two market-data rules (EventBridge only, not order-flow routes: test_market_data) and the
+    # order book's two (its schedule on the default bus, MarketDataUpdate on ours: test_order_book_rules)
+    assert len(resources(dev.service, "AWS::Events::Rule")) == len(ROUTES) + 4
     assert len(resources(dev.service, "AWS::SNS::Subscription")) == len(ROUTES)
 
 
@@ -91,3 +93,22 @@ def test_publishers_may_put_events_and_publish(dev: Synthesized, publisher: str)
     env = props(dev.service["Resources"][function_logical_id(dev.service, publisher)])["Environment"]["Variables"]
     assert env["EVENT_BUS_NAME"] == {"Ref": bus_id}
     assert env["ORDERS_TOPIC_ARN"] == {"Ref": topic_id}
+
+
+def test_order_book_rules(dev: Synthesized) -> None:
+    """The schedule (default bus: EventBridge allows schedules there only) delivers the whole Scheduled
+    Event; MarketDataUpdate reaches the order book as `$.detail`; each rule has retries and a DLQ."""
+    rules = {props(r)["Name"]: props(r) for r in resources(dev.service, "AWS::Events::Rule").values()}
+    book = function_logical_id(dev.service, contracts.ORDER_BOOK_FUNCTION)
+    schedule = rules["trading-system-dev-order-book-schedule"]
+    assert schedule["ScheduleExpression"] == contracts.ORDER_BOOK_SCHEDULE and "EventBusName" not in schedule
+    updates = rules["trading-system-dev-OrderBookMarketDataUpdates"]
+    assert updates["EventPattern"] == {
+        "source": [contracts.MARKET_DATA_WORKFLOW_SOURCE],
+        "detail-type": [contracts.MARKET_DATA_UPDATE_DETAIL_TYPE],
+    }
+    for rule, input_path in ((schedule, None), (updates, "$.detail")):
+        (target,) = rule["Targets"]
+        assert target["Arn"] == {"Fn::GetAtt": [book, "Arn"]}
+        assert target.get("InputPath") == input_path
+        assert target["RetryPolicy"]["MaximumRetryAttempts"] == 4 and "DeadLetterConfig" in target

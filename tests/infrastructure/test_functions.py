@@ -39,7 +39,16 @@ STATE_MACHINE_UNSCOPABLE = {
     "xray:GetSamplingTargets",
 }
 FETCHING = {"quote_summary", "historical_data", "market_data_fetcher"}
-TABLE_USERS = ("order_router", "post_trade", "funds_raiser", "aggregator", "storage_analyzer", "data_api")
+TABLE_USERS = (
+    "order_router",
+    "post_trade",
+    "funds_raiser",
+    "aggregator",
+    "storage_analyzer",
+    "data_api",
+    "order_book",
+    "order_canceller",
+)
 
 
 def _function(dev: Synthesized, name: str) -> dict[str, Any]:
@@ -47,7 +56,7 @@ def _function(dev: Synthesized, name: str) -> dict[str, Any]:
 
 
 def test_one_function_per_contract_name(dev: Synthesized) -> None:
-    assert len(FUNCTIONS) == 16
+    assert len(FUNCTIONS) == 18
     named = {n for n in function_ids(dev.service) if n.startswith("trading-system-dev-")}
     assert named == {f"trading-system-dev-{name.replace('_', '-')}" for name in FUNCTIONS}
 
@@ -61,7 +70,7 @@ def test_function_defaults(dev: Synthesized, name: str) -> None:
     assert fn["TracingConfig"] == {"Mode": "Active"}
     assert fn["LoggingConfig"]["LogFormat"] == "JSON"
     assert fn["MemorySize"] == 512
-    assert fn["Timeout"] == (60 if name in {"aggregator", "post_trade", *FETCHING} else 30)
+    assert fn["Timeout"] == (60 if name in {"aggregator", "post_trade", "order_book", *FETCHING} else 30)
     log_group = dev.service["Resources"][fn["LoggingConfig"]["LogGroup"]["Ref"]]
     assert props(log_group)["RetentionInDays"] == 7
     assert props(log_group)["LogGroupName"] == f"/aws/lambda/{fn['FunctionName']}"
