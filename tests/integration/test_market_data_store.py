@@ -2,21 +2,21 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
 import pytest
 
 from tests.integration.market_data_fixtures import MarketDataAws, market_data_environment
+from trading_core.market.price import MarketPrices
+from trading_core.market.walk import walk_price
 from trading_core.market_data.keys import summary_key
 from trading_core.market_data.model import PriceBar
 from trading_core.market_data.providers.offline import OfflineProvider
 from trading_core.market_data.store import MarketDataStore
-from trading_core.market_data.synthetic import synthetic_price
-from trading_core.pools.market_prices import StoredClose
-from trading_core.pools.pricing import CachedReferencePrice
 
 OFFLINE = OfflineProvider()
 
@@ -166,10 +166,36 @@ def test_staleness_for_the_router(aws: MarketDataAws) -> None:
     assert store.stale_tickers(["AAPL"], now + timedelta(hours=2), timedelta(hours=1)) == ["AAPL"]
 
 
-def test_the_reference_price_follows_the_latest_close(aws: MarketDataAws) -> None:
+def test_the_reference_price_is_the_stored_quote_else_the_latest_close(aws: MarketDataAws) -> None:
     store = aws.store()
-    price = CachedReferencePrice(StoredClose(store.latest_close), synthetic_price, no_price_ttl_seconds=0)
-
-    assert price("AAPL") == synthetic_price("AAPL")
     store.put_history("AAPL", bars("AAPL", "2026-02-02", "2026-02-27"))
-    assert price("AAPL") == OFFLINE.close("AAPL", date(2026, 2, 27))
+    store.put_history("COIN", bars("COIN", "2026-02-02", "2026-02-27"))
+    quote = OFFLINE.quote_summary("COIN")
+    store.put_summary(quote)
+
+    assert store.reference_prices(["COIN", "AAPL", "MSFT", "COIN"]) == {
+        "COIN": quote.price,
+        "AAPL": OFFLINE.close("AAPL", date(2026, 2, 27)),
+    }
+    assert store.reference_prices([]) == {}
+
+
+def test_reference_prices_of_many_tickers_are_read_in_batches(aws: MarketDataAws) -> None:
+    store = aws.store()
+    tickers = [f"T{n:03d}" for n in range(150)]
+    for n, ticker in enumerate(tickers):
+        store.put_summary(dataclasses.replace(OFFLINE.quote_summary("COIN"), ticker=ticker, price=Decimal(n + 1)))
+
+    assert store.reference_prices(tickers) == {ticker: Decimal(n + 1) for n, ticker in enumerate(tickers)}
+
+
+def test_market_prices_over_the_table_walk_its_reference(aws: MarketDataAws) -> None:
+    store = aws.store()
+    store.put_summary(OFFLINE.quote_summary("COIN"))
+    prices = MarketPrices(store.reference_prices)
+    at = datetime(2026, 3, 4, 15, 7, 30, tzinfo=UTC)
+
+    quote = prices.quote("COIN", at)
+
+    assert quote is not None and quote.price == walk_price(OFFLINE.quote_summary("COIN").price, "COIN", at)
+    assert prices.quote("NOTAREALTICKER", at) is None
