@@ -122,4 +122,7 @@ def unreadable_customer(error: UnreadableCustomer) -> Response[Any]:
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     build()  # a missing environment variable fails the invocation, not a route
-    return app.resolve(event, context)
+    response = app.resolve(event, context)
+    # One count per request and per status class, so every invocation publishes metrics.
+    obs.count({"Requests": 1, f"Responses{int(response['statusCode']) // 100}xx": 1})
+    return response
