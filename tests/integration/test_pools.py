@@ -1,8 +1,10 @@
-"""Dark and lit pools against moto, on both transports: what each publishes, in the contract's shapes."""
+"""Dark and lit pools against moto, on both transports: what each publishes, in the contract's shapes, at the
+market price each order carries."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -10,11 +12,14 @@ import pytest
 from constructs_lib.routes import ORDER_FLOW_ROUTES
 from lambdas.dark_pool import handler as dark_pool
 from lambdas.lit_pool import handler as lit_pool
-from tests.integration.conftest import TradingAws
+from tests.integration.conftest import TradingAws, stage_parameters
+from tests.integration.quote_lookup import store_quote
 from tests.integration.stream_events import FakeContext, bus_delivery
-from tests.trade_samples import child_order
-from trading_core.model.child_order import ChildOrder, OrderType
+from tests.trade_samples import ORDER_DATE, child_order
+from trading_core.common.ids import unit_interval
+from trading_core.model.child_order import ChildOrder, Direction, OrderType
 from trading_core.model.trade import Trade
+from trading_core.pools.matching import NotMarketable
 
 ORDERS = [child_order(n, ticker="AAPL", order_type=[OrderType.LIMIT, OrderType.MARKET][n % 2]) for n in range(40)]
 
@@ -112,4 +117,42 @@ def test_an_event_without_orders_publishes_nothing(trading_aws: TradingAws, bus_
         "matched": 0,
         "forwarded": 0,
     }
+    assert trading_aws.bus.drain() == []
+
+
+def test_both_pools_fill_at_the_price_the_order_carries_dated_when_it_was_priced(
+    trading_aws: TradingAws, bus_type: str
+) -> None:
+    store_quote(trading_aws.market_data_table, "AAPL", "999.00")  # the pools read no market data
+    carried = Decimal("140.10")
+    orders = [child_order(n, ticker="AAPL", price=Decimal("150.25"), market_price=carried) for n in range(20)] + [
+        child_order(n, ticker="AAPL", direction=Direction.SELL, order_type=OrderType.MARKET, market_price=carried)
+        for n in range(20, 40)
+    ]
+
+    dark_pool.lambda_handler(delivered(orders_detail("Dark", orders), bus_type), FakeContext("dark_pool"))
+    captured = trading_aws.bus.drain()
+    [forwarded] = [detail for _, kind, detail in captured if kind == "Orders"]
+    lit_pool.lambda_handler(delivered(forwarded, bus_type, "DarkPoolMatchingEngine"), FakeContext("lit_pool"))
+    captured += trading_aws.bus.drain()
+
+    trades = [Trade.from_wire(item) for _, kind, detail in captured if kind == "Trades" for item in detail["trades"]]
+    assert sorted(trade.order_id for trade in trades) == sorted(order.order_id for order in orders)
+    assert {trade.exchange_type.value for trade in trades} == {"DarkPool", "LitPool"}
+    assert {(trade.price, trade.trade_date) for trade in trades} == {(carried, ORDER_DATE)}
+    assert {(o["marketPrice"], o["pricedAt"]) for o in forwarded["orders"]} == {("140.10", ORDER_DATE)}
+
+
+@pytest.mark.parametrize("pool", ["Dark", "Lit"])
+def test_an_order_without_a_market_price_fails_the_delivery_and_nothing_is_published(
+    trading_aws: TradingAws, pool: str
+) -> None:
+    orders = [child_order(1, ticker="AAPL"), child_order(2, ticker="AAPL", priced=False)]
+    handler, name = (dark_pool, "dark_pool") if pool == "Dark" else (lit_pool, "lit_pool")
+    # the dark pool matches the unpriced order (an unmatched one goes on to the lit pool, which refuses it)
+    assert unit_interval("dark-match", orders[1].order_id) < Decimal(stage_parameters()["dark-pool-match-probability"])
+
+    with pytest.raises(NotMarketable):
+        handler.lambda_handler(delivered(orders_detail(pool, orders), "EVENT-BRIDGE"), FakeContext(name))
+
     assert trading_aws.bus.drain() == []
