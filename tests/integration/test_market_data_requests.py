@@ -1,5 +1,6 @@
-"""The router asks for the market data of stale tickers only, in either mode; market orders are priced
-at the latest stored close by the router, the dark pool and the lit pool alike (moto)."""
+"""The router asks for the market data of stale tickers only, in either mode (a ticker with none is looked up
+synchronously first, so it is fresh); orders are priced at the one market price (the stored quote, else the
+latest close, walked to the order's instant) and the pools fill at it (moto)."""
 
 from __future__ import annotations
 
@@ -13,25 +14,21 @@ from typing import Any
 import boto3
 import pytest
 
-from lambdas.dark_pool import handler as dark_pool
-from lambdas.lit_pool import handler as lit_pool
 from lambdas.order_router import handler as router
 from tests.integration.api_events import api_event, json_body, lambda_context
 from tests.integration.conftest import TradingAws
 from tests.integration.flow import OrderFlow, reset_handlers
-from tests.integration.stream_events import FakeContext, bus_delivery
+from tests.integration.quote_lookup import QuoteSummaryFunction, install_quote_summary
 from tests.seed import SEED_ORDER
-from tests.trade_samples import child_order
-from trading_core.common.clock import utc_now
+from trading_core.common.clock import parse_iso, utc_now
 from trading_core.contracts import STEP_FUNCTIONS_MODE
+from trading_core.market.walk import walk_price
 from trading_core.market_data.model import PriceBar
 from trading_core.market_data.providers.offline import OfflineProvider
 from trading_core.market_data.requests import execution_name
 from trading_core.market_data.step_functions import StepFunctionsStarter
 from trading_core.market_data.store import DEFAULT_MAX_AGE, MarketDataStore
 from trading_core.market_data.synthetic import synthetic_price
-from trading_core.model.child_order import Direction, OrderType
-from trading_core.model.trade import Trade
 from trading_core.pools.pricing import protection_price
 
 LATEST_CLOSE = Decimal("123.45")
@@ -54,6 +51,17 @@ def post(body: Any) -> dict[str, Any]:
 def store_fresh_summary(aws: TradingAws, ticker: str) -> None:
     """A summary written now: the ticker's data is fresh for `DEFAULT_MAX_AGE`."""
     aws.market_data_store().put_summary(OfflineProvider().quote_summary(ticker))
+
+
+def store_stale_summary(aws: TradingAws, ticker: str) -> None:
+    """A summary written longer ago than `DEFAULT_MAX_AGE`: it prices orders, and is asked to be refreshed."""
+    store = MarketDataStore(aws.market_data_table, clock=lambda: utc_now() - DEFAULT_MAX_AGE - timedelta(1))
+    store.put_summary(OfflineProvider().quote_summary(ticker))
+
+
+@pytest.fixture
+def quote_summary(aws: TradingAws, monkeypatch: pytest.MonkeyPatch) -> QuoteSummaryFunction:
+    return install_quote_summary(monkeypatch)
 
 
 def store_history(aws: TradingAws, ticker: str) -> None:
@@ -80,6 +88,8 @@ def test_eventbridge_mode_puts_a_market_data_event_for_stale_tickers_whatever_th
     aws: TradingAws, bus_type: str
 ) -> None:
     store_fresh_summary(aws, "MSFT")
+    store_stale_summary(aws, "COIN")
+    store_stale_summary(aws, "AAPL")
 
     body = post([SEED_ORDER, {**SEED_ORDER, "ticker": "MSFT"}, {**SEED_ORDER, "ticker": "AAPL", "quantity": 10}])
 
@@ -93,6 +103,8 @@ def test_eventbridge_mode_puts_a_market_data_event_for_stale_tickers_whatever_th
 def test_step_function_mode_starts_workflow_b_with_the_stale_tickers(aws: TradingAws) -> None:
     aws.set_market_data_invoke_mode(STEP_FUNCTIONS_MODE)
     store_fresh_summary(aws, "MSFT")
+    store_stale_summary(aws, "COIN")
+    store_stale_summary(aws, "AAPL")
 
     post([SEED_ORDER, {**SEED_ORDER, "ticker": "MSFT"}, {**SEED_ORDER, "ticker": "AAPL", "quantity": 10}])
 
@@ -114,13 +126,29 @@ def test_fresh_tickers_trigger_nothing(aws: TradingAws) -> None:
     assert aws.workflow_b_executions() == []
 
 
+def test_a_ticker_without_market_data_is_looked_up_synchronously_and_then_fresh(
+    aws: TradingAws, quote_summary: QuoteSummaryFunction
+) -> None:
+    body = post([SEED_ORDER, {**SEED_ORDER, "ticker": "KO", "quantity": 10}])
+
+    assert body["invalidOrders"] == [] and len(body["orders"]) == 10
+    assert quote_summary.invocations == [{"tickers": ["COIN", "KO"]}]
+    assert not aws.market_data_store().is_stale("COIN", utc_now())
+    assert aws.bus.market_data_requests() == []
+    assert aws.workflow_b_executions() == []
+
+
 def test_refused_orders_request_nothing(aws: TradingAws) -> None:
+    store_stale_summary(aws, "COIN")
+
     post({**SEED_ORDER, "customerId": "000099"})
 
     assert aws.bus.market_data_requests() == []
 
 
 def test_a_warm_router_asks_once_for_a_ticker(aws: TradingAws) -> None:
+    store_stale_summary(aws, "COIN")
+
     post(SEED_ORDER)
     post({**SEED_ORDER, "quantity": 10})
 
@@ -128,6 +156,7 @@ def test_a_warm_router_asks_once_for_a_ticker(aws: TradingAws) -> None:
 
 
 def test_a_failed_request_is_counted_and_the_orders_stand(aws: TradingAws, capsys: pytest.CaptureFixture[str]) -> None:
+    store_stale_summary(aws, "COIN")
     aws.set_market_data_invoke_mode(STEP_FUNCTIONS_MODE)
     aws.stepfunctions.delete_state_machine(stateMachineArn=aws.workflow_b_arn)
     capsys.readouterr()
@@ -153,48 +182,11 @@ def test_an_execution_already_started_for_the_same_tickers_and_minute_is_a_succe
     assert [execution["name"] for execution in aws.workflow_b_executions()] == [name]
 
 
-# --- the reference price of market orders ----------------------------------------------------------
-
-
-def test_lit_pool_market_orders_fill_at_the_latest_close(aws: TradingAws, bus_type: str) -> None:
-    store_history(aws, "COIN")
-    orders = [
-        child_order(1, ticker="COIN", order_type=OrderType.MARKET, direction=Direction.SELL),
-        dataclasses.replace(
-            child_order(2, ticker="COIN", order_type=OrderType.MARKET),
-            protection_price=protection_price(LATEST_CLOSE),
-        ),
-        child_order(3, ticker="COIN", price=Decimal("99.99")),
-        child_order(4, ticker="IBM", order_type=OrderType.MARKET, direction=Direction.SELL),  # no history
-    ]
-    detail = {"poolType": "Lit", "orders": [order.to_wire() for order in orders]}
-
-    event = bus_delivery(detail, bus_type, source="SmartOrderRouter", detail_type="Orders")
-    lit_pool.lambda_handler(event, FakeContext("lit_pool"))
-
-    trades = {t.order_id: t for _, _, d in aws.bus.drain() for t in map(Trade.from_wire, d["trades"])}
-    assert [trades[order.order_id].price for order in orders] == [
-        LATEST_CLOSE,
-        LATEST_CLOSE,
-        Decimal("99.99"),
-        synthetic_price("IBM"),
-    ]
-
-
-def test_dark_pool_market_orders_fill_at_the_latest_close(aws: TradingAws) -> None:
-    store_history(aws, "AAPL")
-    orders = [child_order(n, ticker="AAPL", order_type=OrderType.MARKET, direction=Direction.SELL) for n in range(20)]
-    detail = {"poolType": "Dark", "orders": [order.to_wire() for order in orders]}
-
-    dark_pool.lambda_handler(detail, FakeContext("dark_pool"))
-
-    trades = [Trade.from_wire(t) for _, kind, d in aws.bus.drain() if kind == "Trades" for t in d["trades"]]
-    assert trades
-    assert {trade.price for trade in trades} == {LATEST_CLOSE}
+# --- the one market price ---------------------------------------------------------------------------
 
 
 def test_router_and_pools_agree_on_the_price_of_a_market_buy(aws: TradingAws, bus_type: str) -> None:
-    for ticker in ("COIN", "AAPL"):  # a lit-pool and a dark-pool ticker (dev parameters)
+    for ticker in ("COIN", "AAPL"):  # a lit-pool and a dark-pool ticker (dev parameters); no quote stored
         store_history(aws, ticker)
     flow = OrderFlow(aws, bus_type)
     market_buy = {"customerId": "000002", "direction": "Buy", "type": "Market", "quantity": 1500}
@@ -203,20 +195,35 @@ def test_router_and_pools_agree_on_the_price_of_a_market_buy(aws: TradingAws, bu
     flow.run_until_idle()
 
     assert status == 200 and body["invalidOrders"] == []
-    assert {child["protectionPrice"] for child in body["orders"]} == {str(protection_price(LATEST_CLOSE))}
+    # the reference is the latest close; the market price that close walked to the order's instant
+    market = {
+        child["ticker"]: walk_price(LATEST_CLOSE, child["ticker"], parse_iso(child["orderDate"]))
+        for child in body["orders"]
+    }
+    for child in body["orders"]:
+        assert child["marketPrice"] == str(market[child["ticker"]]) and child["pricedAt"] == child["orderDate"]
+        assert child["protectionPrice"] == str(protection_price(market[child["ticker"]]))
     status, trades = flow.get("/trades/000002", {"tradeDate": utc_now().strftime("%Y-%m-%d")})
     assert status == 200
     assert sorted(trade["orderId"] for trade in trades["trades"]) == sorted(c["orderId"] for c in body["orders"])
-    assert {trade["price"] for trade in trades["trades"]} == {str(LATEST_CLOSE)}
+    order_dates = {child["orderId"]: child["orderDate"] for child in body["orders"]}
+    for trade in trades["trades"]:
+        assert trade["price"] == str(market[trade["ticker"]])
+        assert trade["tradeDate"] == order_dates[trade["orderId"]]  # dated when it was priced
+    assert {trade["exchangeType"] for trade in trades["trades"]} >= {"LitPool"}
 
 
-def test_stale_summary_with_history_still_prices_and_is_requested(aws: TradingAws) -> None:
-    """Old data is still the best price there is; the router asks for newer data all the same."""
+def test_a_stale_quote_still_prices_before_the_close_and_is_requested(aws: TradingAws) -> None:
+    """Old data is still the best price there is: the stored quote comes before the latest close; the router
+    asks for newer data all the same."""
     store_history(aws, "COIN")
-    store = MarketDataStore(aws.market_data_table, clock=lambda: utc_now() - DEFAULT_MAX_AGE - timedelta(1))
-    store.put_summary(OfflineProvider().quote_summary("COIN"))
+    store_stale_summary(aws, "COIN")
+    quote = OfflineProvider().quote_summary("COIN").price
+    assert quote != LATEST_CLOSE
 
     body = post({"customerId": "000002", "direction": "Buy", "ticker": "COIN", "type": "Market", "quantity": 10})
 
-    assert body["orders"][0]["protectionPrice"] == str(protection_price(LATEST_CLOSE))
+    [child] = body["orders"]
+    market = walk_price(quote, "COIN", parse_iso(child["orderDate"]))
+    assert (child["marketPrice"], child["protectionPrice"]) == (str(market), str(protection_price(market)))
     assert aws.bus.market_data_requests() == [{"tickers": ["COIN"]}]
