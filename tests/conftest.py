@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 
+from tests import speedups
+
 os.environ.update(
     {
         "AWS_ACCESS_KEY_ID": "testing",
@@ -19,3 +21,5 @@ os.environ.update(
         "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "20",
     }
 )
+
+speedups.install()
