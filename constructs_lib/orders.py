@@ -17,6 +17,7 @@ from aws_cdk import aws_apigateway as apigw
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_events as events
 from aws_cdk import aws_events_targets as targets
+from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_sqs as sqs
 from aws_cdk import aws_stepfunctions as sfn
@@ -110,7 +111,10 @@ class OrderIntake(Construct):
         self.router.grant_parameters_read(props.parameters.select(ROUTER_PARAMETERS))
         props.market_data_table.grant(self.router.function, *ROUTER_MARKET_DATA_ACTIONS)
         props.ticker_map_workflow.grant_start_execution(self.router.function)
-        props.ticker_lookup.grant_invoke(self.router.function)
+        # The function itself, not `grant_invoke`'s ARN and ARN:* (its versions): the router calls it unqualified.
+        self.router.function.add_to_role_policy(
+            iam.PolicyStatement(actions=["lambda:InvokeFunction"], resources=[props.ticker_lookup.function_arn])
+        )
 
         self.rest_api = TradingRestApi(
             self,

@@ -120,7 +120,7 @@ class ServiceStack(cdk.Stack):
         self.api_access = ApiAccess(self, "ApiAccess", props=ApiAccessProps(config=config, apis=apis))
 
         functions = (
-            self.order_intake.router,
+            *self.order_intake.functions,
             self.pools.dark_pool,
             self.pools.lit_pool,
             self.settlement.post_trade,
@@ -135,6 +135,7 @@ class ServiceStack(cdk.Stack):
         dead_letter_queues |= {f.node.id: f.failure_queue for f in functions if f.failure_queue is not None}
         dead_letter_queues["TradesStream"] = self.settlement.stream_dead_letter_queue
         dead_letter_queues |= self.market_data.dead_letter_queues
+        dead_letter_queues |= self.order_intake.dead_letter_queues
         if config.alarms:
             Alarms(
                 self,

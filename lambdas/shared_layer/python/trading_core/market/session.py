@@ -23,6 +23,9 @@ def parse_close_time(text: str) -> time:
     return time(int(match.group(1)), int(match.group(2)), tzinfo=UTC)
 
 
+DEFAULT_CLOSE: Final = parse_close_time(DEFAULT_CLOSE_TIME)
+
+
 def close_after(moment: datetime, close: time) -> datetime:
     """The first close strictly after `moment`: when a DAY order placed at `moment` expires."""
     moment = moment.astimezone(UTC)

@@ -17,11 +17,12 @@ from trading_core.contracts import (
     DARK_POOL_TICKERS_PARAMETER,
     MARKET_CLOSE_TIME_PARAMETER,
     MAX_CHILDREN_PER_ORDER,
+    ORDER_ID_ATTRIBUTE,
     ORDER_SPLIT_SIZE_PARAMETER,
     VENUE_FEES_PARAMETER,
 )
 from trading_core.market.price import is_marketable
-from trading_core.market.session import DEFAULT_CLOSE_TIME, close_after, parse_close_time
+from trading_core.market.session import DEFAULT_CLOSE, close_after, parse_close_time
 from trading_core.model.child_order import PARENT_KIND, ChildOrder, Direction, OrderType, PoolType, TimeInForce
 from trading_core.orders.request import OrderRequest
 from trading_core.pools.pricing import max_fee, protection_price
@@ -34,7 +35,7 @@ class RouterConfig:
     split_size: int
     dark_pool_tickers: frozenset[str]
     venue_fees: Mapping[str, Decimal]
-    market_close: time = parse_close_time(DEFAULT_CLOSE_TIME)
+    market_close: time = DEFAULT_CLOSE
 
     @classmethod
     def load(cls, read: ParameterReader) -> RouterConfig:
@@ -72,7 +73,7 @@ class PlannedOrder:
         item: dict[str, Any] = {
             **keys.order_key(self.parent_order_id),
             "Kind": PARENT_KIND,
-            "OrderId": self.parent_order_id,
+            ORDER_ID_ATTRIBUTE: self.parent_order_id,
             "CustomerId": request.customer_id,
             "Direction": request.direction.value,
             "Ticker": request.ticker,

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, Final
 
-from trading_core.contracts import RESTING_TICKER_ATTRIBUTE
+from trading_core.contracts import ORDER_ID_ATTRIBUTE, RESTING_TICKER_ATTRIBUTE
 from trading_core.model.child_order import (
     ACCEPTED,
     CANCELLED,
@@ -46,7 +46,7 @@ def child_wire(item: dict[str, Any]) -> dict[str, Any]:
 
 def parent_wire(parent: dict[str, Any], children: Sequence[dict[str, Any]]) -> dict[str, Any]:
     """The parent order with its children in the order they were split."""
-    by_id = {str(child["OrderId"]): child for child in children}
+    by_id = {str(child[ORDER_ID_ATTRIBUTE]): child for child in children}
     ordered = [by_id[child_id] for child_id in parent.get("ChildOrderIds", []) if child_id in by_id]
     statuses = [str(child.get("Status")) for child in ordered]
     filled = sum(int(child["Quantity"]) for child in ordered if child.get("Status") == FILLED)
