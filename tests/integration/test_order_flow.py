@@ -1,4 +1,5 @@
-"""The order flow end to end through every handler against moto, on both transports."""
+"""The order flow end to end through every handler against moto, on both transports: marketable orders fill at
+the one market price, resting ones keep their reservation, sells sell what was bought."""
 
 from __future__ import annotations
 
@@ -6,6 +7,8 @@ import importlib.util
 import random
 import threading
 from collections import Counter
+from collections.abc import Sequence
+from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -16,9 +19,15 @@ import pytest
 from tests.integration.api_events import api_event, json_body, lambda_context
 from tests.integration.conftest import TradingAws
 from tests.integration.flow import OrderFlow, bucket_content, reset_handlers, serialized_dynamodb, table_content, today
+from tests.integration.quote_lookup import market_price, store_quote
 from tests.seed import SEED_ORDER, SEED_TRADE_FIELDS
 from trading_core.common import keys
+from trading_core.common.clock import parse_iso
 from trading_core.common.ids import trade_id_for
+from trading_core.common.money import cents
+from trading_core.market.walk import walk_price
+from trading_core.market_data.synthetic import synthetic_price
+from trading_core.model.child_order import PARENT_KIND
 from trading_core.model.trade import Trade
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -29,6 +38,15 @@ RICH = "50000000.00"  # enough for any order `mixed_orders` makes
 def flow(trading_aws: TradingAws, bus_type: str) -> OrderFlow:
     reset_handlers()
     return OrderFlow(trading_aws, bus_type)
+
+
+def child_items(aws: TradingAws) -> list[dict[str, Any]]:
+    """The child ORDER items (not the parents, not the funds raiser's TOPUP items under an order id)."""
+    return [
+        item
+        for item in aws.scan()
+        if item["PK"].startswith("ORDER#") and item["SK"] == item["PK"] and item.get("Kind") != PARENT_KIND
+    ]
 
 
 def trades_in_table(aws: TradingAws, customer_id: str | None = None) -> list[Trade]:
@@ -65,17 +83,24 @@ def test_the_seed_order_settles_as_nine_trades_with_every_field_of_the_seed(flow
     assert len(trades) == 9
     assert sum(trade["quantity"] for trade in trades) == 8614
     accepted = {child["orderId"]: child for child in body["orders"]}
+    # the limit is far above the market the offline provider quotes: the order fills at the market price
+    # of its instant (the stored quote walked to it), never at its limit
+    market = market_price(flow.aws.market_data_table, "COIN", parse_iso(body["orders"][0]["orderDate"]))
+    assert market < Decimal("161.90")
     for trade in trades:
         assert trade.keys() >= SEED_TRADE_FIELDS, SEED_TRADE_FIELDS - trade.keys()
-        assert {name: trade[name] for name in SEED_ORDER if name != "quantity"} == {
-            name: value for name, value in SEED_ORDER.items() if name != "quantity"
+        assert {name: trade[name] for name in SEED_ORDER if name not in ("quantity", "price")} == {
+            name: value for name, value in SEED_ORDER.items() if name not in ("quantity", "price")
         }
+        assert trade["price"] == str(market)
         assert (trade["initialQuantity"], trade["split"], trade["exchangeType"]) == (8614, "Yes", "LitPool")
         assert trade["tradeId"] == trade_id_for(trade["orderId"])
         assert trade["orderDate"] == accepted[trade["orderId"]]["orderDate"]
-        assert trade["orderDate"] < trade["tradeDate"] <= trade["settlementDate"]
+        assert trade["tradeDate"] == accepted[trade["orderId"]]["pricedAt"] == trade["orderDate"]
+        assert trade["orderDate"] <= trade["tradeDate"] <= trade["settlementDate"]
         assert Decimal(trade["fee"]) > 0 and len(trade["fee"].split(".")[1]) == 2
     assert set(accepted) == {trade["orderId"] for trade in trades}
+    assert {item["Status"] for item in child_items(flow.aws) if item["OrderId"] in accepted} == {"FILLED"}
 
     status, customer = flow.get("/customers/000002")
     cost = sum(Decimal(t["price"]) * t["quantity"] + Decimal(t["fee"]) for t in trades)
@@ -85,22 +110,70 @@ def test_the_seed_order_settles_as_nine_trades_with_every_field_of_the_seed(flow
     assert customer["nrTrades"] == 9
     status, coin = flow.get("/tickers/COIN", {"date": today()})
     assert (coin["nrTrades"], coin["totalQuantity"]) == (9, 8614)
+    assert coin["marketPrice"] == str(market_price(flow.aws.market_data_table, "COIN", parse_iso(coin["priceTime"])))
     assert len(flow.settled_events) >= 1
+    status, parent = flow.get(f"/orders/{body['orders'][0]['parentOrderId']}")
+    assert (status, parent["status"], parent["filledQuantity"], parent["openQuantity"]) == (200, "FILLED", 8614, 0)
 
 
-def mixed_orders(rng: random.Random, customers: list[str], count: int) -> list[dict[str, Any]]:
-    """Buys and sells, limit and market, on dark-pool and lit-pool tickers."""
+TICKERS = ("AAPL", "MSFT", "TSLA", "COIN", "IBM", "SHOP")  # dark-pool and lit-pool tickers (dev parameters)
+
+
+def store_quotes(aws: TradingAws) -> dict[str, Decimal]:
+    """A stored quote for every ticker the random orders trade: their reference prices."""
+    return {ticker: store_quote(aws.market_data_table, ticker, str(synthetic_price(ticker))) for ticker in TICKERS}
+
+
+def priced(reference: Decimal, ticker: str, factor: str) -> str:
+    """A limit `factor` times the market price now: 1.5 is marketable for a buy, 0.5 for a sell, and either
+    stays so for far longer than a test runs (the walk moves 0.1 % a minute)."""
+    return str(cents(walk_price(reference, ticker, datetime.now(UTC)) * Decimal(factor)))
+
+
+def mixed_orders(
+    rng: random.Random,
+    customers: list[str],
+    count: int,
+    references: dict[str, Decimal],
+    *,
+    resting_share: float = 0.0,
+) -> list[dict[str, Any]]:
+    """Buys, limit (marketable, or resting below the market with `resting_share`) and market, on dark-pool
+    and lit-pool tickers."""
     orders = []
     for _ in range(count):
+        ticker = rng.choice(TICKERS)
         order: dict[str, Any] = {
             "customerId": rng.choice(customers),
-            "direction": rng.choice(["Buy", "Sell"]),
-            "ticker": rng.choice(["AAPL", "MSFT", "TSLA", "COIN", "IBM", "SHOP"]),
+            "direction": "Buy",
+            "ticker": ticker,
             "type": rng.choice(["Limit", "Market"]),
             "quantity": rng.randint(1, 2500),
         }
         if order["type"] == "Limit":
-            order["price"] = f"{rng.randint(1000, 40000) / 100:.2f}"
+            order["price"] = priced(references[ticker], ticker, "0.5" if rng.random() < resting_share else "1.5")
+        orders.append(order)
+    return orders
+
+
+def sells_of(rng: random.Random, trades: Sequence[Trade], references: dict[str, Decimal]) -> list[dict[str, Any]]:
+    """Marketable sells of part of what each customer bought of each ticker (never more: no short selling)."""
+    held = Counter[tuple[str, str]]()
+    for trade in trades:
+        held[(trade.customer_id, trade.ticker)] += trade.quantity if trade.direction.value == "Buy" else -trade.quantity
+    orders = []
+    for (customer, ticker), quantity in sorted(held.items()):
+        if quantity <= 0 or rng.random() < 0.3:
+            continue
+        order: dict[str, Any] = {
+            "customerId": customer,
+            "direction": "Sell",
+            "ticker": ticker,
+            "type": rng.choice(["Limit", "Market"]),
+            "quantity": rng.randint(1, quantity),
+        }
+        if order["type"] == "Limit":
+            order["price"] = priced(references[ticker], ticker, "0.5")
         orders.append(order)
     return orders
 
@@ -110,11 +183,25 @@ def test_delivering_every_event_and_stream_record_twice_changes_nothing(flow: Or
     for customer in customers:
         flow.aws.put_customer(customer, funds=RICH)
     flow.aws.put_customer("000099", funds="10.00")  # refused, then topped up by the funds raiser
-    orders = [*mixed_orders(random.Random(7), customers, 40), {**SEED_ORDER, "customerId": "000099"}]
+    references = store_quotes(flow.aws)
+    rng = random.Random(7)
+    orders = [*mixed_orders(rng, customers, 40, references, resting_share=0.2), {**SEED_ORDER, "customerId": "000099"}]
     status, body = flow.post_orders(orders)
     assert status == 200, body
     assert len(body["invalidOrders"]) == 1
+    resting = [child for child in body["orders"] if child["status"] == "OPEN"]
+    assert resting and len(resting) < len(body["orders"])
     flow.run_until_idle()
+    status, sells = flow.post_orders(sells_of(rng, trades_in_table(flow.aws), references))
+    assert status == 200 and sells["orders"] and sells["invalidOrders"] == [], sells
+    flow.run_until_idle()
+    # resting buys neither trade nor give back their reservation
+    statuses = {item["OrderId"]: item["Status"] for item in child_items(flow.aws)}
+    assert {statuses[child["orderId"]] for child in resting} == {"OPEN"}
+    assert {trade.order_id for trade in trades_in_table(flow.aws)}.isdisjoint(child["orderId"] for child in resting)
+    for customer in customers:
+        held = sum(Decimal(c["reservedAmount"]) for c in resting if c["customerId"] == customer)
+        assert flow.aws.customer(customer)["ReservedFunds"] == held
     delivered = Counter(delivery.function for delivery in flow.log)
     assert {"dark_pool", "lit_pool", "post_trade", "aggregator", "storage_analyzer", "funds_raiser"} <= delivered.keys()
     once = (table_content(flow.aws), bucket_content(flow.aws), flow.settled_events[:])
@@ -135,12 +222,21 @@ def test_immediate_duplicates_settle_every_child_order_exactly_once(trading_aws:
     customers = [f"0000{n:02d}" for n in range(1, 4)]
     for customer in customers:
         trading_aws.put_customer(customer, funds=RICH)
-    status, body = flow.post_orders(mixed_orders(random.Random(11), customers, 30))
+    references = store_quotes(trading_aws)
+    rng = random.Random(11)
+    status, body = flow.post_orders(mixed_orders(rng, customers, 30, references))
     assert status == 200 and body["invalidOrders"] == [], body
+    flow.run_until_idle()
+    status, sells = flow.post_orders(sells_of(rng, trades_in_table(trading_aws), references))
+    assert status == 200 and sells["orders"] and sells["invalidOrders"] == [], sells
     flow.run_until_idle()
 
     trades = trades_in_table(trading_aws)
-    assert sorted(trade.order_id for trade in trades) == sorted(child["orderId"] for child in body["orders"])
+    children = body["orders"] + sells["orders"]
+    assert sorted(trade.order_id for trade in trades) == sorted(child["orderId"] for child in children)
+    for trade in trades:  # each at the market price it was sent with, dated when it was priced
+        child = next(c for c in children if c["orderId"] == trade.order_id)
+        assert (str(trade.price), trade.trade_date) == (child["marketPrice"], child["pricedAt"])
     for customer in customers:
         own = [trade for trade in trades if trade.customer_id == customer]
         item = trading_aws.customer(customer)
@@ -162,13 +258,15 @@ def router_instance(name: str) -> Any:
 def test_concurrent_orders_never_overdraw_and_funds_end_exactly_right(flow: OrderFlow) -> None:
     initial = Decimal("60000.00")
     flow.aws.put_customer("000007", funds=str(initial))
+    for ticker in ("COIN", "AAPL"):  # below the limits: every order is marketable
+        store_quote(flow.aws.market_data_table, ticker, "40.00")
     instances = [router_instance(f"order_router_instance_{n}") for n in range(6)]
     rng = random.Random(3)
     requests = [
         [
             {
                 "customerId": "000007",
-                "direction": "Sell" if rng.random() < 0.25 else "Buy",
+                "direction": "Buy",
                 "ticker": rng.choice(["COIN", "AAPL"]),
                 "type": "Limit",
                 "quantity": rng.randint(10, 120),
@@ -238,6 +336,7 @@ def test_dynamodb_requests_per_order_of_a_100_order_request(flow: OrderFlow) -> 
     customers = [f"0000{n:02d}" for n in range(1, 13)]
     for customer in customers:
         flow.aws.put_customer(customer, funds=RICH)
+    references = store_quotes(flow.aws)
     calls: Counter[str] = Counter()
 
     def count(event_name: str, **_: Any) -> None:
@@ -248,7 +347,7 @@ def test_dynamodb_requests_per_order_of_a_100_order_request(flow: OrderFlow) -> 
     session = boto3._get_default_session()  # the session every handler's client comes from
     session.events.register("before-call.dynamodb", count)
     try:
-        status, body = flow.post_orders(mixed_orders(random.Random(5), customers, 100))
+        status, body = flow.post_orders(mixed_orders(random.Random(5), customers, 100, references))
         assert status == 200 and body["invalidOrders"] == [], body
         flow.run_until_idle()
     finally:
