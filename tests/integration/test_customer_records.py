@@ -61,8 +61,14 @@ def test_a_buy_completes_the_record_reserves_and_settles_with_exact_funds(flow: 
     assert record["AvailableFunds"] == record["RemainingFunds"]
 
 
+def put_original_shape_position(aws: TradingAws, customer_id: str, quantity: int) -> None:
+    """A position as written before positions carried reservations and costs: `Quantity` only."""
+    aws.table.put_item(Item={**keys.position_key(customer_id, "COIN"), "Quantity": quantity, "NrTrades": 1})
+
+
 def test_a_sell_completes_the_record_and_its_proceeds_are_added_to_the_funds(flow: OrderFlow) -> None:
     put_original_shape(flow.aws, "0000011")
+    put_original_shape_position(flow.aws, "0000011", 10)
 
     status, body = flow.post_orders(order("0000011", "Sell", quantity=10, price="1.00"))
     assert status == 200 and body["invalidOrders"] == [], body
@@ -74,6 +80,31 @@ def test_a_sell_completes_the_record_and_its_proceeds_are_added_to_the_funds(flo
     assert record["RemainingFunds"] == ORIGINAL_SHAPE_FUNDS + proceeds
     assert record["AvailableFunds"] == record["RemainingFunds"]
     assert record["ReservedFunds"] == 0
+    # The opening balance is what the record held; the shares, bought before costs were kept, cost 0,
+    # so the whole notional is realized and the money identity holds.
+    assert record["TotalDeposits"] == ORIGINAL_SHAPE_FUNDS
+    assert record["RealizedPnl"] == -record["TotalAmountInvested"]
+    position = flow.aws.table.get_item(Key=keys.position_key("0000011", "COIN"), ConsistentRead=True)["Item"]
+    assert (position["Quantity"], position["AvailableQuantity"], position["ReservedQuantity"]) == (0, 0, 0)
+    assert (position["CostBasis"], position["RealizedPnl"]) == (0, record["RealizedPnl"])
+    assert record["RemainingFunds"] + position["CostBasis"] == (
+        record["TotalDeposits"] - record["TotalWithdrawals"] - record["TotalCommissionPaid"] + record["RealizedPnl"]
+    )
+
+
+def test_a_sell_of_more_than_the_position_holds_is_refused_and_reserves_nothing(flow: OrderFlow) -> None:
+    put_original_shape(flow.aws, "0000011")
+    put_original_shape_position(flow.aws, "0000011", 10)
+
+    status, body = flow.post_orders([order("0000011", "Sell", quantity=11, price="1.00"), order("0000012", "Sell")])
+
+    assert status == 200 and body["orders"] == []
+    assert [refusal["reason"] for refusal in body["invalidOrders"]] == [
+        "insufficient position: the order needs 11, available 10",
+        "unknown customer 0000012",
+    ]
+    position = flow.aws.table.get_item(Key=keys.position_key("0000011", "COIN"), ConsistentRead=True)["Item"]
+    assert position == {**keys.position_key("0000011", "COIN"), "Quantity": 10, "NrTrades": 1}
 
 
 def test_a_refused_order_is_topped_up_and_the_resent_order_accepted(flow: OrderFlow) -> None:
@@ -104,6 +135,10 @@ def test_the_data_api_shows_the_defaults_of_what_the_record_lacks(flow: OrderFlo
         "nrTrades": 0,
         "totalCommissionPaid": "0.00",
         "totalAmountInvested": "0.00",
+        # The opening balance of a record in the original's shape is its RemainingFunds.
+        "totalDeposits": "1000000.00",
+        "totalWithdrawals": "0.00",
+        "realizedPnl": "0.00",
     }
 
 
@@ -141,11 +176,12 @@ def test_the_funds_raiser_completes_an_incomplete_record_and_skips_an_unreadable
 
     counts = invoke("funds_raiser", credit_checks)
 
-    assert counts == {"applied": 1, "duplicate": 0, "unknown_customer": 0, "unreadable_customer": 1}
+    assert counts == {"applied": 1, "duplicate": 0, "unknown_customer": 0, "unreadable_customer": 1, "disabled": 0}
     record = flow.aws.customer("0000010")
     assert record["RemainingFunds"] == ORIGINAL_SHAPE_FUNDS + Decimal("25.50")
     assert record["AvailableFunds"] == record["RemainingFunds"]
     assert record["ReservedFunds"] == 0
+    assert record["TotalDeposits"] == ORIGINAL_SHAPE_FUNDS + Decimal("25.50")
     assert invoke("funds_raiser", credit_checks)["duplicate"] == 1
 
 
