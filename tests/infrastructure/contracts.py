@@ -99,4 +99,6 @@ def expected_parameter_values(stage: str) -> dict[str, str]:
         "order-split-size": str(p["orderSplitSize"]),
         "dark-pool-match-probability": str(p["darkPoolMatchProbability"]),
         "market-data-invoke-mode": p["marketDataInvokeMode"],
+        "market-close-time": p["marketCloseTime"],
+        "auto-top-up": p["autoTopUp"],
     }
