@@ -13,14 +13,18 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Iterator
+from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
 import pytest
 
 from tests.e2e.conftest import Client, today
-from trading_core.common.money import cents
-from trading_core.pools.pricing import NO_PRICE_TTL_SECONDS
+from trading_core.common.clock import parse_iso, utc_now
+from trading_core.market.walk import walk_price
+from trading_core.market_data.providers.offline import OfflineProvider
+from trading_core.market_data.store import DEFAULT_MAX_AGE, MarketDataStore
+from trading_core.pools.pricing import protection_price
 
 WORKFLOW_SOURCE = "MarketDataManagerStepFunction"
 
@@ -218,33 +222,71 @@ def set_invoke_mode(client: Client, mode: str) -> None:
     clear_caches()
 
 
-def test_the_router_asks_workflow_a_for_a_stale_ticker_then_prices_market_orders_at_its_close(
-    client: Client,
-) -> None:
+def store_stale_quote(client: Client, ticker: str) -> Decimal:
+    """The offline provider's quote of `ticker`, stored as if longer ago than `DEFAULT_MAX_AGE`: it prices
+    orders, and the router asks for fresher data. Returns its price."""
+    import boto3
+
+    endpoint = client.outputs["LocalCloud"]["AwsEndpointUrl"]
+    table = boto3.resource("dynamodb", region_name="us-east-1", endpoint_url=endpoint).Table(
+        client.url("MarketDataTableName")
+    )
+    summary = OfflineProvider().quote_summary(ticker)
+    MarketDataStore(table, clock=lambda: utc_now() - DEFAULT_MAX_AGE - timedelta(hours=1)).put_summary(summary)
+    return summary.price
+
+
+def test_a_never_seen_ticker_is_looked_up_before_the_order_and_needs_no_workflow(client: Client) -> None:
     before = {e["executionArn"] for e in executions(client, "MarketDataParallelFetchWorkflowArn")}
-    market_buy(client, "NFLX")
-    client.idle()
+    api = client.url("MarketDataApiUrl")
+    assert client.request("GET", api + "quote-summary/NFLX")[0] == 404
 
-    [started] = [e for e in executions(client, "MarketDataParallelFetchWorkflowArn") if e["executionArn"] not in before]
-    execution = finished(client, started["executionArn"])
-    assert (execution["status"], json.loads(execution["input"])) == ("SUCCEEDED", {"tickers": ["NFLX"]})
-    status, history = client.request("GET", client.url("MarketDataApiUrl") + "history/NFLX")
-    assert status == 200, history
-    close = Decimal(history["bars"][-1]["close"])
-
-    time.sleep(NO_PRICE_TTL_SECONDS)  # warm functions remember "no close stored" this long
     child = market_buy(client, "NFLX")
     client.idle()
 
-    assert Decimal(child["reservedAmount"]) >= cents(close * 10 * Decimal("1.10"))
+    status, summary = client.request("GET", api + "quote-summary/NFLX")  # stored by the synchronous lookup
+    assert status == 200, summary
+    market = walk_price(Decimal(summary["price"]), "NFLX", parse_iso(child["orderDate"]))
+    assert (child["marketPrice"], child["pricedAt"]) == (str(market), child["orderDate"])
+    assert child["protectionPrice"] == str(protection_price(market))
     trades = [t for t in client.trades(CUSTOMER, today()) if t["orderId"] == child["orderId"]]
-    assert [Decimal(t["price"]) for t in trades] == [close]
+    assert [(Decimal(t["price"]), t["tradeDate"]) for t in trades] == [(market, child["orderDate"])]
+    # fresh: no workflow A for it
+    assert [
+        e for e in executions(client, "MarketDataParallelFetchWorkflowArn") if e["executionArn"] not in before
+    ] == []
+
+
+def test_the_router_asks_workflow_a_for_a_stale_ticker_and_prices_at_the_stale_quote_meanwhile(
+    client: Client,
+) -> None:
+    quote = store_stale_quote(client, "MU")
+    before = {e["executionArn"] for e in executions(client, "MarketDataParallelFetchWorkflowArn")}
+
+    child = market_buy(client, "MU")
+    client.idle()
+
+    market = walk_price(quote, "MU", parse_iso(child["orderDate"]))
+    assert child["marketPrice"] == str(market)
+    assert Decimal(child["reservedAmount"]) >= protection_price(market) * 10
+    trades = [t for t in client.trades(CUSTOMER, today()) if t["orderId"] == child["orderId"]]
+    assert [Decimal(t["price"]) for t in trades] == [market]
+    [started] = [e for e in executions(client, "MarketDataParallelFetchWorkflowArn") if e["executionArn"] not in before]
+    execution = finished(client, started["executionArn"])
+    assert (execution["status"], json.loads(execution["input"])) == ("SUCCEEDED", {"tickers": ["MU"]})
+    status, history = client.request("GET", client.url("MarketDataApiUrl") + "history/MU")
+    assert status == 200 and history["bars"], history
+
+    again = market_buy(client, "MU")  # fresh now: not asked for again
+    client.idle()
+    assert again["marketPrice"] is not None
     assert [e for e in executions(client, "MarketDataParallelFetchWorkflowArn") if e["executionArn"] not in before] == [
         started
     ]
 
 
 def test_in_step_functions_mode_the_router_starts_workflow_b(client: Client) -> None:
+    store_stale_quote(client, "ADBE")  # a never-seen ticker is looked up synchronously, then fresh
     before = {e["executionArn"] for e in executions(client, "MarketDataTickerMapWorkflowArn")}
     set_invoke_mode(client, "StepFunctionAPIs")
     try:
