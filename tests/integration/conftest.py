@@ -58,6 +58,8 @@ def stage_parameters() -> dict[str, str]:
         "order-split-size": str(p["orderSplitSize"]),
         "dark-pool-match-probability": str(p["darkPoolMatchProbability"]),
         "market-data-invoke-mode": p["marketDataInvokeMode"],
+        "market-close-time": p["marketCloseTime"],
+        "auto-top-up": p["autoTopUp"],
     }
 
 
