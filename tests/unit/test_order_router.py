@@ -533,7 +533,7 @@ def test_a_ticker_the_provider_does_not_know_is_refused_as_unknown_ticker() -> N
     assert all(order["ticker"] == "COIN" for event in publisher.events for order in event.detail["orders"])
 
 
-def test_a_failed_lookup_is_retryable_for_every_order_of_the_request() -> None:
+def test_a_failed_lookup_refuses_only_the_orders_of_the_tickers_it_was_for() -> None:
     references = FakeReferences()
     lookup = FakeLookup(references)
     lookup.fail = True
@@ -543,8 +543,10 @@ def test_a_failed_lookup_is_retryable_for_every_order_of_the_request() -> None:
         intake(funds, publisher, references=references, lookup=lookup), {**SEED_ORDER, "ticker": "KO"}, SEED_ORDER
     )
 
-    assert [order.reason for order in result.invalid] == ["could not be processed, try again"] * 2
-    assert result.retryable and result.routed == [] and publisher.calls == []
+    assert [(order.order["ticker"], order.reason, order.retryable) for order in result.invalid] == [
+        ("KO", "could not be processed, try again", True)
+    ]
+    assert {child.ticker for child in result.routed} == {"COIN"} and publisher.calls
 
 
 def test_a_lookup_that_neither_finds_nor_refuses_a_ticker_is_retryable() -> None:

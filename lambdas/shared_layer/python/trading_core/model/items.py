@@ -18,6 +18,12 @@ _MONEY_ATTRIBUTES: Final = frozenset(
         "TotalCommissionPaid",
         "TotalAmountInvested",
         "Amount",
+        "MarketPriceAtOrder",
+        "TotalDeposits",
+        "TotalWithdrawals",
+        "RealizedPnl",
+        "CostBasis",
+        "AverageCost",
     }
 )
 

@@ -218,16 +218,20 @@ class OrderRouter:
         Tickers with no stored market data are looked up first (one synchronous call for all of them)."""
         try:
             known = self._prices.references(sorted(tickers))
-            missing = sorted(tickers - set(known))
-            unknown: frozenset[str] = frozenset()
-            if missing:
+        except PriceUnavailable:
+            logger.exception("no market price for %s", ", ".join(sorted(tickers)))
+            return dict.fromkeys(tickers)
+        missing = sorted(tickers - set(known))
+        unknown: frozenset[str] = frozenset()
+        if missing:
+            try:
                 found = self._ticker_lookup.lookup(missing)
                 unknown = found.not_found
                 self._prices.forget(found.found)
                 known = self._prices.references(sorted(tickers))
-        except PriceUnavailable:
-            logger.exception("no market price for %s", ", ".join(sorted(tickers)))
-            return dict.fromkeys(tickers)
+            except PriceUnavailable:
+                # Orders of the tickers that have a price go on; the others are refused as retryable.
+                logger.exception("could not look up %s", ", ".join(missing))
         markets: dict[str, Decimal | str | None] = {}
         for ticker in tickers:
             quote = self._prices.quote(ticker, moment) if ticker in known else None

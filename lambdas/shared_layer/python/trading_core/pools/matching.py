@@ -102,6 +102,8 @@ def fill(order: ChildOrder, venue: str, exchange_type: ExchangeType, config: Ven
 def match_dark(orders: list[ChildOrder], config: VenueConfig) -> DarkPoolResult:
     """Matches a share of orders (the configured probability) at the price they carry; the rest go on
     to the lit pools with it."""
+    for order in orders:
+        execution_price(order)  # an unfillable order fails this delivery, not the lit pool's later
     trades: list[Trade] = []
     unmatched: list[ChildOrder] = []
     for order in orders:
