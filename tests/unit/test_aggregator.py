@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
+import pytest
 from aws_lambda_powertools.utilities.data_classes import DynamoDBStreamEvent
 from boto3.dynamodb.types import TypeSerializer
 from hypothesis import given
@@ -16,6 +17,7 @@ from hypothesis import strategies as st
 from tests.trade_samples import child_order, trade, trades
 from trading_core.aggregation.aggregate_writer import AGGREGATED_AT
 from trading_core.aggregation.aggregator import (
+    EARLIER_FAILURE,
     NOT_APPLIED,
     UNKNOWN_CUSTOMER,
     Action,
@@ -248,3 +250,57 @@ def test_batch_item_failures_name_unreadable_and_failed_records() -> None:
     outcome = Aggregator(FakeTable([first, second], customers=[]), clock=lambda: NOW).apply([first])
     received = [StreamTrade("10", first), StreamTrade("11", second)]
     assert batch_item_failures(received, ["9"], outcome) == [{"itemIdentifier": "9"}, {"itemIdentifier": "10"}]
+
+
+def test_a_position_moved_since_it_was_read_is_read_anew_from_the_cancellation_and_written_again() -> None:
+    buy = trade(1, customer_id="000001", direction=Direction.BUY, quantity=4, price=Decimal("10.00"))
+    table = FakeTable([buy])
+    key = ("CUST#000001", "TICKER#AAPL")
+    table.items[key] = {
+        "PK": key[0],
+        "SK": key[1],
+        "Quantity": 2,
+        "AvailableQuantity": 2,
+        "ReservedQuantity": 0,
+        "CostBasis": Decimal("30.00"),
+        "Version": 1,
+    }
+    reads = table.read_positions
+
+    def stale_read(keys_: Sequence[dict[str, str]]) -> list[dict[str, Any]]:
+        """Reads, then another aggregation moves the position before the write."""
+        found = reads(keys_)
+        table.items[key].update({"Quantity": 3, "AvailableQuantity": 3, "CostBasis": Decimal("36.00"), "Version": 2})
+        return found
+
+    table.read_positions = stale_read  # type: ignore[method-assign]
+    outcome = Aggregator(table, clock=lambda: NOW).apply([buy])
+
+    assert outcome.applied == [buy.trade_id] and not outcome.failed
+    position = table.items[key]
+    assert (position["Quantity"], position["CostBasis"], position["Version"]) == (7, Decimal("76.00"), 3)
+    assert position["AverageCost"] == Decimal("10.8571")
+
+
+def test_the_marker_is_never_before_the_settlement() -> None:
+    settled = trade(1, customer_id="000001").settled("2026-03-02T15:00:00.500Z")
+    [marker, *_] = plan_actions([settled], {}, "2026-03-02T15:00:00.000Z")
+    assert isinstance(marker, Marker) and marker.at == "2026-03-02T15:00:00.500Z"
+    [marker, *_] = plan_actions([settled], {}, "2026-03-02T15:00:01.000Z")
+    assert isinstance(marker, Marker) and marker.at == "2026-03-02T15:00:01.000Z"
+
+
+def test_once_a_trade_of_a_customer_fails_its_later_trades_wait_for_the_redelivery(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """So a position's fills are applied in the order they happened (its average cost depends on it)."""
+    from trading_core.aggregation import aggregator
+
+    monkeypatch.setattr(aggregator, "group_trades", lambda batch: [[item] for item in batch])
+    first, later, other = trade(1, customer_id="000009"), trade(2, customer_id="000009"), trade(3, customer_id="000001")
+    table = FakeTable([first, later, other])
+
+    outcome = Aggregator(table, clock=lambda: NOW).apply([first, later, other])
+
+    assert outcome.failed == {first.trade_id: UNKNOWN_CUSTOMER, later.trade_id: EARLIER_FAILURE}
+    assert outcome.applied == [other.trade_id]
