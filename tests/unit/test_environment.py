@@ -15,8 +15,8 @@ from trading_core import contracts
 from trading_core.common.environment import (
     InvalidEnvironment,
     MarketDataFetchEnvironment,
+    OrderBookEnvironment,
     OrderRouterEnvironment,
-    PoolEnvironment,
     load,
 )
 
@@ -30,13 +30,21 @@ ENVIRONMENTS: dict[str, dict[str, str]] = {
         contracts.ORDERS_TOPIC_ENV: "arn:aws:sns:us-east-1:123456789012:orders",
         contracts.MARKET_DATA_TABLE_ENV: "market-data",
         contracts.TICKER_MAP_WORKFLOW_ENV: "arn:aws:states:us-east-1:123456789012:stateMachine:map",
+        contracts.TICKER_LOOKUP_FUNCTION_ENV: "trading-system-dev-quote-summary",
     },
     contracts.DARK_POOL_FUNCTION: {
         contracts.PARAMETER_PREFIX_ENV: "/trading-system/dev",
         contracts.EVENT_BUS_ENV: "bus",
         contracts.ORDERS_TOPIC_ENV: "arn:aws:sns:us-east-1:123456789012:orders",
-        contracts.MARKET_DATA_TABLE_ENV: "market-data",
     },
+    contracts.ORDER_BOOK_FUNCTION: {
+        contracts.TRADES_TABLE_ENV: "trades",
+        contracts.MARKET_DATA_TABLE_ENV: "market-data",
+        contracts.PARAMETER_PREFIX_ENV: "/trading-system/dev",
+        contracts.EVENT_BUS_ENV: "bus",
+        contracts.ORDERS_TOPIC_ENV: "arn:aws:sns:us-east-1:123456789012:orders",
+    },
+    contracts.ORDER_CANCELLER_FUNCTION: {contracts.TRADES_TABLE_ENV: "trades"},
     contracts.POST_TRADE_FUNCTION: {
         contracts.TRADES_TABLE_ENV: "trades",
         contracts.TRADES_BUCKET_ENV: "trades-bucket",
@@ -46,8 +54,14 @@ ENVIRONMENTS: dict[str, dict[str, str]] = {
     },
     contracts.AGGREGATOR_FUNCTION: {contracts.TRADES_TABLE_ENV: "trades"},
     contracts.STORAGE_ANALYZER_FUNCTION: {contracts.TRADES_TABLE_ENV: "trades"},
-    contracts.FUNDS_RAISER_FUNCTION: {contracts.TRADES_TABLE_ENV: "trades"},
-    contracts.DATA_API_FUNCTION: {contracts.TRADES_TABLE_ENV: "trades"},
+    contracts.FUNDS_RAISER_FUNCTION: {
+        contracts.TRADES_TABLE_ENV: "trades",
+        contracts.PARAMETER_PREFIX_ENV: "/trading-system/dev",
+    },
+    contracts.DATA_API_FUNCTION: {
+        contracts.TRADES_TABLE_ENV: "trades",
+        contracts.MARKET_DATA_TABLE_ENV: "market-data",
+    },
     contracts.QUOTE_SUMMARY_FUNCTION: {
         contracts.MARKET_DATA_TABLE_ENV: "market-data",
         contracts.MARKET_DATA_BUCKET_ENV: "market-data-bucket",
@@ -97,15 +111,16 @@ def test_a_missing_variable_fails_the_first_invocation_naming_it(
 
 def test_every_problem_is_named_at_once() -> None:
     with pytest.raises(InvalidEnvironment) as raised:
-        load(PoolEnvironment, {contracts.PARAMETER_PREFIX_ENV: "trading-system/dev"})
+        load(OrderBookEnvironment, {contracts.PARAMETER_PREFIX_ENV: "trading-system/dev"})
 
     assert raised.value.problems == [
+        "environment variable TRADES_TABLE_NAME is not set",
+        "environment variable MARKET_DATA_TABLE_NAME is not set",
         "environment variable PARAMETER_PREFIX='trading-system/dev' must start with '/'",
         "environment variable EVENT_BUS_NAME is not set",
         "environment variable ORDERS_TOPIC_ARN is not set",
-        "environment variable MARKET_DATA_TABLE_NAME is not set",
     ]
-    assert str(raised.value).startswith("PoolEnvironment: environment variable PARAMETER_PREFIX=")
+    assert str(raised.value).startswith("OrderBookEnvironment: environment variable TRADES_TABLE_NAME")
 
 
 def test_a_complete_environment_is_read_into_the_model() -> None:
