@@ -7,12 +7,16 @@ export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 export CDK_DISABLE_VERSION_CHECK := 1
 export CDK_DISABLE_CLI_TELEMETRY := true
 export AWS_ACCOUNT_ID_ENDPOINT_MODE := disabled
+# Python caches the bytecode of what it imports (the venv is installed without compiling 8000 files).
+unexport PYTHONDONTWRITEBYTECODE
+UV := uv==0.13.9
 
 .PHONY: install test lint typecheck unit integration infrastructure synth clean
 
 $(STAMP): requirements.txt requirements-lambda.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	$(BIN)/pip install --quiet --disable-pip-version-check $(UV)
+	$(BIN)/uv pip install --quiet --python $(BIN)/python -r requirements-dev.txt
 	touch $(STAMP)
 
 node_modules/.installed: package.json package-lock.json
@@ -28,8 +32,11 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
+# pytest-xdist: one worker per core (PYTEST_WORKERS=0 runs in this process); the e2e tests share a worker.
+PYTEST_WORKERS ?= auto
+
 test: install lint typecheck
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadgroup
 
 unit: $(STAMP)
 	$(BIN)/pytest tests/unit
