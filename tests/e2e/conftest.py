@@ -44,6 +44,8 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         if here in Path(str(item.fspath)).parents:
             item.add_marker(pytest.mark.e2e)
             item.add_marker(pytest.mark.slow)
+            # Under pytest-xdist (`--dist loadgroup`) one worker runs them all: one cloud, not one per worker.
+            item.add_marker(pytest.mark.xdist_group("e2e"))
 
 
 def today() -> str:
