@@ -12,6 +12,7 @@ its live child orders hold: funds for buys, quantity for sells; nothing below ze
 
 from __future__ import annotations
 
+import os
 from collections import defaultdict
 from decimal import Decimal
 from typing import Any
@@ -106,7 +107,11 @@ def check_stored_identity(aws: TradingAws) -> None:
             assert position["Quantity"] == position["AvailableQuantity"] + position["ReservedQuantity"]
 
 
-@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+# `make test` runs a few workloads (each is a whole moto world); `make conservation` runs many.
+EXAMPLES = int(os.environ.get("MONEY_CONSERVATION_EXAMPLES", "3"))
+
+
+@settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.sampled_from([Decimal("1000.00"), Decimal("250000.00")]), ROUNDS)
 def test_every_customer_keeps_cash_plus_positions_at_cost_equal_to_its_ledger(
     initial_funds: Decimal, rounds: list[tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]]
