@@ -206,7 +206,8 @@ def test_scheduled_rules_as_the_scheduler_reads_them(stock_moto: None) -> None:
     tick, both = backend.describe_rule("tick", None), backend.describe_rule("both", None)
     assert (tick.scheduled_expression, tick.event_pattern.get_pattern()) == ("rate(1 minute)", {})
     assert both.event_pattern.get_pattern() == {"source": ["s"]}
-    assert tick.event_pattern.matches_event({"source": "anything"})  # why the patch must exclude it
+    # why the patch must exclude it: moto's empty pattern matches any event
+    assert tick.event_pattern.matches_event({"source": "anything", "detail-type": "t", "detail": {}})
 
 
 def test_eventbridge_event_messages_are_built_as_the_patch_expects() -> None:
