@@ -11,7 +11,7 @@ export AWS_ACCOUNT_ID_ENDPOINT_MODE := disabled
 unexport PYTHONDONTWRITEBYTECODE
 UV := uv==0.13.9
 
-.PHONY: install test lint typecheck unit integration infrastructure synth clean
+.PHONY: install test lint typecheck unit integration infrastructure synth clean conservation
 
 $(STAMP): requirements.txt requirements-lambda.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -35,8 +35,16 @@ typecheck: $(STAMP)
 # pytest-xdist: one worker per core (PYTEST_WORKERS=0 runs in this process); the e2e tests share a worker.
 PYTEST_WORKERS ?= auto
 
-test: install lint typecheck
-	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadgroup
+# mypy runs beside the tests (its ~2 minutes of one core overlap theirs); either failing fails the target.
+test: install lint
+	@out=$$(mktemp); $(BIN)/mypy >$$out 2>&1 & types=$$!; \
+	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadgroup; tests=$$?; \
+	wait $$types; typed=$$?; echo "mypy:"; cat $$out; rm -f $$out; \
+	test $$tests -eq 0 && test $$typed -eq 0
+
+# The money-conservation workloads at full size (make test runs 3 of them).
+conservation: $(STAMP)
+	MONEY_CONSERVATION_EXAMPLES=$(or $(EXAMPLES),40) $(BIN)/pytest tests/integration/test_money_conservation.py
 
 unit: $(STAMP)
 	$(BIN)/pytest tests/unit
