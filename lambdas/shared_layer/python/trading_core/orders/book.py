@@ -26,12 +26,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
 
-from trading_core.bus.events import BusEvent, Publisher, chunk_events
+from trading_core.bus.events import Publisher
 from trading_core.common.clock import Clock, parse_iso, to_iso
-from trading_core.contracts import ORDERS_DETAIL_TYPE, POOL_TYPE_FIELD, ROUTER_SOURCE
 from trading_core.market.price import MarketQuote, is_marketable
-from trading_core.model.child_order import ChildOrder, PoolType, TimeInForce
-from trading_core.orders.plan import route
+from trading_core.model.child_order import ChildOrder, TimeInForce
+from trading_core.orders.plan import pool_order_events, route
 
 logger = logging.getLogger(__name__)
 
@@ -99,21 +98,6 @@ def expiry_groups(children: Iterable[ChildOrder]) -> list[list[ChildOrder]]:
     return list(groups.values())
 
 
-def order_events(routed: dict[PoolType, list[ChildOrder]]) -> list[BusEvent]:
-    """The router's `Orders` events for the children of each pool."""
-    events: list[BusEvent] = []
-    for pool in (PoolType.DARK, PoolType.LIT):
-        if routed[pool]:
-            events += chunk_events(
-                source=ROUTER_SOURCE,
-                detail_type=ORDERS_DETAIL_TYPE,
-                header={POOL_TYPE_FIELD: pool.value},
-                key="orders",
-                items=[child.to_wire() for child in routed[pool]],
-            )
-    return events
-
-
 @dataclass
 class BookRun:
     """What one run did."""
@@ -173,5 +157,5 @@ class OrderBook:
         if result.sent:
             # Raises if the bus refuses: the run fails (asynchronous retries, then the failure queue)
             # and the orders simply stay OPEN for the next run.
-            self._publisher.publish(order_events(route(result.sent, self._dark_pool_tickers())))
+            self._publisher.publish(pool_order_events(route(result.sent, self._dark_pool_tickers())))
         return result

@@ -9,6 +9,7 @@ from datetime import time
 from decimal import Decimal
 from typing import Any
 
+from trading_core.bus.events import BusEvent, chunk_events
 from trading_core.common import keys
 from trading_core.common.clock import parse_iso, to_iso
 from trading_core.common.money import money_str
@@ -19,6 +20,9 @@ from trading_core.contracts import (
     MAX_CHILDREN_PER_ORDER,
     ORDER_ID_ATTRIBUTE,
     ORDER_SPLIT_SIZE_PARAMETER,
+    ORDERS_DETAIL_TYPE,
+    POOL_TYPE_FIELD,
+    ROUTER_SOURCE,
     VENUE_FEES_PARAMETER,
 )
 from trading_core.market.price import is_marketable
@@ -180,3 +184,18 @@ def route(children: Iterable[ChildOrder], dark_pool_tickers: frozenset[str]) -> 
         pool = PoolType.DARK if child.ticker in dark_pool_tickers else PoolType.LIT
         routed[pool].append(child)
     return routed
+
+
+def pool_order_events(routed: dict[PoolType, list[ChildOrder]]) -> list[BusEvent]:
+    """The router's `Orders` events for the children of each pool (the order book sends the same)."""
+    events: list[BusEvent] = []
+    for pool in (PoolType.DARK, PoolType.LIT):
+        if routed[pool]:
+            events += chunk_events(
+                source=ROUTER_SOURCE,
+                detail_type=ORDERS_DETAIL_TYPE,
+                header={POOL_TYPE_FIELD: pool.value},
+                key="orders",
+                items=[child.to_wire() for child in routed[pool]],
+            )
+    return events

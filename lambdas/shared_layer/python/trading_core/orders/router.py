@@ -18,7 +18,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any, Final, Protocol
 
-from trading_core.bus.events import MAX_ENTRIES_PER_CALL, BusEvent, Publisher, chunk_events
+from trading_core.bus.events import MAX_ENTRIES_PER_CALL, Publisher, chunk_events
 from trading_core.common.clock import Clock, to_iso, utc_now
 from trading_core.common.ids import new_order_id
 from trading_core.common.money import cents_up, money_str
@@ -31,7 +31,7 @@ from trading_core.contracts import (
 )
 from trading_core.market.price import MarketPrices, PriceUnavailable
 from trading_core.market_data.requests import MarketDataRequest, MarketDataRequests
-from trading_core.model.child_order import ChildOrder, PoolType
+from trading_core.model.child_order import ChildOrder
 from trading_core.orders.funds import (
     FundsStore,
     FundsUnavailable,
@@ -41,7 +41,15 @@ from trading_core.orders.funds import (
     UnknownCustomer,
     UnreadableCustomer,
 )
-from trading_core.orders.plan import OrderTooLarge, PlannedOrder, RouterConfig, check_size, plan_order, route
+from trading_core.orders.plan import (
+    OrderTooLarge,
+    PlannedOrder,
+    RouterConfig,
+    check_size,
+    plan_order,
+    pool_order_events,
+    route,
+)
 from trading_core.orders.request import SubmittedOrder, check_idempotency_key, parse_body
 from trading_core.orders.ticker_lookup import TickerLookup
 
@@ -247,16 +255,7 @@ class OrderRouter:
         attempt would cost a full retry cycle inside the API's timeout.
         """
         routed = route([child for plan in plans for child in plan.children], config.dark_pool_tickers)
-        events: list[BusEvent] = []
-        for pool in (PoolType.DARK, PoolType.LIT):
-            if routed[pool]:
-                events += chunk_events(
-                    source=ROUTER_SOURCE,
-                    detail_type=ORDERS_DETAIL_TYPE,
-                    header={POOL_TYPE_FIELD: pool.value},
-                    key="orders",
-                    items=[child.to_wire() for child in routed[pool]],
-                )
+        events = pool_order_events(routed)
         if credit_checks:
             events += chunk_events(
                 source=ROUTER_SOURCE,
