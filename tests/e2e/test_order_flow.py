@@ -226,9 +226,11 @@ def test_two_hundred_random_orders_trade_exactly_once_and_aggregate(client: Clie
 
 def test_an_unknown_ticker_is_refused_and_a_never_seen_known_one_is_looked_up_and_traded(client: Client) -> None:
     customer_id = SEED_CUSTOMER["EVENT-BRIDGE"]
-    assert stored_quote(client, "KO") is None  # no e2e test has traded it
+    # No e2e test touches MCD: neither a quote nor any history, so the data API has no price for it.
+    assert stored_quote(client, "MCD") is None
+    assert client.request("GET", client.url("DataApiUrl") + "tickers/MCD")[0] == 404
     unknown = {**SEED_ORDER, "customerId": customer_id, "ticker": "NOTAREALTICKER", "quantity": 1}
-    known = {**SEED_ORDER, "customerId": customer_id, "ticker": "KO", "quantity": 1, "price": "600.00"}
+    known = {**SEED_ORDER, "customerId": customer_id, "ticker": "MCD", "quantity": 1, "price": "600.00"}
 
     status, body = client.post_orders([unknown, known])
 
@@ -236,9 +238,9 @@ def test_an_unknown_ticker_is_refused_and_a_never_seen_known_one_is_looked_up_an
     assert body["invalidOrders"] == [{"order": unknown, "reason": "unknown ticker"}]
     assert stored_quote(client, "NOTAREALTICKER") is None
     [child] = body["orders"]
-    assert child["ticker"] == "KO" and child["status"] == "ACCEPTED"
-    assert stored_quote(client, "KO") is not None  # stored by the quote-summary function the router invoked
-    assert child["marketPrice"] == str(market_at(client, "KO", child["orderDate"]))
+    assert child["ticker"] == "MCD" and child["status"] == "ACCEPTED"
+    assert stored_quote(client, "MCD") is not None  # stored by the quote-summary function the router invoked
+    assert child["marketPrice"] == str(market_at(client, "MCD", child["orderDate"]))
     client.idle()
     [trade] = [trade for trade in client.trades(customer_id, today()) if trade["orderId"] == child["orderId"]]
     assert (trade["price"], trade["tradeDate"]) == (child["marketPrice"], child["orderDate"])
