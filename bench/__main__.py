@@ -121,15 +121,15 @@ def moto_put_item_rate(count: int = 2000) -> float:
 
 
 def random_orders(rng: random.Random, count: int) -> list[dict[str, Any]]:
-    """Affordable limit orders (one child each), so every one of them trades."""
+    """Affordable market buys (one child each): marketable, so every one of them trades at once, and
+    funded by the seed (sells would need holdings the bench would first have to buy)."""
     return [
         {
             "customerId": rng.choice(CUSTOMERS),
-            "direction": rng.choice(["Buy", "Sell"]),
+            "direction": "Buy",
             "ticker": rng.choice(TICKERS),
-            "type": "Limit",
+            "type": "Market",
             "quantity": rng.randint(1, 50),
-            "price": f"{rng.randint(1000, 20000) / 100:.2f}",
         }
         for _ in range(count)
     ]
