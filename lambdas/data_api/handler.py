@@ -16,14 +16,14 @@ from trading_core.common.clock import utc_now
 from trading_core.common.environment import DataApiEnvironment, load
 from trading_core.common.money import money_str
 from trading_core.common.observability import observability
-from trading_core.contracts import CUSTOMER_ID_PATTERN, ORDER_TICKER_PATTERN
+from trading_core.contracts import CUSTOMER_ID_PATTERN, ORDER_ID_PATTERN, ORDER_TICKER_PATTERN
 from trading_core.customers.record import UnreadableCustomer
 from trading_core.market.price import MarketPrices
 from trading_core.market_data.store import MarketDataStore
 from trading_core.queries.parameters import (
     DAY_HINT,
     DAY_PATTERN,
-    ORDER_ID_PATTERN,
+    ORDER_ID_HINT,
     InvalidParameter,
     invalid_request_body,
     parse_day,
@@ -40,7 +40,7 @@ Day = Annotated[str, Query(pattern=DAY_PATTERN)]
 HINTS = {
     "customerId": "must be 1 to 64 letters, digits, '-' or '_'",
     "ticker": "must be 1 to 15 upper-case letters, digits, '.' or '-'",
-    "orderId": "must be 1 to 64 letters, digits or '-'",
+    "orderId": ORDER_ID_HINT,
     "tradeDate": DAY_HINT,
     "date": DAY_HINT,
 }

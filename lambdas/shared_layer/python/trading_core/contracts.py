@@ -199,6 +199,8 @@ ORDER_TICKER_PATTERN: Final = r"^[A-Z0-9][A-Z0-9.-]{0,14}$"
 MARKET_DATA_TICKER_PATTERN: Final = r"^[A-Z0-9^][A-Z0-9.=^-]{0,14}$"
 """A ticker as Yahoo spells it (indices `^GSPC`, futures `ES=F`): the market-data APIs and functions."""
 CUSTOMER_ID_PATTERN: Final = r"^[A-Za-z0-9_-]{1,64}$"
+ORDER_ID_PATTERN: Final = r"^[A-Za-z0-9-]{1,64}$"
+"""An order id in a path (`GET` and `DELETE /orders/{orderId}`); the router's ids are uuids."""
 
 MAX_ORDER_QUANTITY: Final = 1_000_000_000
 """The largest order quantity accepted, hence the largest useful `order-split-size`."""

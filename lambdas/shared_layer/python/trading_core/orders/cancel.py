@@ -27,12 +27,12 @@ from typing import Any, Final, Protocol
 
 from trading_core.common.clock import Clock, to_iso
 from trading_core.common.money import ZERO, money_str
+from trading_core.contracts import ORDER_ID_PATTERN
 from trading_core.model.child_order import LIVE_STATUSES, ChildOrder, Direction
 from trading_core.orders.book import Ended
+from trading_core.queries.parameters import ORDER_ID_HINT
 
-ORDER_ID_PATTERN: Final = re.compile(r"^[A-Za-z0-9-]{1,64}$")
-"""As the data API's `GET /orders/{orderId}` (`queries.parameters.ORDER_ID_PATTERN`)."""
-ORDER_ID_HINT: Final = "must be 1 to 64 letters, digits or '-'"
+_ORDER_ID: Final = re.compile(ORDER_ID_PATTERN)
 CANCEL_REASON: Final = "cancelled by request"
 MIXED_STATUS: Final = "DONE"
 
@@ -129,7 +129,7 @@ class OrderCanceller:
         self._clock = clock
 
     def cancel(self, order_id: str | None) -> Cancellation:
-        if not order_id or not ORDER_ID_PATTERN.match(order_id):
+        if not order_id or not _ORDER_ID.match(order_id):
             raise InvalidOrderId(order_id or "")
         stored = self._store.order(order_id)
         if stored is None:

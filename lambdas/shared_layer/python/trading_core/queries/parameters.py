@@ -16,7 +16,8 @@ if TYPE_CHECKING:
 DAY_PATTERN: Final = r"^\d{4}-\d{2}-\d{2}$"
 # What a day that fails `DAY_PATTERN` or names no date is told (pydantic would echo the regex).
 DAY_HINT: Final = "must be a date as YYYY-MM-DD"
-ORDER_ID_PATTERN: Final = r"^[A-Za-z0-9-]{1,64}$"
+ORDER_ID_HINT: Final = "must be 1 to 64 letters, digits or '-'"
+"""What an order id that fails `contracts.ORDER_ID_PATTERN` is told (the data API and the canceller)."""
 
 
 class InvalidParameter(ValueError):
