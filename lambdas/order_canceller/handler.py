@@ -34,7 +34,7 @@ REFUSALS: Final = (
 def build() -> OrderCanceller:
     """The composition root: on first use (so tests can start moto first), reused while warm."""
     env = load(TradesTableEnvironment)
-    return OrderCanceller(store=DynamoCancelStore(aws_clients.table(env.trades_table)), clock=lambda: utc_now())
+    return OrderCanceller(store=DynamoCancelStore(aws_clients.table(env.trades_table)), clock=utc_now)
 
 
 def respond(status_code: int, body: dict[str, Any]) -> Response[str]:
