@@ -141,8 +141,8 @@ class DataApiEnvironment:
 
 @dataclass(frozen=True, kw_only=True)
 class TradesTableEnvironment:
-    """Functions that only use TradesStore: the aggregator, the storage analyzer, the data API and
-    the customer seeder."""
+    """Functions that only use TradesStore: the aggregator, the storage analyzer, the customer seeder and
+    the order canceller."""
 
     trades_table: str = variable(TRADES_TABLE_ENV)
 
