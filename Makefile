@@ -55,10 +55,11 @@ integration: $(STAMP)
 infrastructure: $(STAMP)
 	$(BIN)/pytest tests/infrastructure
 
-# The whole system on this machine (moto in-process): PORT=8080 make run, STAGE=prod make run.
+# The whole system on this machine (moto in-process): PORT=8080 make run, STAGE=prod make run,
+# VERBOSE=1 make run (the functions' JSON records and metric blobs on the console too).
 .PHONY: run
 run: install
-	$(BIN)/python -m localcloud --port $(or $(PORT),8000) --stage $(or $(STAGE),dev)
+	$(BIN)/python -m localcloud --port $(or $(PORT),8000) --stage $(or $(STAGE),dev)$(if $(VERBOSE), --verbose,)
 
 # Throughput, latency, AWS requests and cost per order on the local cloud (bench/__main__.py).
 .PHONY: bench

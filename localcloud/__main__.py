@@ -1,4 +1,7 @@
-"""`python -m localcloud [--port 8000] [--stage dev]`: the whole system on this machine until Ctrl-C.
+"""`python -m localcloud [--port 8000] [--stage dev] [--verbose]`: the whole system on this machine until Ctrl-C.
+
+The console shows one line per API request and per function log record; the functions' full output
+(records as written, metric blobs) is in `<state dir>/functions.log`, and on the console with `--verbose`.
 
 `--list-types` prints the CloudFormation resource types the deployer handles and those it skips,
 with the reason for each.
@@ -38,6 +41,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--no-nag", action="store_true", help="synthesize without cdk-nag (the app's noNagContext; faster)"
     )
+    parser.add_argument(
+        "--verbose",
+        action="store_true",
+        help="also print the functions' output as written (JSON records, metric blobs); always in functions.log",
+    )
     parser.add_argument("--list-types", action="store_true", help="print the resource types handled and skipped")
     args = parser.parse_args(argv)
 
@@ -63,6 +71,7 @@ def main(argv: list[str] | None = None) -> int:
             outdir=args.outdir,
             state_dir=args.state_dir,
             nag=not args.no_nag,
+            verbose=args.verbose,
             log=lambda line: print(line, flush=True),
         )
     )

@@ -15,6 +15,10 @@
 6. writes `<state dir>/outputs.json` in the shape of `cdk deploy --outputs-file`, API URLs made
    local, plus `"LocalCloud": {"ApiKey", "AwsEndpointUrl"}`.
 
+While it serves, `Settings.log` gets the run log (`localcloud.run_log`): one access line per API request
+and one line per function log record that has a message; everything the functions write (metric blobs,
+full records) goes to `<state dir>/functions.log`, and to `log` as well with `verbose`.
+
 `stop()` undoes it all. Tests use the same class with port 0 (free ports) and a temporary state
 directory; `wait_idle()` waits until no function runs and no event is pending.
 """
@@ -34,6 +38,8 @@ from pathlib import Path
 from typing import Any, Final
 
 from localcloud.app import AppConfig
+from localcloud.lambda_runtime import function_output
+from localcloud.run_log import RunLog
 
 REPO_ROOT: Final = Path(__file__).resolve().parents[1]
 _EXECUTE_API: Final = re.compile(r"https://([A-Za-z0-9]+)\.execute-api\.[a-z0-9-]+\.amazonaws\.com(?:\.cn)?/")
@@ -78,6 +84,7 @@ class Settings:
     nag: bool = True
     context: dict[str, Any] = field(default_factory=dict)  # over the app's localcloud context
     log: Callable[[str], None] = print
+    verbose: bool = False  # the functions' output as written (metric blobs, full records) on `log` too
 
 
 def _free_port(host: str) -> int:
@@ -116,6 +123,7 @@ class LocalCloud:
         self._moto_server: Any = None
         self._aws_port = 0
         self._app: AppConfig | None = None
+        self.run_log: RunLog | None = None
 
     # -- lifecycle --------------------------------------------------------------------------
 
@@ -140,6 +148,7 @@ class LocalCloud:
 
         settings = self.settings
         self.gateway = Gateway(ApiCatalog(), _NotReady(), host=settings.host, port=settings.port)
+        self.run_log = RunLog(log, self.functions_log_file, verbose=settings.verbose)
         if settings.aws_port is not None:
             self._aws_port = settings.aws_port or _free_port(settings.host)
         elif settings.port:
@@ -169,7 +178,7 @@ class LocalCloud:
         # Step Functions executions run only with this setting (and in the backend it selects).
         self._mock = mock_aws(config={"stepfunctions": {"execute_state_machine": True}})
         self._mock.start()
-        self.runtime = LambdaRuntime()
+        self.runtime = LambdaRuntime(output=self.run_log.function_output)
         self.delivery = Delivery(self.runtime)
         moto_patches.apply(self.runtime, self.delivery)
         self._moto_server = ThreadedMotoServer(ip_address=settings.host, port=self._aws_port, verbose=False)
@@ -203,6 +212,7 @@ class LocalCloud:
         self.gateway.catalog = self.deployer.catalog
         self.gateway.runtime = self.runtime
         self.gateway.aws = BotoServiceCaller(session)
+        self.gateway.access_log = self.run_log.access
         self.gateway.start()
         self.outputs = self._outputs()
         settings.state_dir.mkdir(parents=True, exist_ok=True)
@@ -228,6 +238,10 @@ class LocalCloud:
         if self._mock is not None:
             self._mock.stop()
             self._mock = None
+        if self.run_log is not None:
+            function_output.uninstall()
+            self.run_log.close()
+            self.run_log = None
 
     def __enter__(self) -> LocalCloud:
         return self.start()
@@ -270,6 +284,10 @@ class LocalCloud:
         return self.settings.state_dir / "outputs.json"
 
     @property
+    def functions_log_file(self) -> Path:
+        return self.settings.state_dir / "functions.log"
+
+    @property
     def api_key(self) -> str | None:
         keys = [key for key in self.deployer.catalog.keys.values() if key.enabled]
         return keys[0].value if keys else None
@@ -299,6 +317,8 @@ class LocalCloud:
         log(f"API key: {self.api_key}")
         log(f"AWS endpoint: {self.aws_endpoint_url}  (aws --endpoint-url {self.aws_endpoint_url} …)")
         log(f"outputs: {_shown(self.outputs_file)}")
+        shown = "" if self.settings.verbose else " (shown here too with --verbose)"
+        log(f"function logs and metrics: {_shown(self.functions_log_file)}{shown}")
         log(f"ready in {self.ready_seconds:.1f} s")
 
 

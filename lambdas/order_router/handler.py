@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import functools
 import json
+from collections.abc import Callable
 from typing import Any, Final, NamedTuple
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from trading_core.bus.publishers import EventBridgePublisher, order_flow_publisher
+from trading_core.bus.publishers import EventBridgePublisher, bus_type_reader, order_flow_publisher
 from trading_core.common import aws_clients
 from trading_core.common.environment import OrderRouterEnvironment, load
 from trading_core.common.observability import observability
@@ -54,6 +55,7 @@ class Router(NamedTuple):
 
     router: OrderRouter
     idempotency: IdempotentSubmissions
+    bus_type: Callable[[], str]  # the bus the publisher uses (cached as the publisher reads it)
 
 
 @functools.cache
@@ -82,7 +84,38 @@ def build() -> Router:
         idempotency=idempotency,
         market_data=requester,
     )
-    return Router(router=router, idempotency=idempotency)
+    return Router(router=router, idempotency=idempotency, bus_type=bus_type_reader(read))
+
+
+def log_decisions(body: dict[str, Any], bus_type: Callable[[], str]) -> None:
+    """One log record per order decision: a parent order accepted (its children, their status, the bus its
+    marketable children went on) or an order refused and why."""
+    parents: dict[str, list[dict[str, Any]]] = {}
+    for child in body["orders"]:
+        parents.setdefault(child.get("parentOrderId") or child["orderId"], []).append(child)
+    for parent_order_id, children in parents.items():
+        first, statuses = children[0], sorted({child["status"] for child in children})
+        quantity = first.get("initialQuantity", first["quantity"])
+        decision = {
+            "customerId": first["customerId"],
+            "parentOrderId": parent_order_id,
+            "order": f"{first['direction']} {quantity} {first['ticker']} {first['type']}",
+            "childOrders": len(children),
+            "status": ",".join(statuses),
+        }
+        if "ACCEPTED" in statuses:  # routed to a pool now (OPEN children rest in the book)
+            try:
+                decision["bus"] = bus_type()
+            except Exception:  # the publish read it a moment ago; never fail an answered request for a log
+                decision["bus"] = "unknown"
+        logger.info("order accepted", extra=decision)
+    for refused in body["invalidOrders"]:
+        order = refused["order"] if isinstance(refused["order"], dict) else {}
+        described = " ".join(str(order[key]) for key in ("direction", "quantity", "ticker", "type") if key in order)
+        logger.info(
+            "order refused",
+            extra={"customerId": order.get("customerId"), "order": described, "reason": refused["reason"]},
+        )
 
 
 def respond(status_code: int, body: dict[str, Any], counts: dict[str, int]) -> Response[str]:
@@ -98,7 +131,9 @@ def post_orders() -> Response[str]:
         answer = build().router.handle(event.body, is_base64=bool(event.is_base64_encoded), idempotency_key=key)
     except (InvalidRequest, IdempotencyRefusal) as refusal:
         status_code, metric = next((status, name) for kind, status, name in REFUSALS if isinstance(refusal, kind))
+        logger.info("order request refused", extra={"status": status_code, "reason": str(refusal)})
         return respond(status_code, refusal.body(), {metric: 1})
+    log_decisions(answer.body, build().bus_type)
     return respond(200, answer.body, answer.metrics)
 
 

@@ -7,7 +7,9 @@ The steps: route (`routing`), authorize by API key (`catalog`), validate (`valid
 from __future__ import annotations
 
 import threading
+import time
 import uuid
+from collections.abc import Callable
 from http import HTTPStatus
 from typing import Any, Protocol
 from urllib.parse import parse_qsl, unquote, urlsplit
@@ -25,8 +27,16 @@ class Invoker(Protocol):
     def invoke(self, name_or_arn: str, event: dict[str, Any]) -> tuple[Any, bool]: ...
 
 
+# (method, target, status, milliseconds, request id): called once per request answered.
+AccessLog = Callable[[str, str, int, float, str], None]
+
+
 class Gateway:
-    """Serves the catalog's APIs on `host:port` (port 0 picks a free one) from a background thread."""
+    """Serves the catalog's APIs on `host:port` (port 0 picks a free one) from a background thread.
+
+    `access_log`, when set, is called after each request with its method, target (path and query), status,
+    milliseconds and request id (the reply's `x-amzn-RequestId`).
+    """
 
     def __init__(
         self,
@@ -36,8 +46,10 @@ class Gateway:
         host: str = "127.0.0.1",
         port: int = 0,
         aws: AwsCaller | None = None,
+        access_log: AccessLog | None = None,
     ) -> None:
         self.catalog = catalog
+        self.access_log = access_log
         self.runtime = runtime
         self.aws: AwsCaller = aws or NoAws()
         self._server = HttpServer((host, port), self)
@@ -82,9 +94,26 @@ class Gateway:
     def handle(
         self, method: str, target: str, headers: list[tuple[str, str]], body: bytes, source_ip: str, host: str
     ) -> Reply:
-        """One HTTP request: route, authorize, validate, invoke, map the reply."""
-        self.requests += 1
+        """One HTTP request: route, authorize, validate, invoke, map the reply; then the access log."""
+        started = time.perf_counter()
         request_id = str(uuid.uuid4())
+        reply = self._handle(method, target, headers, body, source_ip, host, request_id)
+        if self.access_log is not None:
+            milliseconds = (time.perf_counter() - started) * 1000
+            self.access_log(method, target, reply.status, milliseconds, request_id)
+        return reply
+
+    def _handle(
+        self,
+        method: str,
+        target: str,
+        headers: list[tuple[str, str]],
+        body: bytes,
+        source_ip: str,
+        host: str,
+        request_id: str,
+    ) -> Reply:
+        self.requests += 1
         split = urlsplit(target)
         segments = [unquote(part) for part in split.path.split("/") if part]
         if len(segments) < 2 or segments[0] not in self.catalog.apis:

@@ -3,7 +3,7 @@
 Interface (used by the deployer, the gateway and `localcloud.moto_patches`):
 
     FunctionSpec(name, arn, code_dir, handler, environment, layer_dirs, timeout_seconds, memory_mb)
-    runtime = LambdaRuntime()
+    runtime = LambdaRuntime(output=None)                               # output: (function, request id, line)
     runtime.register(spec)
     runtime.invoke(name_or_arn, event) -> (payload, errored)          # synchronous (RequestResponse)
     runtime.invoke_async(name_or_arn, event) -> None                   # queued (Event)
@@ -16,6 +16,7 @@ Modules, one job each:
 - `environments`: execution environments (isolated module state, the template's environment, Lambda's
   context, result and error envelope) and a function's warm ones;
 - `async_invocations`: the queue of asynchronous invocations, retries and on-failure destinations;
+- `function_output`: a function's stdout, line by line, to the runtime's `output` sink;
 - `activity`: work in progress and `wait_idle`;
 - `runtime`: `LambdaRuntime`, which registers functions and invokes them (serialized, outside `MOTO_LOCK`).
 """

@@ -7,6 +7,9 @@ on AWS (asynchronous queues, pollers, retries). A handler must therefore not wai
 function running on another thread (a nested synchronous Invoke on the same thread is fine).
 `serialize=False` lets handlers run concurrently.
 
+Output: with `output` set (a `function_output.Sink`), what a function writes to stdout during its
+invocation goes to it line by line, with the function's name and the request id (its log stream on AWS).
+
 moto's API calls are atomic (`MOTO_LOCK`, taken by `localcloud.moto_patches` around every request); a
 handler invoked from inside a moto request (Invoke API, SQS event source, ...) runs with that lock released,
 as the invoked function is independent of the call that triggered it.
@@ -28,6 +31,7 @@ from localcloud.destinations import check_destination
 from localcloud.lambda_runtime.activity import Activity
 from localcloud.lambda_runtime.async_invocations import AsyncInvocations
 from localcloud.lambda_runtime.environments import Function, InitError, json_copy
+from localcloud.lambda_runtime.function_output import Sink, captured
 from localcloud.lambda_runtime.function_spec import AsyncConfig, FunctionNotFound, FunctionSpec, function_name_of
 from localcloud.moto_lock import MOTO_LOCK
 
@@ -41,8 +45,11 @@ class LambdaRuntime:
         workers: int = 4,
         serialize: bool = True,
         async_retry_delays: tuple[float, ...] = (0.05, 0.1),
+        output: Sink | None = None,
     ) -> None:
         self.activity = Activity()
+        # Where the functions' stdout goes, line by line (`function_output`); None: the process's stdout.
+        self.output = output
         self._functions: dict[str, Function] = {}
         self._lock = threading.Lock()
         self._serial: AbstractContextManager[Any] | None = threading.RLock() if serialize else None
@@ -109,7 +116,12 @@ class LambdaRuntime:
             event = json_copy(event)
         except (TypeError, ValueError) as error:
             raise ValueError(f"{function.spec.name}: the event is not JSON: {error}") from None
-        with self.activity.busy(), MOTO_LOCK.suspended(), self._serial or nullcontext():
+        with (
+            self.activity.busy(),
+            MOTO_LOCK.suspended(),
+            self._serial or nullcontext(),
+            captured(self.output, function.spec.name, request_id),
+        ):
             try:
                 environment = function.checkout()
             except InitError as error:

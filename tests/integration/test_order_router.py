@@ -553,3 +553,51 @@ def test_the_close_time_is_the_stage_s_parameter(aws: TradingAws) -> None:
 
     expires = parse_iso(day["expiresAt"])
     assert (expires.hour, expires.minute) == (0, 0) and expires > parse_iso(day["orderDate"])
+
+
+def test_each_order_decision_is_one_log_record(aws: TradingAws, bus_type: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    records: list[tuple[str, dict[str, Any]]] = []
+    monkeypatch.setattr(handler.logger, "info", lambda message, extra: records.append((message, extra)))
+    store_quote(aws.market_data_table, "AAPL", "79.79")
+
+    body = json_body(
+        post(
+            [
+                SEED_ORDER,
+                {**SEED_ORDER, "ticker": "AAPL", "quantity": 10, "price": "1.00"},  # rests
+                {**SEED_ORDER, "customerId": "000099"},
+            ]
+        )
+    )
+    post({"customerId": "000002"})
+
+    parents = list(dict.fromkeys(child["parentOrderId"] for child in body["orders"]))
+    assert records == [
+        (
+            "order accepted",
+            {
+                "customerId": "000002",
+                "parentOrderId": parents[0],
+                "order": "Buy 8614 COIN Limit",
+                "childOrders": 9,
+                "status": "ACCEPTED",
+                "bus": bus_type,
+            },
+        ),
+        (
+            "order accepted",
+            {
+                "customerId": "000002",
+                "parentOrderId": parents[1],
+                "order": "Buy 10 AAPL Limit",
+                "childOrders": 1,
+                "status": "OPEN",
+            },
+        ),
+        (
+            "order refused",
+            {"customerId": "000099", "order": "Buy 8614 COIN Limit", "reason": "unknown customer 000099"},
+        ),
+        ("order request refused", {"status": 400, "reason": records[3][1]["reason"]}),
+    ]
+    assert records[3][1]["reason"].startswith("invalid order: direction is required")
