@@ -1,5 +1,5 @@
-"""The Data API: customers, trades, tickers and orders read from TradesStore (and market prices from the
-MarketData table) by one function."""
+"""The Data API: customers (their positions and ledger entries), trades, tickers and orders read from
+TradesStore (and market prices from the MarketData table) by one function."""
 
 from __future__ import annotations
 
@@ -16,12 +16,14 @@ from constructs_lib.common.rest_api import TradingRestApi, TradingRestApiProps
 from constructs_lib.stage_config import StageConfig
 from trading_core import contracts
 
-# resource path -> (path parameter, optional query string parameters)
-DATA_ROUTES: Final[tuple[tuple[str, str, tuple[str, ...]], ...]] = (
-    ("customers", "customerId", ()),
-    ("trades", "customerId", ("tradeDate", "nextToken", "limit")),
-    ("tickers", "ticker", ("date",)),
-    ("orders", "orderId", ()),
+# resource path (its `{...}` parts are required path parameters) -> optional query string parameters
+DATA_ROUTES: Final[tuple[tuple[str, tuple[str, ...]], ...]] = (
+    ("customers/{customerId}", ()),
+    ("customers/{customerId}/positions", ()),
+    ("customers/{customerId}/ledger", ("nextToken", "limit")),
+    ("trades/{customerId}", ("tradeDate", "nextToken", "limit")),
+    ("tickers/{ticker}", ("date",)),
+    ("orders/{orderId}", ()),
 )
 
 
@@ -50,7 +52,7 @@ class DataApi(Construct):
             props=TradingFunctionProps(
                 config=props.config,
                 name=contracts.DATA_API_FUNCTION,
-                description="Data API: customers, trades, tickers, orders",
+                description="Data API: customers, positions, ledger, trades, tickers, orders",
                 shared_layer=props.shared_layer,
                 environment={
                     contracts.TRADES_TABLE_ENV: props.trades_table.table_name,
@@ -67,13 +69,14 @@ class DataApi(Construct):
         )
         integration = apigw.LambdaIntegration(self.handler.function, allow_test_invoke=False)
         self.methods = []
-        for collection, path_parameter, query_parameters in DATA_ROUTES:
-            item = self.rest_api.api.root.add_resource(collection).add_resource(f"{{{path_parameter}}}")
-            request_parameters = {f"method.request.path.{path_parameter}": True} | {
+        for path, query_parameters in DATA_ROUTES:
+            resource = self.rest_api.api.root.resource_for_path(path)
+            path_parameters = [part[1:-1] for part in path.split("/") if part.startswith("{")]
+            request_parameters = {f"method.request.path.{name}": True for name in path_parameters} | {
                 f"method.request.querystring.{name}": False for name in query_parameters
             }
             self.methods.append(
-                item.add_method(
+                resource.add_method(
                     "GET",
                     integration,
                     api_key_required=True,

@@ -1,5 +1,6 @@
-"""Data API: customers, trades (paginated), tickers (the day's statistics and the market price) and orders
-(children, or a parent with its children), read from TradesStore and the MarketData table."""
+"""Data API: customers, their positions (valued at the market price) and ledger entries (paginated), trades
+(paginated), tickers (the day's statistics and the market price) and orders (children, or a parent with
+its children), read from TradesStore and the MarketData table."""
 
 from __future__ import annotations
 
@@ -28,6 +29,7 @@ from trading_core.queries.parameters import (
     invalid_request_body,
     parse_day,
 )
+from trading_core.queries.position_view import is_shown, position_wire, ticker_of
 from trading_core.queries.trades_queries import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, TradesQueries
 
 obs = observability()
@@ -66,6 +68,34 @@ def found(item: dict[str, Any] | None, what: str) -> Response[Any] | dict[str, A
 @app.get("/customers/<customerId>")
 def get_customer(customerId: CustomerId) -> Any:
     return found(build().trades.customer(customerId), f"customer {customerId}")
+
+
+@app.get("/customers/<customerId>/positions")
+def get_positions(customerId: CustomerId) -> Any:
+    """Every position held (or closed with realized P&L), valued at the market price now."""
+    now = utc_now()
+    reads = build()
+    items = reads.trades.positions(customerId)
+    if not items and not reads.trades.customer_exists(customerId):
+        return found(None, f"customer {customerId}")
+    shown = [item for item in items if is_shown(item)]
+    reads.prices.references(ticker_of(item) for item in shown)  # one lookup; the quotes below hit the cache
+    positions = [position_wire(item, reads.prices.quote(ticker_of(item), now)) for item in shown]
+    return {"customerId": customerId, "positions": positions, "count": len(positions)}
+
+
+@app.get("/customers/<customerId>/ledger")
+def get_ledger(
+    customerId: CustomerId,
+    limit: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = DEFAULT_PAGE_SIZE,
+    nextToken: Annotated[str | None, Query(max_length=2048)] = None,
+) -> Any:
+    """The customer's deposits and withdrawals, oldest first."""
+    reads = build()
+    page = reads.trades.ledger(customerId, limit=limit, token=nextToken)
+    if not page.entries and nextToken is None and not reads.trades.customer_exists(customerId):
+        return found(None, f"customer {customerId}")
+    return {"customerId": customerId, **page.to_wire()}
 
 
 @app.get("/trades/<customerId>")

@@ -10,6 +10,8 @@ from tests.infrastructure.conftest import CONTEXT, Synthesized, function_logical
 
 DATA_PATHS = {
     "/customers/{customerId}": set(),
+    "/customers/{customerId}/positions": set(),
+    "/customers/{customerId}/ledger": {"nextToken", "limit"},
     "/trades/{customerId}": {"tradeDate", "nextToken", "limit"},
     "/tickers/{ticker}": {"date"},
     "/orders/{orderId}": set(),
@@ -77,8 +79,10 @@ def test_data_api_methods(dev: Synthesized) -> None:
         assert method["ApiKeyRequired"] is True, path
         assert _proxies_to(method, data_api), path
         parameters = method["RequestParameters"]
-        path_parameter = path.rsplit("{", 1)[1].rstrip("}")
-        assert parameters[f"method.request.path.{path_parameter}"] is True
+        path_parameters = {part[1:-1] for part in path.split("/") if part.startswith("{")}
+        required = {k.rsplit(".", 1)[1] for k, v in parameters.items() if ".path." in k and v is True}
+        assert required == path_parameters, path
+        assert "RequestValidatorId" in method, path
         optional = {k.rsplit(".", 1)[1] for k, v in parameters.items() if ".querystring." in k and v is False}
         assert optional == DATA_PATHS[path]
 

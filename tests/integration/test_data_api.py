@@ -1,5 +1,5 @@
 """The Data API against moto: camelCase items, money as strings, 404s, 400s, pagination, a ticker's market
-price, a parent order with its children."""
+price, a parent order with its children, positions valued at the market price, the ledger paged."""
 
 from __future__ import annotations
 
@@ -12,11 +12,14 @@ import pytest
 
 from lambdas.data_api import handler
 from tests.integration.api_events import api_event, json_body, lambda_context
-from tests.integration.conftest import TradingAws
+from tests.integration.conftest import TRADES_TABLE, TradingAws
 from tests.integration.quote_lookup import market_price, store_quote
+from tests.integration.stream_events import FakeContext, StreamTap
 from trading_core.common import keys
 from trading_core.common.clock import parse_iso
 from trading_core.common.ids import trade_id_for
+from trading_core.common.money import cents
+from trading_core.customers import ledger
 from trading_core.market.walk import walk_price
 from trading_core.market_data.keys import summary_key
 from trading_core.market_data.model import PriceBar
@@ -283,3 +286,177 @@ def test_bad_parameters_are_400_with_the_field(
 
 def test_unknown_routes_are_404(aws: TradingAws) -> None:
     assert get("/nothing")["statusCode"] == 404
+
+
+# --- positions and the ledger -----------------------------------------------------------------------
+
+
+def put_position(aws: TradingAws, customer_id: str, ticker: str, **attributes: Any) -> None:
+    aws.table.put_item(Item={**keys.position_key(customer_id, ticker), **attributes})
+
+
+def test_positions_are_valued_at_the_market_price_of_the_request(aws: TradingAws) -> None:
+    aws.put_customer("000003")
+    reference = store_quote(aws.market_data_table, "COIN", "40.79")
+    put_position(
+        aws,
+        "000003",
+        "COIN",
+        Quantity=30,
+        AvailableQuantity=20,
+        ReservedQuantity=10,
+        CostBasis=Decimal("1000.00"),
+        AverageCost=Decimal("33.3333"),
+        RealizedPnl=Decimal("12.50"),
+        NrTrades=3,
+        TotalBought=40,
+        TotalSold=10,
+        Version=3,
+    )
+    put_position(aws, "000003", "NOPRICE", Quantity=5, AvailableQuantity=5, CostBasis=Decimal("50.00"))
+    put_position(aws, "000003", "CLOSED", Quantity=0, CostBasis=Decimal("0"), RealizedPnl=Decimal("-7.25"))
+    put_position(aws, "000003", "FLAT", Quantity=0, CostBasis=Decimal("0"), RealizedPnl=Decimal("0"))
+    before = datetime.now(UTC)
+
+    response = get("/customers/000003/positions")
+
+    after = datetime.now(UTC)
+    assert response["statusCode"] == 200
+    body = json_body(response)
+    assert (body["customerId"], body["count"]) == ("000003", 3)
+    by_ticker = {p["ticker"]: p for p in body["positions"]}
+    assert sorted(by_ticker) == ["CLOSED", "COIN", "NOPRICE"]  # FLAT: no shares, no realized P&L
+    coin = by_ticker["COIN"]
+    at = parse_iso(coin["priceTime"])
+    assert before.replace(microsecond=before.microsecond // 1000 * 1000) <= at <= after
+    price = walk_price(reference, "COIN", at)
+    assert coin == {
+        "ticker": "COIN",
+        "quantity": 30,
+        "availableQuantity": 20,
+        "reservedQuantity": 10,
+        "costBasis": "1000.00",
+        "averageCost": "33.33",
+        "realizedPnl": "12.50",
+        "nrTrades": 3,
+        "totalBought": 40,
+        "totalSold": 10,
+        "marketPrice": str(price),
+        "priceTime": coin["priceTime"],
+        "marketValue": str(cents(price * 30)),
+        "unrealizedPnl": str(cents(price * 30) - Decimal("1000.00")),
+    }
+    assert {k: by_ticker["NOPRICE"][k] for k in ("marketPrice", "priceTime", "marketValue", "unrealizedPnl")} == {
+        "marketPrice": None,
+        "priceTime": None,
+        "marketValue": None,
+        "unrealizedPnl": None,
+    }
+    assert (by_ticker["CLOSED"]["quantity"], by_ticker["CLOSED"]["realizedPnl"]) == (0, "-7.25")
+    assert by_ticker["CLOSED"]["marketValue"] is None
+
+
+def test_positions_built_by_a_fill_through_the_aggregator(aws: TradingAws) -> None:
+    from lambdas.aggregator import handler as aggregator
+
+    tap = StreamTap(TRADES_TABLE)
+    aws.put_customer("000001")
+    reference = store_quote(aws.market_data_table, "COIN", "170.00")
+    bought = trade("000001", "2026-01-02", 4)  # 14 COIN at 161.90, as the post-trade processor settles it
+    aws.table.put_item(Item=bought.settled("2026-01-02T16:00:00.000Z").to_item())
+    aggregator.build.cache_clear()
+    try:
+        assert aggregator.lambda_handler(tap.event(), FakeContext("aggregator"))["batchItemFailures"] == []
+    finally:
+        aggregator.build.cache_clear()
+
+    [coin] = json_body(get("/customers/000001/positions"))["positions"]
+
+    price = walk_price(reference, "COIN", parse_iso(coin["priceTime"]))
+    basis = cents(Decimal("161.9") * 14)
+    assert (coin["quantity"], coin["availableQuantity"], coin["reservedQuantity"]) == (14, 14, 0)
+    assert (coin["costBasis"], coin["averageCost"]) == (str(basis), "161.90")
+    assert coin["marketValue"] == str(cents(price * 14))
+    assert coin["unrealizedPnl"] == str(cents(price * 14) - basis)
+
+
+def test_positions_and_ledger_of_an_unknown_customer_are_404(aws: TradingAws) -> None:
+    for path in ("/customers/000404/positions", "/customers/000404/ledger"):
+        response = get(path)
+        assert (response["statusCode"], json_body(response)) == (404, {"message": "customer 000404 not found"}), path
+    aws.put_customer("000005")
+    assert json_body(get("/customers/000005/positions")) == {"customerId": "000005", "positions": [], "count": 0}
+
+
+def test_the_ledger_pages_through_every_entry_oldest_first(aws: TradingAws) -> None:
+    aws.put_customer("000006")
+    entries = [
+        (ledger.deposit if n % 3 else ledger.withdrawal)(
+            "000006",
+            Decimal(f"{100 + n}.{n:02d}"),
+            entry_id=f"entry-{n:02d}",
+            reason=f"test {n}",
+            at=f"2026-01-{1 + n // 10:02d}T10:00:{n % 60:02d}.000Z",
+        )
+        for n in range(13)
+    ]
+    other = ledger.deposit(
+        "000007", Decimal("1.00"), entry_id="other", reason="not 000006", at="2026-01-01T00:00:00.000Z"
+    )
+    with aws.table.batch_writer() as batch:
+        for entry in [*reversed(entries), other]:
+            batch.put_item(Item=entry.to_item())
+
+    seen: list[dict[str, Any]] = []
+    query: dict[str, str] = {"limit": "5"}
+    while True:
+        body = json_body(get("/customers/000006/ledger", query))
+        assert (body["customerId"], body["count"]) == ("000006", len(body["entries"]))
+        seen.extend(body["entries"])
+        if not body["nextToken"]:
+            break
+        query = {**query, "nextToken": body["nextToken"]}
+
+    assert seen == [
+        {
+            "customerId": "000006",
+            "entryId": e.entry_id,
+            "kind": e.kind.value,
+            "amount": f"{e.amount:.2f}",
+            "reason": e.reason,
+            "created": e.at,
+        }
+        for e in entries
+    ]
+    assert json_body(get("/customers/000006/ledger", {"limit": "500"}))["nextToken"] is None
+
+
+@pytest.mark.parametrize(
+    ("path", "query", "field", "message"),
+    [
+        ("/customers/00.01/positions", None, "customerId", "must be 1 to 64 letters, digits, '-' or '_'"),
+        ("/customers/00.01/ledger", None, "customerId", "must be 1 to 64 letters, digits, '-' or '_'"),
+        ("/customers/000001/ledger", {"limit": "0"}, "limit", "Input should be greater than or equal to 1"),
+        ("/customers/000001/ledger", {"nextToken": "!!!"}, "nextToken", "is not a token this API issued"),
+        (
+            "/customers/000001/ledger",
+            {"nextToken": encode_token(ledger.ledger_key("000002", "2026-01-01T00:00:00.000Z", "x"))},
+            "nextToken",
+            "does not belong to this query",
+        ),
+        (
+            "/customers/000001/ledger",
+            {"nextToken": encode_token(keys.trade_key("000001", "2026-01-02", "x"))},
+            "nextToken",
+            "does not belong to this query",
+        ),
+    ],
+)
+def test_bad_positions_and_ledger_parameters_are_400_with_the_field(
+    aws: TradingAws, path: str, query: dict[str, str] | None, field: str, message: str
+) -> None:
+    response = get(path, query)
+
+    assert response["statusCode"] == 400
+    [error] = json_body(response)["errors"]
+    assert (error["field"], error["message"][: len(message)]) == (field, message)

@@ -1,5 +1,5 @@
-"""Pages of a customer's trades, continued with an opaque `nextToken` (urlsafe base64 of DynamoDB's
-LastEvaluatedKey) that is only valid for the query it came from."""
+"""Pages of a customer's trades (and of its ledger entries), continued with an opaque `nextToken`
+(urlsafe base64 of DynamoDB's LastEvaluatedKey) that is only valid for the query it came from."""
 
 from __future__ import annotations
 
@@ -42,3 +42,12 @@ class TradePage:
 
     def to_wire(self) -> dict[str, Any]:
         return {"trades": self.trades, "count": len(self.trades), "nextToken": self.next_token}
+
+
+@dataclass(frozen=True)
+class LedgerPage:
+    entries: list[dict[str, Any]]
+    next_token: str | None
+
+    def to_wire(self) -> dict[str, Any]:
+        return {"entries": self.entries, "count": len(self.entries), "nextToken": self.next_token}
