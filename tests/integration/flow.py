@@ -152,7 +152,10 @@ def serialized_dynamodb() -> Iterator[None]:
     under test still has to make conditional writes to be safe, since the lock decides nothing.
     """
     lock = threading.RLock()
-    names = ("put_item", "update_item", "delete_item", "transact_write_items", "get_item", "query", "scan")
+    names = (
+        *("put_item", "update_item", "delete_item", "transact_write_items", "get_item", "query", "scan"),
+        *("batch_get_item", "batch_write_item", "transact_get_items"),
+    )
     originals = {name: getattr(DynamoDBBackend, name) for name in names}
 
     def locked(original: Callable[..., Any]) -> Callable[..., Any]:

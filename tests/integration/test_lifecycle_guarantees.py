@@ -30,14 +30,12 @@ import threading
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
 import pytest
-from moto.dynamodb.models import DynamoDBBackend
 
 from constructs_lib.routes import ORDER_FLOW_ROUTES
 from lambdas.order_book import handler as order_book
@@ -50,6 +48,7 @@ from tests.integration.flow import (
     bucket_content,
     invoke,
     reset_handlers,
+    serialized_dynamodb,
     table_content,
 )
 from tests.integration.quote_lookup import store_quote
@@ -695,7 +694,7 @@ def test_cancels_racing_the_book_and_its_fills_in_threads_give_one_outcome_per_c
             time.sleep(0.03)  # let the deliveries get on: some cancels come first, some fills
             answers.append((order_id, *delete(order_id)))
 
-    with serialized_dynamodb_batches():
+    with serialized_dynamodb():
         threads = [threading.Thread(target=settle), threading.Thread(target=cancel_all)]
         for thread in threads:
             thread.start()
@@ -720,34 +719,6 @@ def test_cancels_racing_the_book_and_its_fills_in_threads_give_one_outcome_per_c
             if code == 200:
                 assert body["released"] == ledger_released(ledger, [order_id])
     check_outcomes(flow.aws, ledger)
-
-
-@contextmanager
-def serialized_dynamodb_batches() -> Iterator[None]:
-    """`flow.serialized_dynamodb` (one lock around each moto DynamoDB request, the atomicity of the real
-    service), with the batch requests too: the canceller reads a parent's children with BatchGetItem
-    while the settlement writes them."""
-    lock = threading.RLock()
-    names = (
-        *("put_item", "update_item", "delete_item", "transact_write_items", "get_item", "query", "scan"),
-        *("batch_get_item", "batch_write_item", "transact_get_items"),
-    )
-    originals = {name: getattr(DynamoDBBackend, name) for name in names}
-
-    def locked(original: Callable[..., Any]) -> Callable[..., Any]:
-        def call(self: Any, *args: Any, **kwargs: Any) -> Any:
-            with lock:
-                return original(self, *args, **kwargs)
-
-        return call
-
-    for name, original in originals.items():
-        setattr(DynamoDBBackend, name, locked(original))
-    try:
-        yield
-    finally:
-        for name, original in originals.items():
-            setattr(DynamoDBBackend, name, original)
 
 
 def ledger_released(ledger: Ledger, order_ids: list[str]) -> dict[str, Any]:
