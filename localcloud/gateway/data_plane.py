@@ -167,6 +167,7 @@ class Gateway:
             source_ip=source_ip,
             api_key=api_key,
             host=host,
+            request_id=request_id,
         )
         if api_method.integration_type != "AWS_PROXY":
             return json_reply(HTTPStatus.INTERNAL_SERVER_ERROR, INTERNAL_ERROR, request_id)

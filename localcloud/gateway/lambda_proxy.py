@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-import uuid
 from datetime import UTC, datetime
 from http import HTTPStatus
 from typing import Any
@@ -38,12 +37,13 @@ def proxy_event(
     source_ip: str,
     api_key: ApiKey | None,
     host: str,
+    request_id: str,
 ) -> dict[str, Any]:
-    """The REST API Lambda proxy event (payload format 1.0) API Gateway sends."""
+    """The REST API Lambda proxy event (payload format 1.0) API Gateway sends; `requestContext.requestId`
+    is the request's id, which the reply carries as `x-amzn-RequestId`, as on AWS."""
     single_headers, multi_headers = _single_and_multi(headers)
     single_query, multi_query = _single_and_multi(query)
     now = datetime.now(UTC)
-    request_id = str(uuid.uuid4())
     user_agent = next((value for name, value in headers if name.lower() == "user-agent"), None)
     text: str | None
     if body:

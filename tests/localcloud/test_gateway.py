@@ -119,7 +119,8 @@ def test_a_proxy_request_becomes_the_rest_api_event(served: tuple[Gateway, Recor
     assert context["apiId"] == "abc123"
     assert context["identity"]["apiKey"] == KEY
     assert context["identity"]["sourceIp"] == "127.0.0.1"
-    assert context["requestId"]
+    # The function sees the id the client gets back as x-amzn-RequestId (and the access line prints).
+    assert context["requestId"] == headers["x-amzn-RequestId"] == context["extendedRequestId"]
 
 
 def test_path_parameters_and_greedy_proxy(served: tuple[Gateway, Recorder]) -> None:
