@@ -19,6 +19,20 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 STREAM_FILTER: dict[str, Any] = {"eventName": ["INSERT"], "dynamodb": {"Keys": {"SK": {"S": [{"prefix": "TRADE#"}]}}}}
 
 
+# The order book's schedule rule's event, as EventBridge delivers it to its target (the whole event).
+SCHEDULED_EVENT: dict[str, Any] = {
+    "version": "0",
+    "id": "1",
+    "detail-type": "Scheduled Event",
+    "source": "aws.events",
+    "account": "123456789012",
+    "time": "2026-03-02T14:00:00Z",
+    "region": "us-east-1",
+    "resources": ["arn:aws:events:us-east-1:123456789012:rule/trading-system-dev-order-book-schedule"],
+    "detail": {},
+}
+
+
 def matches(pattern: Any, value: Any) -> bool:
     """Lambda filter-criteria matching, for the pattern forms the contract uses: nested objects,
     lists of alternatives, exact values and `prefix`."""

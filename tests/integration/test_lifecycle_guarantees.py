@@ -52,7 +52,7 @@ from tests.integration.flow import (
     table_content,
 )
 from tests.integration.quote_lookup import store_quote
-from tests.integration.stream_events import bus_delivery
+from tests.integration.stream_events import SCHEDULED_EVENT, bus_delivery
 from tests.trade_samples import DARK
 from trading_core.common import keys
 from trading_core.common.clock import parse_iso, to_iso, utc_now
@@ -75,17 +75,6 @@ TICKERS = ("AAPL", "MSFT", "COIN", "IBM")  # AAPL, MSFT: dark-pool tickers of de
 FALLING = ("AAPL", "COIN")  # the price move takes these down 25 % ...
 RISING = ("MSFT",)  # ... and this up 25 %
 MOVE = {"AAPL": Decimal("0.75"), "COIN": Decimal("0.75"), "MSFT": Decimal("1.25")}
-SCHEDULED = {
-    "version": "0",
-    "id": "1",
-    "detail-type": "Scheduled Event",
-    "source": "aws.events",
-    "account": "123456789012",
-    "time": "2026-03-02T14:00:00Z",
-    "region": "us-east-1",
-    "resources": ["arn:aws:events:us-east-1:123456789012:rule/trading-system-dev-order-book-schedule"],
-    "detail": {},
-}
 
 
 def market_data_update(tickers: list[str]) -> dict[str, Any]:
@@ -273,7 +262,7 @@ def run_book(flow: OrderFlow, clock: Clock, ledger: Ledger, at: datetime, ticker
     it must expire and send exactly what the rules say."""
     clock.at(at)
     expected_expired, expected_sent = ledger.book_run(clock.now, tickers)
-    event = SCHEDULED if tickers is None else market_data_update(tickers)
+    event = SCHEDULED_EVENT if tickers is None else market_data_update(tickers)
     flow.log.append(Delivery("order_book", event))
     result = invoke("order_book", event)
     assert (sorted(result["expired"]), sorted(result["sent"])) == (sorted(expected_expired), sorted(expected_sent))

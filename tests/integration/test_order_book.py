@@ -16,7 +16,7 @@ from lambdas.post_trade import handler as post_trade
 from tests.integration.api_events import lambda_context
 from tests.integration.conftest import TradingAws
 from tests.integration.order_items import CUSTOMER, funds, rest, status
-from tests.integration.stream_events import FakeContext, bus_delivery
+from tests.integration.stream_events import SCHEDULED_EVENT, FakeContext, bus_delivery
 from tests.trade_samples import trades
 from trading_core.common.clock import to_iso
 from trading_core.market.walk import walk_price
@@ -26,17 +26,6 @@ from trading_core.model.child_order import ChildOrder
 START = Decimal("1000000.00")
 REFERENCE = Decimal("100.00")
 T0 = datetime(2026, 3, 2, 14, 0, tzinfo=UTC)
-SCHEDULED = {
-    "version": "0",
-    "id": "1",
-    "detail-type": "Scheduled Event",
-    "source": "aws.events",
-    "account": "123456789012",
-    "time": "2026-03-02T14:00:00Z",
-    "region": "us-east-1",
-    "resources": ["arn:aws:events:us-east-1:123456789012:rule/trading-system-dev-order-book-schedule"],
-    "detail": {},
-}
 
 
 def first_dip(ticker: str) -> tuple[Decimal, datetime]:
@@ -63,7 +52,7 @@ def aws(trading_aws: TradingAws) -> Iterator[TradingAws]:
 
 def run(monkeypatch: pytest.MonkeyPatch, at: datetime, event: dict[str, Any] | None = None) -> dict[str, Any]:
     monkeypatch.setattr(order_book, "utc_now", lambda: at)
-    return order_book.lambda_handler(event or SCHEDULED, lambda_context("order_book"))
+    return order_book.lambda_handler(event or SCHEDULED_EVENT, lambda_context("order_book"))
 
 
 def sent(aws: TradingAws) -> list[tuple[str, dict[str, Any]]]:

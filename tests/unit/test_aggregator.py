@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -15,6 +14,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from tests.trade_samples import child_order, trade, trades
+from tests.unit.aggregate_fakes import read_positions, write_aggregates
 from trading_core.aggregation.aggregate_writer import AGGREGATED_AT
 from trading_core.aggregation.aggregator import (
     EARLIER_FAILURE,
@@ -23,7 +23,6 @@ from trading_core.aggregation.aggregator import (
     Action,
     Aggregator,
     Marker,
-    PositionUpdate,
     batch_item_failures,
     group_trades,
     plan_actions,
@@ -55,43 +54,14 @@ class FakeTable:
     def write(self, actions: Sequence[Action], now: str) -> None:
         self.transactions += 1
         assert len(actions) <= MAX_TRANSACTION_ITEMS
-        reasons = []
-        for action in actions:
-            item = self.items.get((action.key[keys.PK], action.key[keys.SK]))
-            if isinstance(action, Marker):
-                failed = item is None or AGGREGATED_AT in item
-            elif isinstance(action, PositionUpdate):
-                version = None if item is None else item.get("Version")
-                failed = version != action.expected_version or (
-                    action.legacy and item is not None and "AvailableQuantity" in item
-                )
-            else:
-                failed = action.customer_id is not None and item is None
-            reasons.append(
-                CancellationReason("ConditionalCheckFailed", copy.deepcopy(item))
-                if failed
-                else CancellationReason("None")
-            )
-        if any(reason.condition_failed for reason in reasons):
-            raise TransactionCancelled(reasons)
-        for action in actions:
-            item = self.items.setdefault((action.key[keys.PK], action.key[keys.SK]), dict(action.key))
-            if isinstance(action, Marker):
-                item[AGGREGATED_AT] = action.at or now
-            else:
-                for name, value in action.add.items():
-                    item[name] = item.get(name, 0) + value
-                if isinstance(action, PositionUpdate):
-                    item.update(action.set)
-                item["Updated"] = now
+        write_aggregates(self.items, actions, now)
 
     def complete_customer(self, item: dict[str, Any], now: str) -> bool:
         """Never asked: a delta fails here only when its customer record is missing (no item to complete)."""
         raise AssertionError(f"unexpected completion of {item}")
 
     def read_positions(self, keys_: Sequence[dict[str, str]]) -> list[dict[str, Any]]:
-        found = (self.items.get((key[keys.PK], key[keys.SK])) for key in keys_)
-        return [copy.deepcopy(item) for item in found if item is not None]
+        return read_positions(self.items, keys_)
 
 
 class Conflicting:

@@ -17,7 +17,6 @@ AvailableQuantity >= its quantity), played here on the same items.
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -27,10 +26,10 @@ from hypothesis import event, given, settings
 from hypothesis import strategies as st
 
 from tests.trade_samples import child_order, trades
+from tests.unit.aggregate_fakes import read_positions, write_aggregates
 from trading_core.aggregation.aggregate_writer import AGGREGATED_AT
-from trading_core.aggregation.aggregator import Action, Aggregator, Marker, PositionUpdate
+from trading_core.aggregation.aggregator import Action, Aggregator
 from trading_core.common import keys
-from trading_core.common.dynamodb import CancellationReason, TransactionCancelled
 from trading_core.customers import ledger
 from trading_core.customers.seeder import customer_item
 from trading_core.model.child_order import ChildOrder, Direction
@@ -127,38 +126,13 @@ class Book:
 
     # -- the aggregator's writer ---------------------------------------------------------------------
     def write(self, actions: Sequence[Action], now: str) -> None:
-        reasons = []
-        for action in actions:
-            item = self.get(action.key)
-            if isinstance(action, Marker):
-                failed = item is None or AGGREGATED_AT in item
-            elif isinstance(action, PositionUpdate):
-                failed = (None if item is None else item.get("Version")) != action.expected_version
-                failed |= action.legacy and item is not None and "AvailableQuantity" in item
-            else:
-                failed = action.customer_id is not None and item is None
-            reasons.append(
-                CancellationReason("ConditionalCheckFailed", copy.deepcopy(item))
-                if failed
-                else CancellationReason("None")
-            )
-        if any(reason.condition_failed for reason in reasons):
-            raise TransactionCancelled(reasons)
-        for action in actions:
-            item = self.items.setdefault((action.key[keys.PK], action.key[keys.SK]), dict(action.key))
-            if isinstance(action, Marker):
-                item[AGGREGATED_AT] = action.at
-                continue
-            for name, value in action.add.items():
-                item[name] = item.get(name, 0) + value
-            if isinstance(action, PositionUpdate):
-                item.update(action.set)
+        write_aggregates(self.items, actions, now)
 
     def complete_customer(self, item: dict[str, Any], now: str) -> bool:
         raise AssertionError("seeded records are complete")
 
     def read_positions(self, keys_: Sequence[dict[str, str]]) -> list[dict[str, Any]]:
-        return [copy.deepcopy(item) for item in (self.get(key) for key in keys_) if item is not None]
+        return read_positions(self.items, keys_)
 
 
 def check_identity(book: Book, pending: Sequence[Trade] = ()) -> None:
