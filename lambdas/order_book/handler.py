@@ -67,7 +67,9 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
     obs.count(result.metrics())
     if result.unpriced:
         logger.warning("resting orders without a market price", extra={"tickers": sorted(result.unpriced)})
-    logger.info(
+    # A run that found nothing resting is only a debug line: the schedule fires every minute.
+    log = logger.info if result.examined or result.expired else logger.debug
+    log(
         "order book run",
         extra={
             "trigger": "schedule" if tickers is None else MARKET_DATA_UPDATE_DETAIL_TYPE,
