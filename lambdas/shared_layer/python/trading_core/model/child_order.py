@@ -73,6 +73,10 @@ class OrderTicket:
     expires_at: str | None = None
     """The close a DAY order expires at (ISO-8601 UTC); None for GTC."""
 
+    def ticket_terms(self) -> dict[str, Any]:
+        """The ticket's terms as keyword arguments: what a trade carries on from the order it fills."""
+        return {field.name: getattr(self, field.name) for field in dataclasses.fields(OrderTicket)}
+
     def ticket_wire(self) -> dict[str, Any]:
         """The ticket's wire fields, in the order of the contract's shapes (the owner's own follow)."""
         return {

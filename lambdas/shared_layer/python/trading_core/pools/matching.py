@@ -77,20 +77,7 @@ def execution_price(order: ChildOrder) -> Decimal:
 def fill(order: ChildOrder, venue: str, exchange_type: ExchangeType, config: VenueConfig) -> Trade:
     price = execution_price(order)
     return Trade(
-        customer_id=order.customer_id,
-        direction=order.direction,
-        ticker=order.ticker,
-        order_type=order.order_type,
-        quantity=order.quantity,
-        price=price,
-        order_id=order.order_id,
-        order_date=order.order_date,
-        initial_quantity=order.initial_quantity,
-        split=order.split,
-        parent_order_id=order.parent_order_id,
-        reserved_amount=order.reserved_amount,
-        time_in_force=order.time_in_force,
-        expires_at=order.expires_at,
+        **{**order.ticket_terms(), "price": price},
         trade_id=trade_id_for(order.order_id),
         exchange=venue,
         exchange_type=exchange_type,
