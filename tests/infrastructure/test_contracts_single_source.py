@@ -38,6 +38,7 @@ HOMONYMS = {
     "TableName": "also the field of every DynamoDB request and of AWS::DynamoDB::Table",
     "detail-type": "also the EventBridge envelope's field, which consumers and the local cloud read",
     "invalidOrders": "also the Orders API response's field of refused orders, which its clients read",
+    "CustomerId": "also a PascalCase field of the trade, ledger and order items, written where each item is built",
 }
 CONSTRUCT_SCOPES = frozenset({"self", "scope"})
 
