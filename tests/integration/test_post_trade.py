@@ -76,7 +76,10 @@ def test_trades_settle_into_the_table_s3_and_a_trades_settled_event(
         assert Trade.from_item(item) == trade
     for order in ORDERS[:4]:
         item = trading_aws.table.get_item(Key=keys.order_key(order.order_id))["Item"]
-        assert (item["Status"], item["TradeId"]) == ("FILLED", TRADES[ORDERS.index(order)].trade_id)
+        trade = TRADES[ORDERS.index(order)]
+        assert (item["Status"], item["TradeId"]) == ("FILLED", trade.trade_id)
+        # What the fill was, on the order item: the parent order view reads it from there.
+        assert (item["FillPrice"], item["FillFee"], item["FillDate"]) == (trade.price, trade.fee, trade.trade_date)
     for order in ORDERS[4:]:
         assert "Item" not in trading_aws.table.get_item(Key=keys.order_key(order.order_id))
     assert objects(trading_aws) == {

@@ -24,6 +24,9 @@ _MONEY_ATTRIBUTES: Final = frozenset(
         "RealizedPnl",
         "CostBasis",
         "AverageCost",
+        "FillPrice",
+        "FillFee",
+        "TotalNotional",
     }
 )
 

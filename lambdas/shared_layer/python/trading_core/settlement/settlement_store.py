@@ -4,6 +4,10 @@ The order item is the arbiter (docs/architecture.md §2 "Order lifecycle"): a tr
 its order's move `Status IN (ACCEPTED, OPEN)` → FILLED in the same transaction, so a cancel, an
 expiry or a routing failure that ended the order first makes the fill void, and of two fills of one
 order only the first settles.
+
+The same update writes what the fill was on the ORDER item (`FILL_ATTRIBUTES`: its trade id, price,
+fee and trade date), so a parent order's average price, notional and fees are read from its
+children's items, with no read of the trades.
 """
 
 from __future__ import annotations
@@ -22,6 +26,12 @@ from trading_core.settlement.post_trade import Inserted, SettlementError, VoidFi
 TRADES_PER_TRANSACTION: Final = MAX_TRANSACTION_ITEMS // 2
 # Cancellations that teach nothing (conflicts, throttling) are retried at once this many times.
 MAX_BLIND_ATTEMPTS: Final = 3
+TRADE_ID: Final = "TradeId"
+FILL_PRICE: Final = "FillPrice"
+FILL_FEE: Final = "FillFee"
+FILL_DATE: Final = "FillDate"
+FILL_ATTRIBUTES: Final = (TRADE_ID, FILL_PRICE, FILL_FEE, FILL_DATE)
+"""What a FILLED child ORDER item carries of its trade (`TradeId`, `FillPrice`, `FillFee`, `FillDate`)."""
 
 
 class DynamoDBSettlementStore:
@@ -84,7 +94,7 @@ class DynamoDBSettlementStore:
         if order is None:
             inserted.orders_missing.add(trade.order_id)
             no_update.add(trade.trade_id)
-        elif order.get("Status") == FILLED and order.get("TradeId") == trade.trade_id:
+        elif order.get("Status") == FILLED and order.get(TRADE_ID) == trade.trade_id:
             no_update.add(trade.trade_id)
         else:
             inserted.void[trade.trade_id] = VoidFill(trade=trade, status=str(order.get("Status")))
@@ -103,11 +113,17 @@ class DynamoDBSettlementStore:
             "Update": {
                 "TableName": self._table_name,
                 "Key": keys.order_key(trade.order_id),
-                "UpdateExpression": "SET #status = :filled, #tradeId = :tradeId, #updated = :updated REMOVE #resting",
+                "UpdateExpression": (
+                    "SET #status = :filled, #tradeId = :tradeId, #fillPrice = :fillPrice, #fillFee = :fillFee,"
+                    " #fillDate = :fillDate, #updated = :updated REMOVE #resting"
+                ),
                 "ConditionExpression": "#status IN (:accepted, :open)",
                 "ExpressionAttributeNames": {
                     "#status": "Status",
-                    "#tradeId": "TradeId",
+                    "#tradeId": TRADE_ID,
+                    "#fillPrice": FILL_PRICE,
+                    "#fillFee": FILL_FEE,
+                    "#fillDate": FILL_DATE,
                     "#updated": "Updated",
                     "#resting": RESTING_TICKER_ATTRIBUTE,
                 },
@@ -116,6 +132,9 @@ class DynamoDBSettlementStore:
                     ":accepted": ACCEPTED,
                     ":open": OPEN,
                     ":tradeId": trade.trade_id,
+                    ":fillPrice": trade.price,
+                    ":fillFee": trade.fee,
+                    ":fillDate": trade.trade_date,
                     ":updated": trade.settlement_date,
                 },
                 "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
