@@ -93,6 +93,7 @@ def assert_aggregated_once(aws: TradingAws, batch: list[Trade]) -> None:
         theirs = [trade for trade in batch if (trade.ticker, trade.trade_day) == (ticker, day)]
         ticker_day = items[(f"TICKER#{ticker}", day)]
         assert (ticker_day["NrTrades"], ticker_day["TotalQuantity"]) == (len(theirs), sum(t.quantity for t in theirs))
+        assert ticker_day["TotalNotional"] == sum((t.price * t.quantity for t in theirs), Decimal(0))
     trade_items = [item for key, item in items.items() if key[1].startswith(keys.TRADE_PREFIX)]
     assert len(trade_items) == len(batch) and all("AggregatedAt" in item for item in trade_items)
 

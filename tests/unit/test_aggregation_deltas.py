@@ -98,6 +98,7 @@ def test_positions_and_ticker_days_count_every_share(batch: list[Trade]) -> None
     for (ticker, day), ticker_day in totals.ticker_days.items():
         mine = [item for item in batch if (item.ticker, item.trade_day) == (ticker, day)]
         assert (ticker_day.nr_trades, ticker_day.total_quantity) == (len(mine), sum(item.quantity for item in mine))
+        assert ticker_day.total_notional == sum((item.notional for item in mine), Decimal(0))
     assert totals.key_count == len(totals.customers) + len(totals.positions) + len(totals.ticker_days)
 
 

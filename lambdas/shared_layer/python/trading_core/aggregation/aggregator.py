@@ -143,7 +143,11 @@ def plan_actions(
         actions.append(
             Increment(
                 keys.ticker_day_key(ticker, day),
-                {"NrTrades": ticker_day.nr_trades, "TotalQuantity": ticker_day.total_quantity},
+                {
+                    "NrTrades": ticker_day.nr_trades,
+                    "TotalQuantity": ticker_day.total_quantity,
+                    "TotalNotional": ticker_day.total_notional,
+                },
             )
         )
     return actions

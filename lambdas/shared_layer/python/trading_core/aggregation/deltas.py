@@ -35,6 +35,9 @@ class CustomerDelta:
 class TickerDayDelta:
     nr_trades: int = 0
     total_quantity: int = 0
+    total_notional: Decimal = Decimal(0)
+    """The sum of the trades' notionals (each price x quantity to the cent): the day's VWAP is
+    total_notional / total_quantity."""
 
 
 @dataclass
@@ -72,4 +75,5 @@ def aggregate(trades: list[Trade], positions: Mapping[PositionKey, PositionState
         ticker_day = result.ticker_days[(trade.ticker, trade.trade_day)]
         ticker_day.nr_trades += 1
         ticker_day.total_quantity += trade.quantity
+        ticker_day.total_notional += trade.notional
     return result
