@@ -6,24 +6,30 @@ URLs written into `.localcloud/outputs.json`) the way API Gateway serves
 `https://<restApiId>.execute-api.<region>.amazonaws.com/<stage>/<path>`:
 
 * the path is matched against the template's resources: a literal part first, then `{param}`,
-  then the greedy `{proxy+}`; then the method, else `ANY`. No match answers 403
-  `{"message":"Missing Authentication Token"}`, like API Gateway; an unknown API id answers 404;
+  then the greedy `{proxy+}`; then the method, else `ANY`. No match (or an unknown stage) is
+  `MISSING_AUTHENTICATION_TOKEN` (403 `{"message":"Missing Authentication Token"}`); an unknown API id
+  answers 404;
 * `ApiKeyRequired` methods need an `x-api-key` of an enabled key that a usage plan of this API
-  stage holds, else 403 `{"message":"Forbidden"}`;
+  stage holds, else `INVALID_API_KEY` (403 `{"message":"Forbidden"}`);
 * a request validator with `ValidateRequestParameters` checks the method's required query
-  strings and headers (400 `{"message": "Missing required request parameters: [...]"}`);
+  strings and headers (`BAD_REQUEST_PARAMETERS`, 400 `Missing required request parameters: [...]`);
 * a request validator with `ValidateRequestBody` checks a JSON body against the method's
-  request model for its content type (JSON schema draft 4); a failure answers the API's
-  `BAD_REQUEST_BODY` gateway response (400 `{"message": "Invalid request body"}` unless the
-  template defines one) with `$context.error.validationErrorString` set to `[<message>, …]`, each
-  message naming the failing field as a JSON pointer (API Gateway's own wording differs);
-* `AWS_PROXY` integrations get the REST API (payload 1.0) proxy event and are invoked
-  synchronously through the local Lambda runtime; the proxy response is mapped back. A function
-  error or a malformed response answers 502 `{"message": "Internal server error"}`;
+  request model for its content type, else its `$default` model (JSON schema draft 4); a failure is
+  `BAD_REQUEST_BODY` (400 `{"message": "Invalid request body"}`) with `$context.error.validationErrorString`
+  set to `[<message>, …]`, each message naming the failing field as a JSON pointer (API Gateway's own
+  wording differs);
+* every error the gateway answers itself goes through the API's gateway responses
+  (`gateway_responses`: the type's response, else DEFAULT_4XX/DEFAULT_5XX, else API Gateway's default;
+  simple-substitution templates, headers from response parameters);
+* `AWS_PROXY` integrations get the REST API (payload 1.0) proxy event, with the stage's variables as
+  `stageVariables` (null when it has none), and are invoked synchronously through the local Lambda
+  runtime; the proxy response is mapped back. A function error (`INTEGRATION_FAILURE`) or a malformed
+  response (`API_CONFIGURATION_ERROR`) answers 502 `{"message": "Internal server error"}`;
 * `AWS` service integrations (`arn:aws:apigateway:<region>:<service>:action/<Action>`) render the
-  request template of the content type (`localcloud.gateway.vtl`; with passthrough `NEVER` a content
-  type without a template answers 415), call the action on the local AWS (moto) and map the answer
-  through the integration response whose `SelectionPattern` matches the status code (else the one
+  request template of the content type (`localcloud.gateway.vtl`; without one, the passthrough behaviour
+  decides: `WHEN_NO_MATCH` passes the body through, `WHEN_NO_TEMPLATES` only when there are no templates,
+  `NEVER` answers `UNSUPPORTED_MEDIA_TYPE` 415), call the action on the local AWS (moto) and map the
+  answer through the integration response whose `SelectionPattern` matches the status code (else the one
   without a pattern) and its response template. The integration's credentials role is recorded,
   not assumed: IAM is not enforced locally.
 
@@ -38,7 +44,8 @@ Modules, one job each:
 - `routing`: which resource of an API answers a path;
 - `validation`: the request validators (required parameters, body models);
 - `lambda_proxy`: the `AWS_PROXY` event and the mapping of the function's answer;
-- `service_integrations`: `AWS` integrations and gateway responses, rendered with `vtl`;
+- `service_integrations`: `AWS` integrations, rendered with `vtl`;
+- `gateway_responses`: the errors the gateway answers itself, through the API's gateway responses;
 - `vtl`: the subset of the mapping-template language that is supported;
 - `replies`: the reply a request gets and API Gateway's error bodies;
 - `data_plane`: `Gateway`, one request through all of the above, and its server's lifecycle;

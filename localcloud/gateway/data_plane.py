@@ -14,12 +14,14 @@ from http import HTTPStatus
 from typing import Any, Protocol
 from urllib.parse import parse_qsl, unquote, urlsplit
 
-from localcloud.gateway.catalog import ApiCatalog
+from localcloud.gateway import gateway_responses
+from localcloud.gateway.catalog import ApiCatalog, RestApi
+from localcloud.gateway.gateway_responses import GatewayError, RequestFacts
 from localcloud.gateway.http_server import HttpServer
 from localcloud.gateway.lambda_proxy import proxy_event, proxy_reply
-from localcloud.gateway.replies import FORBIDDEN, INTERNAL_ERROR, MISSING_TOKEN, Reply, json_reply
+from localcloud.gateway.replies import Reply, json_reply
 from localcloud.gateway.routing import match_resource
-from localcloud.gateway.service_integrations import AwsCaller, NoAws, call_service, gateway_response
+from localcloud.gateway.service_integrations import AwsCaller, NoAws, call_service
 from localcloud.gateway.validation import invalid_body, missing_parameters
 
 
@@ -119,40 +121,66 @@ class Gateway:
         if len(segments) < 2 or segments[0] not in self.catalog.apis:
             return json_reply(HTTPStatus.NOT_FOUND, {"message": "Not Found"}, request_id)
         api, stage, rest = self.catalog.apis[segments[0]], segments[1], segments[2:]
-        if stage not in api.stages:
-            return json_reply(HTTPStatus.FORBIDDEN, MISSING_TOKEN, request_id)
-        match = match_resource(api, rest)
-        if match is None:
-            return json_reply(HTTPStatus.FORBIDDEN, MISSING_TOKEN, request_id)
-        api_method = match.resource.methods.get(method) or match.resource.methods.get("ANY")
-        if api_method is None:
-            return json_reply(HTTPStatus.FORBIDDEN, MISSING_TOKEN, request_id)
+        query = parse_qsl(split.query, keep_blank_values=True)
+        context: dict[str, Any] = {
+            "requestId": request_id,
+            "extendedRequestId": request_id,
+            "stage": stage,
+            "apiId": api.id,
+            "httpMethod": method,
+            "path": "/" + "/".join(segments[1:]),
+            "domainName": host,
+            "identity": {"sourceIp": source_ip, "apiKey": None},
+        }
+        facts = RequestFacts(context, api.stages.get(stage) or {}, headers, query)
+        try:
+            return self._route(api, stage, rest, method, headers, query, body, source_ip, host, context, facts)
+        except GatewayError as error:
+            return gateway_responses.render(api, error, facts, request_id)
+
+    def _route(
+        self,
+        api: RestApi,
+        stage: str,
+        rest: list[str],
+        method: str,
+        headers: list[tuple[str, str]],
+        query: list[tuple[str, str]],
+        body: bytes,
+        source_ip: str,
+        host: str,
+        context: dict[str, Any],
+        facts: RequestFacts,
+    ) -> Reply:
+        request_id = str(context["requestId"])
+        match = match_resource(api, rest) if stage in api.stages else None
+        api_method = None if match is None else match.resource.methods.get(method) or match.resource.methods.get("ANY")
+        if match is None or api_method is None:
+            raise GatewayError("MISSING_AUTHENTICATION_TOKEN", HTTPStatus.FORBIDDEN, "Missing Authentication Token")
+        context["resourcePath"] = api.path_of(match.resource.id)
+        context["resourceId"] = match.resource.id
+        facts.path_parameters.update(match.path_parameters)
 
         key_value = next((value for name, value in headers if name.lower() == "x-api-key"), None)
         api_key = self.catalog.key_for(api.id, stage, key_value)
         if api_method.api_key_required and api_key is None:
-            return json_reply(HTTPStatus.FORBIDDEN, FORBIDDEN, request_id)
+            raise GatewayError("INVALID_API_KEY", HTTPStatus.FORBIDDEN, "Forbidden")
+        context["identity"]["apiKey"] = api_key.value if api_key else None
+        if api_key is not None:
+            context["identity"]["apiKeyId"] = api_key.id
 
-        query = parse_qsl(split.query, keep_blank_values=True)
         missing = missing_parameters(api, api_method, headers, query)
         if missing:
             message = f"Missing required request parameters: [{', '.join(missing)}]"
-            return json_reply(HTTPStatus.BAD_REQUEST, {"message": message}, request_id)
-
-        context = {
-            "requestId": request_id,
-            "stage": stage,
-            "apiId": api.id,
-            "httpMethod": method,
-            "resourcePath": api.path_of(match.resource.id),
-            "identity": {"sourceIp": source_ip, "apiKey": api_key.value if api_key else None},
-        }
+            raise GatewayError("BAD_REQUEST_PARAMETERS", HTTPStatus.BAD_REQUEST, message)
         invalid = invalid_body(api, api_method, headers, body)
         if invalid is not None:
-            context["error"] = {"message": "Invalid request body", "validationErrorString": invalid}
-            return gateway_response(api, "BAD_REQUEST_BODY", HTTPStatus.BAD_REQUEST, context, request_id)
+            raise GatewayError("BAD_REQUEST_BODY", HTTPStatus.BAD_REQUEST, "Invalid request body", invalid)
         if api_method.aws is not None:
-            return call_service(self.aws, api_method.aws, headers, body, context, request_id)
+            stage_variables = api.stages.get(stage) or {}
+            return call_service(self.aws, api_method.aws, headers, body, context, request_id, stage_variables)
+        if api_method.integration_type != "AWS_PROXY":
+            raise GatewayError("API_CONFIGURATION_ERROR", HTTPStatus.INTERNAL_SERVER_ERROR, "Internal server error")
         event = proxy_event(
             api=api,
             stage=stage,
@@ -169,12 +197,10 @@ class Gateway:
             host=host,
             request_id=request_id,
         )
-        if api_method.integration_type != "AWS_PROXY":
-            return json_reply(HTTPStatus.INTERNAL_SERVER_ERROR, INTERNAL_ERROR, request_id)
         try:
             payload, errored = self.runtime.invoke(api_method.function_arn, event)
         except Exception:
-            return json_reply(HTTPStatus.BAD_GATEWAY, INTERNAL_ERROR, request_id)
+            errored = True
         if errored:
-            return json_reply(HTTPStatus.BAD_GATEWAY, INTERNAL_ERROR, request_id)
+            raise GatewayError("INTEGRATION_FAILURE", HTTPStatus.BAD_GATEWAY, "Internal server error")
         return proxy_reply(payload, request_id)

@@ -8,7 +8,12 @@ from http import HTTPStatus
 from typing import Any
 
 from localcloud.gateway.catalog import ApiKey, RestApi
-from localcloud.gateway.replies import INTERNAL_ERROR, Reply, json_reply
+from localcloud.gateway.gateway_responses import GatewayError
+from localcloud.gateway.replies import Reply
+
+
+def malformed() -> GatewayError:
+    return GatewayError("API_CONFIGURATION_ERROR", HTTPStatus.BAD_GATEWAY, "Internal server error")
 
 
 def _single_and_multi(pairs: list[tuple[str, str]]) -> tuple[dict[str, str] | None, dict[str, list[str]] | None]:
@@ -101,12 +106,12 @@ def proxy_event(
 
 
 def proxy_reply(payload: Any, request_id: str) -> Reply:
-    """Maps a Lambda proxy response; a malformed one is API Gateway's 502."""
+    """Maps a Lambda proxy response; a malformed one raises API Gateway's 502 ."""
     if not isinstance(payload, dict) or not isinstance(payload.get("statusCode", 200), int):
-        return json_reply(HTTPStatus.BAD_GATEWAY, INTERNAL_ERROR, request_id)
+        raise malformed()
     allowed = {"statusCode", "headers", "multiValueHeaders", "body", "isBase64Encoded", "cookies"}
     if set(payload) - allowed:
-        return json_reply(HTTPStatus.BAD_GATEWAY, INTERNAL_ERROR, request_id)
+        raise malformed()
     status = int(payload.get("statusCode", 200))
     headers: list[tuple[str, str]] = []
     seen: set[str] = set()
@@ -127,7 +132,7 @@ def proxy_reply(payload: Any, request_id: str) -> Reply:
         try:
             data = base64.b64decode(str(body))
         except ValueError:
-            return json_reply(HTTPStatus.BAD_GATEWAY, INTERNAL_ERROR, request_id)
+            raise malformed() from None
     else:
         data = str(body).encode()
     return Reply(status, headers, data)

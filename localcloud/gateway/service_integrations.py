@@ -1,4 +1,4 @@
-"""`AWS` service integrations and gateway responses: what mapping templates (`vtl`) render.
+"""`AWS` service integrations: what mapping templates (`vtl`) render.
 
 A service integration renders the request template of the content type, calls the action on the local
 AWS (moto) and maps the answer through the integration response chosen by its status code.
@@ -6,12 +6,14 @@ AWS (moto) and maps the answer through the integration response chosen by its st
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from http import HTTPStatus
 from typing import Any, Protocol
 
 from localcloud.gateway import vtl
-from localcloud.gateway.catalog import AwsServiceIntegration, RestApi
-from localcloud.gateway.replies import INTERNAL_ERROR, Reply, content_type, json_reply
+from localcloud.gateway.catalog import AwsServiceIntegration
+from localcloud.gateway.gateway_responses import GatewayError
+from localcloud.gateway.replies import Reply, content_type
 
 
 class AwsCaller(Protocol):
@@ -27,21 +29,21 @@ class NoAws:
         raise RuntimeError("no AWS endpoint for service integrations")
 
 
-def gateway_response(api: RestApi, response_type: str, status: int, context: dict[str, Any], request_id: str) -> Reply:
-    """The API's gateway response of this type (its template and status), else API Gateway's default."""
-    response = api.gateway_responses.get(response_type) or api.gateway_responses.get(
-        "DEFAULT_4XX" if status < 500 else "DEFAULT_5XX"
-    )
-    template = response.templates.get("application/json") if response else None
-    if response is None or template is None:
-        code = response.status_code if response and response.status_code else status
-        return json_reply(code, {"message": context["error"]["message"]}, request_id)
-    rendered = vtl.render(template, vtl.Request(body="", context=context))
-    return Reply(
-        response.status_code or status,
-        [("Content-Type", "application/json"), ("x-amzn-RequestId", request_id), ("x-amzn-ErrorType", "")],
-        rendered.encode(),
-    )
+def request_template(integration: AwsServiceIntegration, headers: list[tuple[str, str]]) -> str | None:
+    """The request template for the request's content type, or None to pass the body through; raises the
+    415 gateway error when the passthrough behaviour refuses a content type without a template.
+
+    As API Gateway: the template of the exact media type (a request without Content-Type is
+    application/json); without one, `WHEN_NO_MATCH` passes the body through, `WHEN_NO_TEMPLATES` only when
+    the integration has no templates at all, `NEVER` refuses.
+    """
+    template = integration.request_templates.get(content_type(headers))
+    if template is not None:
+        return template
+    behavior = integration.passthrough_behavior
+    if behavior == "NEVER" or (behavior == "WHEN_NO_TEMPLATES" and integration.request_templates):
+        raise GatewayError("UNSUPPORTED_MEDIA_TYPE", HTTPStatus.UNSUPPORTED_MEDIA_TYPE, "Unsupported Media Type")
+    return None
 
 
 def call_service(
@@ -51,24 +53,29 @@ def call_service(
     body: bytes,
     context: dict[str, Any],
     request_id: str,
+    stage_variables: Mapping[str, str] | None = None,
 ) -> Reply:
     text = body.decode("utf-8", errors="replace")
-    template = integration.request_templates.get(content_type(headers))
-    behavior = integration.passthrough_behavior
-    if template is None and (
-        behavior == "NEVER" or (behavior == "WHEN_NO_TEMPLATES" and integration.request_templates)
-    ):
-        return json_reply(HTTPStatus.UNSUPPORTED_MEDIA_TYPE, {"message": "Unsupported Media Type"}, request_id)
-    request = vtl.render(template, vtl.Request(body=text, context=context)) if template is not None else text
+    template = request_template(integration, headers)
+    variables = dict(stage_variables or {})
+    request = (
+        vtl.render(template, vtl.Request(body=text, context=context, stage_variables=variables))
+        if template is not None
+        else text
+    )
     try:
         status, answer = aws.call(integration.service, integration.action, integration.region, request)
     except Exception:
-        return json_reply(HTTPStatus.INTERNAL_SERVER_ERROR, INTERNAL_ERROR, request_id)
+        raise GatewayError("INTEGRATION_FAILURE", HTTPStatus.INTERNAL_SERVER_ERROR, "Internal server error") from None
     response = integration.response_for(status)
     if response is None:  # API Gateway: "No match for output mapping and no default output mapping"
-        return json_reply(HTTPStatus.INTERNAL_SERVER_ERROR, INTERNAL_ERROR, request_id)
+        raise GatewayError("API_CONFIGURATION_ERROR", HTTPStatus.INTERNAL_SERVER_ERROR, "Internal server error")
     template = response.templates.get("application/json")
-    rendered = vtl.render(template, vtl.Request(body=answer, context=context)) if template else answer
+    rendered = (
+        vtl.render(template, vtl.Request(body=answer, context=context, stage_variables=variables))
+        if template
+        else answer
+    )
     return Reply(
         int(response.status_code),
         [("Content-Type", "application/json"), ("x-amzn-RequestId", request_id)],

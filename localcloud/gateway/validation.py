@@ -34,7 +34,8 @@ def invalid_body(api: RestApi, method: ApiMethod, headers: list[tuple[str, str]]
     validator = api.validators.get(method.validator_id or "")
     if validator is None or not validator[0]:
         return None
-    model = method.request_models.get(content_type(headers))
+    # The model of the request's media type, else the `$default` one (API Gateway: none → not validated).
+    model = method.request_models.get(content_type(headers)) or method.request_models.get("$default")
     if model is None or model not in api.models:
         return None
     try:

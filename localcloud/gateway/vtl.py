@@ -1,7 +1,7 @@
 """The part of API Gateway's mapping-template language (Velocity) that the templates use.
 
 Supported: plain text with references `$input.body`, `$input.json('<path>')`, `$input.path('<path>')`,
-`$util.escapeJavaScript(<expr>)`, `$context.<name>[.<name>]` and the string method
+`$util.escapeJavaScript(<expr>)`, `$context.<name>[.<name>]`, `$stageVariables.<name>` and the string method
 `.replaceAll("<regex>", "<replacement>")` on any of them. Paths are `$`, `$.a.b` and `$.a[0]`.
 Directives (`#set`, `#if`, `#foreach`) and any other reference are refused by `check`, which the
 deployer calls on every template, so an unsupported template stops the start instead of answering
@@ -13,14 +13,14 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 _REFERENCE = re.compile(r"\$!?\{?([A-Za-z][A-Za-z0-9_]*)")
 _NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
 _DIRECTIVE = re.compile(r"(?<![\\$\w])#(set|if|elseif|else|end|foreach|macro|define|parse|include|stop|break)\b")
 _PATH_PART = re.compile(r"\.([A-Za-z0-9_$@-]+)|\[(\d+)\]|\['([^']*)'\]")
-ROOTS = ("input", "util", "context")
+ROOTS = ("input", "util", "context", "stageVariables")
 
 
 class TemplateError(ValueError):
@@ -33,6 +33,7 @@ class Request:
 
     body: str
     context: Mapping[str, Any]
+    stage_variables: Mapping[str, str] = field(default_factory=dict)
 
 
 def select(document: Any, path: str) -> Any:
@@ -159,8 +160,10 @@ class _Parser:
     def _attribute(self, chain: list[str]) -> Any:
         if chain == ["input", "body"]:
             return self.request.body if self.request else ""
-        if chain[0] == "context":
-            value: Any = self.request.context if self.request else {}
+        if chain[0] in ("context", "stageVariables"):
+            value: Any = {}
+            if self.request is not None:
+                value = self.request.context if chain[0] == "context" else self.request.stage_variables
             for name in chain[1:]:
                 value = value.get(name) if isinstance(value, Mapping) else None
             return value
@@ -180,7 +183,8 @@ class _Parser:
             return json.dumps(selected, separators=(",", ":")) if name == "json" else selected
         if chain == ["util"] and name == "escapeJavaScript" and len(args) == 1:
             return escape_javascript(_text(args[0]))
-        if (chain == ["<value>"] or chain[0] == "context") and name == "replaceAll" and len(args) == 2:
+        on_value = chain == ["<value>"] or chain[0] in ("context", "stageVariables")
+        if on_value and name == "replaceAll" and len(args) == 2:
             return re.sub(str(args[0]), lambda _: str(args[1]), _text(value))
         raise self.fail(f"{'.'.join(chain)}.{name}() is not supported locally")
 

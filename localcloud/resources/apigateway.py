@@ -8,7 +8,7 @@ import json
 from collections.abc import Mapping
 from typing import Any, Required, TypedDict
 
-from localcloud.gateway import vtl
+from localcloud.gateway import gateway_responses, vtl
 from localcloud.gateway.catalog import (
     ApiMethod,
     ApiResource,
@@ -319,24 +319,42 @@ class GatewayResponseProperties(TypedDict, total=False):
 
 class GatewayResponseProvider(ResourceProvider[GatewayResponseProperties]):
     TYPE = "AWS::ApiGateway::GatewayResponse"
-    SUMMARY = "PutGatewayResponse; the gateway answers body validation failures with it"
+    SUMMARY = (
+        "PutGatewayResponse; the gateway answers the errors it generates with it (or DEFAULT_4XX/5XX): "
+        "status, headers and simple-substitution templates"
+    )
 
     def create(self, request: ResourceRequest[GatewayResponseProperties]) -> DeployedResource:
         props = request.properties
         api = rest_api(request, props["RestApiId"])
         response_type = props["ResponseType"]
         status = props.get("StatusCode")
-        templates = {
-            str(k): checked_template(str(v), "gateway response template")
-            for k, v in (props.get("ResponseTemplates") or {}).items()
-        }
+        templates = {str(k): str(v) for k, v in (props.get("ResponseTemplates") or {}).items()}
+        parameters = {str(k): str(v) for k, v in (props.get("ResponseParameters") or {}).items()}
+        legacy = False
+        for media_type, template in templates.items():
+            try:
+                gateway_responses.check_template(template)
+            except gateway_responses.TemplateError as error:
+                checked_template(template, f"gateway response template ({media_type})")  # VTL at least
+                legacy = True
+                request.deployment.note(
+                    f"{request.logical_id} ({response_type}): {error}; rendered as VTL locally, which AWS does not do"
+                )
+        for name, source in parameters.items():
+            try:
+                gateway_responses.check_parameter(name, source)
+            except gateway_responses.TemplateError as error:
+                raise DeployError(f"ResponseParameters {error}") from None
         call: dict[str, Any] = {"restApiId": api.id, "responseType": response_type, "responseTemplates": templates}
         if status:
             call["statusCode"] = str(status)
-        if props.get("ResponseParameters"):
-            call["responseParameters"] = props.get("ResponseParameters")
+        if parameters:
+            call["responseParameters"] = parameters
         request.client("apigateway").put_gateway_response(**call)
-        api.gateway_responses[response_type] = GatewayResponse(int(status) if status else None, templates)
+        api.gateway_responses[response_type] = GatewayResponse(
+            int(status) if status else None, templates, parameters, legacy_vtl=legacy
+        )
         return request.resource(f"{api.id}-{response_type}")
 
 

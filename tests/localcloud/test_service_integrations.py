@@ -45,8 +45,7 @@ REQUEST_TEMPLATE = (
     '"input": "$util.escapeJavaScript($input.json(\'$\')).replaceAll("\\\\\'", "\'")"}'
 )
 INVALID_BODY = (
-    '{"message": "invalid request", "errors": [{"field": "body", '
-    '"message": "$util.escapeJavaScript($context.error.validationErrorString).replaceAll("\\\\\'", "\'")"}]}'
+    '{"message": "invalid request", "errors": [{"field": "body", "message": "$context.error.validationErrorString"}]}'
 )
 
 

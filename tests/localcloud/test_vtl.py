@@ -25,6 +25,12 @@ def test_paths_context_and_body() -> None:
     assert vtl.render("$util.escapeJavaScript($context.error.validationErrorString)", REQUEST) == 'bad \\"x\\"'
 
 
+def test_stage_variables() -> None:
+    request = vtl.Request(body="", context={}, stage_variables={"table": "things"})
+    assert vtl.render("$stageVariables.table|$stageVariables.missing|", request) == "things||"
+    assert vtl.render('$stageVariables.table.replaceAll("s$", "")', request) == "thing"
+
+
 def test_escape_javascript_as_java_does() -> None:
     assert vtl.escape_javascript("a\"b'c\\d/e\n\té") == "a\\\"b\\'c\\\\d\\/e\\n\\t\\u00E9"
 
@@ -34,7 +40,6 @@ def test_escape_javascript_as_java_does() -> None:
     [
         "#set($x = 1)$x",
         "#if($input.body)x#end",
-        "$stageVariables.name",
         "${input.body}",
         "$input.params('id')",
         "$util",
