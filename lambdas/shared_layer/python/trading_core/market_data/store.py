@@ -1,6 +1,7 @@
 """The MarketData table (a boto3 Table resource): summaries with the history bookkeeping, daily bars.
 
-History is written incrementally: only days after the summary item's `HistDataEnd`.
+History is written incrementally: only days after the summary item's `HistDataEnd`; an older window
+(the portfolio of a past date) is filled in with the days it lacks (`put_missing_history`).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from trading_core.market_data.keys import (
     HIST_DATA_START,
     PK,
     SK,
+    SUMMARY_PREFIX,
     SUMMARY_UPDATED,
     UPDATED,
     history_prefix,
@@ -142,6 +144,28 @@ class MarketDataStore:
         start, end = self._extend_bounds(ticker, rows[0].day, rows[-1].day)
         return HistoryWrite(len(rows), start, end)
 
+    def put_missing_history(self, ticker: str, bars: Sequence[PriceBar]) -> HistoryWrite:
+        """Writes the bars of the days not stored yet, whatever the bounds (before `HistDataStart`,
+        after `HistDataEnd` or in a deleted window), and widens the bookkeeping to them: an older
+        window is loaded without rewriting what is stored. One Query of the stored days of the window."""
+        wanted = {bar.day: bar for bar in bars if bar.ticker == ticker}
+        stored = set()
+        if wanted:
+            prefix = history_prefix(ticker)
+            condition = Key(PK).eq(ticker_partition(ticker)) & Key(SK).between(
+                f"{prefix}{min(wanted)}", f"{prefix}{max(wanted)}"
+            )
+            stored = {
+                str(item[SK]).removeprefix(prefix) for item in self._query(condition, ProjectionExpression="PK, SK")
+            }
+        rows = [wanted[day] for day in sorted(wanted) if day not in stored]
+        if not rows:
+            record = self.get_record(ticker)
+            return HistoryWrite(0, record.hist_data_start if record else None, record.hist_data_end if record else None)
+        self._batch_write([{"PutRequest": {"Item": bar.to_item()}} for bar in rows])
+        start, end = self._extend_bounds(ticker, rows[0].day, rows[-1].day)
+        return HistoryWrite(len(rows), start, end)
+
     def _batch_write(self, requests: list[dict[str, Any]]) -> None:
         batch_write(self._table.meta.client, self._table.name, requests)
 
@@ -232,6 +256,13 @@ class MarketDataStore:
                 UpdateExpression="SET HistDataStart = :first, HistDataEnd = :last, Updated = :now",
                 ExpressionAttributeValues={":first": first, ":last": last, ":now": now},
             )
+
+    def history_ends(self, tickers: Iterable[str]) -> dict[str, str | None]:
+        """Each ticker's `HistDataEnd` (None: no history stored), one BatchGetItem per 100 tickers."""
+        wanted = list(dict.fromkeys(tickers))
+        items = batch_get(self._table.meta.client, self._table.name, [summary_key(ticker) for ticker in wanted])
+        ends = {str(item[SK]).removeprefix(SUMMARY_PREFIX): item.get(HIST_DATA_END) for item in items}
+        return {ticker: (None if ends.get(ticker) is None else str(ends[ticker])) for ticker in wanted}
 
     def latest_bar(self, ticker: str) -> PriceBar | None:
         response = self._table.query(
