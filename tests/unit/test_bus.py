@@ -17,6 +17,7 @@ from trading_core.bus.publishers import (
     SelectingPublisher,
     SnsPublisher,
 )
+from trading_core.common.environment import InvalidParameter
 from trading_core.contracts import EVENT_BRIDGE_BUS, SNS_BUS
 
 ITEM = st.fixed_dictionaries({"id": st.integers(0, 10**9), "text": st.text(max_size=3000)})
@@ -148,8 +149,25 @@ def test_selecting_publisher_reads_the_bus_type_at_each_publish() -> None:
     assert (len(sns.published), len(event_bridge.published)) == (1, 2)
 
 
-def test_selecting_publisher_skips_empty_and_refuses_unknown_bus_types() -> None:
-    publisher = SelectingPublisher(lambda: "CARRIER-PIGEON", Recorder(), Recorder())
+def test_selecting_publisher_skips_empty_and_refuses_unknown_bus_types(caplog: pytest.LogCaptureFixture) -> None:
+    event_bridge, sns = Recorder(), Recorder()
+    publisher = SelectingPublisher(lambda: "KAFKA", event_bridge, sns)
     publisher.publish([])
-    with pytest.raises(ValueError, match="unknown bus type"):
+    with pytest.raises(InvalidParameter) as raised:
+        publisher.publish(events(1))
+
+    assert raised.value.parameter == "bus-type" and raised.value.allowed == ("EVENT-BRIDGE", "SNS")
+    assert str(raised.value) == (
+        "configuration error: SSM parameter bus-type is 'KAFKA'; allowed values: EVENT-BRIDGE, SNS"
+    )
+    assert event_bridge.published == sns.published == []
+    [record] = [r for r in caplog.records if r.levelname == "ERROR"]
+    assert record.getMessage().startswith("configuration error: SSM parameter bus-type is 'KAFKA'")
+
+
+@pytest.mark.parametrize("value", ["event-bridge", "SNS ", "", "EventBridge"])
+def test_the_bus_type_must_be_spelled_exactly(value: str) -> None:
+    """The functions compare `bus-type` as written (the AllowedPattern of the deployed parameter does too)."""
+    publisher = SelectingPublisher(lambda: value, Recorder(), Recorder())
+    with pytest.raises(InvalidParameter, match="allowed values: EVENT-BRIDGE, SNS"):
         publisher.publish(events(1))

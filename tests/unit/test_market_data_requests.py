@@ -153,14 +153,19 @@ def test_the_mode_is_read_from_the_parameter_on_each_request() -> None:
     assert [body["detail"]["tickers"] for _, body in fake.executions] == [[{"ticker": "COIN"}]]
 
 
-def test_an_unknown_mode_is_logged_and_eventbridge_is_used(caplog: pytest.LogCaptureFixture) -> None:
+def test_an_unknown_mode_is_a_configuration_error_and_nothing_is_requested(caplog: pytest.LogCaptureFixture) -> None:
     fake = FakeMarketData(mode="Carrier-Pigeon")
 
     outcome = requester(fake).request(["AAPL"])
 
-    assert outcome.mode == EVENT_BRIDGE_MODE and not outcome.failed
-    assert fake.requested_tickers == ["AAPL"]
-    assert any(r.levelname == "ERROR" and "Carrier-Pigeon" in r.getMessage() for r in caplog.records)
+    assert outcome == MarketDataRequest(mode=None, tickers=("AAPL",), failed=True)
+    assert fake.requested_tickers == [] and fake.executions == []
+    [record] = [r for r in caplog.records if r.levelname == "ERROR"]
+    assert record.getMessage().startswith(
+        "configuration error: SSM parameter market-data-invoke-mode is 'Carrier-Pigeon'; "
+        "allowed values: EventBridge, StepFunctionAPIs"
+    )
+    assert record.exc_info is None  # a configuration error, not a failure with a traceback
 
 
 @pytest.mark.parametrize(

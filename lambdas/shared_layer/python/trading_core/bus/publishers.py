@@ -6,13 +6,17 @@ SNS messages carry the detail as their body and the routing fields as attributes
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterator
 from typing import Any, Final
 
 from trading_core.bus.events import MAX_ENTRIES_PER_CALL, BusEvent, Publisher
 from trading_core.common import aws_clients
+from trading_core.common.environment import InvalidParameter, allowed_value
 from trading_core.common.parameters import ParameterReader, single
 from trading_core.contracts import BUS_TYPE_PARAMETER, BUS_TYPES, EVENT_BRIDGE_BUS, SNS_BUS
+
+logger = logging.getLogger(__name__)
 
 MAX_ATTEMPTS: Final = 3
 
@@ -84,7 +88,10 @@ class SnsPublisher:
 
 
 class SelectingPublisher:
-    """Reads the bus type on every publish (it is cached upstream), so a switch needs no redeploy."""
+    """Reads the bus type on every publish (it is cached upstream), so a switch needs no redeploy.
+
+    A bus type other than `BUS_TYPES` is a configuration error (`InvalidParameter`, logged as such): nothing
+    is published."""
 
     def __init__(self, bus_type: Callable[[], str], event_bridge: Publisher, sns: Publisher) -> None:
         self._bus_type = bus_type
@@ -94,8 +101,11 @@ class SelectingPublisher:
         if not events:
             return
         bus_type = self._bus_type()
-        if bus_type not in self._transports:
-            raise ValueError(f"unknown bus type {bus_type!r}; expected one of {', '.join(BUS_TYPES)}")
+        try:
+            allowed_value(BUS_TYPE_PARAMETER, bus_type, BUS_TYPES)
+        except InvalidParameter as error:
+            logger.error("%s: %d events not published", error, len(events))
+            raise
         self._transports[bus_type].publish(events)
 
 

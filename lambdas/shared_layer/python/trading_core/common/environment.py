@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final, TypeVar
 
@@ -43,6 +43,27 @@ class InvalidEnvironment(RuntimeError):
     def __init__(self, model: str, problems: list[str]) -> None:
         super().__init__(f"{model}: " + "; ".join(problems) + " (see docs/contracts.md)")
         self.problems = problems
+
+
+class InvalidParameter(ValueError):
+    """A run-time SSM parameter holds a value outside its allowed set: a configuration error, reported with
+    the parameter and the values it may take. (Deployed parameters have an AllowedPattern, so SSM refuses
+    such a value; this catches one written around it, e.g. in the local cloud or a hand-made stage.)"""
+
+    def __init__(self, parameter: str, value: str, allowed: Sequence[str]) -> None:
+        super().__init__(
+            f"configuration error: SSM parameter {parameter} is {value!r}; allowed values: {', '.join(allowed)}"
+        )
+        self.parameter = parameter
+        self.value = value
+        self.allowed = tuple(allowed)
+
+
+def allowed_value(parameter: str, value: str, allowed: Sequence[str]) -> str:
+    """`value` if it is one of `allowed`, else InvalidParameter naming the parameter and the allowed values."""
+    if value not in allowed:
+        raise InvalidParameter(parameter, value, allowed)
+    return value
 
 
 def _text(value: str) -> str:
@@ -141,8 +162,8 @@ class DataApiEnvironment:
 
 @dataclass(frozen=True, kw_only=True)
 class TradesTableEnvironment:
-    """Functions that only use TradesStore: the aggregator, the storage analyzer, the customer seeder and
-    the order canceller."""
+    """Functions that only use TradesStore: the aggregator, the storage analyzer, the customer seeder, the
+    order canceller and the customer accounts."""
 
     trades_table: str = variable(TRADES_TABLE_ENV)
 

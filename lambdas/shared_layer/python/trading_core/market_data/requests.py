@@ -14,8 +14,9 @@ BatchGetItem per 100 tickers) and asks for them in the mode the SSM parameter
   The execution is named from the sorted tickers and the minute, so routers asking for the same
   tickers within one minute start a single execution; `ExecutionAlreadyExists` counts as success.
 
-An unknown mode is logged as an error and EventBridge, the default, is used: a typo in the
-parameter must not stop market data from arriving.
+A mode other than `INVOKE_MODES` is a configuration error (`InvalidParameter`): logged as such, with the
+parameter and its allowed values, and nothing is requested (the orders stand). The deployed parameter's
+AllowedPattern keeps such a value out of SSM in the first place.
 
 `request` never raises and never makes an order wait long: the orders are already routed, a failure
 is logged (`logger.exception`) and reported in the outcome (metric `MarketDataRequestFailures`), and
@@ -37,10 +38,10 @@ from typing import Final, Protocol
 from trading_core.bus.events import BusEvent, Publisher
 from trading_core.common.clock import Clock, utc_now
 from trading_core.common.dynamodb import chunked
+from trading_core.common.environment import InvalidParameter, allowed_value
 from trading_core.common.parameters import ParameterReader, single
 from trading_core.contracts import (
     DETAIL_FIELD,
-    EVENT_BRIDGE_MODE,
     INVOKE_MODES,
     MARKET_DATA_INVOKE_MODE_PARAMETER,
     MARKET_DATA_REQUEST_DETAIL_TYPE,
@@ -139,6 +140,9 @@ class MarketDataRequester:
                     self._start_execution(execution_name(chunk, now), workflow_b_input(chunk))
             else:
                 self._events.publish(request_events(wanted))
+        except InvalidParameter as error:
+            logger.error("%s: no market data requested for %s; orders are not affected", error, wanted)
+            return MarketDataRequest(mode=mode, tickers=tuple(wanted), failed=True)
         except Exception:
             logger.exception("could not request market data for %s (mode %s); orders are not affected", wanted, mode)
             return MarketDataRequest(mode=mode, tickers=tuple(wanted), failed=True)
@@ -151,17 +155,7 @@ class MarketDataRequester:
         return [ticker for ticker in dict.fromkeys(tickers) if ticker not in self._requested]
 
     def _mode(self) -> str:
-        mode = self._invoke_mode().strip()
-        if mode not in INVOKE_MODES:
-            logger.error(
-                "unknown %s %r (expected %s); using %s",
-                MARKET_DATA_INVOKE_MODE_PARAMETER,
-                mode,
-                " or ".join(INVOKE_MODES),
-                EVENT_BRIDGE_MODE,
-            )
-            return EVENT_BRIDGE_MODE
-        return mode
+        return allowed_value(MARKET_DATA_INVOKE_MODE_PARAMETER, self._invoke_mode().strip(), INVOKE_MODES)
 
 
 def invoke_mode_reader(read: ParameterReader) -> Callable[[], str]:
