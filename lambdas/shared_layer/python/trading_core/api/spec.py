@@ -67,6 +67,7 @@ class Operation:
     function: str | None
     parameters: tuple[Parameter, ...] = ()
     request_body: type[BaseModel] | None = None
+    request_body_required: bool = True
     replies: tuple[Reply, ...] = ()
     api_key_required: bool = True
     request_example: Any = None
