@@ -7,7 +7,9 @@ The local cloud knows CloudFormation, AWS and moto; what it must know of the app
       "synthesize": "package.module:function",
       "context": {"key": "value"},
       "noNagContext": {"nag": false},
-      "layersNotLoaded": [{"marker": "path/under/the/app/requirements.txt", "note": "printed once"}]
+      "layersNotLoaded": [{"marker": "path/under/the/app/requirements.txt", "note": "printed once"}],
+      "apiDocs": {"outputsContaining": "OpenApi", "assets": "node_modules/swagger-ui-dist",
+                  "path": "/docs/", "apiKeySecurityScheme": "ApiKey"}
     }
 
 - `synthesize`: the app's builder, imported from the app's root and called in-process (as fast as the
@@ -19,12 +21,17 @@ The local cloud knows CloudFormation, AWS and moto; what it must know of the app
 - `layersNotLoaded`: Lambda layers created in moto but kept off the functions' `sys.path` (e.g.
   dependencies built for another platform): a layer whose folder holds a file with the same name and
   bytes as `marker` (relative to the app's root). Its `note` is printed when the stack deploys.
+- `apiDocs` (optional): a Swagger UI page (`localcloud.api_docs`) at `path` of the gateway's port listing the
+  stack outputs whose key contains `outputsContaining` (OpenAPI document URLs, made local), with the assets
+  of the `swagger-ui-dist` folder `assets` (relative to the app's root) and the local API key filled into
+  the security scheme `apiKeySecurityScheme`.
 """
 
 from __future__ import annotations
 
 import importlib
 import json
+import re
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -50,12 +57,36 @@ class LayerNotLoaded:
 
 
 @dataclass(frozen=True)
+class ApiDocsConfig:
+    outputs_containing: str
+    assets: Path  # relative to the app's root
+    path: str = "/docs/"
+    api_key_security_scheme: str | None = None
+
+    @classmethod
+    def parse(cls, block: Any, where: str) -> ApiDocsConfig | None:
+        if block is None:
+            return None
+        if not isinstance(block, dict):
+            raise AppConfigError(f"{where} must be an object")
+        marker, assets = _text(block, "outputsContaining", where), _text(block, "assets", where)
+        if not marker or not assets:
+            raise AppConfigError(f"{where} needs outputsContaining and assets")
+        path = _text(block, "path", where) or "/docs/"
+        if not re.fullmatch(r"/[a-z][a-z0-9-]*/?", path):
+            raise AppConfigError(f"{where}.path must be one path segment such as /docs/")
+        scheme = _text(block, "apiKeySecurityScheme", where) or None
+        return cls(marker, Path(assets), path, scheme)
+
+
+@dataclass(frozen=True)
 class AppConfig:
     root: Path
     synthesize: str = ""
     context: dict[str, Any] = field(default_factory=dict)
     no_nag_context: dict[str, Any] = field(default_factory=dict)
     layers_not_loaded: tuple[LayerNotLoaded, ...] = ()
+    api_docs: ApiDocsConfig | None = None
 
     @classmethod
     def load(cls, root: Path) -> AppConfig:
@@ -76,6 +107,7 @@ class AppConfig:
             context=_object(block, "context", where),
             no_nag_context=_object(block, "noNagContext", where),
             layers_not_loaded=tuple(LayerNotLoaded(Path(item["marker"]), item["note"]) for item in layers),
+            api_docs=ApiDocsConfig.parse(block.get("apiDocs"), f"{where}.apiDocs"),
         )
 
     def synthesis_context(self, stage: str, *, nag: bool, extra: Mapping[str, Any]) -> dict[str, Any]:

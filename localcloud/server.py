@@ -13,7 +13,8 @@
    `http://127.0.0.1:<port + 1>` (same process, same backends: `aws --endpoint-url` sees and
    changes the running system);
 6. writes `<state dir>/outputs.json` in the shape of `cdk deploy --outputs-file`, API URLs made
-   local, plus `"LocalCloud": {"ApiKey", "AwsEndpointUrl"}`.
+   local, plus `"LocalCloud": {"ApiKey", "AwsEndpointUrl", "ApiDocsUrl"}` (the Swagger UI page of the
+   app's OpenAPI documents, `localcloud.api_docs`, when the app's `cdk.json` asks for it).
 
 While it serves, `Settings.log` gets the run log (`localcloud.run_log`): one access line per API request
 and one line per function log record that has a message; everything the functions write (metric blobs,
@@ -213,8 +214,9 @@ class LocalCloud:
         self.gateway.runtime = self.runtime
         self.gateway.aws = BotoServiceCaller(session)
         self.gateway.access_log = self.run_log.access
-        self.gateway.start()
         self.outputs = self._outputs()
+        self._mount_api_docs(log)
+        self.gateway.start()
         settings.state_dir.mkdir(parents=True, exist_ok=True)
         self.outputs_file.write_text(json.dumps(self.outputs, indent=2) + "\n")
         self.ready_seconds = time.perf_counter() - started
@@ -305,6 +307,33 @@ class LocalCloud:
         document["LocalCloud"] = {"ApiKey": self.api_key, "AwsEndpointUrl": self.aws_endpoint_url}
         return document
 
+    def _mount_api_docs(self, log: Callable[[str], None]) -> None:
+        """The Swagger UI page of the app's `apiDocs` block, on the gateway's port (`localcloud.api_docs`)."""
+        from localcloud.api_docs import Document, SwaggerUi, document_name
+
+        docs = self.app.api_docs
+        if docs is None:
+            return
+        documents = [
+            Document(document_name(key, docs.outputs_containing), value)
+            for outputs in self.outputs.values()
+            for key, value in outputs.items()
+            if docs.outputs_containing in key and isinstance(value, str) and value.startswith(self.base_url)
+        ]
+        page = SwaggerUi(
+            self.settings.repo_root / docs.assets,
+            documents,
+            path=docs.path,
+            api_key=self.api_key,
+            security_scheme=docs.api_key_security_scheme,
+        )
+        missing = page.missing_assets()
+        if missing:
+            log(f"localcloud: no Swagger UI: {', '.join(missing)} not in {docs.assets} (npm ci installs them)")
+            return
+        self.gateway.pages.append(page)
+        self.outputs["LocalCloud"]["ApiDocsUrl"] = self.base_url + page.path
+
     def _announce(self, log: Callable[[str], None]) -> None:
         for outputs in self.outputs.values():
             for key, value in outputs.items():
@@ -315,6 +344,9 @@ class LocalCloud:
             key = "  (x-api-key)" if api_method.api_key_required else ""
             log(f"  {method:6} {self.gateway.url(api.id, stage)}{path.lstrip('/')}{key}")
         log(f"API key: {self.api_key}")
+        docs_url = self.outputs["LocalCloud"].get("ApiDocsUrl")
+        if docs_url:
+            log(f"API documents (Swagger UI, API key filled in): {docs_url}")
         log(f"AWS endpoint: {self.aws_endpoint_url}  (aws --endpoint-url {self.aws_endpoint_url} …)")
         log(f"outputs: {_shown(self.outputs_file)}")
         shown = "" if self.settings.verbose else " (shown here too with --verbose)"

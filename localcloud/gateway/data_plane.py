@@ -29,6 +29,14 @@ class Invoker(Protocol):
     def invoke(self, name_or_arn: str, event: dict[str, Any]) -> tuple[Any, bool]: ...
 
 
+class LocalPage(Protocol):
+    """A page the local cloud serves beside the APIs (e.g. `localcloud.api_docs.SwaggerUi`)."""
+
+    def matches(self, path: str) -> bool: ...
+
+    def handle(self, method: str, path: str, request_id: str) -> Reply: ...
+
+
 # (method, target, status, milliseconds, request id): called once per request answered.
 AccessLog = Callable[[str, str, int, float, str], None]
 
@@ -57,6 +65,7 @@ class Gateway:
         self._server = HttpServer((host, port), self)
         self._thread: threading.Thread | None = None
         self.requests = 0
+        self.pages: list[LocalPage] = []  # answered before the APIs; their paths are not API ids
 
     @property
     def connections(self) -> int:
@@ -117,6 +126,9 @@ class Gateway:
     ) -> Reply:
         self.requests += 1
         split = urlsplit(target)
+        page = next((page for page in self.pages if page.matches(split.path)), None)
+        if page is not None:
+            return page.handle(method, split.path, request_id)
         segments = [unquote(part) for part in split.path.split("/") if part]
         if len(segments) < 2 or segments[0] not in self.catalog.apis:
             return json_reply(HTTPStatus.NOT_FOUND, {"message": "Not Found"}, request_id)

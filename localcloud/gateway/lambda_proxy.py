@@ -27,6 +27,17 @@ def _single_and_multi(pairs: list[tuple[str, str]]) -> tuple[dict[str, str] | No
     return single, multi
 
 
+def forwarded(headers: list[tuple[str, str]], source_ip: str, host: str) -> list[tuple[str, str]]:
+    """The request's headers with the `X-Forwarded-*` ones API Gateway adds (the client's own kept first)."""
+    names = {name.lower() for name, _ in headers}
+    port = host.rsplit(":", 1)[1] if ":" in host and host.rsplit(":", 1)[1].isdigit() else "80"
+    added = [("X-Forwarded-Proto", "http"), ("X-Forwarded-Port", port)]
+    result = list(headers) + [(name, value) for name, value in added if name.lower() not in names]
+    client = next((value for name, value in headers if name.lower() == "x-forwarded-for"), None)
+    result = [(name, value) for name, value in result if name.lower() != "x-forwarded-for"]
+    return [*result, ("X-Forwarded-For", f"{client}, {source_ip}" if client else source_ip)]
+
+
 def proxy_event(
     *,
     api: RestApi,
@@ -45,7 +56,14 @@ def proxy_event(
     request_id: str,
 ) -> dict[str, Any]:
     """The REST API Lambda proxy event (payload format 1.0) API Gateway sends; `requestContext.requestId`
-    is the request's id, which the reply carries as `x-amzn-RequestId`, as on AWS."""
+    is the request's id, which the reply carries as `x-amzn-RequestId`, as on AWS.
+
+    The client's URL is `http://<host>/<apiId>/<stage><path>`: the headers carry `X-Forwarded-Proto: http`
+    and `X-Forwarded-Port` (and the client in `X-Forwarded-For`) as API Gateway adds them, and
+    `requestContext.path` is the path the client asked for, with the API id, as API Gateway gives it behind a
+    custom domain (its base path before the stage). So `<proto>://<Host><requestContext.path minus path>/`
+    is the stage's URL both here and on AWS."""
+    headers = forwarded(headers, source_ip, host)
     single_headers, multi_headers = _single_and_multi(headers)
     single_query, multi_query = _single_and_multi(query)
     now = datetime.now(UTC)
@@ -74,7 +92,7 @@ def proxy_event(
             "httpMethod": method,
             "extendedRequestId": request_id,
             "requestTime": now.strftime("%d/%b/%Y:%H:%M:%S +0000"),
-            "path": f"/{stage}{path}",
+            "path": f"/{api.id}/{stage}{path}",  # the path the client asked for, as behind a custom domain
             "accountId": "123456789012",
             "protocol": "HTTP/1.1",
             "stage": stage,

@@ -113,9 +113,11 @@ def test_a_proxy_request_becomes_the_rest_api_event(served: tuple[Gateway, Recor
     assert (context["resourcePath"], context["httpMethod"], context["path"], context["stage"]) == (
         "/orders",
         "POST",
-        "/dev/orders",
+        "/abc123/dev/orders",  # the path asked for: the stage's URL is <proto>://<Host><it minus path>
         "dev",
     )
+    assert (event["headers"]["X-Forwarded-Proto"], event["headers"]["X-Forwarded-For"]) == ("http", "127.0.0.1")
+    assert event["headers"]["X-Forwarded-Port"] == str(gateway.port)
     assert context["apiId"] == "abc123"
     assert context["identity"]["apiKey"] == KEY
     assert context["identity"]["sourceIp"] == "127.0.0.1"
