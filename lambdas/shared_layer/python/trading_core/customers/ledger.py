@@ -12,9 +12,10 @@ customer, exact to the cent (`customers.record`):
 
 Who writes entries: the customer seeder (the initial funds), the funds raiser (an automatic top-up,
 when the stage's `auto-top-up` is on), the completion of a record that had no `TotalDeposits` (its
-opening balance) and `ledger_store.DynamoLedgerStore` (deposits and withdrawals; the HTTP API for
-them is a later issue). A withdrawal never exceeds `AvailableFunds`: the condition of its own write
-decides, so money reserved by live orders cannot be withdrawn.
+opening balance) and `ledger_store.DynamoLedgerStore` (deposits and withdrawals: the data API's
+`POST /customers/{customerId}/deposits` and `/withdrawals`, `customers.accounts`). A withdrawal never
+exceeds `AvailableFunds`: the condition of its own write decides, so money reserved by live orders
+cannot be withdrawn.
 """
 
 from __future__ import annotations
@@ -109,12 +110,12 @@ def customer_update(table: str, entry: LedgerEntry, now: str) -> dict[str, Any]:
     if entry.kind is EntryKind.DEPOSIT:
         expression = (
             "SET RemainingFunds = RemainingFunds + :amount, AvailableFunds = AvailableFunds + :amount, "
-            "TotalDeposits = TotalDeposits + :amount, Updated = :now"
+            f"TotalDeposits = TotalDeposits + :amount, Updated = :now, {record.LIST_KEY_SET}"
         )
     else:
         expression = (
             "SET RemainingFunds = RemainingFunds - :amount, AvailableFunds = AvailableFunds - :amount, "
-            "Updated = :now ADD TotalWithdrawals :amount"
+            f"Updated = :now, {record.LIST_KEY_SET} ADD TotalWithdrawals :amount"
         )
         condition += " AND AvailableFunds >= :amount"
     return {
@@ -124,7 +125,12 @@ def customer_update(table: str, entry: LedgerEntry, now: str) -> dict[str, Any]:
             "UpdateExpression": expression,
             "ConditionExpression": condition,
             "ExpressionAttributeNames": {"#pk": keys.PK},
-            "ExpressionAttributeValues": {":amount": entry.amount, ":now": now, **record.NUMBER_TYPE},
+            "ExpressionAttributeValues": {
+                ":amount": entry.amount,
+                ":now": now,
+                **record.NUMBER_TYPE,
+                **record.LIST_KEY_VALUE,
+            },
             "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
         }
     }

@@ -19,6 +19,12 @@ identity hold for what the record says (positions bought before the ledger exist
 `RemainingFunds + TotalCommissionPaid + TotalWithdrawals - RealizedPnl`, which for a record in the
 original's shape is its `RemainingFunds`. The completion writes it once, with a DEPOSIT ledger entry
 "opening balance" (`customers.ledger`).
+
+The customer list (`GET /customers`, the sparse index `CustomerList`) holds the items with
+`CustomerListKey` = `CUSTOMER`. The seeder and `POST /customers` write it with the record; a record
+written before the list existed gets it from the next write that touches the customer's funds (a
+deposit, a withdrawal, a top-up, the completion) or from the seeder's next run, which adds it to the
+seeded customers that lack it. Readers never show it.
 """
 
 from __future__ import annotations
@@ -30,6 +36,7 @@ from typing import Any, Final
 
 from trading_core.common import keys
 from trading_core.common.money import ZERO
+from trading_core.contracts import CUSTOMER_LIST_KEY_ATTRIBUTE, CUSTOMER_LIST_PARTITION
 
 REMAINING_FUNDS: Final = "RemainingFunds"
 AVAILABLE_FUNDS: Final = "AvailableFunds"
@@ -49,6 +56,9 @@ REQUIRED_ATTRIBUTES: Final = (*FUNDS_ATTRIBUTES, TOTAL_DEPOSITS)
 # looked at instead.
 FUNDS_ARE_NUMBERS: Final = " AND ".join(f"attribute_type({name}, :number)" for name in REQUIRED_ATTRIBUTES)
 NUMBER_TYPE: Final = {":number": "N"}
+# The customer list's index key, set by every write of the funds.
+LIST_KEY_SET: Final = f"{CUSTOMER_LIST_KEY_ATTRIBUTE} = :list"
+LIST_KEY_VALUE: Final = {":list": CUSTOMER_LIST_PARTITION}
 
 
 class UnreadableCustomer(ValueError):
@@ -125,10 +135,11 @@ def total_deposits(item: Mapping[str, Any]) -> Decimal:
 def with_defaults(item: Mapping[str, Any]) -> dict[str, Any]:
     """The record as readers show it: missing funds, totals and statistics filled in."""
     funds = read_funds(item)
+    shown = {name: value for name, value in item.items() if name != CUSTOMER_LIST_KEY_ATTRIBUTE}
     return {
         "CustomerId": customer_id_of(item),
         **dict.fromkeys(STATISTICS, ZERO),
-        **item,
+        **shown,
         REMAINING_FUNDS: funds.remaining,
         RESERVED_FUNDS: funds.reserved,
         AVAILABLE_FUNDS: funds.available,
@@ -150,7 +161,7 @@ def completion_request(table_name: str, item: Mapping[str, Any], now: str) -> di
     names = {f"#f{index}": name for index, name in enumerate(REQUIRED_ATTRIBUTES)}
     conditions = ["attribute_exists(#pk)"]
     sets = []
-    attribute_values: dict[str, Any] = {":now": now, ":zero": 0, ":id": customer_id_of(item)}
+    attribute_values: dict[str, Any] = {":now": now, ":zero": 0, ":id": customer_id_of(item), **LIST_KEY_VALUE}
     for alias, name in names.items():
         placeholder = f":{alias[1:]}"
         attribute_values[placeholder] = values[name]
@@ -168,7 +179,12 @@ def completion_request(table_name: str, item: Mapping[str, Any], now: str) -> di
         else:
             conditions.append(f"attribute_not_exists({alias})")
     sets += [f"{alias} = if_not_exists({alias}, :zero)" for alias in stat_names]
-    sets += ["CustomerId = if_not_exists(CustomerId, :id)", "Created = if_not_exists(Created, :now)", "Updated = :now"]
+    sets += [
+        "CustomerId = if_not_exists(CustomerId, :id)",
+        "Created = if_not_exists(Created, :now)",
+        "Updated = :now",
+        LIST_KEY_SET,
+    ]
     return {
         "TableName": table_name,
         "Key": {keys.PK: item[keys.PK], keys.SK: item[keys.SK]},

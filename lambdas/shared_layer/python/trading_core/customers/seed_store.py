@@ -1,16 +1,19 @@
 """Seeded customers in TradesStore: created only if absent, so a redeploy never resets one that traded.
 
 Each customer and the DEPOSIT ledger entry of its initial funds are one transaction: both or neither.
+A customer that already exists only gets its `CustomerListKey` if it lacks it (`customers.record`).
 """
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 from trading_core.common import keys
 from trading_core.common.dynamodb import transact_conditionally
 from trading_core.common.money import ZERO
-from trading_core.customers import ledger
+from trading_core.contracts import CUSTOMER_LIST_KEY_ATTRIBUTE
+from trading_core.customers import ledger, record
 from trading_core.customers.seeder import SeedSpec, customer_item
 
 
@@ -50,4 +53,19 @@ class CustomerSeedStore:
                 operations.append(ledger.entry_put(self._table.name, entry))
             if transact_conditionally(self._client, operations, unavailable=SeedUnavailable) is None:
                 created += 1
+            else:
+                self._list(customer_id)
         return created
+
+    def _list(self, customer_id: str) -> None:
+        """An existing customer written before the customer list gets its `CustomerListKey` (nothing else
+        changes; a customer already listed, or deleted meanwhile, is left alone)."""
+        with contextlib.suppress(self._client.exceptions.ConditionalCheckFailedException):
+            self._client.update_item(
+                TableName=self._table.name,
+                Key=keys.customer_key(customer_id),
+                UpdateExpression=f"SET {record.LIST_KEY_SET}",
+                ConditionExpression="attribute_exists(#pk) AND attribute_not_exists(#list)",
+                ExpressionAttributeNames={"#pk": keys.PK, "#list": CUSTOMER_LIST_KEY_ATTRIBUTE},
+                ExpressionAttributeValues=record.LIST_KEY_VALUE,
+            )

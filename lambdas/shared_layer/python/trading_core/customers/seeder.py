@@ -22,6 +22,8 @@ from trading_core.common import keys
 from trading_core.common.money import has_at_most_cents, to_decimal
 from trading_core.contracts import (
     CUSTOMER_ID_PATTERN,
+    CUSTOMER_LIST_KEY_ATTRIBUTE,
+    CUSTOMER_LIST_PARTITION,
     SEED_CUSTOMERS,
     SEED_CUSTOMERS_PROPERTY,
     SEED_INITIAL_FUNDS,
@@ -74,6 +76,7 @@ def customer_item(customer_id: str, funds: Decimal, now: str) -> dict[str, Any]:
         "RealizedPnl": Decimal(0),
         "Created": now,
         "Updated": now,
+        CUSTOMER_LIST_KEY_ATTRIBUTE: CUSTOMER_LIST_PARTITION,  # listed by GET /customers (customers.record)
     }
 
 
