@@ -23,10 +23,17 @@ from tests.integration.market_data_fixtures import MARKET_DATA_TABLE, create_mar
 from tests.integration.quote_lookup import install_quote_summary
 from trading_core.common import keys
 from trading_core.contracts import (
+    CUSTOMER_ID_ATTRIBUTE,
+    CUSTOMER_LIST_INDEX,
+    CUSTOMER_LIST_KEY_ATTRIBUTE,
+    CUSTOMER_ORDERS_INDEX,
+    HISTORY_LOOKUP_FUNCTION_ENV,
     MARKET_DATA_INVOKE_MODE_PARAMETER,
     MARKET_DATA_REQUEST_DETAIL_TYPE,
     MARKET_DATA_TABLE_ENV,
+    ORDER_CUSTOMER_ATTRIBUTE,
     ORDER_ID_ATTRIBUTE,
+    ORDER_KEY_ATTRIBUTE,
     RESTING_ORDERS_INDEX,
     RESTING_TICKER_ATTRIBUTE,
     ROUTER_SOURCE,
@@ -187,6 +194,32 @@ RESTING_ORDERS_GSI = {
     ],
     "Projection": {"ProjectionType": "ALL"},
 }
+# A customer's parent orders by order time (the data API's GET /customers/{customerId}/orders).
+CUSTOMER_ORDERS_GSI = {
+    "IndexName": CUSTOMER_ORDERS_INDEX,
+    "KeySchema": [
+        {"AttributeName": ORDER_CUSTOMER_ATTRIBUTE, "KeyType": "HASH"},
+        {"AttributeName": ORDER_KEY_ATTRIBUTE, "KeyType": "RANGE"},
+    ],
+    "Projection": {"ProjectionType": "ALL"},
+}
+# Every customer item (GET /customers).
+CUSTOMER_LIST_GSI = {
+    "IndexName": CUSTOMER_LIST_INDEX,
+    "KeySchema": [
+        {"AttributeName": CUSTOMER_LIST_KEY_ATTRIBUTE, "KeyType": "HASH"},
+        {"AttributeName": CUSTOMER_ID_ATTRIBUTE, "KeyType": "RANGE"},
+    ],
+    "Projection": {"ProjectionType": "ALL"},
+}
+INDEX_ATTRIBUTES = [
+    *RESTING_ORDERS_ATTRIBUTES,
+    *(
+        {"AttributeName": name, "AttributeType": "S"}
+        for name in (ORDER_CUSTOMER_ATTRIBUTE, ORDER_KEY_ATTRIBUTE, CUSTOMER_LIST_KEY_ATTRIBUTE, CUSTOMER_ID_ATTRIBUTE)
+    ),
+]
+HISTORICAL_DATA_FUNCTION = "trading-system-dev-historical-data"
 
 
 def create_trading_aws(monkeypatch: pytest.MonkeyPatch) -> TradingAws:
@@ -198,11 +231,11 @@ def create_trading_aws(monkeypatch: pytest.MonkeyPatch) -> TradingAws:
         AttributeDefinitions=[
             {"AttributeName": keys.PK, "AttributeType": "S"},
             {"AttributeName": keys.SK, "AttributeType": "S"},
-            *RESTING_ORDERS_ATTRIBUTES,
+            *INDEX_ATTRIBUTES,
         ],
         BillingMode="PAY_PER_REQUEST",
         StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"},
-        GlobalSecondaryIndexes=[RESTING_ORDERS_GSI],
+        GlobalSecondaryIndexes=[RESTING_ORDERS_GSI, CUSTOMER_ORDERS_GSI, CUSTOMER_LIST_GSI],
     )
     dynamodb.create_table(
         TableName=IDEMPOTENCY_TABLE,
@@ -257,6 +290,7 @@ def create_trading_aws(monkeypatch: pytest.MonkeyPatch) -> TradingAws:
         "ORDERS_TOPIC_ARN": topic_arn,
         MARKET_DATA_TABLE_ENV: MARKET_DATA_TABLE,
         TICKER_MAP_WORKFLOW_ENV: workflow_b_arn,
+        HISTORY_LOOKUP_FUNCTION_ENV: HISTORICAL_DATA_FUNCTION,
     }.items():
         monkeypatch.setenv(name, value)
     # The router's ticker lookup runs the quote-summary function in-process (tests/integration/quote_lookup.py).
