@@ -122,14 +122,15 @@ class PortfolioPosition(OpenModel):
 
 
 class PortfolioDay(OpenModel):
-    """The portfolio's totals at the end of a day: equity = cash + marketValue."""
+    """The portfolio's totals at the end of a day: equity = cash + marketValue. A holding without a close makes
+    marketValue, equity and unrealizedPnl null (leaving it out would price it at zero)."""
 
     date: Day
     cash: Money
-    marketValue: Money
-    equity: Money
+    marketValue: Money | None
+    equity: Money | None
     realizedPnl: Money
-    unrealizedPnl: Money
+    unrealizedPnl: Money | None
 
 
 class PortfolioAtDate(PortfolioDay):
@@ -147,6 +148,7 @@ class PortfolioSeries(OpenModel):
     from_: Day = Field(alias="from")
     to: Day
     days: list[PortfolioDay]
+    missingPrices: list[str] = Field(description="Tickers without a close on some day they were held.")
 
 
 class Portfolio(RootModel[PortfolioAtDate | PortfolioSeries]):

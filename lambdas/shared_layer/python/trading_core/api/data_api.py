@@ -1,75 +1,23 @@
-"""The Data API (`data-api`): customers and money (`customer_accounts`), and the reads of `data_api`:
-a customer, positions, ledger, orders, portfolio, trades, tickers and orders by id."""
+"""The Data API (`data-api`): the reads of `data_api` (a customer, positions, ledger, orders, portfolio, trades,
+tickers, orders by id) and the customers and money of `customer_operations`."""
 
 from __future__ import annotations
 
-from typing import Any, Final
+from typing import Final
 
-from trading_core.contracts import CUSTOMER_ACCOUNTS_FUNCTION, DATA_API_FUNCTION
+from trading_core.contracts import DATA_API_FUNCTION
 
 from . import parameters as p
-from .account_schemas import (
-    CreatedCustomer,
-    Customer,
-    CustomerList,
-    LedgerPage,
-    Movement,
-    MovementResult,
-    NewCustomer,
-    Portfolio,
-    Positions,
-)
+from .account_schemas import Customer, LedgerPage, Portfolio, Positions
+from .customer_operations import CREATE_CUSTOMER, DEPOSIT, LIST_CUSTOMERS, UNKNOWN_CUSTOMER, UNREADABLE, WITHDRAW
+from .examples import CHILD_ORDER_ID, CUSTOMER, CUSTOMER_ID, LEDGER_ENTRY, PARENT_ORDER_ID
 from .market_schemas import TickerDay, TradePage
 from .order_schemas import CustomerOrders, OrderView
-from .replies import KEY_REPLIES, docs_operation, error, field_error, invalid_parameters, not_found
+from .replies import KEY_REPLIES, docs_operation, error, invalid_parameters, not_found
 from .spec import ApiDocument, Operation, Parameter, Reply
 
 NAME: Final = "data-api"
 TITLE: Final = "Data API"
-
-CUSTOMER_ID: Final = "000002"
-_ORDER_ID = "5670b3df-2658-4cb4-9954-8f99b9eca7b3"
-_CHILD_ID = "48ffb5ec-64a0-40be-9a45-b84e8e90dbc8"
-
-CUSTOMER_EXAMPLE: Final = {
-    "customerId": CUSTOMER_ID,
-    "remainingFunds": "995984.99",
-    "availableFunds": "991974.95",
-    "reservedFunds": "4010.04",
-    "totalDeposits": "1000000.00",
-    "totalWithdrawals": "0.00",
-    "nrTrades": 1,
-    "totalCommissionPaid": "0.01",
-    "totalAmountInvested": "4015.00",
-    "realizedPnl": "0.00",
-    "created": "2026-12-01T09:00:00.000Z",
-    "updated": "2026-12-02T02:09:39.275Z",
-}
-ENTRY_EXAMPLE: Final = {
-    "customerId": CUSTOMER_ID,
-    "entryId": "initial-funds",
-    "kind": "DEPOSIT",
-    "amount": "1000000.00",
-    "reason": "initial funds",
-    "created": "2026-12-01T09:00:00.000Z",
-}
-_UNKNOWN_CUSTOMER = not_found("No customer has this id.", "customer 000099 not found")
-_UNREADABLE = error(500, "The stored customer record's funds are not numbers; `errors` names the field.")
-_IDEMPOTENCY_REPLIES = (
-    error(409, "A request with this Idempotency-Key is still in progress."),
-    error(422, "This Idempotency-Key was already used with another body."),
-    error(503, "The idempotency store is unavailable; retry."),
-)
-
-
-def _body_error(field: str, message: str) -> Reply:
-    return error(
-        400, "A malformed body, parameter or Idempotency-Key; `errors` names each field.", _bad(field, message)
-    )
-
-
-def _bad(field: str, message: str) -> dict[str, Any]:
-    return field_error("invalid request", field, message)
 
 
 def _read(
@@ -96,130 +44,16 @@ def _read(
     )
 
 
-LIST_CUSTOMERS: Final = Operation(
-    "GET",
-    "/customers",
-    "listCustomers",
-    "List the customers, by id",
-    CUSTOMER_ACCOUNTS_FUNCTION,
-    parameters=(p.LIMIT, p.NEXT_TOKEN),
-    replies=(
-        Reply(
-            200, "A page of customers.", CustomerList, {"customers": [CUSTOMER_EXAMPLE], "count": 1, "nextToken": None}
-        ),
-        invalid_parameters((p.LIMIT,)),
-        *KEY_REPLIES,
-        _UNREADABLE,
-    ),
-    tags=("customers",),
-)
-
-CREATE_CUSTOMER: Final = Operation(
-    "POST",
-    "/customers",
-    "createCustomer",
-    "Create a customer with an initial deposit",
-    CUSTOMER_ACCOUNTS_FUNCTION,
-    parameters=(p.IDEMPOTENCY_KEY,),
-    request_body=NewCustomer,
-    request_example={"customerId": "000100", "initialDeposit": "1000.00", "reason": "opening deposit"},
-    description="Without `customerId` a UUID is generated. The body is read as JSON whatever its Content-Type.",
-    replies=(
-        Reply(
-            201,
-            "The customer created, with its ledger.",
-            CreatedCustomer,
-            {
-                **CUSTOMER_EXAMPLE,
-                "customerId": "000100",
-                "remainingFunds": "1000.00",
-                "availableFunds": "1000.00",
-                "reservedFunds": "0.00",
-                "totalDeposits": "1000.00",
-                "nrTrades": 0,
-                "totalCommissionPaid": "0.00",
-                "totalAmountInvested": "0.00",
-                "ledger": [{**ENTRY_EXAMPLE, "customerId": "000100", "amount": "1000.00", "reason": "opening deposit"}],
-            },
-        ),
-        _body_error("initialDeposit", "must have at most 2 decimal places"),
-        *KEY_REPLIES,
-        error(
-            409,
-            "A customer with this id exists (or the Idempotency-Key is in use).",
-            {"message": "customer 000100 exists", "errors": []},
-        ),
-        *_IDEMPOTENCY_REPLIES[1:],
-    ),
-    tags=("customers",),
-)
-
 GET_CUSTOMER: Final = _read(
     "/customers/{customerId}",
     "getCustomer",
     "A customer's funds and statistics",
     (p.CUSTOMER_ID,),
-    Reply(200, "The customer.", Customer, CUSTOMER_EXAMPLE),
-    _UNKNOWN_CUSTOMER,
-    _UNREADABLE,
+    Reply(200, "The customer.", Customer, CUSTOMER),
+    UNKNOWN_CUSTOMER,
+    UNREADABLE,
 )
 
-
-def _movement(kind: str, operation_id: str, summary: str, conflict: Reply) -> Operation:
-    return Operation(
-        "POST",
-        f"/customers/{{customerId}}/{kind}",
-        operation_id,
-        summary,
-        CUSTOMER_ACCOUNTS_FUNCTION,
-        parameters=(p.CUSTOMER_ID, p.IDEMPOTENCY_KEY),
-        request_body=Movement,
-        request_example={"amount": "250.00", "reason": "wire transfer"},
-        description="Recorded as a ledger entry in the transaction that changes the funds.",
-        replies=(
-            Reply(
-                201,
-                "The ledger entry and the customer after it.",
-                MovementResult,
-                {
-                    "entry": {
-                        **ENTRY_EXAMPLE,
-                        "entryId": "0b7f8a52-3f0e-4d0c-9c61-2b1f1f5e8a10",
-                        "kind": "DEPOSIT" if kind == "deposits" else "WITHDRAWAL",
-                        "amount": "250.00",
-                        "reason": "wire transfer",
-                        "created": "2026-12-02T03:00:00.000Z",
-                    },
-                    "customer": CUSTOMER_EXAMPLE,
-                },
-            ),
-            _body_error("amount", "must be greater than 0"),
-            *KEY_REPLIES,
-            _UNKNOWN_CUSTOMER,
-            conflict,
-            *_IDEMPOTENCY_REPLIES[1:],
-            _UNREADABLE,
-        ),
-        tags=("money",),
-    )
-
-
-DEPOSIT: Final = _movement(
-    "deposits",
-    "deposit",
-    "Deposit money",
-    error(409, "A request with this Idempotency-Key is still in progress."),
-)
-WITHDRAW: Final = _movement(
-    "withdrawals",
-    "withdraw",
-    "Withdraw money (never more than the available funds)",
-    error(
-        409,
-        "More than the available funds (or the Idempotency-Key is in use); nothing changed.",
-        {"message": "insufficient funds: the withdrawal needs 250.00, available 100.00", "errors": []},
-    ),
-)
 
 GET_POSITIONS: Final = _read(
     "/customers/{customerId}/positions",
@@ -250,7 +84,7 @@ GET_POSITIONS: Final = _read(
             "count": 1,
         },
     ),
-    _UNKNOWN_CUSTOMER,
+    UNKNOWN_CUSTOMER,
 )
 
 GET_LEDGER: Final = _read(
@@ -262,9 +96,9 @@ GET_LEDGER: Final = _read(
         200,
         "A page of ledger entries.",
         LedgerPage,
-        {"customerId": CUSTOMER_ID, "entries": [ENTRY_EXAMPLE], "count": 1, "nextToken": None},
+        {"customerId": CUSTOMER_ID, "entries": [LEDGER_ENTRY], "count": 1, "nextToken": None},
     ),
-    _UNKNOWN_CUSTOMER,
+    UNKNOWN_CUSTOMER,
     tags=("money",),
 )
 
@@ -288,7 +122,7 @@ GET_CUSTOMER_ORDERS: Final = _read(
             "customerId": CUSTOMER_ID,
             "orders": [
                 {
-                    "orderId": _ORDER_ID,
+                    "orderId": PARENT_ORDER_ID,
                     "customerId": CUSTOMER_ID,
                     "direction": "Buy",
                     "ticker": "COIN",
@@ -311,7 +145,7 @@ GET_CUSTOMER_ORDERS: Final = _read(
             "nextToken": None,
         },
     ),
-    _UNKNOWN_CUSTOMER,
+    UNKNOWN_CUSTOMER,
     tags=("orders",),
 )
 
@@ -353,8 +187,8 @@ GET_PORTFOLIO: Final = _read(
             "missingPrices": [],
         },
     ),
-    _UNKNOWN_CUSTOMER,
-    _UNREADABLE,
+    UNKNOWN_CUSTOMER,
+    UNREADABLE,
     error(503, "Missing history could not be fetched now; retry."),
     description=(
         "Exactly one form: `date`, or `from` and `to`. Holdings are valued at the close of that day from the "
@@ -386,8 +220,8 @@ GET_TRADES: Final = _read(
             "trades": [
                 {
                     "tradeId": "9c1e4f3a-8b2d-4e6f-a1c3-5d7e9f0b2a4c",
-                    "orderId": _CHILD_ID,
-                    "parentOrderId": _ORDER_ID,
+                    "orderId": CHILD_ORDER_ID,
+                    "parentOrderId": PARENT_ORDER_ID,
                     "customerId": CUSTOMER_ID,
                     "direction": "Buy",
                     "ticker": "COIN",
@@ -405,7 +239,7 @@ GET_TRADES: Final = _read(
             "nextToken": None,
         },
     ),
-    _UNKNOWN_CUSTOMER,
+    UNKNOWN_CUSTOMER,
     tags=("trades",),
 )
 
@@ -446,7 +280,7 @@ GET_ORDER: Final = _read(
         "The order and its status.",
         OrderView,
         {
-            "orderId": _CHILD_ID,
+            "orderId": CHILD_ORDER_ID,
             "customerId": CUSTOMER_ID,
             "direction": "Buy",
             "ticker": "COIN",
@@ -456,13 +290,13 @@ GET_ORDER: Final = _read(
             "orderDate": "2026-12-02T02:03:40.112Z",
             "initialQuantity": 100,
             "split": "No",
-            "parentOrderId": _ORDER_ID,
+            "parentOrderId": PARENT_ORDER_ID,
             "reservedAmount": "4015.04",
             "timeInForce": "GTC",
             "status": "FILLED",
         },
     ),
-    not_found("No order has this id.", f"order {_ORDER_ID} not found"),
+    not_found("No order has this id.", f"order {PARENT_ORDER_ID} not found"),
     tags=("orders",),
 )
 

@@ -6,6 +6,8 @@ from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Final
 
+from trading_core.contracts import OPENAPI_DOCUMENT_STAGE_VARIABLE
+
 from . import data_api, market_data_api, market_data_manager_api, orders_api
 from .spec import ApiDocument
 
@@ -20,5 +22,5 @@ DOCUMENTS: Final[Mapping[str, ApiDocument]] = MappingProxyType(
         )
     }
 )
-DOCUMENT_STAGE_VARIABLE: Final = "openApiDocument"
+DOCUMENT_STAGE_VARIABLE: Final = OPENAPI_DOCUMENT_STAGE_VARIABLE
 """The stage variable that names an API's document for the docs function."""

@@ -52,7 +52,7 @@ class TickerDay(OpenModel):
     date: Day
     nrTrades: int
     totalQuantity: int
-    totalNotional: Money = Field(description="the sum of price * quantity of the day's trades.")
+    totalNotional: Money | None = Field(description="The sum of price * quantity of the day's trades.")
     vwap: Money | None = Field(description="totalNotional / totalQuantity; null when there were no trades.")
     marketPrice: Money | None = Field(description="The market price now; null without market data.")
     priceTime: Timestamp | None = None

@@ -6,7 +6,7 @@ enums, patterns and limits, so the document cannot promise another order than th
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any, Final, Literal
 
 from pydantic import ConfigDict, Field, RootModel
 from pydantic.config import JsonDict
@@ -18,6 +18,8 @@ from trading_core.orders.request import MAX_ORDERS_PER_REQUEST, MAX_PRICE
 from .parameters import ORDER_STATUSES
 from .schemas import ClosedModel, ErrorBody, Money, OpenModel, Timestamp
 
+# A price as text: greater than 0, at most MAX_PRICE (1000000000), at most 2 decimals, no leading zeros.
+PRICE_TEXT_PATTERN: Final = r"^(?:[1-9]\d{0,8}(?:\.\d{1,2})?|1000000000(?:\.0{1,2})?|0\.(?:[1-9]\d?|0[1-9]))$"
 _LIMIT_NEEDS_PRICE: JsonDict = {
     "if": {"properties": {"type": {"const": OrderType.LIMIT.value}}, "required": ["type"]},
     "then": {"required": ["price"], "properties": {"price": {"not": {"type": "null"}}}},
@@ -42,7 +44,7 @@ class Order(ClosedModel):
         default=None,
         json_schema_extra={
             "anyOf": [
-                {"type": "string", "pattern": r"^\d{1,10}(\.\d{1,2})?$"},
+                {"type": "string", "pattern": PRICE_TEXT_PATTERN},
                 {"type": "number", "exclusiveMinimum": 0, "maximum": int(MAX_PRICE)},
                 {"type": "null"},
             ],
@@ -92,7 +94,9 @@ class RefusedOrder(OpenModel):
 
     order: dict[str, Any] = Field(description="The order as sent (numbers come back as strings).")
     reason: str = Field(description="e.g. `unknown customer 000099`, `unknown ticker`, `insufficient funds: ...`.")
-    orderId: str = Field(description="The refused order's id.")
+    orderId: str | None = Field(
+        description="The REFUSED parent order that records it; null for a transient refusal (retry), which is not kept."
+    )
 
 
 class RoutingAnswer(OpenModel):
@@ -150,6 +154,10 @@ class ChildOrderView(OpenModel):
     marketPrice: Money | None = None
     pricedAt: Timestamp | None = None
     statusReason: str | None = None
+    tradeId: str | None = Field(default=None, description="Once FILLED: its trade.")
+    fillPrice: Money | None = None
+    fillFee: Money | None = None
+    fillDate: Timestamp | None = None
     updated: Timestamp | None = None
 
 
@@ -178,6 +186,7 @@ class ParentOrderView(OpenModel):
     fees: Money | None = None
     notional: Money | None = None
     reason: str | None = Field(default=None, description="Why the router refused the order (status REFUSED).")
+    updated: Timestamp | None = None
 
 
 class OrderView(RootModel[ParentOrderView | ChildOrderView]):

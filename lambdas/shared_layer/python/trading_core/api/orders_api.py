@@ -8,25 +8,28 @@ from trading_core.contracts import ORDER_CANCELLER_FUNCTION, ORDER_ROUTER_FUNCTI
 from trading_core.orders.request import MAX_BODY_BYTES, MAX_ORDERS_PER_REQUEST
 
 from . import parameters as p
+from .examples import (
+    CHILD_ORDER_ID as _CHILD,
+)
+from .examples import (
+    OTHER_CUSTOMER_ID,
+    SEED_ORDER,
+)
+from .examples import (
+    PARENT_ORDER_ID as _PARENT,
+)
+from .examples import (
+    REFUSED_ORDER_ID as _REFUSED,
+)
+from .examples import (
+    SECOND_CHILD_ORDER_ID as _SECOND_CHILD,
+)
 from .order_schemas import CancelConflict, Cancellation, OrderRequest, RoutingAnswer
 from .replies import KEY_REPLIES, docs_operation, error, field_error, invalid_parameters, not_found
 from .spec import ApiDocument, Operation, Reply
 
 NAME: Final = "orders-api"
 TITLE: Final = "Orders API"
-
-SEED_ORDER: Final = {
-    "customerId": "000002",
-    "direction": "Buy",
-    "ticker": "COIN",
-    "type": "Limit",
-    "quantity": 8614,
-    "price": "161.90",
-}
-_PARENT = "5670b3df-2658-4cb4-9954-8f99b9eca7b3"
-_CHILD = "48ffb5ec-64a0-40be-9a45-b84e8e90dbc8"
-_SECOND_CHILD = "5a5aa624-436b-496d-ab80-3ac314299427"
-_REFUSED = "6ace9b3e-c5ee-4788-a188-f5998c0b81bb"
 
 ROUTED_EXAMPLE: Final = {
     "orders": [
@@ -49,7 +52,13 @@ ROUTED_EXAMPLE: Final = {
     ],
     "invalidOrders": [
         {
-            "order": {"customerId": "000003", "direction": "Sell", "ticker": "TSLA", "type": "Market", "quantity": 10},
+            "order": {
+                "customerId": OTHER_CUSTOMER_ID,
+                "direction": "Sell",
+                "ticker": "TSLA",
+                "type": "Market",
+                "quantity": 10,
+            },
             "reason": "insufficient position: the order needs 10, available 0",
             "orderId": _REFUSED,
         }

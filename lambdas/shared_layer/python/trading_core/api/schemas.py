@@ -15,14 +15,22 @@ from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema
 from trading_core.queries.parameters import DAY_PATTERN
 
 MONEY_PATTERN: Final = r"^-?\d+\.\d{2}$"
-AMOUNT_TEXT_PATTERN: Final = r"^\d{1,12}(\.\d{1,2})?$"
+# Decimal text with at most 2 decimals and no leading zeros (regular expressions without look-arounds, which
+# every generator reads): 0 or more, and greater than 0.
+AMOUNT_TEXT_PATTERN: Final = r"^(?:0|[1-9]\d{0,11})(?:\.\d{1,2})?$"
+POSITIVE_AMOUNT_TEXT_PATTERN: Final = r"^(?:[1-9]\d{0,11}(?:\.\d{1,2})?|0\.(?:[1-9]\d?|0[1-9]))$"
 
 Money = Annotated[str, Field(pattern=MONEY_PATTERN, description="An amount with 2 decimals, as a string.")]
 Day = Annotated[str, Field(pattern=DAY_PATTERN, description="A day, YYYY-MM-DD.")]
 Timestamp = Annotated[str, Field(description="An ISO-8601 UTC instant, e.g. 2026-12-02T02:09:39.175Z.")]
 
 
-def amount_in(description: str, *, minimum_exclusive: bool, maximum: int | None = None) -> Any:
+MAX_AMOUNT: Final = 1_000_000_000_000
+"""The largest deposit or withdrawal (`customers.accounts.MAX_AMOUNT`, which imports this package's errors:
+not imported here, the tests compare them)."""
+
+
+def amount_in(description: str, *, minimum_exclusive: bool, maximum: int | None = MAX_AMOUNT) -> Any:
     """An amount a client sends: a decimal string such as "161.90" or a JSON number (read from its text, never
     as a float), with at most 2 decimals."""
     number: dict[str, Any] = {"type": "number", ("exclusiveMinimum" if minimum_exclusive else "minimum"): 0}
@@ -30,7 +38,13 @@ def amount_in(description: str, *, minimum_exclusive: bool, maximum: int | None 
         number["maximum"] = maximum
     return WithJsonSchema(
         {
-            "anyOf": [{"type": "string", "pattern": AMOUNT_TEXT_PATTERN}, number],
+            "anyOf": [
+                {
+                    "type": "string",
+                    "pattern": POSITIVE_AMOUNT_TEXT_PATTERN if minimum_exclusive else AMOUNT_TEXT_PATTERN,
+                },
+                number,
+            ],
             "description": f'{description} A decimal string such as "161.90" or a number; at most 2 decimals.',
         }
     )
