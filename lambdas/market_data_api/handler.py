@@ -2,7 +2,11 @@
 
 `GET /quote-summary/{ticker}`, `DELETE /quote-summary/{ticker}` (the summary; with a JSON body
 `{from, to}` the history in that window instead), `GET /history/{ticker}?from=&to=`,
-`DELETE /history/{ticker}` with body `{from, to}`.
+`DELETE /history/{ticker}` with body `{from, to}`, as `trading_core.api.market_data_api` documents them.
+
+Every 4xx is the one error body (`trading_core.api.errors.error_body`): a 400 names the field at fault
+(the ticker, `from`, `to` or `body`), a 404 has `errors: []`. A body is read as JSON whatever its
+Content-Type (plain `curl -d` sends form-urlencoded); a body that is not JSON is a 400 on `body`.
 """
 
 from __future__ import annotations
@@ -17,11 +21,12 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValida
 from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from trading_core.api import parameters
+from trading_core.api.errors import FieldError, error_body
 from trading_core.common import aws_clients
 from trading_core.common.clock import Clock, utc_now
 from trading_core.common.environment import MarketDataApiEnvironment, load
 from trading_core.common.observability import observability
-from trading_core.contracts import MARKET_DATA_TICKER_PATTERN
 from trading_core.market_data.store import MarketDataStore
 from trading_core.queries.parameters import DAY_HINT, DAY_PATTERN, InvalidParameter, invalid_request_body, parse_day
 
@@ -32,12 +37,9 @@ clock: Clock = utc_now  # "today" of the default history window (tests set their
 
 DEFAULT_WINDOW_DAYS: Final = 30
 MAX_WINDOW_DAYS: Final = 366 * 5
-Ticker = Annotated[str, Path(pattern=MARKET_DATA_TICKER_PATTERN)]
-HINTS = {
-    "ticker": "must be 1 to 15 upper-case letters, digits, '.', '-', '=' or '^'",
-    "from": DAY_HINT,
-    "to": DAY_HINT,
-}
+TICKER: Final = parameters.MARKET_DATA_TICKER
+Ticker = Annotated[str, Path(pattern=TICKER.schema["pattern"])]
+HINTS = {TICKER.name: TICKER.hint or "", "from": DAY_HINT, "to": DAY_HINT}
 
 
 @functools.cache
@@ -47,7 +49,7 @@ def build() -> MarketDataStore:
 
 
 def not_found(message: str) -> Response[Any]:
-    return Response(404, content_types.APPLICATION_JSON, {"message": message})
+    return Response(404, content_types.APPLICATION_JSON, error_body(message))
 
 
 def window(start: str | None, end: str | None, *, required: bool) -> tuple[str, str]:
@@ -69,7 +71,10 @@ def window(start: str | None, end: str | None, *, required: bool) -> tuple[str, 
 
 def body_window() -> tuple[str, str] | None:
     """The `{from, to}` of the request body; None when there is no body."""
-    text = app.current_event.decoded_body
+    try:
+        text = app.current_event.decoded_body  # whatever the Content-Type says
+    except ValueError:  # base64 or UTF-8 that does not decode
+        raise InvalidParameter("body", "must be a JSON object") from None
     if text is None or not text.strip():
         return None
     try:
@@ -94,7 +99,7 @@ def delete_history(ticker: str, first: str, last: str) -> dict[str, Any]:
 def get_quote_summary(ticker: Ticker) -> Any:
     record = build().get_record(ticker)
     if record is None or record.summary is None:
-        return not_found(f"no quote summary for {ticker}")
+        return not_found(f"quote summary of {ticker} not found")
     return record.to_wire()
 
 
@@ -104,7 +109,7 @@ def delete_quote_summary(ticker: Ticker) -> Any:
     if requested is not None:
         return delete_history(ticker, *requested)
     if not build().delete_summary(ticker):
-        return not_found(f"no quote summary for {ticker}")
+        return not_found(f"quote summary of {ticker} not found")
     return {"ticker": ticker, "deletedSummary": True}
 
 
@@ -117,7 +122,7 @@ def get_history(
     first, last = window(start, end, required=False)
     bars = build().history(ticker, first, last)
     if not bars and build().get_record(ticker) is None:
-        return not_found(f"no market data for {ticker}")
+        return not_found(f"market data of {ticker} not found")
     return {"ticker": ticker, "from": first, "to": last, "count": len(bars), "bars": [bar.to_wire() for bar in bars]}
 
 
@@ -132,6 +137,14 @@ def delete_history_window(ticker: Ticker) -> Any:
 @app.exception_handler([RequestValidationError, InvalidParameter])
 def invalid_parameters(error: RequestValidationError | InvalidParameter) -> Response[Any]:
     return Response(400, content_types.APPLICATION_JSON, invalid_request_body(error, HINTS))
+
+
+@app.not_found
+def unreadable_ticker(_: Exception) -> Response[Any]:
+    """API Gateway routes only this API's resources here, so a path no route matches has a ticker the
+    router cannot read (characters outside any route's parameter syntax): a 400 on the ticker."""
+    body = error_body("invalid request", [FieldError(TICKER.name, TICKER.hint or "")])
+    return Response(400, content_types.APPLICATION_JSON, body)
 
 
 @logger.inject_lambda_context

@@ -45,7 +45,7 @@ def test_get_a_quote_summary(aws: MarketDataAws) -> None:
         "updated": "2026-03-04T15:00:00.000Z",
     }
     assert isinstance(body["price"], str) and body["price"] == f"{summary.price:.2f}"
-    assert call("GET", "/quote-summary/MSFT") == (404, {"message": "no quote summary for MSFT"})
+    assert call("GET", "/quote-summary/MSFT") == (404, {"message": "quote summary of MSFT not found", "errors": []})
 
 
 def test_get_history_in_a_window(aws: MarketDataAws) -> None:
@@ -66,7 +66,7 @@ def test_get_history_in_a_window(aws: MarketDataAws) -> None:
     # Without a window: the 30 days up to today (2026-03-04).
     status, body = call("GET", "/history/AAPL")
     assert (status, body["from"], body["to"], body["count"]) == (200, "2026-02-02", "2026-03-04", 20)
-    assert call("GET", "/history/MSFT")[0] == 404
+    assert call("GET", "/history/MSFT") == (404, {"message": "market data of MSFT not found", "errors": []})
 
 
 @pytest.mark.parametrize(
@@ -91,7 +91,7 @@ def test_invalid_history_requests_are_400_per_field(
 def test_delete_a_quote_summary_keeps_the_history(aws: MarketDataAws) -> None:
     assert call("DELETE", "/quote-summary/AAPL") == (200, {"ticker": "AAPL", "deletedSummary": True})
     assert call("GET", "/quote-summary/AAPL")[0] == 404
-    assert call("DELETE", "/quote-summary/AAPL")[0] == 404
+    assert call("DELETE", "/quote-summary/AAPL") == (404, {"message": "quote summary of AAPL not found", "errors": []})
     assert call("GET", "/history/AAPL", query={"from": "2026-02-02", "to": "2026-02-27"})[1]["count"] == 20
 
 
@@ -131,3 +131,38 @@ def test_a_body_that_is_not_json_is_400(aws: MarketDataAws) -> None:
 
     assert response["statusCode"] == 400
     assert json_body(response)["errors"] == [{"field": "body", "message": "must be a JSON object"}]
+
+
+@pytest.mark.parametrize("content_type", ["application/x-www-form-urlencoded", "text/plain", None])
+def test_a_json_body_is_read_whatever_its_content_type(aws: MarketDataAws, content_type: str | None) -> None:
+    headers = {"Content-Type": content_type} if content_type else {}
+    event = api_event("DELETE", "/history/AAPL", body={"from": "2026-02-16", "to": "2026-02-27"}, headers=headers)
+    if content_type is None:
+        del event["headers"]["Content-Type"], event["multiValueHeaders"]["Content-Type"]
+    response = handler.lambda_handler(event, lambda_context("market_data_api"))
+
+    assert (response["statusCode"], json_body(response)["deletedRows"]) == (200, 10)
+
+
+def test_a_body_that_is_not_utf8_is_400_on_the_body(aws: MarketDataAws) -> None:
+    event = api_event("DELETE", "/history/AAPL", raw_body="AP8=", headers={"Content-Type": "application/octet-stream"})
+    event["isBase64Encoded"] = True  # the bytes 00 ff: not UTF-8
+    response = handler.lambda_handler(event, lambda_context("market_data_api"))
+
+    assert response["statusCode"] == 400
+    assert json_body(response) == {
+        "message": "invalid request",
+        "errors": [{"field": "body", "message": "must be a JSON object"}],
+    }
+    assert call("GET", "/history/AAPL", query={"from": "2026-02-01", "to": "2026-03-01"})[1]["count"] == 20
+
+
+@pytest.mark.parametrize("path", ["/history/\u00ac\u009f5", "/quote-summary/A\u0300", "/history/%20"])
+def test_a_ticker_the_router_cannot_read_is_400_on_the_ticker(aws: MarketDataAws, path: str) -> None:
+    status, body = call("GET", path)
+
+    assert status == 400
+    assert body == {
+        "message": "invalid request",
+        "errors": [{"field": "ticker", "message": "must be 1 to 15 upper-case letters, digits, '.', '-', '=' or '^'"}],
+    }
