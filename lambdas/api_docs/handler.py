@@ -25,21 +25,15 @@ def document_json(name: str, server_url: str) -> str:
 
 
 def server_url(event: dict[str, Any]) -> str:
-    """The API's base URL: `https://{Host}/{stage}/` on AWS (the stage's path before the resource). A request
-    through the local cloud has no X-Forwarded-Proto and is served under `/{apiId}/{stage}/` over http."""
+    """The API's base URL, `{X-Forwarded-Proto}://{Host}{the asked-for path minus the resource path}/`:
+    `https://<id>.execute-api.<region>.amazonaws.com/<stage>/` on AWS (a custom domain keeps its base path),
+    `http://127.0.0.1:<port>/<apiId>/<stage>/` through the local cloud, which sends the same headers."""
     headers = {name.lower(): value for name, value in (event.get("headers") or {}).items()}
     context = event.get("requestContext") or {}
     host = headers.get("host") or context.get("domainName", "")
-    stage_path = str(context.get("path") or "")
-    resource_path = str(event.get("path") or "")
-    base = stage_path.removesuffix(resource_path) if resource_path else stage_path
-    base = base.rstrip("/") or f"/{context.get('stage', '')}"
-    scheme = headers.get("x-forwarded-proto")
-    if scheme is None:  # the local cloud: http, and the API id before the stage
-        scheme, api_id = "http", str(context.get("apiId", ""))
-        if api_id and not base.startswith(f"/{api_id}/"):
-            base = f"/{api_id}{base}"
-    return f"{scheme}://{host}{base}/"
+    asked = str(context.get("path") or "")
+    base = asked.removesuffix(str(event.get("path") or "")).rstrip("/")
+    return f"{headers.get('x-forwarded-proto', 'https')}://{host}{base}/"
 
 
 def reply(status: int, body: str) -> dict[str, Any]:
