@@ -162,12 +162,29 @@ def test_a_customer_without_enough_funds_gets_a_reason_and_a_credit_check(aws: T
 def test_an_unknown_customer_gets_a_reason_and_no_event(aws: TradingAws, bus_type: str) -> None:
     body = json_body(post({**SEED_ORDER, "customerId": "000099"}))
 
+    [refused] = body["invalidOrders"]
     assert body == {
         "orders": [],
-        "invalidOrders": [{"order": {**SEED_ORDER, "customerId": "000099"}, "reason": "unknown customer 000099"}],
+        "invalidOrders": [
+            {
+                "order": {**SEED_ORDER, "customerId": "000099"},
+                "reason": "unknown customer 000099",
+                "orderId": refused["orderId"],
+            }
+        ],
     }
     assert aws.bus.drain() == []
     assert order_items(aws) == []
+    # the refusal is kept: a REFUSED parent order without children, in the customer's list of orders
+    [parent] = parent_items(aws)
+    assert parent["OrderId"] == refused["orderId"]
+    assert (parent["Status"], parent["StatusReason"], parent["ChildOrderIds"]) == (
+        "REFUSED",
+        "unknown customer 000099",
+        [],
+    )
+    assert parent["OrderCustomer"] == "000099"
+    assert parent["OrderKey"] == f"{parent['OrderDate']}#{refused['orderId']}"
 
 
 def test_an_unknown_customer_selling_is_refused_too(aws: TradingAws) -> None:
@@ -437,7 +454,7 @@ def quote_summary(aws: TradingAws, monkeypatch: pytest.MonkeyPatch) -> QuoteSumm
     return install_quote_summary(monkeypatch)
 
 
-def test_an_unknown_ticker_is_refused_after_the_lookup_and_nothing_is_written(
+def test_an_unknown_ticker_is_refused_after_the_lookup_and_only_the_refusal_is_written(
     aws: TradingAws, quote_summary: QuoteSummaryFunction, bus_type: str
 ) -> None:
     before = aws.scan()
@@ -446,9 +463,17 @@ def test_an_unknown_ticker_is_refused_after_the_lookup_and_nothing_is_written(
     response = post(order)
 
     assert response["statusCode"] == 200
-    assert json_body(response) == {"orders": [], "invalidOrders": [{"order": order, "reason": "unknown ticker"}]}
+    body = json_body(response)
+    order_id = body["invalidOrders"][0]["orderId"]
+    assert body == {"orders": [], "invalidOrders": [{"order": order, "reason": "unknown ticker", "orderId": order_id}]}
     assert quote_summary.invocations == [{"tickers": ["NOTAREALTICKER"]}]
-    assert aws.scan() == before
+    [refused] = [item for item in aws.scan() if item not in before]
+    assert (refused["PK"], refused["Status"], refused["StatusReason"]) == (
+        f"ORDER#{order_id}",
+        "REFUSED",
+        "unknown ticker",
+    )
+    assert "MarketPriceAtOrder" not in refused
     assert aws.customer("000002")["ReservedFunds"] == Decimal(0)
     assert aws.bus.drain() == []
     assert aws.bus.market_data_requests() == []

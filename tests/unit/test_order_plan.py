@@ -19,6 +19,8 @@ from trading_core.contracts import (
     DARK_POOL_TICKERS_PARAMETER,
     MARKET_CLOSE_TIME_PARAMETER,
     MAX_CHILDREN_PER_ORDER,
+    ORDER_CUSTOMER_ATTRIBUTE,
+    ORDER_KEY_ATTRIBUTE,
     ORDER_SPLIT_SIZE_PARAMETER,
     VENUE_FEES_PARAMETER,
 )
@@ -213,6 +215,9 @@ def test_the_parent_item_records_the_order_and_its_children() -> None:
         "OrderDate": ORDER_DATE,
         "MarketPriceAtOrder": Decimal("40.79"),
         "ChildOrderIds": [child.order_id for child in planned.children],
+        # In the customer's list of orders (the sparse CustomerOrders index), by order time.
+        ORDER_CUSTOMER_ATTRIBUTE: "000002",
+        ORDER_KEY_ATTRIBUTE: f"{ORDER_DATE}#{planned.parent_order_id}",
     }
     assert len(item["ChildOrderIds"]) == 3
 

@@ -99,6 +99,9 @@ class FakeFunds:
         self.fail_reserve = False
         self.fail_release = False
         self.plans: list[PlannedOrder] = []
+        self.kept: list[dict[str, Any]] = []
+        self.keep_calls = 0
+        self.fail_keep = False
 
     def reserve(self, plan: PlannedOrder, now: str) -> ReservationOutcome:
         self.reserve_calls += 1
@@ -126,6 +129,12 @@ class FakeFunds:
             self.available[child.customer_id] += child.reserved_amount
             self.reserved[child.customer_id] -= child.reserved_amount
         return released
+
+    def keep_refused(self, items: Sequence[dict[str, Any]]) -> None:
+        self.keep_calls += 1
+        if self.fail_keep:
+            raise FundsUnavailable("down")
+        self.kept.extend(items)
 
 
 class FakePublisher:
@@ -214,6 +223,7 @@ def test_the_seed_order_is_one_reservation_and_one_publish_call() -> None:
         "InvalidOrders": 0,
         "CreditChecks": 0,
         "RoutingFailures": 0,
+        "RefusedOrdersKept": 0,
         "MarketDataTickersRequested": 0,
         "MarketDataRequestFailures": 0,
     }

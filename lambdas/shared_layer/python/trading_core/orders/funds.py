@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Protocol
+from typing import Any, Protocol
 
 from trading_core.model.child_order import ChildOrder
 from trading_core.orders.plan import PlannedOrder
@@ -68,3 +68,6 @@ class FundsStore(Protocol):
     def reserve(self, plan: PlannedOrder, now: str) -> ReservationOutcome: ...
 
     def release(self, children: Sequence[ChildOrder], now: str, reason: str) -> list[ChildOrder]: ...
+
+    def keep_refused(self, items: Sequence[dict[str, Any]]) -> None:
+        """Writes the parent ORDER items of refused orders (`orders.refusals`); raises `FundsUnavailable`."""

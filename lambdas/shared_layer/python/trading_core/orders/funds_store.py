@@ -13,7 +13,12 @@ from typing import Any
 from botocore.exceptions import BotoCoreError, ClientError
 
 from trading_core.common import keys
-from trading_core.common.dynamodb import MAX_TRANSACTION_ATTEMPTS, TransactionCancelled, transact_conditionally
+from trading_core.common.dynamodb import (
+    MAX_TRANSACTION_ATTEMPTS,
+    TransactionCancelled,
+    batch_write,
+    transact_conditionally,
+)
 from trading_core.customers import record
 from trading_core.customers.record_store import complete_record
 from trading_core.model.child_order import REJECTED, ChildOrder, Direction
@@ -126,3 +131,10 @@ class DynamoFundsStore:
                 raise FundsUnavailable(f"could not release the reservation of {pending[0].parent_order_id}: {reasons}")
             pending = [child for index, child in enumerate(pending) if index not in moved_on]
         return []
+
+    def keep_refused(self, items: Sequence[dict[str, Any]]) -> None:
+        """One put per refused order, 25 per BatchWriteItem (the same id written again replaces it)."""
+        try:
+            batch_write(self._client, self._table, [{"PutRequest": {"Item": item}} for item in items])
+        except (ClientError, BotoCoreError, RuntimeError) as error:
+            raise FundsUnavailable(f"could not keep {len(items)} refused orders: {error}") from error

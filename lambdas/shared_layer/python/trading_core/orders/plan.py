@@ -28,6 +28,7 @@ from trading_core.contracts import (
 from trading_core.market.price import is_marketable
 from trading_core.market.session import DEFAULT_CLOSE, close_after, parse_close_time
 from trading_core.model.child_order import PARENT_KIND, ChildOrder, Direction, OrderType, PoolType, TimeInForce
+from trading_core.model.parent_order import customer_order_attributes
 from trading_core.orders.request import OrderRequest
 from trading_core.pools.pricing import max_fee, protection_price
 
@@ -73,24 +74,35 @@ class PlannedOrder:
 
     def parent_item(self) -> dict[str, Any]:
         """The parent ORDER item: the order as sent, and its children (their states are on their items)."""
-        request = self.request
-        item: dict[str, Any] = {
-            **keys.order_key(self.parent_order_id),
-            "Kind": PARENT_KIND,
-            ORDER_ID_ATTRIBUTE: self.parent_order_id,
-            "CustomerId": request.customer_id,
-            "Direction": request.direction.value,
-            "Ticker": request.ticker,
-            "Type": request.order_type.value,
-            "Quantity": request.quantity,
-            "TimeInForce": request.time_in_force.value,
-            "OrderDate": self.order_date,
-            "MarketPriceAtOrder": Decimal(money_str(self.market_price)),
+        return {
+            **parent_attributes(self.request, self.parent_order_id, self.order_date, self.market_price),
             "ChildOrderIds": [child.order_id for child in self.children],
         }
-        if request.price is not None:
-            item["Price"] = request.price
-        return item
+
+
+def parent_attributes(
+    request: OrderRequest, parent_order_id: str, order_date: str, market_price: Decimal | None
+) -> dict[str, Any]:
+    """What every parent ORDER item holds, accepted or refused: the order as sent, its day and the market
+    price it met (None: unknown), in the customer's list of orders (`model.parent_order`)."""
+    item: dict[str, Any] = {
+        **keys.order_key(parent_order_id),
+        "Kind": PARENT_KIND,
+        ORDER_ID_ATTRIBUTE: parent_order_id,
+        "CustomerId": request.customer_id,
+        "Direction": request.direction.value,
+        "Ticker": request.ticker,
+        "Type": request.order_type.value,
+        "Quantity": request.quantity,
+        "TimeInForce": request.time_in_force.value,
+        "OrderDate": order_date,
+        **customer_order_attributes(request.customer_id, order_date, parent_order_id),
+    }
+    if market_price is not None:
+        item["MarketPriceAtOrder"] = Decimal(money_str(market_price))
+    if request.price is not None:
+        item["Price"] = request.price
+    return item
 
 
 class OrderTooLarge(ValueError):

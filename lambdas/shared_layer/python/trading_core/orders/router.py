@@ -5,12 +5,17 @@ items); the children of the whole request are published in as few PutEvents/Publ
 possible. Children whose events cannot be published get their reservation back (a compensating
 transaction) and are reported as invalid, so nothing is lost and nothing stays reserved.
 
+Refused orders are kept as REFUSED parent ORDER items (`orders.refusals`), written together once the
+accepted ones are on their way; each `invalidOrders` entry names its `orderId` (None when nothing is kept:
+a transient failure).
+
 Then the tickers of the routed children go to the market-data requester, which asks the market-data
 workflows for the stale ones (`market_data.requests`); its failures never touch the orders.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -25,6 +30,7 @@ from trading_core.common.money import cents_up, money_str
 from trading_core.contracts import (
     CREDIT_CHECK,
     INVALID_ORDERS_FIELD,
+    ORDER_ID_ATTRIBUTE,
     ORDERS_DETAIL_TYPE,
     POOL_TYPE_FIELD,
     ROUTER_SOURCE,
@@ -50,6 +56,7 @@ from trading_core.orders.plan import (
     pool_order_events,
     route,
 )
+from trading_core.orders.refusals import refused_item, refused_order_id
 from trading_core.orders.request import SubmittedOrder, check_idempotency_key, parse_body
 from trading_core.orders.ticker_lookup import TickerLookup
 
@@ -68,15 +75,16 @@ class Answer:
     metrics: dict[str, int] = field(default_factory=dict)
 
 
-def credit_check_wire(plan: PlannedOrder, refusal: InsufficientFunds, order_date: str) -> dict[str, Any]:
+def credit_check_wire(plan: PlannedOrder, refusal: InsufficientFunds, order_date: str, order_id: str) -> dict[str, Any]:
     """One order of a CreditCheck event: the parent order as sent plus what it lacked.
 
-    `orderId` is the parent order id (fresh per attempt) so the funds raiser tops up once per
-    refusal however often the event is delivered; `shortfall` is what to add, rounded up to the cent.
+    `orderId` is the refused order's id (fresh per attempt, or per Idempotency-Key and place in the
+    request) so the funds raiser tops up once per refusal however often the event is delivered;
+    `shortfall` is what to add, rounded up to the cent.
     """
     request = plan.request
     return {
-        "orderId": plan.parent_order_id,
+        "orderId": order_id,
         "customerId": request.customer_id,
         "direction": request.direction.value,
         "ticker": request.ticker,
@@ -95,9 +103,11 @@ class InvalidOrder:
     order: dict[str, Any]
     reason: str
     retryable: bool = False
+    order_id: str | None = None
+    """The parent order that records the refusal (None: none was kept)."""
 
     def to_wire(self) -> dict[str, Any]:
-        return {"order": self.order, "reason": self.reason}
+        return {"order": self.order, "reason": self.reason, "orderId": self.order_id}
 
 
 @dataclass
@@ -107,6 +117,7 @@ class RoutingResult:
     invalid: list[InvalidOrder] = field(default_factory=list)
     credit_checks: int = 0
     routing_failures: int = 0
+    refusals_kept: int = 0
     market_data: MarketDataRequest = field(default_factory=MarketDataRequest)
 
     @property
@@ -127,6 +138,7 @@ class RoutingResult:
             "InvalidOrders": len(self.invalid),
             "CreditChecks": self.credit_checks,
             "RoutingFailures": self.routing_failures,
+            "RefusedOrdersKept": self.refusals_kept,
             **self.market_data.metrics(),
         }
 
@@ -167,28 +179,41 @@ class OrderRouter:
         if idempotency_key is None or self.idempotency is None:
             result = self.submit(orders)
             return Answer(result.body(), result.metrics())
-        return self.idempotency.run(idempotency_key, orders, self.submit)
+        key = idempotency_key
+        return self.idempotency.run(key, orders, lambda again: self.submit(again, idempotency_key=key))
 
-    def submit(self, orders: Sequence[SubmittedOrder]) -> RoutingResult:
+    def submit(self, orders: Sequence[SubmittedOrder], *, idempotency_key: str | None = None) -> RoutingResult:
         config = self._config()
         moment = self._clock()
         now = to_iso(moment)
         result = RoutingResult(received=len(orders))
         reserved: list[tuple[SubmittedOrder, PlannedOrder]] = []
         credit_checks: list[dict[str, Any]] = []
+        kept: list[dict[str, Any]] = []
         markets = self._market_prices({order.request.ticker for order in orders}, moment)
-        for order in orders:
+
+        def refuse(index: int, order: SubmittedOrder, reason: str, market: Decimal | None, order_id: str) -> str:
+            """Refused for good: kept as a REFUSED parent order under `order_id`, or the key's own id."""
+            if idempotency_key is not None:
+                order_id = refused_order_id(idempotency_key, index)
+            kept.append(refused_item(order.request, order_id, now, reason, market))
+            result.invalid.append(InvalidOrder(order.sent, reason, order_id=order_id))
+            return order_id
+
+        for index, order in enumerate(orders):
             market = markets.get(order.request.ticker)
-            if market is None or isinstance(market, str):
-                reason = market or RETRY_PROCESSING
-                result.invalid.append(InvalidOrder(order.sent, reason, retryable=reason == RETRY_PROCESSING))
+            if market is None:
+                result.invalid.append(InvalidOrder(order.sent, RETRY_PROCESSING, retryable=True))
+                continue
+            if isinstance(market, str):
+                refuse(index, order, market, None, self._new_id())
                 continue
             try:
                 check_size(order.request, config)
                 plan = plan_order(order.request, config, order_date=now, new_id=self._new_id, market_price=market)
                 outcome = self._funds.reserve(plan, now)
             except OrderTooLarge as error:
-                result.invalid.append(InvalidOrder(order.sent, str(error)))
+                refuse(index, order, str(error), market, self._new_id())
                 continue
             except FundsUnavailable:
                 logger.exception("could not reserve funds for an order of customer %s", order.request.customer_id)
@@ -197,23 +222,24 @@ class OrderRouter:
             if isinstance(outcome, Reserved):
                 reserved.append((order, plan))
             elif isinstance(outcome, UnknownCustomer):
-                result.invalid.append(InvalidOrder(order.sent, f"unknown customer {outcome.customer_id}"))
+                refuse(index, order, f"unknown customer {outcome.customer_id}", market, plan.parent_order_id)
             elif isinstance(outcome, UnreadableCustomer):
                 logger.error("refused an order: %s", outcome.reason)
-                result.invalid.append(InvalidOrder(order.sent, outcome.reason))
+                refuse(index, order, outcome.reason, market, plan.parent_order_id)
             elif isinstance(outcome, InsufficientPosition):
-                result.invalid.append(InvalidOrder(order.sent, outcome.reason))
+                refuse(index, order, outcome.reason, market, plan.parent_order_id)
             else:
                 reason = (
                     f"insufficient funds: the order needs {money_str(outcome.required)}, "
                     f"available {money_str(outcome.available)}"
                 )
-                result.invalid.append(InvalidOrder(order.sent, reason))
-                credit_checks.append(credit_check_wire(plan, outcome, now))
+                order_id = refuse(index, order, reason, market, plan.parent_order_id)
+                credit_checks.append(credit_check_wire(plan, outcome, now, order_id))
         result.credit_checks = len(credit_checks)
         unrouted = self._publish([plan for _, plan in reserved if plan.marketable], credit_checks, config)
         for order, plan in reserved:
             self._settle_routing(order, plan, unrouted, now, result)
+        self._keep_refused(kept, result)
         if self._market_data is not None and result.routed:
             # After routing, so the orders never wait for it; it never raises.
             result.market_data = self._market_data.request(child.ticker for child in result.routed)
@@ -245,6 +271,21 @@ class OrderRouter:
             quote = self._prices.quote(ticker, moment) if ticker in known else None
             markets[ticker] = quote.price if quote else (UNKNOWN_TICKER if ticker in unknown else None)
         return markets
+
+    def _keep_refused(self, items: list[dict[str, Any]], result: RoutingResult) -> None:
+        """Writes the refused orders; if that fails the answer names no `orderId` for them (nothing to read)."""
+        if not items:
+            return
+        try:
+            self._funds.keep_refused(items)
+            result.refusals_kept = len(items)
+        except FundsUnavailable:
+            logger.exception("could not keep %d refused orders", len(items))
+            lost = {str(item[ORDER_ID_ATTRIBUTE]) for item in items}
+            result.invalid = [
+                dataclasses.replace(order, order_id=None) if order.order_id in lost else order
+                for order in result.invalid
+            ]
 
     def _publish(
         self, plans: list[PlannedOrder], credit_checks: list[dict[str, Any]], config: RouterConfig
@@ -310,7 +351,7 @@ class OrderRouter:
         if len(released) < len(plan.children):
             quantity = sum(child.quantity for child in released)
             reason = f"partly routed: {quantity} of {plan.request.quantity} could not be routed, try again"
-        result.invalid.append(InvalidOrder(order.sent, reason, retryable=True))
+        result.invalid.append(InvalidOrder(order.sent, reason, retryable=True, order_id=plan.parent_order_id))
 
 
 Submit = Callable[[Sequence[SubmittedOrder]], RoutingResult]

@@ -1,0 +1,43 @@
+"""Orders the router refused, kept: a parent ORDER item with `Status: REFUSED` and the reason, no children,
+in the customer's list of orders (`model.parent_order`), so the refusal can be read back later
+(`GET /orders/{orderId}`, `GET /customers/{customerId}/orders`).
+
+Only refusals that are the order's own fate are kept (unknown customer or ticker, insufficient funds or
+position, too large, an unreadable customer record); a transient failure ("try again") is not, and a
+malformed request is refused whole before anything is written. The refused orders of a request are
+written together at its end (BatchWriteItem, 25 per call), one item each.
+
+Ids: with an `Idempotency-Key`, the id is derived from the key and the order's place in the request
+(uuid5), so a retry of a request that is not replayed (one of its orders failed transiently) writes the
+same item again, not a second one; without a key, a fresh uuid4, as for accepted orders.
+"""
+
+from __future__ import annotations
+
+import uuid
+from decimal import Decimal
+from typing import Any, Final
+
+from trading_core.model.parent_order import REFUSED, STATUS_REASON
+from trading_core.orders.plan import parent_attributes
+from trading_core.orders.request import OrderRequest
+
+REFUSAL_NAMESPACE: Final = uuid.UUID("3d0f6c1e-8a47-5b29-b6e3-52c9a1f07d84")
+
+
+def refused_order_id(idempotency_key: str, index: int) -> str:
+    """The id of the request's `index`-th order when it is refused, the same on every retry of the key."""
+    return str(uuid.uuid5(REFUSAL_NAMESPACE, f"{idempotency_key}\n{index}"))
+
+
+def refused_item(
+    request: OrderRequest, order_id: str, order_date: str, reason: str, market_price: Decimal | None
+) -> dict[str, Any]:
+    """The parent ORDER item of a refused order: the order as sent, `REFUSED` and why."""
+    return {
+        **parent_attributes(request, order_id, order_date, market_price),
+        "ChildOrderIds": [],
+        "Status": REFUSED,
+        STATUS_REASON: reason,
+        "Updated": order_date,
+    }
