@@ -38,6 +38,7 @@ from trading_core.common.clock import day_of
 from trading_core.common.money import ZERO, money_str
 from trading_core.customers.position import PositionState
 from trading_core.model.trade import Trade
+from trading_core.queries.parameters import InvalidParameter, parse_day
 from trading_core.queries.position_view import average_cost_cents, value
 
 MAX_CLOSE_AGE_DAYS: Final = 7
@@ -86,6 +87,44 @@ class Book:
 
     def held(self) -> list[str]:
         return [holding.ticker for holding in self.holdings if holding.quantity != 0]
+
+
+@dataclass(frozen=True)
+class PortfolioRequest:
+    """The days asked for: one (`?date=`, `single`) or every calendar day from `first` to `last`."""
+
+    first: str
+    last: str
+    single: bool
+
+
+def portfolio_request(day: str | None, first: str | None, last: str | None, today: date) -> PortfolioRequest:
+    """Exactly one form, `?date=` or `?from=&to=`, days that exist, none after `today` (UTC), a range of
+    at most `MAX_RANGE_DAYS` days; raises `InvalidParameter` naming the parameter."""
+    if day is not None:
+        if first is not None or last is not None:
+            raise InvalidParameter("date", "cannot be combined with from and to")
+        single = _not_after(parse_day(day, "date"), "date", today)
+        return PortfolioRequest(single, single, True)
+    if first is None and last is None:
+        raise InvalidParameter("date", "is required (or from and to)")
+    if first is None:
+        raise InvalidParameter("from", "is required with to")
+    if last is None:
+        raise InvalidParameter("to", "is required with from")
+    start, end = parse_day(first, "from"), parse_day(last, "to")
+    _not_after(end, "to", today)
+    if end < start:
+        raise InvalidParameter("to", "must not be before from")
+    if (date.fromisoformat(end) - date.fromisoformat(start)).days >= MAX_RANGE_DAYS:
+        raise InvalidParameter("to", f"must be at most {MAX_RANGE_DAYS - 1} days after from ({MAX_RANGE_DAYS} days)")
+    return PortfolioRequest(start, end, False)
+
+
+def _not_after(day: str, field: str, today: date) -> str:
+    if day > today.isoformat():
+        raise InvalidParameter(field, f"must not be after today ({today.isoformat()})")
+    return day
 
 
 def replay_order(trade: Trade) -> tuple[str, str, str]:
