@@ -46,6 +46,12 @@ test: install lint
 conservation: $(STAMP)
 	MONEY_CONSERVATION_EXAMPLES=$(or $(EXAMPLES),40) $(BIN)/pytest tests/integration/test_money_conservation.py
 
+# The property-based API test (schemathesis, tests/e2e/test_api_properties.py) with more examples per operation
+# and mode than make test's 4: EXAMPLES=100 make api-properties.
+.PHONY: api-properties
+api-properties: install
+	API_PROPERTIES_EXAMPLES=$(or $(EXAMPLES),25) $(BIN)/pytest tests/e2e/test_api_properties.py -k every_operation -s
+
 unit: $(STAMP)
 	$(BIN)/pytest tests/unit
 
