@@ -377,3 +377,17 @@ def test_each_day_of_the_range_form_is_the_date_form_of_that_day(
 def test_calendar_days(first: str, last: str, count: int) -> None:
     days = calendar_days(first, last)
     assert (len(days), days[0], days[-1]) == (count, first, last)
+
+
+def test_both_forms_match_the_data_api_document() -> None:
+    from trading_core.api.account_schemas import Portfolio, PortfolioAtDate, PortfolioSeries
+
+    days = calendar_days("2026-02-01", "2026-02-07")
+    valuations = [value_book(book, {"AAPL": CLOSES["AAPL"]}) for book in replay(TRADES, MOVEMENTS, days)]
+    at_date = portfolio_wire("000001", valuations[-1])
+    series = range_wire("000001", days[0], days[-1], valuations)
+
+    assert at_date["missingPrices"] == ["COIN"]  # null totals and a position without a close are in the schema
+    assert isinstance(Portfolio.model_validate(at_date).root, PortfolioAtDate)
+    assert isinstance(Portfolio.model_validate(series).root, PortfolioSeries)
+    assert Portfolio.model_validate(at_date).model_dump(mode="json", by_alias=True, exclude_unset=True) == at_date
