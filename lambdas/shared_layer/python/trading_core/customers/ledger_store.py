@@ -42,9 +42,20 @@ class InsufficientAvailableFunds:
 @dataclass(frozen=True)
 class UnreadableCustomer:
     reason: str
+    field: str = record.REMAINING_FUNDS
 
 
-LedgerOutcome = Recorded | DuplicateEntry | UnknownCustomer | InsufficientAvailableFunds | UnreadableCustomer
+@dataclass(frozen=True)
+class GuardFailed:
+    """The guard written with the entry already existed (e.g. an idempotent request's marker): nothing
+    was written; `item` is the guard as stored."""
+
+    item: dict[str, Any]
+
+
+LedgerOutcome = (
+    Recorded | DuplicateEntry | UnknownCustomer | InsufficientAvailableFunds | UnreadableCustomer | GuardFailed
+)
 
 
 class LedgerUnavailable(RuntimeError):
@@ -58,14 +69,23 @@ class DynamoLedgerStore:
         self._table = table.name
         self._client = table.meta.client
 
-    def record(self, entry: ledger.LedgerEntry, now: str) -> LedgerOutcome:
-        """Writes a deposit or a withdrawal; a record lacking attributes is completed first."""
+    def record(self, entry: ledger.LedgerEntry, now: str, *, guard: dict[str, Any] | None = None) -> LedgerOutcome:
+        """Writes a deposit or a withdrawal; a record lacking attributes is completed first.
+
+        `guard`, a conditional Put (with `ReturnValuesOnConditionCheckFailure` ALL_OLD), is written in the
+        same transaction: when its condition fails, nothing is written and the answer is `GuardFailed`."""
+        guards = [] if guard is None else [guard]
         for _ in range(MAX_TRANSACTION_ATTEMPTS):
             reasons = transact_conditionally(
-                self._client, ledger.entry_operations(self._table, entry, now), unavailable=LedgerUnavailable
+                self._client,
+                [*guards, *ledger.entry_operations(self._table, entry, now)],
+                unavailable=LedgerUnavailable,
             )
             if reasons is None:
                 return Recorded(entry)
+            if guards and reasons[0].condition_failed:
+                return GuardFailed(reasons[0].item or {})
+            reasons = reasons[len(guards) :]
             if reasons[0].condition_failed:
                 return DuplicateEntry(entry)
             old = reasons[1].item
@@ -80,7 +100,7 @@ class DynamoLedgerStore:
                     raise LedgerUnavailable(f"the deposit to {entry.customer_id} was refused: {reasons}")
                 complete_record(self._client, self._table, old, now)
             except record.UnreadableCustomer as error:
-                return UnreadableCustomer(str(error))
+                return UnreadableCustomer(str(error), error.field)
         raise LedgerUnavailable(f"the record of {entry.customer_id} kept changing while it was completed")
 
     def deposit(self, customer_id: str, amount: Decimal, *, entry_id: str, reason: str, at: str) -> LedgerOutcome:
