@@ -335,9 +335,9 @@ class LocalCloud:
         self.outputs["LocalCloud"]["ApiDocsUrl"] = self.base_url + page.path
 
     def _announce(self, log: Callable[[str], None]) -> None:
-        for outputs in self.outputs.values():
+        for stack, outputs in self.outputs.items():
             for key, value in outputs.items():
-                if isinstance(value, str) and value.startswith(self.base_url):
+                if stack != "LocalCloud" and isinstance(value, str) and value.startswith(self.base_url):
                     log(f"{key}: {value}")
         for api, path, method, api_method in self.deployer.catalog.routes():
             stage = next(iter(api.stages), "")
