@@ -13,13 +13,14 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValida
 from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from trading_core.api import parameters as p
 from trading_core.api.errors import FieldError, error_body
 from trading_core.common import aws_clients
 from trading_core.common.clock import utc_now
 from trading_core.common.environment import TradesTableEnvironment, load
 from trading_core.common.observability import observability
 from trading_core.contracts import CUSTOMER_ID_PATTERN
-from trading_core.customers.account_requests import CUSTOMER_ID_HINT, AccountRefusal, InvalidAccountRequest
+from trading_core.customers.account_requests import AccountRefusal, InvalidAccountRequest
 from trading_core.customers.accounts import (
     AccountsUnavailable,
     CustomerAccounts,
@@ -41,11 +42,7 @@ app = APIGatewayRestResolver(enable_validation=True)
 
 CustomerId = Annotated[str, Path(pattern=CUSTOMER_ID_PATTERN)]
 # What a parameter that fails its schema is told (pydantic would echo the regex or its own wording).
-HINTS: Final = {
-    "customerId": CUSTOMER_ID_HINT,
-    "limit": f"must be an integer from 1 to {MAX_PAGE_SIZE}",
-    "nextToken": "is not a token this API issued",
-}
+HINTS: Final = p.hints((p.CUSTOMER_ID, p.LIMIT, p.NEXT_TOKEN))
 # Each refusal's HTTP status and the metric it is counted in.
 REFUSALS: Final = (
     (InvalidAccountRequest, 400, "InvalidRequests"),
@@ -106,7 +103,7 @@ def post_withdrawal(customerId: CustomerId) -> Response[str]:
 @app.get("/customers")
 def get_customers(
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = DEFAULT_PAGE_SIZE,
-    nextToken: Annotated[str | None, Query(min_length=1, max_length=2048)] = None,
+    nextToken: Annotated[str | None, Query(min_length=1, max_length=p.NEXT_TOKEN_MAX_LENGTH)] = None,
 ) -> dict[str, Any]:
     return build().customers(limit=limit, token=nextToken)
 

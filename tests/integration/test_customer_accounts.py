@@ -18,7 +18,7 @@ from tests.integration.api_events import api_event, json_body, lambda_context
 from tests.integration.conftest import TradingAws
 from tests.integration.flow import serialized_dynamodb
 from trading_core.common import keys
-from trading_core.contracts import CUSTOMER_ID_ATTRIBUTE, CUSTOMER_LIST_INDEX, CUSTOMER_LIST_KEY_ATTRIBUTE
+from trading_core.contracts import CUSTOMER_LIST_KEY_ATTRIBUTE
 from trading_core.customers.account_requests import request_id
 from trading_core.customers.ledger_store import DynamoLedgerStore
 from trading_core.customers.seed_store import CustomerSeedStore
@@ -28,35 +28,8 @@ from trading_core.queries.trades_queries import TradesQueries
 AT = "2026-03-02T15:00:00.000Z"
 
 
-def ensure_customer_list_index(table: Any) -> None:
-    """The `CustomerList` index as constructs_lib/data_layer.py declares it, if the shared fixture lacks it."""
-    if any(index["IndexName"] == CUSTOMER_LIST_INDEX for index in table.global_secondary_indexes or []):
-        return
-    table.meta.client.update_table(
-        TableName=table.name,
-        AttributeDefinitions=[
-            {"AttributeName": CUSTOMER_LIST_KEY_ATTRIBUTE, "AttributeType": "S"},
-            {"AttributeName": CUSTOMER_ID_ATTRIBUTE, "AttributeType": "S"},
-        ],
-        GlobalSecondaryIndexUpdates=[
-            {
-                "Create": {
-                    "IndexName": CUSTOMER_LIST_INDEX,
-                    "KeySchema": [
-                        {"AttributeName": CUSTOMER_LIST_KEY_ATTRIBUTE, "KeyType": "HASH"},
-                        {"AttributeName": CUSTOMER_ID_ATTRIBUTE, "KeyType": "RANGE"},
-                    ],
-                    "Projection": {"ProjectionType": "ALL"},
-                }
-            }
-        ],
-    )
-    table.reload()
-
-
 @pytest.fixture
 def aws(trading_aws: TradingAws) -> Iterator[TradingAws]:
-    ensure_customer_list_index(trading_aws.table)
     handler.build.cache_clear()
     yield trading_aws
     handler.build.cache_clear()

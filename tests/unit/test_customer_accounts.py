@@ -9,6 +9,7 @@ import json
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from decimal import Decimal
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -440,6 +441,8 @@ def test_the_view_is_the_one_of_get_customer() -> None:
     item = customer_item("C1", Decimal("12.50"), AT)
 
     class Table:
+        name, meta = "t", SimpleNamespace(client=None)
+
         def get_item(self, Key: dict[str, str]) -> dict[str, Any]:
             return {"Item": item}
 
@@ -463,3 +466,9 @@ def test_a_list_token_continues_only_the_list() -> None:
         with pytest.raises(InvalidAccountRequest) as refused:
             decode_list_token(foreign)
         assert [field for field, _ in refused.value.errors] == ["nextToken"]
+
+
+def test_the_hints_are_those_of_the_api_documents() -> None:
+    from trading_core.api import parameters
+
+    assert account_requests.CUSTOMER_ID_HINT == parameters.CUSTOMER_ID_HINT
