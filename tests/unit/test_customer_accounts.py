@@ -220,6 +220,7 @@ def test_an_id_already_taken_is_a_conflict_and_changes_nothing(service: Customer
         ('{"initialDeposit": "5", "customerId": "a b"}', {"customerId"}),
         ('{"initialDeposit": "5", "customerId": 7}', {"customerId"}),
         ('{"initialDeposit": "5", "reason": 3}', {"reason"}),
+        ('{"initialDeposit": "5", "reason": "\\ud800"}', {"reason"}),
         ('{"initialDeposit": "5", "reason": "' + "x" * 201 + '"}', {"reason"}),
         ('{"initialDeposit": "5", "funds": "5"}', {"funds"}),
         ('{"initialDeposit": "x", "customerId": "#", "extra": 1}', {"initialDeposit", "customerId", "extra"}),

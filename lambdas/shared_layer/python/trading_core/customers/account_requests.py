@@ -144,9 +144,18 @@ def _amount(document: dict[str, Any], field: str, errors: list[tuple[str, str]],
     return amount
 
 
+def _is_text(value: str) -> bool:
+    """Encodable as UTF-8 (JSON may carry lone surrogates, which DynamoDB cannot store)."""
+    try:
+        value.encode()
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def _reason(document: dict[str, Any], errors: list[tuple[str, str]]) -> str | None:
     reason = document.get("reason")
-    if reason is not None and (not isinstance(reason, str) or len(reason) > MAX_REASON_CHARS):
+    if reason is not None and (not isinstance(reason, str) or len(reason) > MAX_REASON_CHARS or not _is_text(reason)):
         errors.append(("reason", f"must be a string of at most {MAX_REASON_CHARS} characters"))
         return None
     return reason or None
