@@ -67,7 +67,18 @@ def json_response(status: int, body: dict[str, Any]) -> Response[str]:
 
 
 def created(result: Result, metric: str) -> Response[str]:
+    """201 with the body; one log record per call (the run log's line), saying whether it was a replay."""
     obs.count({"ReplayedRequests" if result.replayed else metric: 1})
+    entry: dict[str, Any] = result.body.get("entry") or next(iter(result.body.get("ledger") or []), {})
+    customer: dict[str, Any] = result.body.get("customer") or result.body
+    logger.info(
+        "replayed" if result.replayed else metric[0].lower() + metric[1:],
+        extra={
+            "customerId": customer.get("customerId"),
+            "amount": entry.get("amount", "0.00"),
+            "availableFunds": customer.get("availableFunds"),
+        },
+    )
     return json_response(201, result.body)
 
 

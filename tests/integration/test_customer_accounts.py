@@ -176,13 +176,20 @@ def test_malformed_requests_are_refused_naming_each_field_and_write_nothing(aws:
     assert aws.scan() == before
 
 
-def test_an_unknown_customer_is_not_found(aws: TradingAws) -> None:
+def test_an_unknown_customer_is_not_found_and_an_unreadable_one_is_a_fault_of_the_data(aws: TradingAws) -> None:
     for kind in ("deposits", "withdrawals"):
         assert call("POST", f"/customers/000099/{kind}", {"amount": "1"}) == (
             404,
             {"message": "customer 000099 not found", "errors": []},
         )
     assert aws.scan() == []
+    aws.table.put_item(Item={**keys.customer_key("000009"), "CustomerId": "000009", "RemainingFunds": "lots"})
+    before = aws.scan()
+
+    status, body = call("POST", "/customers/000009/deposits", {"amount": "1"})
+
+    assert status == 500 and [error["field"] for error in body["errors"]] == ["RemainingFunds"], body
+    assert aws.scan() == before
 
 
 def test_the_list_pages_through_every_customer_in_id_order(aws: TradingAws) -> None:
