@@ -66,13 +66,13 @@ def json_response(status: int, body: dict[str, Any]) -> Response[str]:
     return Response(status, content_types.APPLICATION_JSON, json.dumps(body))
 
 
-def created(result: Result, metric: str) -> Response[str]:
+def created(result: Result, metric: str, message: str) -> Response[str]:
     """201 with the body; one log record per call (the run log's line), saying whether it was a replay."""
     obs.count({"ReplayedRequests" if result.replayed else metric: 1})
     entry: dict[str, Any] = result.body.get("entry") or next(iter(result.body.get("ledger") or []), {})
     customer: dict[str, Any] = result.body.get("customer") or result.body
     logger.info(
-        "replayed" if result.replayed else metric[0].lower() + metric[1:],
+        f"{message} (replayed)" if result.replayed else message,
         extra={
             "customerId": customer.get("customerId"),
             "amount": entry.get("amount", "0.00"),
@@ -96,19 +96,21 @@ def request() -> tuple[str | None, bool, str | None]:
 @app.post("/customers")
 def post_customer() -> Response[str]:
     body, is_base64, key = request()
-    return created(build().open(body, is_base64=is_base64, key=key), "CustomersOpened")
+    return created(build().open(body, is_base64=is_base64, key=key), "CustomersOpened", "customer opened")
 
 
 @app.post("/customers/<customerId>/deposits")
 def post_deposit(customerId: CustomerId) -> Response[str]:
     body, is_base64, key = request()
-    return created(build().deposit(customerId, body, is_base64=is_base64, key=key), "Deposits")
+    return created(build().deposit(customerId, body, is_base64=is_base64, key=key), "Deposits", "deposit recorded")
 
 
 @app.post("/customers/<customerId>/withdrawals")
 def post_withdrawal(customerId: CustomerId) -> Response[str]:
     body, is_base64, key = request()
-    return created(build().withdraw(customerId, body, is_base64=is_base64, key=key), "Withdrawals")
+    return created(
+        build().withdraw(customerId, body, is_base64=is_base64, key=key), "Withdrawals", "withdrawal recorded"
+    )
 
 
 @app.get("/customers")
