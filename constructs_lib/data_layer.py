@@ -51,6 +51,21 @@ class DataLayer(Construct):
             partition_key=contracts.RESTING_TICKER_ATTRIBUTE,
             sort_key=contracts.ORDER_ID_ATTRIBUTE,
         )
+        # Only PARENT order items carry OrderCustomer: a customer's orders, newest first by OrderKey.
+        add_string_index(
+            self.trades_table,
+            contracts.CUSTOMER_ORDERS_INDEX,
+            partition_key=contracts.ORDER_CUSTOMER_ATTRIBUTE,
+            sort_key=contracts.ORDER_KEY_ATTRIBUTE,
+        )
+        # Only customer items carry CustomerListKey (one partition): the customer list, in id order. ALL:
+        # each entry is the customer view itself, without a read per customer.
+        add_string_index(
+            self.trades_table,
+            contracts.CUSTOMER_LIST_INDEX,
+            partition_key=contracts.CUSTOMER_LIST_KEY_ATTRIBUTE,
+            sort_key=contracts.CUSTOMER_ID_ATTRIBUTE,
+        )
         self.idempotency_table = data_table(
             self,
             "IdempotencyTable",

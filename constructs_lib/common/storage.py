@@ -80,8 +80,10 @@ def acknowledge_index_grants(scope: IConstruct, table: dynamodb.ITable) -> None:
     acknowledge(
         scope,
         {
-            finding: "CDK grants a table's indexes as index/*; TradesStore's only index is the sparse "
-            f"{contracts.RESTING_ORDERS_INDEX} (resting child orders), readable by whoever may read the table."
+            finding: "CDK grants a table's indexes as index/*; TradesStore's indexes are sparse projections of its "
+            f"own items ({contracts.RESTING_ORDERS_INDEX}: resting child orders, {contracts.CUSTOMER_ORDERS_INDEX}: "
+            f"parent orders by customer, {contracts.CUSTOMER_LIST_INDEX}: customers), readable by whoever may "
+            "read the table."
         },
     )
 

@@ -19,26 +19,40 @@ def test_trades_table_keys_match_the_lambda_code(dev: Synthesized) -> None:
         {"AttributeName": "SK", "KeyType": "RANGE"},
     ]
     assert sorted(table["AttributeDefinitions"], key=lambda a: a["AttributeName"]) == [
-        {"AttributeName": "OrderId", "AttributeType": "S"},
-        {"AttributeName": "PK", "AttributeType": "S"},
-        {"AttributeName": "RestingTicker", "AttributeType": "S"},
-        {"AttributeName": "SK", "AttributeType": "S"},
+        {"AttributeName": name, "AttributeType": "S"}
+        for name in (
+            "CustomerId",
+            "CustomerListKey",
+            "OrderCustomer",
+            "OrderId",
+            "OrderKey",
+            "PK",
+            "RestingTicker",
+            "SK",
+        )
     ]
 
 
-def test_trades_table_has_the_sparse_resting_orders_index(dev: Synthesized) -> None:
-    """Only OPEN child orders carry RestingTicker (`ChildOrder.to_item`): the order book's index."""
+def _index(name: str, partition: str, sort: str) -> dict[str, Any]:
+    return {
+        "IndexName": name,
+        "KeySchema": [{"AttributeName": partition, "KeyType": "HASH"}, {"AttributeName": sort, "KeyType": "RANGE"}],
+        "Projection": {"ProjectionType": "ALL"},
+    }
+
+
+def test_trades_table_has_the_sparse_indexes(dev: Synthesized) -> None:
+    """Each index holds only the items that carry its partition attribute (docs/contracts.md "Data model"):
+    OPEN child orders (`RestingTicker`, the order book's), PARENT orders (`OrderCustomer`, a customer's
+    orders newest first by `OrderKey`), customers (`CustomerListKey`, the customer list). ALL: each query
+    answers from the index alone."""
     table = _tables(dev)["trading-system-dev-trades"]
     assert table["GlobalSecondaryIndexes"] == [
-        {
-            "IndexName": contracts.RESTING_ORDERS_INDEX,
-            "KeySchema": [
-                {"AttributeName": contracts.RESTING_TICKER_ATTRIBUTE, "KeyType": "HASH"},
-                {"AttributeName": contracts.ORDER_ID_ATTRIBUTE, "KeyType": "RANGE"},
-            ],
-            "Projection": {"ProjectionType": "ALL"},
-        }
+        _index("RestingOrders", "RestingTicker", "OrderId"),
+        _index("CustomerOrders", "OrderCustomer", "OrderKey"),
+        _index("CustomerList", "CustomerListKey", "CustomerId"),
     ]
+    assert (contracts.CUSTOMER_ORDERS_INDEX, contracts.CUSTOMER_LIST_INDEX) == ("CustomerOrders", "CustomerList")
 
 
 def test_trades_table_settings(dev: Synthesized) -> None:
