@@ -6,9 +6,11 @@ cdk.json only holds what a deployment writes first.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+import re
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from types import MappingProxyType
+from typing import Final
 
 from aws_cdk import aws_ssm as ssm
 from constructs import Construct
@@ -33,6 +35,31 @@ def parameter_values(parameters: StageParameters) -> dict[str, str]:
     }
 
 
+ENUMERATED_PARAMETERS: Final[Mapping[str, Sequence[str]]] = MappingProxyType(
+    {
+        contracts.BUS_TYPE_PARAMETER: contracts.BUS_TYPES,
+        contracts.MARKET_DATA_INVOKE_MODE_PARAMETER: contracts.INVOKE_MODES,
+        contracts.AUTO_TOP_UP_PARAMETER: contracts.AUTO_TOP_UP_VALUES,
+    }
+)
+"""The parameters with a fixed set of values: SSM refuses any other (`AllowedPattern`), so
+`aws ssm put-parameter --value KAFKA` fails instead of the functions' next read."""
+_PLAIN_VALUE: Final = re.compile(r"[A-Za-z0-9-]+")
+
+
+def one_of_pattern(values: Sequence[str]) -> str:
+    """`^(A|B)$`: exactly one of the values (letters, digits and `-`, which need no escaping)."""
+    for value in values:
+        if not _PLAIN_VALUE.fullmatch(value):
+            raise ValueError(f"{value!r} needs escaping in an AllowedPattern")
+    return "^(" + "|".join(values) + ")$"
+
+
+def allowed_patterns() -> dict[str, str]:
+    """Parameter name -> its AllowedPattern (the enumerated parameters only)."""
+    return {name: one_of_pattern(values) for name, values in ENUMERATED_PARAMETERS.items()}
+
+
 @dataclass(frozen=True, kw_only=True)
 class RuntimeParametersProps:
     config: StageConfig
@@ -46,6 +73,7 @@ class RuntimeParameters(Construct):
     def __init__(self, scope: Construct, id: str, *, props: RuntimeParametersProps) -> None:
         super().__init__(scope, id)
         values = parameter_values(props.config.parameters)
+        patterns = allowed_patterns()
         created: dict[str, ssm.IStringParameter] = {}
         for name in contracts.PARAMETERS:
             created[name] = ssm.StringParameter(
@@ -53,6 +81,7 @@ class RuntimeParameters(Construct):
                 "".join(part.title() for part in name.split("-")),
                 parameter_name=f"{props.config.parameter_prefix}/{name}",
                 string_value=values[name],
+                allowed_pattern=patterns.get(name),
                 tier=ssm.ParameterTier.STANDARD,
                 description=f"trading system {props.config.stage}: {name}",
             )
