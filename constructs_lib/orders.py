@@ -13,7 +13,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from aws_cdk import Duration, Stack
-from aws_cdk import aws_apigateway as apigw
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_events as events
 from aws_cdk import aws_events_targets as targets
@@ -32,6 +31,7 @@ from constructs_lib.parameters import RuntimeParameters
 from constructs_lib.routes import Route
 from constructs_lib.stage_config import StageConfig
 from trading_core import contracts
+from trading_core.api import orders_api
 
 ROUTER_PARAMETERS = (
     contracts.BUS_TYPE_PARAMETER,
@@ -73,14 +73,14 @@ class OrderIntakeProps:
     """Started by the router in `StepFunctionAPIs` mode (the parallel-fetch workflow starts from the bus)."""
     ticker_lookup: lambda_.IFunction
     """The quote-summary function, invoked for a ticker with no stored market data."""
+    api_docs: lambda_.IFunction
+    """`GET /openapi.json`."""
 
 
 class OrderIntake(Construct):
     rest_api: TradingRestApi
     router: TradingFunction
-    orders_method: apigw.Method
     canceller: TradingFunction
-    cancel_method: apigw.Method
     order_book: TradingFunction
     schedule: events.Rule
     schedule_dead_letter_queue: sqs.Queue
@@ -116,24 +116,24 @@ class OrderIntake(Construct):
             iam.PolicyStatement(actions=["lambda:InvokeFunction"], resources=[props.ticker_lookup.function_arn])
         )
 
+        self._add_canceller(props)
         self.rest_api = TradingRestApi(
             self,
             "OrdersApi",
-            props=TradingRestApiProps(config=props.config, name="orders-api", description="Orders API"),
+            props=TradingRestApiProps(config=props.config, document=orders_api.DOCUMENT),
         )
-        orders = self.rest_api.api.root.add_resource("orders")
-        self.orders_method = orders.add_method(
-            "POST",
-            apigw.LambdaIntegration(self.router.function, allow_test_invoke=False),
-            api_key_required=True,
-            request_validator=self.rest_api.validator,
+        self.rest_api.add_operations(
+            {
+                contracts.ORDER_ROUTER_FUNCTION: self.router.function,
+                contracts.ORDER_CANCELLER_FUNCTION: self.canceller.function,
+                contracts.API_DOCS_FUNCTION: props.api_docs,
+            }
         )
-        self._add_canceller(props, orders)
         self._add_order_book(props)
         # Every function granted TradesStore gets its RestingOrders index too (index/*): once per stack.
         acknowledge_index_grants(Stack.of(self), props.trades_table)
 
-    def _add_canceller(self, props: OrderIntakeProps, orders: apigw.Resource) -> None:
+    def _add_canceller(self, props: OrderIntakeProps) -> None:
         self.canceller = TradingFunction(
             self,
             "OrderCanceller",
@@ -146,13 +146,6 @@ class OrderIntake(Construct):
             ),
         )
         props.trades_table.grant(self.canceller.function, *CANCELLER_READ_ACTIONS, *END_ORDER_ACTIONS)
-        self.cancel_method = orders.add_resource("{orderId}").add_method(
-            "DELETE",
-            apigw.LambdaIntegration(self.canceller.function, allow_test_invoke=False),
-            api_key_required=True,
-            request_validator=self.rest_api.validator,
-            request_parameters={"method.request.path.orderId": True},
-        )
 
     def _add_order_book(self, props: OrderIntakeProps) -> None:
         config = props.config

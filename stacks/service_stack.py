@@ -10,6 +10,7 @@ from constructs import Construct
 
 from constructs_lib.alarms import Alarms, AlarmsProps
 from constructs_lib.api_access import ApiAccess, ApiAccessProps, ApiGatewayAccount, ApiGatewayAccountProps
+from constructs_lib.api_docs import ApiDocs, ApiDocsProps
 from constructs_lib.bus import MessageBus, MessageBusProps
 from constructs_lib.common.function import SharedCodeLayer, SharedCodeLayerProps
 from constructs_lib.customers import CustomerSeed, CustomerSeedProps
@@ -35,6 +36,8 @@ class ServiceStack(cdk.Stack):
         layer = SharedCodeLayer(self, "SharedCode", props=SharedCodeLayerProps(config=config)).layer
         parameters = RuntimeParameters(self, "Configuration", props=RuntimeParametersProps(config=config))
         self.bus = MessageBus(self, "MessageBus", props=MessageBusProps(config=config))
+        # Before the APIs: each serves GET /openapi.json with it.
+        self.api_docs = ApiDocs(self, "ApiDocs", props=ApiDocsProps(config=config, shared_layer=layer))
         # Before the router and the pools: they read the MarketData table, the router starts the ticker map.
         self.market_data = MarketData(
             self,
@@ -48,6 +51,7 @@ class ServiceStack(cdk.Stack):
                 dependencies_layer=MarketDataDependenciesLayer(
                     self, "MarketDataDependencies", props=MarketDataDependenciesLayerProps(config=config)
                 ).layer,
+                api_docs=self.api_docs.function,
             ),
         )
 
@@ -64,6 +68,7 @@ class ServiceStack(cdk.Stack):
                 market_data_table=data.market_data_table,
                 ticker_map_workflow=self.market_data.ticker_map_workflow,
                 ticker_lookup=self.market_data.functions.quote_summary.function,
+                api_docs=self.api_docs.function,
             ),
         )
         self.pools = Pools(
@@ -103,6 +108,8 @@ class ServiceStack(cdk.Stack):
                 shared_layer=layer,
                 trades_table=data.trades_table,
                 market_data_table=data.market_data_table,
+                history_lookup=self.market_data.functions.historical_data.function,
+                api_docs=self.api_docs.function,
             ),
         )
         self.customer_seed = CustomerSeed(
@@ -127,7 +134,8 @@ class ServiceStack(cdk.Stack):
             self.settlement.aggregator,
             self.settlement.storage_analyzer,
             self.settlement.funds_raiser,
-            self.data_api.handler,
+            *self.data_api.functions,
+            self.api_docs.handler,
             self.customer_seed.seeder,
             *self.market_data.functions.all,
         )
@@ -147,6 +155,13 @@ class ServiceStack(cdk.Stack):
             self, contracts.ORDERS_API_URL_OUTPUT, self.order_intake.rest_api.url, "Orders API base URL (POST orders)"
         )
         output(self, contracts.DATA_API_URL_OUTPUT, self.data_api.rest_api.url, "Data API base URL")
+        for name, api in (
+            (contracts.ORDERS_API_OPENAPI_URL_OUTPUT, self.order_intake.rest_api),
+            (contracts.DATA_API_OPENAPI_URL_OUTPUT, self.data_api.rest_api),
+            (contracts.MARKET_DATA_API_OPENAPI_URL_OUTPUT, self.market_data.rest_api),
+            (contracts.MARKET_DATA_MANAGER_API_OPENAPI_URL_OUTPUT, self.market_data.manager_api),
+        ):
+            output(self, name, api.openapi_url, f"{api.document.title}: OpenAPI document (no API key)")
         output(self, contracts.EVENT_BUS_OUTPUT, self.bus.event_bus.event_bus_name, "order-flow event bus")
         output(self, contracts.ORDERS_TOPIC_OUTPUT, self.bus.topic.topic_arn, "order-flow SNS topic")
         output(self, contracts.MARKET_DATA_API_URL_OUTPUT, self.market_data.rest_api.url, "Market data API base URL")

@@ -42,6 +42,8 @@ class MarketDataProps:
     bus: MessageBus
     dependencies_layer: lambda_.ILayerVersion
     """yfinance and its dependencies (MarketDataDependenciesLayer): the three fetching functions only."""
+    api_docs: lambda_.IFunction
+    """`GET /openapi.json` on both APIs."""
 
 
 class MarketData(Construct):
@@ -97,5 +99,9 @@ class MarketData(Construct):
             self.rules[route.name] = rule.rule
             self.dead_letter_queues[route.name] = rule.dead_letter_queue
 
-        self.rest_api = apis.market_data_api(self, config=config, function=functions.market_data_api)
-        self.manager_api = apis.manager_api(self, config=config, workflow=self.ticker_map_workflow)
+        self.rest_api = apis.market_data_api(
+            self, config=config, function=functions.market_data_api, api_docs=props.api_docs
+        )
+        self.manager_api = apis.manager_api(
+            self, config=config, workflow=self.ticker_map_workflow, api_docs=props.api_docs
+        )

@@ -48,6 +48,7 @@ TABLE_USERS = (
     "data_api",
     "order_book",
     "order_canceller",
+    "customer_accounts",
 )
 
 
@@ -56,7 +57,7 @@ def _function(dev: Synthesized, name: str) -> dict[str, Any]:
 
 
 def test_one_function_per_contract_name(dev: Synthesized) -> None:
-    assert len(FUNCTIONS) == 18
+    assert len(FUNCTIONS) == 20
     named = {n for n in function_ids(dev.service) if n.startswith("trading-system-dev-")}
     assert named == {f"trading-system-dev-{name.replace('_', '-')}" for name in FUNCTIONS}
 
@@ -147,6 +148,13 @@ def test_ssm_parameters(dev: Synthesized) -> None:
             assert json.loads(parameter["Value"]) == json.loads(value)
         else:
             assert parameter["Value"] == value
+    # The parameters with a fixed set of values refuse any other at PutParameter (docs/contracts.md).
+    patterns = {name.rsplit("/", 1)[1]: p.get("AllowedPattern") for name, p in created.items()}
+    assert {name: pattern for name, pattern in patterns.items() if pattern} == {
+        "bus-type": "^(EVENT-BRIDGE|SNS)$",
+        "market-data-invoke-mode": "^(EventBridge|StepFunctionAPIs)$",
+        "auto-top-up": "^(true|false)$",
+    }
 
 
 @pytest.mark.parametrize("name", sorted(FUNCTIONS))
@@ -163,6 +171,39 @@ def test_each_function_reads_exactly_its_parameters(dev: Synthesized, name: str)
                 )
                 readable.add(parameter_names[ref].rsplit("/", 1)[1])
     assert readable == FUNCTIONS[name]
+
+
+def _trades_table_actions(dev: Synthesized, name: str) -> set[str]:
+    actions: set[str] = set()
+    for statement in role_statements(dev.service, function_logical_id(dev.service, name)):
+        if "DataLayerTradesStore" in json.dumps(statement["Resource"]):
+            actions.update(as_list(statement["Action"]))
+    return actions
+
+
+def test_customer_accounts_reads_and_writes_trades_store_only(dev: Synthesized) -> None:
+    """New customers, deposits and withdrawals are transactions of puts, updates and condition checks; the list
+    is a Query of the CustomerList index."""
+    actions = _trades_table_actions(dev, "customer_accounts")
+    assert {"dynamodb:GetItem", "dynamodb:Query", "dynamodb:PutItem", "dynamodb:UpdateItem"} <= actions
+    assert "dynamodb:ConditionCheckItem" in actions
+    statements = role_statements(dev.service, function_logical_id(dev.service, "customer_accounts"))
+    services = {a.split(":")[0] for s in statements for a in as_list(s["Action"])}
+    assert services == {"dynamodb", "logs", "xray"}
+    env = _function(dev, "customer_accounts")["Environment"]["Variables"]
+    assert {k for k in env if not k.startswith("POWERTOOLS_")} == {"STAGE", "PARAMETER_PREFIX", "TRADES_TABLE_NAME"}
+
+
+def test_api_docs_touches_no_aws_resource(dev: Synthesized) -> None:
+    statements = role_statements(dev.service, function_logical_id(dev.service, "api_docs"))
+    services = {a.split(":")[0] for s in statements for a in as_list(s["Action"])}
+    assert services == {"logs", "xray"}
+
+
+def test_data_api_reads_trades_store_and_its_indexes(dev: Synthesized) -> None:
+    actions = _trades_table_actions(dev, "data_api")
+    assert "dynamodb:Query" in actions
+    assert not actions & {"dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:BatchWriteItem"}
 
 
 def _all_statements(template: dict[str, Any]) -> list[dict[str, Any]]:

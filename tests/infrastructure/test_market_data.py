@@ -306,7 +306,9 @@ def test_market_data_api(dev: Synthesized) -> None:
         ("DELETE", "/quote-summary/{ticker}"),
         ("GET", "/history/{ticker}"),
         ("DELETE", "/history/{ticker}"),
+        ("GET", "/openapi.json"),
     }
+    del methods[("GET", "/openapi.json")]  # tests/infrastructure/test_apis.py
     handler = function_logical_id(dev.service, "market_data_api")
     for key, method in methods.items():
         assert method["ApiKeyRequired"] is True, key
@@ -334,9 +336,8 @@ def test_market_data_manager_api_starts_workflow_b_through_the_step_functions_in
     [method] = [
         props(m)
         for m in resources(dev.service, "AWS::ApiGateway::Method").values()
-        if props(m)["RestApiId"] == {"Ref": api_id}
+        if props(m)["RestApiId"] == {"Ref": api_id} and props(m)["HttpMethod"] == "POST"
     ]
-    assert method["HttpMethod"] == "POST"
     assert method["ResourceId"] == {"Fn::GetAtt": [api_id, "RootResourceId"]}
     assert method["ApiKeyRequired"] is True
     integration = method["Integration"]
@@ -346,7 +347,11 @@ def test_market_data_manager_api_starts_workflow_b_through_the_step_functions_in
         "NEVER",
     )
     workflow_b = _state_machine(dev.service, "trading-system-dev-market-data-ticker-map")[0]
-    template = integration["RequestTemplates"]["application/json"]["Fn::Join"][1]
+    # The body is read as JSON whatever its Content-Type (plain `curl -d` sends form-urlencoded).
+    templates = integration["RequestTemplates"]
+    assert set(templates) == {"application/json", "application/x-www-form-urlencoded", "text/plain"}
+    assert len({json.dumps(t, sort_keys=True) for t in templates.values()}) == 1
+    template = templates["application/json"]["Fn::Join"][1]
     assert {"Ref": workflow_b} in template
     assert "$util.escapeJavaScript($input.json('$'))" in template[-1]
     assert [(r["StatusCode"], r.get("SelectionPattern")) for r in integration["IntegrationResponses"]] == [
@@ -375,8 +380,8 @@ def test_market_data_manager_api_starts_workflow_b_through_the_step_functions_in
         for m in resources(dev.service, "AWS::ApiGateway::Model").values()
         if props(m)["RestApiId"] == {"Ref": api_id}
     ]
-    assert method["RequestModels"] == {
-        "application/json": {
+    assert method["RequestModels"] == {  # every content type is validated against the one model
+        "$default": {
             "Ref": next(k for k, m in resources(dev.service, "AWS::ApiGateway::Model").items() if props(m) == model)
         }
     }
@@ -384,13 +389,30 @@ def test_market_data_manager_api_starts_workflow_b_through_the_step_functions_in
     assert model["Schema"]["required"] == ["detail"]
     assert (tickers["minItems"], tickers["maxItems"], tickers["items"]["required"]) == (1, 100, ["ticker"])
     assert tickers["items"]["properties"]["ticker"]["pattern"] == "^[A-Z0-9^][A-Z0-9.=^-]{0,14}$"
-    [response] = [
-        props(r)
+    responses = {
+        props(r)["ResponseType"]: props(r)
         for r in resources(dev.service, "AWS::ApiGateway::GatewayResponse").values()
         if props(r)["RestApiId"] == {"Ref": api_id}
-    ]
-    assert (response["ResponseType"], response["StatusCode"]) == ("BAD_REQUEST_BODY", "400")
-    assert "$context.error.validationErrorString" in response["ResponseTemplates"]["application/json"]
+    }
+    assert set(responses) == {"BAD_REQUEST_BODY", "UNSUPPORTED_MEDIA_TYPE", "DEFAULT_4XX", "DEFAULT_5XX"}
+    # A readable field message (not API Gateway's JSON-schema text), and never a 415.
+    invalid = responses["BAD_REQUEST_BODY"]
+    assert invalid["StatusCode"] == "400"
+    assert json.loads(invalid["ResponseTemplates"]["application/json"]) == {
+        "message": "invalid request",
+        "errors": [
+            {
+                "field": "body",
+                "message": 'the body must be {"detail": {"tickers": [{"ticker": "AAPL"}]}} with 1 to 100 tickers',
+            }
+        ],
+    }
+    unsupported = responses["UNSUPPORTED_MEDIA_TYPE"]
+    assert unsupported["StatusCode"] == "400"
+    [error] = json.loads(unsupported["ResponseTemplates"]["application/json"])["errors"]
+    assert error["field"] == "body"
+    for response in (invalid, unsupported):
+        assert response["ResponseParameters"] == {"gatewayresponse.header.Content-Type": "'application/json'"}
     assert "execute-api" in json.dumps(dev.service["Outputs"]["MarketDataManagerApiUrl"]["Value"])
 
 

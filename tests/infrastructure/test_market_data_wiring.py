@@ -73,6 +73,24 @@ def test_the_router_may_invoke_the_quote_summary_function_and_no_other(dev: Synt
     ]
 
 
+def test_the_data_api_may_invoke_the_historical_data_function_and_no_other(dev: Synthesized) -> None:
+    """A portfolio's missing closes: the data API loads the history synchronously (HISTORY_LOOKUP_FUNCTION_NAME)."""
+    assert _environment(dev, "data_api")["HISTORY_LOOKUP_FUNCTION_NAME"] == {
+        "Ref": _function_id(dev, "historical_data")
+    }
+    statements = role_statements(dev.service, _function_id(dev, "data_api"))
+    invokes = [s for s in statements if any(a.startswith("lambda:") for a in as_list(s["Action"]))]
+    assert invokes == [
+        {
+            "Action": "lambda:InvokeFunction",
+            "Effect": "Allow",
+            "Resource": {"Fn::GetAtt": [_function_id(dev, "historical_data"), "Arn"]},
+        }
+    ]
+    for name in ("order_router", "order_book", "customer_accounts", "api_docs"):
+        assert "HISTORY_LOOKUP_FUNCTION_NAME" not in _environment(dev, name), name
+
+
 @pytest.mark.parametrize("name", ["dark_pool", "lit_pool"])
 def test_pools_read_no_market_data(dev: Synthesized, name: str) -> None:
     env = _environment(dev, name)

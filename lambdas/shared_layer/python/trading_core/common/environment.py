@@ -17,6 +17,7 @@ from typing import Any, Final, TypeVar
 from trading_core.contracts import (
     DEFAULT_MARKET_DATA_PROVIDER,
     EVENT_BUS_ENV,
+    HISTORY_LOOKUP_FUNCTION_ENV,
     IDEMPOTENCY_TABLE_ENV,
     MARKET_DATA_BUCKET_ENV,
     MARKET_DATA_PROVIDER_ENV,
@@ -154,10 +155,12 @@ class PostTradeEnvironment:
 
 @dataclass(frozen=True, kw_only=True)
 class DataApiEnvironment:
-    """The data API reads TradesStore, and the MarketData table for market prices."""
+    """The data API reads TradesStore, the MarketData table for market prices, and invokes the historical-data
+    function for the closes a portfolio lacks."""
 
     trades_table: str = variable(TRADES_TABLE_ENV)
     market_data_table: str = variable(MARKET_DATA_TABLE_ENV)
+    history_lookup_function: str = variable(HISTORY_LOOKUP_FUNCTION_ENV)
 
 
 @dataclass(frozen=True, kw_only=True)
