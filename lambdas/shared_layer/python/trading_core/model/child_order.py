@@ -28,6 +28,12 @@ LIVE_STATUSES: Final = (ACCEPTED, OPEN)
 """The states a fill, a cancel or an expiry may leave."""
 PARENT_KIND: Final = "PARENT"
 """`Kind` of the parent ORDER item the router writes beside the children (`ChildOrderIds`)."""
+TRADE_ID: Final = "TradeId"
+FILL_PRICE: Final = "FillPrice"
+FILL_FEE: Final = "FillFee"
+FILL_DATE: Final = "FillDate"
+FILL_ATTRIBUTES: Final = (TRADE_ID, FILL_PRICE, FILL_FEE, FILL_DATE)
+"""What settlement writes on a child ORDER item as it marks it FILLED: its trade's id, price, fee and date."""
 
 
 class Direction(StrEnum):

@@ -3,29 +3,47 @@ the status they add up to (docs/architecture.md §2 "Order lifecycle").
 
 A parent is PARTIALLY_FILLED while some children are filled and others still live; once none is live
 it is FILLED if every child filled, else it ends as its unfilled children did (CANCELLED, EXPIRED or
-REJECTED, in that precedence) with `filledQuantity` telling how much traded, as FIX reports it.
+REJECTED, in that precedence) with `filledQuantity` telling how much traded, as FIX reports it. A parent
+the router refused is REFUSED, with its `reason` and no children.
+
+What the fills came to is read from the FILLED children's items (settlement writes `FillPrice` and
+`FillFee` there): `notional` = the sum of each fill's price x quantity to the cent, `fees` their fees,
+`averagePrice` = notional / filledQuantity to the cent (null while nothing is filled). A fill whose price
+is not known (settled before the items carried it, and its trade not found) makes all three null rather
+than wrong.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from decimal import Decimal
 from typing import Any, Final
 
-from trading_core.contracts import ORDER_ID_ATTRIBUTE, RESTING_TICKER_ATTRIBUTE
+from trading_core.common.money import ZERO, cents, money_str
+from trading_core.contracts import (
+    ORDER_CUSTOMER_ATTRIBUTE,
+    ORDER_ID_ATTRIBUTE,
+    ORDER_KEY_ATTRIBUTE,
+    RESTING_TICKER_ATTRIBUTE,
+)
 from trading_core.model.child_order import (
     ACCEPTED,
     CANCELLED,
     EXPIRED,
+    FILL_FEE,
+    FILL_PRICE,
     FILLED,
     LIVE_STATUSES,
     OPEN,
     REJECTED,
 )
 from trading_core.model.items import item_to_wire
+from trading_core.model.parent_order import REFUSED, STATUS_REASON
 
 PARTIALLY_FILLED: Final = "PARTIALLY_FILLED"
 _FINAL_PRECEDENCE: Final = (CANCELLED, EXPIRED, REJECTED)
-_INTERNAL: Final = frozenset({RESTING_TICKER_ATTRIBUTE, "Kind"})
+_INTERNAL: Final = frozenset({RESTING_TICKER_ATTRIBUTE, "Kind", ORDER_CUSTOMER_ATTRIBUTE, ORDER_KEY_ATTRIBUTE})
+_PARENT_ONLY: Final = frozenset({"ChildOrderIds", "Status", STATUS_REASON})
 
 
 def parent_status(statuses: Sequence[str]) -> str:
@@ -44,19 +62,45 @@ def child_wire(item: dict[str, Any]) -> dict[str, Any]:
     return item_to_wire({name: value for name, value in item.items() if name not in _INTERNAL})
 
 
+def fills_wire(fills: Sequence[dict[str, Any]]) -> dict[str, str | None]:
+    """`averagePrice`, `notional` and `fees` of the FILLED children's items."""
+    if any(FILL_PRICE not in fill or FILL_FEE not in fill for fill in fills):
+        return {"averagePrice": None, "notional": None, "fees": None}
+    quantity = sum(int(fill["Quantity"]) for fill in fills)
+    notional = sum((cents(Decimal(fill[FILL_PRICE]) * int(fill["Quantity"])) for fill in fills), ZERO)
+    fees = sum((Decimal(fill[FILL_FEE]) for fill in fills), ZERO)
+    return {
+        "averagePrice": money_str(notional / quantity) if quantity else None,
+        "notional": money_str(notional),
+        "fees": money_str(fees),
+    }
+
+
 def parent_wire(parent: dict[str, Any], children: Sequence[dict[str, Any]]) -> dict[str, Any]:
-    """The parent order with its children in the order they were split."""
+    """The parent order with its children in the order they were split (a refused one has none)."""
+    wire = child_wire({name: value for name, value in parent.items() if name not in _PARENT_ONLY})
+    if parent.get("Status") == REFUSED:
+        return {
+            **wire,
+            "kind": "parent",
+            "status": REFUSED,
+            "reason": parent.get(STATUS_REASON),
+            "filledQuantity": 0,
+            "openQuantity": 0,
+            **fills_wire([]),
+            "children": [],
+        }
     by_id = {str(child[ORDER_ID_ATTRIBUTE]): child for child in children}
     ordered = [by_id[child_id] for child_id in parent.get("ChildOrderIds", []) if child_id in by_id]
     statuses = [str(child.get("Status")) for child in ordered]
-    filled = sum(int(child["Quantity"]) for child in ordered if child.get("Status") == FILLED)
+    fills = [child for child in ordered if child.get("Status") == FILLED]
     open_quantity = sum(int(child["Quantity"]) for child in ordered if child.get("Status") in LIVE_STATUSES)
-    wire = child_wire({name: value for name, value in parent.items() if name != "ChildOrderIds"})
     return {
         **wire,
         "kind": "parent",
         "status": parent_status(statuses) if statuses else ACCEPTED,
-        "filledQuantity": filled,
+        "filledQuantity": sum(int(child["Quantity"]) for child in fills),
         "openQuantity": open_quantity,
+        **fills_wire(fills),
         "children": [child_wire(child) for child in ordered],
     }

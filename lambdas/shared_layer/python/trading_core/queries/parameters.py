@@ -7,7 +7,8 @@ Powertools validates the patterns; what passes a pattern but means nothing (e.g.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from datetime import date
+from dataclasses import dataclass
+from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any, Final
 
 if TYPE_CHECKING:
@@ -16,7 +17,7 @@ if TYPE_CHECKING:
 DAY_PATTERN: Final = r"^\d{4}-\d{2}-\d{2}$"
 # What a day that fails `DAY_PATTERN` or names no date is told (pydantic would echo the regex).
 DAY_HINT: Final = "must be a date as YYYY-MM-DD"
-ORDER_ID_HINT: Final = "must be 1 to 64 letters, digits or '-'"
+ORDER_ID_HINT: Final = "must be a UUID"
 """What an order id that fails `contracts.ORDER_ID_PATTERN` is told (the data API and the canceller)."""
 
 
@@ -38,12 +39,12 @@ def invalid_request(errors: list[dict[str, str]]) -> dict[str, Any]:
 
 
 def field_errors(details: Iterable[Mapping[str, Any]], hints: Mapping[str, str]) -> list[dict[str, str]]:
-    """Powertools' request validation errors as field-level messages (a pattern failure gets its hint)."""
+    """Powertools' request validation errors as field-level messages: a parameter with a hint gets it
+    whatever it failed (its pattern, its type or its bounds: `limit` "must be an integer from 1 to 500")."""
     errors = []
     for detail in details:
         name = str(detail["loc"][-1])
-        hint = hints.get(name) if detail["type"] == "string_pattern_mismatch" else None
-        message = "is required" if detail["type"] == "missing" else hint or str(detail["msg"])
+        message = "is required" if detail["type"] == "missing" else hints.get(name) or str(detail["msg"])
         errors.append({"field": name, "message": message})
     return errors
 
@@ -61,3 +62,41 @@ def parse_day(value: str, field: str) -> str:
         return date.fromisoformat(value).isoformat()
     except ValueError:
         raise InvalidParameter(field, DAY_HINT) from None
+
+
+@dataclass(frozen=True)
+class DayRange:
+    """Days from `first` to `last`, inclusive; either may be open (None)."""
+
+    first: str | None = None
+    last: str | None = None
+
+    @property
+    def upper(self) -> str | None:
+        """The day after `last`: the exclusive upper bound of keys that start with a day."""
+        return None if self.last is None else (date.fromisoformat(self.last) + timedelta(days=1)).isoformat()
+
+    @property
+    def days(self) -> int | None:
+        if self.first is None or self.last is None:
+            return None
+        return (date.fromisoformat(self.last) - date.fromisoformat(self.first)).days + 1
+
+    def contains(self, key: str) -> bool:
+        """Whether a key that starts with a day (or an ISO time) lies in the range."""
+        upper = self.upper
+        return (self.first is None or key >= self.first) and (upper is None or key < upper)
+
+
+def day_range(start: str | None, end: str | None, *, together: bool = False, max_days: int | None = None) -> DayRange:
+    """The `from`/`to` query parameters as days (`from` after `to` is refused); `together`: both or neither;
+    `max_days`: at most that many days from `from` to `to`, both included."""
+    if together and (start is None) != (end is None):
+        missing, other = ("from", "to") if start is None else ("to", "from")
+        raise InvalidParameter(missing, f"is required with {other}")
+    days = DayRange(parse_day(start, "from") if start else None, parse_day(end, "to") if end else None)
+    if days.first is not None and days.last is not None and days.first > days.last:
+        raise InvalidParameter("from", "must not be after to")
+    if max_days is not None and (days.days or 0) > max_days:
+        raise InvalidParameter("from", f"must be at most {max_days} days before to (both included)")
+    return days

@@ -18,8 +18,11 @@ def encode_token(last_key: dict[str, Any]) -> str:
     return base64.urlsafe_b64encode(text.encode()).decode().rstrip("=")
 
 
-def decode_token(token: str, *, partition: str, sort_prefix: str) -> dict[str, str]:
-    """The start key a token stands for; refused unless it continues this very query."""
+def decode_token(
+    token: str, *, partition: str, sort_prefix: str, sort_range: tuple[str, str] | None = None
+) -> dict[str, str]:
+    """The start key a token stands for; refused unless it continues this very query (its sort key starts
+    with `sort_prefix` and, given a range, lies in it: from inclusive, to exclusive)."""
     try:
         decoded = json.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
     except (binascii.Error, ValueError):
@@ -30,6 +33,7 @@ def decode_token(token: str, *, partition: str, sort_prefix: str) -> dict[str, s
         or decoded[keys.PK] != partition
         or not isinstance(decoded[keys.SK], str)
         or not decoded[keys.SK].startswith(sort_prefix)
+        or (sort_range is not None and not sort_range[0] <= decoded[keys.SK] < sort_range[1])
     ):
         raise InvalidParameter("nextToken", "does not belong to this query")
     return {keys.PK: partition, keys.SK: decoded[keys.SK]}

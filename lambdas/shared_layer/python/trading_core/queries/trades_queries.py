@@ -1,22 +1,23 @@
-"""The data API's reads of TradesStore: customers, trades by day, ticker-days, orders, positions and
-ledger entries.
+"""The data API's reads of TradesStore: customers, trades by day or range of days, ticker-days, orders
+(`queries.order_queries`), positions and ledger entries.
 
 Items go out camelCase with money as 2-decimal strings (`model.items.item_to_wire`).
 """
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any, Final
 
 from boto3.dynamodb.conditions import Key
 
 from trading_core.common import keys
-from trading_core.common.dynamodb import batch_get
+from trading_core.common.money import money_str
 from trading_core.customers import record
 from trading_core.customers.ledger import LEDGER_PREFIX
-from trading_core.model.child_order import PARENT_KIND
 from trading_core.model.items import item_to_wire
-from trading_core.queries.order_view import child_wire, parent_wire
+from trading_core.queries.order_queries import OrderPage, OrderQueries
+from trading_core.queries.parameters import DayRange
 from trading_core.queries.position_view import TICKER_PREFIX
 from trading_core.queries.trade_pages import LedgerPage, TradePage, decode_token, encode_token
 
@@ -29,6 +30,7 @@ class TradesQueries:
 
     def __init__(self, table: Any) -> None:
         self._table = table
+        self._orders = OrderQueries(table)
 
     def _get(self, key: dict[str, str]) -> dict[str, Any] | None:
         item = self._table.get_item(Key=key).get("Item")
@@ -40,30 +42,49 @@ class TradesQueries:
         return None if item is None else item_to_wire(record.with_defaults(item))
 
     def order(self, order_id: str) -> dict[str, Any] | None:
-        """A child order, or a parent order with its children (one more BatchGetItem)."""
-        item = self._table.get_item(Key=keys.order_key(order_id)).get("Item")
-        if item is None:
-            return None
-        if item.get("Kind") != PARENT_KIND:
-            return child_wire(item)
-        child_keys = [keys.order_key(str(child_id)) for child_id in item.get("ChildOrderIds", [])]
-        return parent_wire(item, batch_get(self._table.meta.client, self._table.name, child_keys))
+        """A child order, or a parent order with its children and what its fills came to."""
+        return self._orders.order(order_id)
 
-    def ticker_day(self, ticker: str, day: str) -> dict[str, Any] | None:
-        item = self._get(keys.ticker_day_key(ticker, day))
-        return None if item is None else {"ticker": ticker, "date": day, **item}
+    def customer_orders(
+        self, customer_id: str, *, days: DayRange, status: str | None, limit: int, token: str | None
+    ) -> OrderPage:
+        """A page of the customer's parent orders, newest first (`queries.order_queries`)."""
+        return self._orders.customer_orders(customer_id, days=days, status=status, limit=limit, token=token)
+
+    def has_orders(self, customer_id: str) -> bool:
+        return self._orders.has_orders(customer_id)
+
+    def ticker_day(self, ticker: str, day: str) -> dict[str, Any]:
+        """The day's trade statistics: `nrTrades`, `totalQuantity`, `totalNotional` (their price x quantity,
+        each to the cent) and `vwap` = totalNotional / totalQuantity to the cent (null without trades). A day
+        aggregated before the item kept `TotalNotional` has both null rather than a partial sum."""
+        item = self._table.get_item(Key=keys.ticker_day_key(ticker, day)).get("Item") or {}
+        quantity = int(item.get("TotalQuantity", 0))
+        notional = item.get("TotalNotional", None if quantity else Decimal(0))
+        return {
+            "ticker": ticker,
+            "date": day,
+            "nrTrades": int(item.get("NrTrades", 0)),
+            "totalQuantity": quantity,
+            "totalNotional": None if notional is None else money_str(Decimal(notional)),
+            "vwap": money_str(Decimal(notional) / quantity) if notional is not None and quantity else None,
+        }
 
     def trades(
         self,
         customer_id: str,
         *,
         trade_day: str | None = None,
+        days: DayRange | None = None,
         limit: int = DEFAULT_PAGE_SIZE,
         token: str | None = None,
     ) -> TradePage:
-        """Trades of a customer, oldest day first, optionally of one day; `limit` per page."""
+        """Trades of a customer, oldest day first: of one day, of the days of `days`, or all; `limit` per page."""
         prefix = keys.TRADE_PREFIX + (f"{trade_day}#" if trade_day else "")
-        items, next_token = self._page(customer_id, prefix, limit, token)
+        bounds = None
+        if days is not None:
+            bounds = (f"{keys.TRADE_PREFIX}{days.first or ''}", f"{keys.TRADE_PREFIX}{days.upper or '~'}")
+        items, next_token = self._page(customer_id, prefix, limit, token, bounds)
         return TradePage(trades=[item_to_wire(item) for item in items], next_token=next_token)
 
     def ledger(self, customer_id: str, *, limit: int = DEFAULT_PAGE_SIZE, token: str | None = None) -> LedgerPage:
@@ -93,16 +114,22 @@ class TradesQueries:
         return "Item" in item
 
     def _page(
-        self, customer_id: str, prefix: str, limit: int, token: str | None
+        self,
+        customer_id: str,
+        prefix: str,
+        limit: int,
+        token: str | None,
+        bounds: tuple[str, str] | None = None,
     ) -> tuple[list[dict[str, Any]], str | None]:
-        """One page of the customer's items whose sort key starts with `prefix`, and the token after it."""
+        """One page of the customer's items whose sort key starts with `prefix` (or lies in `bounds`, from
+        inclusive to exclusive: no sort key equals a bare `TRADE#<day>`), and the token after it."""
         partition = keys.trades_partition(customer_id)
-        request: dict[str, Any] = {
-            "KeyConditionExpression": Key(keys.PK).eq(partition) & Key(keys.SK).begins_with(prefix),
-            "Limit": limit,
-        }
+        sort = Key(keys.SK).begins_with(prefix) if bounds is None else Key(keys.SK).between(*bounds)
+        request: dict[str, Any] = {"KeyConditionExpression": Key(keys.PK).eq(partition) & sort, "Limit": limit}
         if token:
-            request["ExclusiveStartKey"] = decode_token(token, partition=partition, sort_prefix=prefix)
+            request["ExclusiveStartKey"] = decode_token(
+                token, partition=partition, sort_prefix=prefix, sort_range=bounds
+            )
         page = self._table.query(**request)
         last = page.get("LastEvaluatedKey")
         return list(page.get("Items", [])), encode_token(last) if last else None

@@ -18,7 +18,7 @@ from typing import Any, Final
 from trading_core.common import keys
 from trading_core.common.dynamodb import MAX_TRANSACTION_ITEMS, TransactionCancelled, chunked, transact_write
 from trading_core.contracts import RESTING_TICKER_ATTRIBUTE
-from trading_core.model.child_order import ACCEPTED, FILLED, OPEN
+from trading_core.model.child_order import ACCEPTED, FILL_DATE, FILL_FEE, FILL_PRICE, FILLED, OPEN, TRADE_ID
 from trading_core.model.trade import Trade
 from trading_core.settlement.post_trade import Inserted, SettlementError, VoidFill
 
@@ -26,12 +26,6 @@ from trading_core.settlement.post_trade import Inserted, SettlementError, VoidFi
 TRADES_PER_TRANSACTION: Final = MAX_TRANSACTION_ITEMS // 2
 # Cancellations that teach nothing (conflicts, throttling) are retried at once this many times.
 MAX_BLIND_ATTEMPTS: Final = 3
-TRADE_ID: Final = "TradeId"
-FILL_PRICE: Final = "FillPrice"
-FILL_FEE: Final = "FillFee"
-FILL_DATE: Final = "FillDate"
-FILL_ATTRIBUTES: Final = (TRADE_ID, FILL_PRICE, FILL_FEE, FILL_DATE)
-"""What a FILLED child ORDER item carries of its trade (`TradeId`, `FillPrice`, `FillFee`, `FillDate`)."""
 
 
 class DynamoDBSettlementStore:
