@@ -53,9 +53,6 @@ class GatewayResponse:
     status_code: int | None
     templates: dict[str, str] = field(default_factory=dict)  # media type -> simple-substitution template
     parameters: dict[str, str] = field(default_factory=dict)  # gatewayresponse.header.<name> -> source
-    # A template written as VTL ($util…), which AWS does not evaluate here: rendered as VTL during the
-    # transition to substitution-only templates (the deploy notes it).
-    legacy_vtl: bool = False
 
 
 @dataclass

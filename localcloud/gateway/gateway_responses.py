@@ -167,13 +167,7 @@ def render(api: RestApi | None, error: GatewayError, facts: RequestFacts, reques
     status = response.status_code if response is not None and response.status_code else error.status
     context = {**facts.context, "error": error_context(error)}
     media_type, template = _template(response, facts.headers)
-    if response is not None and response.legacy_vtl:
-        from localcloud.gateway import vtl  # a template of the transition period: see GatewayResponse
-
-        legacy = {**context, "error": {**context["error"], "validationErrorString": error.validation_errors}}
-        body = vtl.render(template, vtl.Request(body="", context=legacy))
-    else:
-        body = substitute(template, {"context": context, "stageVariables": facts.stage_variables})
+    body = substitute(template, {"context": context, "stageVariables": facts.stage_variables})
     headers = [
         ("Content-Type", media_type),
         ("x-amzn-RequestId", request_id),

@@ -331,16 +331,11 @@ class GatewayResponseProvider(ResourceProvider[GatewayResponseProperties]):
         status = props.get("StatusCode")
         templates = {str(k): str(v) for k, v in (props.get("ResponseTemplates") or {}).items()}
         parameters = {str(k): str(v) for k, v in (props.get("ResponseParameters") or {}).items()}
-        legacy = False
         for media_type, template in templates.items():
             try:
                 gateway_responses.check_template(template)
             except gateway_responses.TemplateError as error:
-                checked_template(template, f"gateway response template ({media_type})")  # VTL at least
-                legacy = True
-                request.deployment.note(
-                    f"{request.logical_id} ({response_type}): {error}; rendered as VTL locally, which AWS does not do"
-                )
+                raise DeployError(f"ResponseTemplates {media_type}: {error}") from None
         for name, source in parameters.items():
             try:
                 gateway_responses.check_parameter(name, source)
@@ -352,9 +347,7 @@ class GatewayResponseProvider(ResourceProvider[GatewayResponseProperties]):
         if parameters:
             call["responseParameters"] = parameters
         request.client("apigateway").put_gateway_response(**call)
-        api.gateway_responses[response_type] = GatewayResponse(
-            int(status) if status else None, templates, parameters, legacy_vtl=legacy
-        )
+        api.gateway_responses[response_type] = GatewayResponse(int(status) if status else None, templates, parameters)
         return request.resource(f"{api.id}-{response_type}")
 
 

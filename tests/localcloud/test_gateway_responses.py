@@ -293,10 +293,6 @@ def test_the_deployer_records_stage_variables_and_gateway_responses(tmp_path: Pa
                         "ResponseTemplates": {"application/json": ERROR_TEMPLATE},
                         "ResponseParameters": {"gatewayresponse.header.x-a": "'b'"},
                     },
-                    Legacy={
-                        "ResponseType": "BAD_REQUEST_BODY",
-                        "ResponseTemplates": {"application/json": '"$util.escapeJavaScript($context.error.message)"'},
-                    },
                 )
             )
         },
@@ -307,8 +303,17 @@ def test_the_deployer_records_stage_variables_and_gateway_responses(tmp_path: Pa
     assert api.gateway_responses["MISSING_AUTHENTICATION_TOKEN"] == GatewayResponse(
         404, {"application/json": ERROR_TEMPLATE}, {"gatewayresponse.header.x-a": "'b'"}
     )
-    assert api.gateway_responses["BAD_REQUEST_BODY"].legacy_vtl
-    assert any("Legacy (BAD_REQUEST_BODY)" in note and "$util" in note for note in service.notes)
+
+
+@pytest.mark.usefixtures("aws")
+def test_a_vtl_template_stops_the_start_naming_it(tmp_path: Path) -> None:
+    vtl = {
+        "ResponseType": "BAD_REQUEST_BODY",
+        "ResponseTemplates": {"application/json": '"$util.escapeJavaScript($context.x)"'},
+    }
+    deploy = deployer(tmp_path, {"Service": only(api_resources(Vtl=vtl))})
+    with pytest.raises(DeployError, match=r"Vtl .*ResponseTemplates application/json: \$util is not a variable"):
+        deploy.deploy_all()
 
 
 @pytest.mark.usefixtures("aws")
