@@ -159,6 +159,7 @@ MALFORMED = [
     ("GET", "/customers", None, {"limit": "0"}, ["limit"]),
     ("GET", "/customers", None, {"limit": "x"}, ["limit"]),
     ("GET", "/customers", None, {"nextToken": "garbage!"}, ["nextToken"]),
+    ("GET", "/customers", None, {"limit": "5", "colour": "red"}, ["colour"]),
 ]
 
 
@@ -174,6 +175,16 @@ def test_malformed_requests_are_refused_naming_each_field_and_write_nothing(aws:
         if "limit" in errors:
             assert body["errors"][0]["message"] == "must be an integer from 1 to 500"
     assert aws.scan() == before
+
+
+def test_a_path_the_router_cannot_read_is_a_400_on_the_customer_id(aws: TradingAws) -> None:
+    event = {**api_event("POST", "/customers/\u0090x/deposits", body={"amount": "1"}), "resource": "/{proxy+}"}
+    response = handler.lambda_handler(event, lambda_context("customer_accounts"))
+
+    assert response["statusCode"] == 400
+    assert json_body(response)["errors"] == [
+        {"field": "customerId", "message": "must be 1 to 64 letters, digits, '-' or '_'"}
+    ]
 
 
 def test_an_unknown_customer_is_not_found_and_an_unreadable_one_is_a_fault_of_the_data(aws: TradingAws) -> None:
