@@ -10,7 +10,9 @@ from decimal import Decimal
 
 import pytest
 
-from tests.integration.market_data_fixtures import MarketDataAws, market_data_environment
+from lambdas.historical_data import handler as historical_data
+from tests.integration.api_events import lambda_context
+from tests.integration.market_data_fixtures import MarketDataAws, market_data_environment, use
 from trading_core.market_data.keys import history_key
 from trading_core.market_data.providers.offline import OfflineProvider, business_days
 from trading_core.market_data.service import InvalidHistoryWindow, history_since
@@ -22,6 +24,7 @@ YESTERDAY = date(2026, 3, 3)
 @pytest.fixture
 def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[MarketDataAws]:
     with market_data_environment(monkeypatch) as environment:
+        use(historical_data, "build", environment.service, monkeypatch)
         yield environment
 
 
@@ -109,3 +112,21 @@ def test_the_first_day_of_a_task_input(event: dict[str, object], expected: date 
 def test_a_bad_first_day_fails_the_task() -> None:
     with pytest.raises(InvalidHistoryWindow, match="from"):
         history_since({"tickers": ["AAPL"], "from": "2025-13-01"})
+
+
+def test_the_historical_data_task_loads_from_the_day_it_is_given(aws: MarketDataAws) -> None:
+    context = lambda_context("historical_data")
+    historical_data.lambda_handler({"tickers": ["AAPL"]}, context)  # the first load: a year back
+
+    answer = historical_data.lambda_handler({"tickers": ["AAPL", "KO"], "from": "2024-12-02"}, context)
+
+    older = len(days(date(2024, 12, 2), date(2025, 3, 3)))  # AAPL: up to the day before its first load
+    assert answer == {
+        "tickers": [
+            {"ticker": "AAPL", "newRows": older, "histDataEnd": "2026-03-03"},
+            {"ticker": "KO", "newRows": len(days(date(2024, 12, 2), YESTERDAY)), "histDataEnd": "2026-03-03"},
+        ],
+        "newRows": older + len(days(date(2024, 12, 2), YESTERDAY)),
+    }
+    with pytest.raises(InvalidHistoryWindow):
+        historical_data.lambda_handler({"tickers": ["AAPL"], "from": "yesterday"}, context)
