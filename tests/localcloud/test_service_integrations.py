@@ -3,6 +3,7 @@ integration responses chosen by status code, and the unsupported-media-type rule
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import urllib.error
 import urllib.request
@@ -170,3 +171,47 @@ def test_service_action_uris() -> None:
     )
     with pytest.raises(ValueError, match="action"):
         service_action_from_uri("arn:aws:apigateway:eu-west-1:s3:path/bucket/key")
+
+
+UNSUPPORTED = '{"message": "invalid request", "errors": [{"field": "body", "message": "the body must be JSON"}]}'
+
+
+@pytest.fixture
+def any_content_type() -> Iterator[tuple[Gateway, FakeStates]]:
+    """The manager API's shape: one `$default` model, the same template for three media types, NEVER, and
+    UNSUPPORTED_MEDIA_TYPE answered as a 400."""
+    built = catalog()
+    api = built.apis["mgr1"]
+    method = api.resources["r0"].methods["POST"]
+    assert method.aws is not None
+    templates = {
+        media: REQUEST_TEMPLATE for media in ("application/json", "application/x-www-form-urlencoded", "text/plain")
+    }
+    method.aws = dataclasses.replace(method.aws, request_templates=templates)
+    method.request_models = {"$default": "Tickers"}
+    api.gateway_responses["UNSUPPORTED_MEDIA_TYPE"] = GatewayResponse(400, {"application/json": UNSUPPORTED})
+    states = FakeStates()
+    gateway = Gateway(built, runtime=NoFunctions(), aws=states).start()
+    yield gateway, states
+    gateway.close()
+
+
+@pytest.mark.parametrize("media_type", ["application/json", "application/x-www-form-urlencoded", "text/plain"])
+def test_a_json_body_of_any_templated_content_type_starts_the_action(
+    any_content_type: tuple[Gateway, FakeStates], media_type: str
+) -> None:
+    gateway, states = any_content_type
+    body = {"detail": {"tickers": ["AAPL"]}}
+    assert post(gateway, json.dumps(body).encode(), media_type)[0] == 200
+    assert json.loads(states.calls[-1][3]["input"]) == body
+
+
+def test_the_default_model_validates_every_content_type_and_an_untemplated_one_is_the_gateway_response(
+    any_content_type: tuple[Gateway, FakeStates],
+) -> None:
+    gateway, states = any_content_type
+    status, answer = post(gateway, b'{"detail": {"tickers": []}}', "text/plain")
+    assert (status, answer["message"]) == (400, "invalid request")
+    assert "/detail/tickers: [] should be non-empty" in answer["errors"][0]["message"]
+    assert post(gateway, b'{"detail": {"tickers": ["AAPL"]}}', "application/xml") == (400, json.loads(UNSUPPORTED))
+    assert states.calls == []
