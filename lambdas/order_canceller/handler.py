@@ -1,6 +1,7 @@
 """Order canceller: `DELETE /orders/{orderId}` on the Orders API cancels a live child order, or every live
 child of a parent order, releasing what they reserved (trading_core.orders.cancel, which documents the
-answers: 200, 400, 404, 409)."""
+answers: 200, 400, 404, 409). Every refusal is the one error body `{"message", "errors"}`
+(`trading_core.api.errors`); a 409 adds `orderId`, `status` and `notCancelled`."""
 
 from __future__ import annotations
 
@@ -11,6 +12,8 @@ from typing import Any, Final
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from trading_core.api import parameters
+from trading_core.api.errors import FieldError, error_body
 from trading_core.common import aws_clients
 from trading_core.common.clock import utc_now
 from trading_core.common.environment import TradesTableEnvironment, load
@@ -59,6 +62,15 @@ def delete_order(orderId: str) -> Response[str]:
         },
     )
     return respond(200, cancellation.body())
+
+
+@app.not_found
+def unreadable_order_id(_: Exception) -> Response[str]:
+    """API Gateway routes only `/orders/{orderId}` here, so a path no route matches has an id the router
+    cannot read (e.g. an encoded '/'): a 400 on `orderId`, as any other malformed id."""
+    obs.count({"InvalidCancels": 1})
+    body = error_body("invalid request", [FieldError(parameters.ORDER_ID.name, parameters.ORDER_ID.hint or "")])
+    return respond(400, body)
 
 
 @logger.inject_lambda_context

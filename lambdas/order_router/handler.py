@@ -2,6 +2,9 @@
 then asks for the market data of stale tickers (trading_core.market_data.requests).
 
 The domain answers with an `Answer` or raises a typed refusal; this module maps each to its HTTP status.
+Every refusal is the one error body `{"message", "errors"}` (`trading_core.api.errors`). The body is read as
+JSON whatever its Content-Type (plain `curl -d` sends form-urlencoded); one that is not JSON is a 400 on
+`body`. Each refused order of an answer names the REFUSED parent order that keeps it (`orderId`).
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from typing import Any, Final, NamedTuple
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from trading_core.api.errors import error_body
 from trading_core.bus.publishers import EventBridgePublisher, bus_type_reader, order_flow_publisher
 from trading_core.common import aws_clients
 from trading_core.common.environment import OrderRouterEnvironment, load
@@ -114,7 +118,12 @@ def log_decisions(body: dict[str, Any], bus_type: Callable[[], str]) -> None:
         described = " ".join(str(order[key]) for key in ("direction", "quantity", "ticker", "type") if key in order)
         logger.info(
             "order refused",
-            extra={"customerId": order.get("customerId"), "order": described, "reason": refused["reason"]},
+            extra={
+                "customerId": order.get("customerId"),
+                "orderId": refused.get("orderId"),
+                "order": described,
+                "reason": refused["reason"],
+            },
         )
 
 
@@ -135,6 +144,12 @@ def post_orders() -> Response[str]:
         return respond(status_code, refusal.body(), {metric: 1})
     log_decisions(answer.body, build().bus_type)
     return respond(200, answer.body, answer.metrics)
+
+
+@app.not_found
+def no_route(_: Exception) -> Response[str]:
+    """API Gateway sends only POST /orders here; anything else is not this function's."""
+    return respond(404, error_body(f"path {app.current_event.path} not found"), {"InvalidRequests": 1})
 
 
 @logger.inject_lambda_context

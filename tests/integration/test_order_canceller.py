@@ -4,6 +4,7 @@ for a filled order (also when the fill settles between the cancel's read and its
 from __future__ import annotations
 
 import json
+import uuid
 from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
@@ -16,9 +17,12 @@ from tests.integration.api_events import api_event, lambda_context
 from tests.integration.conftest import TradingAws
 from tests.integration.order_items import CUSTOMER, funds, rest, status
 from tests.integration.stream_events import FakeContext, bus_delivery
+from tests.seed import SEED_ORDER
 from tests.trade_samples import trades
 from trading_core.model.child_order import ChildOrder
 from trading_core.orders.cancel_store import DynamoCancelStore
+from trading_core.orders.refusals import refused_item
+from trading_core.orders.request import parse_body
 
 START = Decimal("1000000.00")
 
@@ -89,6 +93,7 @@ def test_cancelling_again_or_a_filled_order_is_a_409_that_says_so(aws: TradingAw
         409,
         {
             "message": f"order {children[0].order_id} is FILLED",
+            "errors": [],
             "orderId": children[0].order_id,
             "status": "FILLED",
             "notCancelled": [{"orderId": children[0].order_id, "status": "FILLED"}],
@@ -102,9 +107,41 @@ def test_cancelling_again_or_a_filled_order_is_a_409_that_says_so(aws: TradingAw
 
 
 def test_unknown_and_malformed_ids(aws: TradingAws) -> None:
-    assert delete("no-such-order") == (404, {"message": "order no-such-order not found"})
-    code, body = delete("not;an;id")
-    assert code == 400 and body["errors"] == [{"field": "orderId", "message": "must be 1 to 64 letters, digits or '-'"}]
+    unknown = str(uuid.uuid4())
+    assert delete(unknown) == (404, {"message": f"order {unknown} not found", "errors": []})
+    for bad in ("not;an;id", "no-such-order", "a b", "%ZZ"):
+        code, body = delete(bad)
+        assert (code, body) == (
+            400,
+            {"message": "invalid request", "errors": [{"field": "orderId", "message": "must be a UUID"}]},
+        ), bad
+
+
+def test_a_path_the_router_cannot_read_is_a_400_on_the_order_id(aws: TradingAws) -> None:
+    """API Gateway routes /orders/{orderId} here; an id holding an encoded '/' matches no route."""
+    event = api_event("DELETE", "/orders/a/b", resource="/orders/{orderId}")
+    event["pathParameters"] = {"orderId": "a/b"}
+    response = canceller.lambda_handler(event, lambda_context("order_canceller"))
+
+    assert (response["statusCode"], json.loads(response["body"])) == (
+        400,
+        {"message": "invalid request", "errors": [{"field": "orderId", "message": "must be a UUID"}]},
+    )
+
+
+def test_a_refused_order_is_not_cancellable(aws: TradingAws) -> None:
+    order_id = str(uuid.uuid4())
+    request = parse_body(json.dumps({**SEED_ORDER, "customerId": CUSTOMER}))[0].request
+    aws.table.put_item(Item=refused_item(request, order_id, "2026-03-02T15:00:00.000Z", "unknown ticker", None))
+
+    code, body = delete(order_id)
+
+    assert (code, body["message"], body["status"], body["errors"]) == (
+        409,
+        f"order {order_id} is REFUSED",
+        "REFUSED",
+        [],
+    )
 
 
 def test_a_fill_settling_between_the_cancel_s_read_and_write_gives_one_outcome(

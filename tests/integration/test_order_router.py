@@ -381,10 +381,36 @@ def test_a_retried_request_with_the_same_idempotency_key_is_answered_once(aws: T
 
     reused = post({**SEED_ORDER, "quantity": 1}, headers={"Idempotency-Key": "abc-123"})
     assert reused["statusCode"] == 422
+    assert json_body(reused) == {
+        "message": "this Idempotency-Key was already used with different orders",
+        "errors": [{"field": "Idempotency-Key", "message": "was already used with different orders"}],
+    }
     assert len(order_items(aws)) == 9
 
     other = post(SEED_ORDER, headers={"Idempotency-Key": "abc-124"})
     assert len(json_body(other)["orders"]) == 9
+
+
+def test_a_refused_order_retried_with_its_idempotency_key_is_kept_once(aws: TradingAws) -> None:
+    order = {**SEED_ORDER, "customerId": "000099"}
+    first = json_body(post(order, headers={"Idempotency-Key": "refused-1"}))
+    again = json_body(post(order, headers={"Idempotency-Key": "refused-1"}))
+
+    assert again == first
+    [refused] = first["invalidOrders"]
+    assert [item["OrderId"] for item in parent_items(aws)] == [refused["orderId"]]
+
+
+def test_the_body_is_read_as_json_whatever_its_content_type(aws: TradingAws) -> None:
+    """Plain `curl -d` sends application/x-www-form-urlencoded; a body that is not JSON is a 400 on body."""
+    for content_type in ("application/x-www-form-urlencoded", "text/plain"):
+        response = post(SEED_ORDER, headers={"Content-Type": content_type})
+        assert (response["statusCode"], len(json_body(response)["orders"])) == (200, 9), content_type
+    response = post(
+        raw_body="customerId=000002&quantity=1", headers={"Content-Type": "application/x-www-form-urlencoded"}
+    )
+    assert response["statusCode"] == 400
+    assert [error["field"] for error in json_body(response)["errors"]] == ["body"]
 
 
 def test_a_bad_idempotency_key_is_refused(aws: TradingAws) -> None:
@@ -621,7 +647,12 @@ def test_each_order_decision_is_one_log_record(aws: TradingAws, bus_type: str, m
         ),
         (
             "order refused",
-            {"customerId": "000099", "order": "Buy 8614 COIN Limit", "reason": "unknown customer 000099"},
+            {
+                "customerId": "000099",
+                "orderId": body["invalidOrders"][0]["orderId"],  # the REFUSED parent order that keeps it
+                "order": "Buy 8614 COIN Limit",
+                "reason": "unknown customer 000099",
+            },
         ),
         ("order request refused", {"status": 400, "reason": records[3][1]["reason"]}),
     ]

@@ -23,7 +23,7 @@ from trading_core.orders.cancel import (
 )
 
 NOW = datetime(2026, 3, 2, 15, 0, tzinfo=UTC)
-PARENT = "parent-1"
+PARENT = "6f9a1c2e-0000-4000-8000-000000000001"
 
 
 class FakeStore:
@@ -111,12 +111,29 @@ def test_a_fill_between_the_read_and_the_write_makes_it_a_409() -> None:
         canceller(store).cancel(child.order_id)
 
 
+def test_a_refused_parent_is_a_409_that_says_refused() -> None:
+    refused = StoredOrder(PARENT, True, (), status="REFUSED")
+    with pytest.raises(NotCancellable) as conflict:
+        canceller(FakeStore({PARENT: refused})).cancel(PARENT)
+    assert conflict.value.body() == {
+        "message": f"order {PARENT} is REFUSED",
+        "errors": [],
+        "orderId": PARENT,
+        "status": "REFUSED",
+        "notCancelled": [],
+    }
+
+
 def test_unknown_and_malformed_ids() -> None:
+    unknown_id = "6f9a1c2e-0000-4000-8000-0000000000ff"
     with pytest.raises(OrderNotFound) as unknown:
-        canceller(FakeStore({})).cancel("nope")
-    assert unknown.value.body() == {"message": "order nope not found"}
-    for bad in ("", "a b", "x" * 65, "semi;colon", None):
+        canceller(FakeStore({})).cancel(unknown_id)
+    assert unknown.value.body() == {"message": f"order {unknown_id} not found", "errors": []}
+    for bad in ("", "a b", "x" * 65, "semi;colon", "nope", "not-a-uuid", unknown_id + "0", None):
         with pytest.raises(InvalidOrderId) as invalid:
             canceller(FakeStore({})).cancel(bad)
-        assert invalid.value.body()["errors"][0]["field"] == "orderId"
+        assert invalid.value.body() == {
+            "message": "invalid request",
+            "errors": [{"field": "orderId", "message": "must be a UUID"}],
+        }
     assert issubclass(InvalidOrderId, CancelRefused)

@@ -12,10 +12,13 @@ Answers (the handler maps them to HTTP statuses: 200, 409, 404, 400):
 - `Cancellation`: `{"orderId", "cancelled": [child ids], "released": {"funds": "<2 decimals>",
   "quantity": n}, "notCancelled": [{"orderId", "status"}]}`: `funds` is what the cancelled buys had
   reserved, `quantity` the shares the cancelled sells had reserved;
-- `NotCancellable`: `{"message": "order <id> is FILLED", "orderId", "status", "notCancelled"}`:
+- `NotCancellable`: `{"message": "order <id> is FILLED", "errors": [], "orderId", "status", "notCancelled"}`:
   a child no longer live, or a parent none of whose children is (`status` is then the children's
-  common status, else `DONE`);
+  common status, else `DONE`; a parent the router refused is `REFUSED`);
 - `OrderNotFound`: the id names no order; `InvalidOrderId`: a malformed id, with the field.
+
+Every refusal's body is the one error body `{"message", "errors": [...]}` (`trading_core.api.errors`,
+written out here: that package imports this one).
 """
 
 from __future__ import annotations
@@ -39,7 +42,7 @@ MIXED_STATUS: Final = "DONE"
 
 class CancelRefused(Exception):
     def body(self) -> dict[str, Any]:
-        return {"message": str(self)}
+        return {"message": str(self), "errors": []}
 
 
 class InvalidOrderId(CancelRefused):
@@ -48,7 +51,7 @@ class InvalidOrderId(CancelRefused):
         self.order_id = order_id
 
     def body(self) -> dict[str, Any]:
-        return {"message": "invalid order id", "errors": [{"field": "orderId", "message": ORDER_ID_HINT}]}
+        return {"message": "invalid request", "errors": [{"field": "orderId", "message": ORDER_ID_HINT}]}
 
 
 class OrderNotFound(CancelRefused):
@@ -66,6 +69,7 @@ class NotCancellable(CancelRefused):
     def body(self) -> dict[str, Any]:
         return {
             "message": str(self),
+            "errors": [],
             "orderId": self.order_id,
             "status": self.status,
             "notCancelled": [{"orderId": child, "status": status} for child, status in self.not_cancelled],
@@ -85,6 +89,8 @@ class StoredOrder:
     order_id: str
     is_parent: bool
     children: tuple[StoredChild, ...]
+    status: str | None = None
+    """A parent's own status, when it has one (`REFUSED`: the router refused it, it has no children)."""
 
 
 class CancelStore(Protocol):
@@ -139,7 +145,10 @@ class OrderCanceller:
             (entry.child.order_id, entry.status) for entry in stored.children if entry.status not in LIVE_STATUSES
         ]
         if not live:
-            raise NotCancellable(order_id, common_status([status for _, status in not_cancelled]), not_cancelled)
+            status = stored.status if not stored.children and stored.status else None
+            raise NotCancellable(
+                order_id, status or common_status([status for _, status in not_cancelled]), not_cancelled
+            )
         cancelled: list[ChildOrder] = []
         now = to_iso(self._clock())
         for group in _groups(live):

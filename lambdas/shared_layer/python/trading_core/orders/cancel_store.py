@@ -39,7 +39,8 @@ class DynamoCancelStore:
             for child_id in child_ids
             if child_id in found
         )
-        return StoredOrder(order_id, True, children)
+        status = item.get("Status")
+        return StoredOrder(order_id, True, children, None if status is None else str(status))
 
     def cancel(self, children: Sequence[ChildOrder], reason: str, now: str) -> Ended:
         return end_children(self._client, self._name, children, CANCELLED, reason, now)

@@ -34,8 +34,12 @@ RECORD_LIFETIME_SECONDS = 24 * 3600
 class IdempotencyRefusal(Exception):
     """A request with an `Idempotency-Key` that cannot be run now; nothing was reserved."""
 
+    def errors(self) -> list[dict[str, str]]:
+        return []
+
     def body(self) -> dict[str, Any]:
-        return {"message": str(self)}
+        """The one error body (`trading_core.api.errors`, whose shape this package cannot import)."""
+        return {"message": str(self), "errors": self.errors()}
 
 
 class RequestInProgress(IdempotencyRefusal):
@@ -46,6 +50,9 @@ class RequestInProgress(IdempotencyRefusal):
 class KeyReused(IdempotencyRefusal):
     def __init__(self) -> None:
         super().__init__(f"this {IDEMPOTENCY_KEY_HEADER} was already used with different orders")
+
+    def errors(self) -> list[dict[str, str]]:
+        return [{"field": IDEMPOTENCY_KEY_HEADER, "message": "was already used with different orders"}]
 
 
 class IdempotencyStoreUnavailable(IdempotencyRefusal):
