@@ -58,10 +58,9 @@ def window(start: str | None, end: str | None, *, required: bool) -> tuple[str, 
         for field, value in (("from", start), ("to", end)):
             if value is None:
                 raise InvalidParameter(field, "is required")
-    last = parse_day(end, "to") if end else clock().date().isoformat()
-    first = (
-        parse_day(start, "from") if start else (date.fromisoformat(last) - timedelta(DEFAULT_WINDOW_DAYS)).isoformat()
-    )
+    given = parse_day(start, "from") if start is not None else None  # "" is not absent: a bad day
+    last = parse_day(end, "to") if end is not None else clock().date().isoformat()
+    first = given or (date.fromisoformat(last) - timedelta(DEFAULT_WINDOW_DAYS)).isoformat()
     if first > last:
         raise InvalidParameter("from", "must not be after to")
     if (date.fromisoformat(last) - date.fromisoformat(first)).days > MAX_WINDOW_DAYS:
