@@ -15,7 +15,18 @@ from .spec import Operation, Reply
 
 UNKNOWN_CUSTOMER: Final = not_found("No customer has this id.", "customer 000099 not found")
 UNREADABLE: Final = error(500, "The stored customer record's funds are not numbers; `errors` names the field.")
-_KEY_REUSED: Final = error(422, "This Idempotency-Key was already used with another request.")
+_KEY_REUSED: Final = error(
+    422,
+    "This Idempotency-Key was already used for another request (any customer or operation).",
+    field_error("Idempotency-Key k-1 was used for another request", "Idempotency-Key", "was used for another request"),
+)
+# The customer calls keep their keys for good: the key's marker is written in the money's transaction.
+_ACCOUNT_KEY: Final = p.described(
+    p.IDEMPOTENCY_KEY,
+    "Makes a retried request return the first answer (same status and body) and move no money twice; the key "
+    "is kept for good and names one request across customers and operations: another request with it is "
+    "refused (422).",
+)
 _UNAVAILABLE: Final = error(503, "The store could not decide now; nothing was written, retry.")
 
 
@@ -36,7 +47,7 @@ LIST_CUSTOMERS: Final = Operation(
     parameters=(p.LIMIT, p.NEXT_TOKEN),
     replies=(
         Reply(200, "A page of customers.", CustomerList, {"customers": [CUSTOMER], "count": 1, "nextToken": None}),
-        invalid_parameters((p.LIMIT,)),
+        invalid_parameters((p.LIMIT, p.NEXT_TOKEN)),
         *KEY_REPLIES,
         UNREADABLE,
     ),
@@ -49,7 +60,7 @@ CREATE_CUSTOMER: Final = Operation(
     "createCustomer",
     "Create a customer with an initial deposit",
     CUSTOMER_ACCOUNTS_FUNCTION,
-    parameters=(p.IDEMPOTENCY_KEY,),
+    parameters=(_ACCOUNT_KEY,),
     request_body=NewCustomer,
     request_example={"customerId": NEW_CUSTOMER_ID, "initialDeposit": "1000.00", "reason": "opening deposit"},
     description="Without `customerId` a UUID is generated. The body is read as JSON whatever its Content-Type.",
@@ -77,8 +88,8 @@ CREATE_CUSTOMER: Final = Operation(
         *KEY_REPLIES,
         error(
             409,
-            "A customer with this id exists (or the Idempotency-Key is in use).",
-            {"message": f"customer {NEW_CUSTOMER_ID} exists", "errors": []},
+            "A customer with this id exists; nothing was written.",
+            field_error(f"customer {NEW_CUSTOMER_ID} already exists", "customerId", "is taken"),
         ),
         _KEY_REUSED,
         _UNAVAILABLE,
@@ -87,14 +98,14 @@ CREATE_CUSTOMER: Final = Operation(
 )
 
 
-def _movement(kind: str, operation_id: str, summary: str, conflict: Reply) -> Operation:
+def _movement(kind: str, operation_id: str, summary: str, conflicts: tuple[Reply, ...]) -> Operation:
     return Operation(
         "POST",
         f"/customers/{{customerId}}/{kind}",
         operation_id,
         summary,
         CUSTOMER_ACCOUNTS_FUNCTION,
-        parameters=(p.CUSTOMER_ID, p.IDEMPOTENCY_KEY),
+        parameters=(p.CUSTOMER_ID, _ACCOUNT_KEY),
         request_body=Movement,
         request_example={"amount": "250.00", "reason": "wire transfer"},
         description="Recorded as a ledger entry in the transaction that changes the funds.",
@@ -118,7 +129,7 @@ def _movement(kind: str, operation_id: str, summary: str, conflict: Reply) -> Op
             _body_error("amount", "must be greater than 0"),
             *KEY_REPLIES,
             UNKNOWN_CUSTOMER,
-            conflict,
+            *conflicts,
             _KEY_REUSED,
             _UNAVAILABLE,
             UNREADABLE,
@@ -131,15 +142,21 @@ DEPOSIT: Final = _movement(
     "deposits",
     "deposit",
     "Deposit money",
-    error(409, "A request with this Idempotency-Key is still in progress."),
+    (),
 )
 WITHDRAW: Final = _movement(
     "withdrawals",
     "withdraw",
     "Withdraw money (never more than the available funds)",
-    error(
-        409,
-        "More than the available funds (or the Idempotency-Key is in use); nothing changed.",
-        {"message": "insufficient funds: the withdrawal needs 250.00, available 100.00", "errors": []},
+    (
+        error(
+            409,
+            "More than the available funds; nothing changed.",
+            field_error(
+                "insufficient funds: the withdrawal needs 250.00, available 100.00",
+                "amount",
+                "must be at most the available funds, 100.00",
+            ),
+        ),
     ),
 )
