@@ -26,12 +26,12 @@ def test_outputs_have_the_shape_cdk_deploy_writes_with_local_urls(client: Client
 def test_the_apis_enforce_the_api_key_and_answer_unknown_routes_as_api_gateway(client: Client) -> None:
     assert client.request("POST", client.url("OrdersApiUrl") + "orders", [], key=False) == (
         403,
-        {"message": "Forbidden"},
+        {"message": "Forbidden", "errors": []},
     )
     assert client.request("GET", client.url("DataApiUrl") + "customers/000001", key=False)[0] == 403
     assert client.request("GET", client.url("DataApiUrl") + "nowhere") == (
         403,
-        {"message": "Missing Authentication Token"},
+        {"message": "Missing Authentication Token", "errors": []},
     )
     status, body = client.post_orders({"customerId": "000001", "direction": "Sideways"})
     assert status == 400, body
