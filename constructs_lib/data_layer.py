@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Final
 
 from aws_cdk import Aws, Duration
 from aws_cdk import aws_dynamodb as dynamodb
@@ -12,6 +14,33 @@ from constructs import Construct
 from constructs_lib.common.storage import add_string_index, data_bucket, data_table
 from constructs_lib.stage_config import StageConfig
 from trading_core import contracts
+
+TRADES_STORE_INDEXES_CONTEXT: Final = "tradesStoreIndexes"
+"""Context (comma-separated index names): deploy only these of TradesStore's indexes. CloudFormation creates
+at most one global secondary index per table update, so a stage deployed before an index was added is
+upgraded one index per deployment (docs/contracts.md "Data model"); without it, every index."""
+# (index, partition attribute, sort attribute), in the order they were added to TradesStore.
+TRADES_STORE_INDEXES: Final = (
+    # Only OPEN child orders carry RestingTicker: the order book reads the resting ones alone.
+    (contracts.RESTING_ORDERS_INDEX, contracts.RESTING_TICKER_ATTRIBUTE, contracts.ORDER_ID_ATTRIBUTE),
+    # Only PARENT order items carry OrderCustomer: a customer's orders, newest first by OrderKey.
+    (contracts.CUSTOMER_ORDERS_INDEX, contracts.ORDER_CUSTOMER_ATTRIBUTE, contracts.ORDER_KEY_ATTRIBUTE),
+    # Only customer items carry CustomerListKey (one partition): the customer list, in id order. ALL: each
+    # entry is the customer view itself, without a read per customer.
+    (contracts.CUSTOMER_LIST_INDEX, contracts.CUSTOMER_LIST_KEY_ATTRIBUTE, contracts.CUSTOMER_ID_ATTRIBUTE),
+)
+
+
+def selected_indexes(context: object) -> tuple[str, ...]:
+    """The TradesStore indexes to deploy: every one, or those the context names (unknown names refused)."""
+    known = tuple(name for name, _, _ in TRADES_STORE_INDEXES)
+    if context is None or context == "":
+        return known
+    names = tuple(part.strip() for part in str(context).split(",") if part.strip())
+    unknown = sorted(set(names) - set(known))
+    if unknown:
+        raise ValueError(f"context {TRADES_STORE_INDEXES_CONTEXT}: unknown index {', '.join(unknown)}; known: {known}")
+    return names
 
 
 def trades_bucket_name(config: StageConfig) -> str:
@@ -23,6 +52,8 @@ def trades_bucket_name(config: StageConfig) -> str:
 @dataclass(frozen=True, kw_only=True)
 class DataLayerProps:
     config: StageConfig
+    trades_indexes: Sequence[str] = tuple(name for name, _, _ in TRADES_STORE_INDEXES)
+    """`selected_indexes`: all of them unless an upgrade deploys them one at a time."""
 
 
 class DataLayer(Construct):
@@ -44,28 +75,9 @@ class DataLayer(Construct):
             stream=dynamodb.StreamViewType.NEW_AND_OLD_IMAGES,
             deletion_protection=not config.destroy_on_removal,
         )
-        # Only OPEN child orders carry RestingTicker: the order book reads the resting ones alone.
-        add_string_index(
-            self.trades_table,
-            contracts.RESTING_ORDERS_INDEX,
-            partition_key=contracts.RESTING_TICKER_ATTRIBUTE,
-            sort_key=contracts.ORDER_ID_ATTRIBUTE,
-        )
-        # Only PARENT order items carry OrderCustomer: a customer's orders, newest first by OrderKey.
-        add_string_index(
-            self.trades_table,
-            contracts.CUSTOMER_ORDERS_INDEX,
-            partition_key=contracts.ORDER_CUSTOMER_ATTRIBUTE,
-            sort_key=contracts.ORDER_KEY_ATTRIBUTE,
-        )
-        # Only customer items carry CustomerListKey (one partition): the customer list, in id order. ALL:
-        # each entry is the customer view itself, without a read per customer.
-        add_string_index(
-            self.trades_table,
-            contracts.CUSTOMER_LIST_INDEX,
-            partition_key=contracts.CUSTOMER_LIST_KEY_ATTRIBUTE,
-            sort_key=contracts.CUSTOMER_ID_ATTRIBUTE,
-        )
+        for name, partition_key, sort_key in TRADES_STORE_INDEXES:
+            if name in props.trades_indexes:
+                add_string_index(self.trades_table, name, partition_key=partition_key, sort_key=sort_key)
         self.idempotency_table = data_table(
             self,
             "IdempotencyTable",

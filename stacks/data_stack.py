@@ -9,7 +9,13 @@ from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
-from constructs_lib.data_layer import DataLayer, DataLayerProps, trades_bucket_name
+from constructs_lib.data_layer import (
+    TRADES_STORE_INDEXES_CONTEXT,
+    DataLayer,
+    DataLayerProps,
+    selected_indexes,
+    trades_bucket_name,
+)
 from constructs_lib.market_data.store import MarketDataStore, MarketDataStoreProps, market_data_bucket_name
 from constructs_lib.stage_config import StageConfig
 from trading_core import contracts
@@ -32,7 +38,14 @@ class DataStack(cdk.Stack):
 
     def __init__(self, scope: Construct, id: str, *, config: StageConfig, **kwargs: Any) -> None:
         super().__init__(scope, id, **kwargs)
-        data = DataLayer(self, "DataLayer", props=DataLayerProps(config=config))
+        data = DataLayer(
+            self,
+            "DataLayer",
+            props=DataLayerProps(
+                config=config,
+                trades_indexes=selected_indexes(self.node.try_get_context(TRADES_STORE_INDEXES_CONTEXT)),
+            ),
+        )
         self.trades_table = data.trades_table
         self.idempotency_table = data.idempotency_table
         self.trades_bucket = data.trades_bucket

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
-from tests.infrastructure.conftest import Synthesized, props, resources
+import pytest
+
+from stacks.app_builder import build_app, stack_names
+from tests.infrastructure.conftest import NO_BUNDLING, Synthesized, props, resources
 from trading_core import contracts
 
 
@@ -119,3 +123,23 @@ def test_outputs(dev: Synthesized) -> None:
     outputs = dev.data["Outputs"]
     assert outputs["TradesTableName"]["Value"]["Ref"] in dev.data["Resources"]
     assert outputs["TradesBucketName"]["Value"]["Ref"] == _trades_bucket(dev)[0]
+
+
+def _trades_indexes(tmp_path: Path, context: str) -> list[str]:
+    app = build_app({**NO_BUNDLING, "nag": False, "tradesStoreIndexes": context}, outdir=str(tmp_path))
+    data_name, _ = stack_names("dev")
+    template = app.synth().get_stack_by_name(data_name).template
+    (table,) = (
+        props(t)
+        for t in resources(template, "AWS::DynamoDB::Table").values()
+        if props(t)["TableName"] == "trading-system-dev-trades"
+    )
+    return [index["IndexName"] for index in table.get("GlobalSecondaryIndexes", [])]
+
+
+def test_an_upgrade_can_add_one_index_per_deployment(tmp_path: Path) -> None:
+    """CloudFormation creates at most one GSI per table update: a stage deployed with RestingOrders only is
+    upgraded with `-c tradesStoreIndexes=RestingOrders,CustomerOrders`, then a plain deployment."""
+    assert _trades_indexes(tmp_path / "step1", "RestingOrders,CustomerOrders") == ["RestingOrders", "CustomerOrders"]
+    with pytest.raises(ValueError, match="unknown index CustomerLists"):
+        _trades_indexes(tmp_path / "typo", "RestingOrders,CustomerLists")
