@@ -2,9 +2,9 @@
 
 `apply(runtime, delivery)` is idempotent: it checks `moto.__version__` (exactly `EXPECTED_MOTO_VERSION`),
 installs the patches once per process and makes `runtime`/`delivery` the active ones (a later call
-replaces them). The routing patches (1-6, 9) fall back to moto's own code while no runtime is active or
-after `runtime.close()`, so other moto users in the same process are unaffected; 7-8 and 10 stay installed
-(same semantics as moto's, only faster or atomic). Every replaced internal is pinned by
+replaces them). The routing patches (1-6, 9) and the SSM check (11) fall back to moto's own code while no
+runtime is active or after `runtime.close()`, so other moto users in the same process are unaffected; 7-8
+and 10 stay installed (same semantics as moto's, only faster or atomic). Every replaced internal is pinned by
 `tests/localcloud/test_moto_contract.py` (names, signatures, source digests, and the behaviour relied on).
 
 One module per service, each with its `install()` and the patches' details:
@@ -19,6 +19,8 @@ One module per service, each with its `install()` and the patches' details:
 9. `s3`: `s3.notifications._invoke_awslambda` invokes asynchronously with S3's full record.
 10. `stepfunctions`: `StepFunctionsParserBackend.start_execution` names unnamed executions; also the
    `step_functions_busy` probe (not a patch) through which `wait_idle` waits for executions.
+11. `ssm`: `SimpleSystemManagerBackend.put_parameter` refuses a value that does not match the parameter's
+   `AllowedPattern` (the one given, else the current version's) with ParameterPatternMismatchException.
 
 `patching` holds what they share: moto's originals (`original`) and the active runtime and delivery.
 """
@@ -40,6 +42,7 @@ from localcloud.moto_patches import (
     events,
     s3,
     sns,
+    ssm,
     stepfunctions,
 )
 from localcloud.moto_patches.patching import activate
@@ -71,6 +74,7 @@ def apply(runtime: LambdaRuntime, delivery: Delivery) -> None:
             atomic_requests,
             s3,
             stepfunctions,
+            ssm,
         ):
             module.install()
         activate(runtime, delivery)

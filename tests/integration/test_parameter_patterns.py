@@ -1,10 +1,13 @@
 """The enumerated SSM parameters (`bus-type`, `market-data-invoke-mode`, `auto-top-up`) under moto.
 
 The deployed parameters carry an `AllowedPattern` (constructs_lib.parameters), which AWS checks on
-PutParameter. moto does not: it stores the pattern but accepts any value, with or without the pattern in the
-call (pinned here, so this file says so when moto starts enforcing it). So the functions check again when
-they read: a value such as `KAFKA` put around the pattern is a configuration error naming the parameter and
-its allowed values, not an order "that could not be routed".
+PutParameter. moto itself does not: it stores the pattern but accepts any value, with or without the pattern
+in the call (pinned here, so this file says so when moto starts enforcing it). These tests run on moto's own
+SSM: the local cloud's check (localcloud.moto_patches.ssm, tests/localcloud/test_ssm_patterns.py) refuses
+such a put only while a local cloud's runtime is active, and none is here, even when tests/localcloud ran
+earlier in the same process. So the functions check again when they read: a value such as `KAFKA` put around
+the pattern (as plain moto lets it be) is a configuration error naming the parameter and its allowed values,
+not an order "that could not be routed".
 """
 
 from __future__ import annotations
@@ -58,11 +61,12 @@ def test_the_patterns_accept_exactly_the_contract_values() -> None:
 
 
 def test_moto_keeps_the_pattern_but_does_not_enforce_it(ssm: Any) -> None:
+    """moto's own PutParameter (no local cloud active): the local cloud and AWS refuse this put."""
     name = f"{PREFIX}/{BUS_TYPE_PARAMETER}"
     [described] = ssm.describe_parameters(ParameterFilters=[{"Key": "Name", "Values": [name]}])["Parameters"]
     assert described["AllowedPattern"] == "^(EVENT-BRIDGE|SNS)$"
 
-    ssm.put_parameter(Name=name, Value="KAFKA", Type="String", Overwrite=True)  # AWS: ParameterPatternMismatch
+    ssm.put_parameter(Name=name, Value="KAFKA", Type="String", Overwrite=True)  # AWS and the local cloud refuse it
 
     assert ssm.get_parameter(Name=name)["Parameter"]["Value"] == "KAFKA"
 

@@ -58,6 +58,7 @@ def replaced() -> dict[str, tuple[Any, str, str, str]]:
     from moto.dynamodb.models.table import StreamShard
     from moto.events.models import Rule
     from moto.sns.models import Subscription
+    from moto.ssm.models import SimpleSystemManagerBackend
     from moto.stepfunctions.parser.models import StepFunctionsParserBackend
 
     return {
@@ -114,6 +115,13 @@ def replaced() -> dict[str, tuple[Any, str, str, str]]:
             "start_execution",
             "self, state_machine_arn, name=None, execution_input=None, trace_header=None",
             "0f8d9dd57baf0c28",
+        ),
+        "11 SimpleSystemManagerBackend.put_parameter": (
+            SimpleSystemManagerBackend,
+            "put_parameter",
+            "self, name, description, value, parameter_type, allowed_pattern, keyid, overwrite, tags, data_type, "
+            "tier, policies",
+            "b5187c4ae98f9b36",
         ),
     }
 
@@ -306,6 +314,30 @@ def test_destinations_and_targets_use_these_backend_calls() -> None:
     assert params(StepFunctionsParserBackend.start_execution).startswith(
         "self, state_machine_arn, name=None, execution_input=None"
     )
+
+
+def test_ssm_put_parameter_as_the_pattern_check_reads_it() -> None:
+    """Patch 11 finds the current version as moto does (`_parameters[name][-1]`, its `allowed_pattern`),
+    gets every argument positionally or by the names moto's response passes, and raises moto's SSMException
+    (code, message), which moto answers as a 400 with that code."""
+    from moto.core.exceptions import ServiceException
+    from moto.ssm.exceptions import SSMException
+    from moto.ssm.models import Parameter, ParameterDict, SimpleSystemManagerBackend
+    from moto.ssm.responses import SimpleSystemManagerResponse
+
+    put = inspect.getsource(moto_original(SimpleSystemManagerBackend, "put_parameter"))
+    assert "previous_parameter_versions = self._parameters[name]" in put
+    assert "previous_parameter = previous_parameter_versions[-1]" in put
+    assert "if not overwrite:\n                raise ParameterAlreadyExists" in put
+    assert "else previous_parameter.allowed_pattern" in put
+    assert "self._parameters[name].append(new_param)" in put
+    assert "allowed_pattern" in params(Parameter.__init__)
+    assert "self.ssm_backend.put_parameter(" in inspect.getsource(SimpleSystemManagerResponse.put_parameter)
+    assert "tier=tier,\n            policies=policies," in inspect.getsource(SimpleSystemManagerResponse.put_parameter)
+    assert "normalize_name" in inspect.getsource(ParameterDict.__contains__)
+    assert SSMException.__mro__[1] is ServiceException
+    raised = ServiceException("SomeCode", "some message")  # two arguments: the code and the message
+    assert (raised.code, raised.message) == ("SomeCode", "some message")
 
 
 def test_the_lambda_invoke_response_and_exceptions() -> None:
