@@ -185,6 +185,7 @@ class Ledger:
             status = statuses.pop() if len(statuses) == 1 else "DONE"
             return 409, {
                 "message": f"order {order_id} is {status}",
+                "errors": [],
                 "orderId": order_id,
                 "status": status,
                 "notCancelled": not_cancelled,
