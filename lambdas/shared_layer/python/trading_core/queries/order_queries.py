@@ -25,7 +25,12 @@ from boto3.dynamodb.conditions import Key
 from trading_core.common import keys
 from trading_core.common.clock import day_of
 from trading_core.common.dynamodb import batch_get
-from trading_core.contracts import CUSTOMER_ORDERS_INDEX, ORDER_CUSTOMER_ATTRIBUTE, ORDER_KEY_ATTRIBUTE
+from trading_core.contracts import (
+    CUSTOMER_ORDERS_INDEX,
+    ORDER_CUSTOMER_ATTRIBUTE,
+    ORDER_ID_ATTRIBUTE,
+    ORDER_KEY_ATTRIBUTE,
+)
 from trading_core.model.child_order import FILL_FEE, FILL_PRICE, FILLED, PARENT_KIND, TRADE_ID
 from trading_core.queries.order_view import child_wire, parent_wire
 from trading_core.queries.parameters import DayRange, InvalidParameter
@@ -113,9 +118,9 @@ class OrderQueries:
             keys.order_key(str(child_id)) for parent in parents for child_id in parent.get("ChildOrderIds", [])
         ]
         children = self._with_legacy_fills(batch_get(self._client, self._table.name, child_keys))
-        by_id = {str(child["OrderId"]): child for child in children}
+        by_id = {str(child[ORDER_ID_ATTRIBUTE]): child for child in children}
         return [
-            parent_wire(parent, [by_id[str(child)] for child in parent.get("ChildOrderIds", []) if str(child) in by_id])
+            parent_wire(parent, [by_id[child] for child in map(str, parent.get("ChildOrderIds", [])) if child in by_id])
             for parent in parents
         ]
 
@@ -135,7 +140,7 @@ class OrderQueries:
             keys.trade_key(str(child["CustomerId"]), day_of(str(child["OrderDate"])), str(child[TRADE_ID]))
             for child in legacy
         ]
-        trades = {str(trade["TradeId"]): trade for trade in batch_get(self._client, self._table.name, trade_keys)}
+        trades = {str(trade[TRADE_ID]): trade for trade in batch_get(self._client, self._table.name, trade_keys)}
         completed = []
         for child in children:
             trade = trades.get(str(child.get(TRADE_ID))) if FILL_PRICE not in child else None
