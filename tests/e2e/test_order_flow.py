@@ -235,7 +235,11 @@ def test_an_unknown_ticker_is_refused_and_a_never_seen_known_one_is_looked_up_an
     status, body = client.post_orders([unknown, known])
 
     assert status == 200, body
-    assert body["invalidOrders"] == [{"order": unknown, "reason": "unknown ticker"}]
+    [refused] = body["invalidOrders"]
+    assert (refused["order"], refused["reason"]) == (unknown, "unknown ticker")
+    # The refused order is kept, with its reason, under the id the answer gives.
+    status, kept = client.request("GET", client.url("DataApiUrl") + f"orders/{refused['orderId']}")
+    assert status == 200 and (kept["status"], kept["reason"], kept["children"]) == ("REFUSED", "unknown ticker", [])
     assert stored_quote(client, "NOTAREALTICKER") is None
     [child] = body["orders"]
     assert child["ticker"] == "MCD" and child["status"] == "ACCEPTED"
