@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Final
 
+from trading_core.common.json_text import loads_exact
 from trading_core.common.money import ZERO, has_at_most_cents, money_str
 from trading_core.contracts import CUSTOMER_ID_PATTERN
 from trading_core.customers import ledger
@@ -73,19 +74,6 @@ class Movement:
     reason: str | None
 
 
-def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    result: dict[str, Any] = {}
-    for name, value in pairs:
-        if name in result:
-            raise ValueError(f"duplicate field {name!r}")
-        result[name] = value
-    return result
-
-
-def _no_constants(name: str) -> Any:
-    raise ValueError(f"{name} is not a number")
-
-
 def read_object(body: str | None, *, is_base64: bool = False) -> dict[str, Any]:
     """The body as a JSON object, whatever the Content-Type said; numbers with a fraction are Decimal."""
     if body is None or not body.strip():
@@ -98,7 +86,7 @@ def read_object(body: str | None, *, is_base64: bool = False) -> dict[str, Any]:
     if len(body.encode()) > MAX_BODY_BYTES:
         raise invalid("body", f"must be at most {MAX_BODY_BYTES} bytes")
     try:
-        document = json.loads(body, parse_float=Decimal, parse_constant=_no_constants, object_pairs_hook=_no_duplicates)
+        document = loads_exact(body)
     except (ValueError, RecursionError) as error:
         raise invalid("body", f"is not valid JSON: {error}") from None
     if not isinstance(document, dict):

@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import base64
 import binascii
-import json
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Final
 
+from trading_core.common.json_text import loads_exact
 from trading_core.common.money import has_at_most_cents
 from trading_core.contracts import CUSTOMER_ID_PATTERN, MAX_ORDER_QUANTITY, ORDER_TICKER_PATTERN
 from trading_core.model.child_order import Direction, OrderType, TimeInForce
@@ -82,19 +82,6 @@ class SubmittedOrder:
     request: OrderRequest
 
 
-def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    result: dict[str, Any] = {}
-    for name, value in pairs:
-        if name in result:
-            raise ValueError(f"duplicate field {name!r}")
-        result[name] = value
-    return result
-
-
-def _no_constants(name: str) -> Any:
-    raise ValueError(f"{name} is not a number")
-
-
 def _json_ready(value: Any) -> Any:
     if isinstance(value, Decimal):
         return str(value)
@@ -121,7 +108,7 @@ def parse_body(body: str | None, *, is_base64: bool = False) -> list[SubmittedOr
             [FieldError("body", f"must be at most {MAX_BODY_BYTES} bytes")], message="request too large"
         )
     try:
-        document = json.loads(body, parse_float=Decimal, parse_constant=_no_constants, object_pairs_hook=_no_duplicates)
+        document = loads_exact(body)
     except (ValueError, RecursionError) as error:
         raise InvalidRequest([FieldError("body", f"is not valid JSON: {error}")]) from None
     if isinstance(document, dict):
