@@ -1,8 +1,11 @@
 """One local cloud for the whole e2e package: the synthesized stacks deployed into in-process moto.
 
 The cloud starts on free ports with a temporary `cdk.out` and state directory (cdk-nag off: the
-infrastructure tests run it) before the first e2e test and stops after the last, so the moto mock
-and the patches never outlive the package. Tests talk to it as a client would: HTTP to the API URLs
+infrastructure tests run it) before the first e2e test and stops after the last e2e test of a run of them
+(`pytest_runtest_teardown`), so the moto mock and the patches never outlive the e2e tests: under
+pytest-xdist the other tests of their worker use moto's `mock_aws`, which shares moto's backends. The e2e
+tests are collected as one run (one xdist group), so the cloud starts once; should other tests be run
+between two of them, it starts again for the next one. Tests talk to it as a client would: HTTP to the API URLs
 of `outputs.json` with the API key, and boto3 against the AWS endpoint. `idle()` waits until no
 function runs and nothing is pending (async invocations, retries, stream batches).
 
@@ -16,6 +19,8 @@ the cache of every function, as cold starts would.
 from __future__ import annotations
 
 import json
+import shutil
+import tempfile
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -56,12 +61,57 @@ def today() -> str:
     return datetime.now(UTC).strftime("%Y-%m-%d")
 
 
+class Clouds:
+    """The e2e tests' local cloud: started on first use, stopped after the last e2e test of a run."""
+
+    def __init__(self) -> None:
+        self._running: tuple[LocalCloud, Path, dict[str, dict[str, Any]]] | None = None
+
+    def current(self) -> tuple[LocalCloud, dict[str, dict[str, Any]]]:
+        if self._running is None:
+            root = Path(tempfile.mkdtemp(prefix="localcloud-e2e-"))
+            settings = Settings(
+                stage=STAGE, port=0, outdir=root / "cdk.out", state_dir=root / "state", nag=False, log=lambda _: None
+            )
+            cloud = LocalCloud(settings).__enter__()
+            self._running = (cloud, root, json.loads(cloud.outputs_file.read_text()))
+        cloud, _, outputs = self._running
+        return cloud, outputs
+
+    def stop(self) -> None:
+        if self._running is not None:
+            cloud, root, _ = self._running
+            self._running = None
+            cloud.__exit__(None, None, None)
+            shutil.rmtree(root, ignore_errors=True)
+
+
+CLOUDS = Clouds()
+
+
+def is_e2e(item: pytest.Item | None) -> bool:
+    return item is not None and item.get_closest_marker("e2e") is not None
+
+
+@pytest.hookimpl(trylast=True)  # after the runner's teardown, which ends the fixtures that still use the cloud
+def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> None:
+    if is_e2e(item) and not is_e2e(nextitem):
+        CLOUDS.stop()
+
+
 @dataclass
 class Client:
     """What a user of `make run` has: outputs.json, the API key, the AWS endpoint."""
 
-    cloud: LocalCloud
-    outputs: dict[str, dict[str, Any]]
+    clouds: Clouds
+
+    @property
+    def cloud(self) -> LocalCloud:
+        return self.clouds.current()[0]
+
+    @property
+    def outputs(self) -> dict[str, dict[str, Any]]:
+        return self.clouds.current()[1]
 
     @property
     def api_key(self) -> str:
@@ -131,19 +181,7 @@ class Client:
         clear_caches()
 
 
-# Session scope: pytest-xdist interleaves other tests with the e2e group on its worker, and a package-scoped
-# cloud would be stopped and started again at each interleaving (about 30 s each).
 @pytest.fixture(scope="session")
-def cloud(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalCloud]:
-    root = tmp_path_factory.mktemp("localcloud")
-    lines: list[str] = []
-    settings = Settings(
-        stage=STAGE, port=0, outdir=root / "cdk.out", state_dir=root / "state", nag=False, log=lines.append
-    )
-    with LocalCloud(settings) as started:
-        yield started
-
-
-@pytest.fixture(scope="session")
-def client(cloud: LocalCloud) -> Client:
-    return Client(cloud, json.loads(cloud.outputs_file.read_text()))
+def client() -> Iterator[Client]:
+    yield Client(CLOUDS)
+    CLOUDS.stop()
