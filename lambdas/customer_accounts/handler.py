@@ -43,6 +43,7 @@ app = APIGatewayRestResolver(enable_validation=True)
 CustomerId = Annotated[str, Path(pattern=CUSTOMER_ID_PATTERN)]
 # What a parameter that fails its schema is told (pydantic would echo the regex or its own wording).
 HINTS: Final = p.hints((p.CUSTOMER_ID, p.LIMIT, p.NEXT_TOKEN))
+LIST_PARAMETERS: Final = (p.LIMIT.name, p.NEXT_TOKEN.name)
 # Each refusal's HTTP status and the metric it is counted in.
 REFUSALS: Final = (
     (InvalidAccountRequest, 400, "InvalidRequests"),
@@ -118,7 +119,10 @@ def get_customers(
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = DEFAULT_PAGE_SIZE,
     nextToken: Annotated[str | None, Query(min_length=1, max_length=p.NEXT_TOKEN_MAX_LENGTH)] = None,
 ) -> dict[str, Any]:
-    """Undocumented query parameters are ignored, as on every route of the APIs."""
+    unknown = sorted(set(app.current_event.query_string_parameters or {}) - set(LIST_PARAMETERS))
+    if unknown:
+        expected = f"is not a known parameter; expected {', '.join(LIST_PARAMETERS)}"
+        raise InvalidAccountRequest([(name, expected) for name in unknown])
     return build().customers(limit=limit, token=nextToken)
 
 
