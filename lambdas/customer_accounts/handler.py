@@ -14,7 +14,9 @@ from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from trading_core.api import parameters as p
+from trading_core.api.data_api import DOCUMENT as DATA_API
 from trading_core.api.errors import FieldError, error_body
+from trading_core.api.query_parameters import documented_query, only_documented
 from trading_core.common import aws_clients
 from trading_core.common.clock import utc_now
 from trading_core.common.environment import TradesTableEnvironment, load
@@ -39,11 +41,11 @@ from trading_core.queries.trades_queries import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
 obs = observability()
 logger, tracer, metrics = obs.logger, obs.tracer, obs.metrics
 app = APIGatewayRestResolver(enable_validation=True)
+app.use([only_documented(documented_query(DATA_API))])
 
 CustomerId = Annotated[str, Path(pattern=CUSTOMER_ID_PATTERN)]
 # What a parameter that fails its schema is told (pydantic would echo the regex or its own wording).
 HINTS: Final = p.hints((p.CUSTOMER_ID, p.LIMIT, p.NEXT_TOKEN))
-LIST_PARAMETERS: Final = (p.LIMIT.name, p.NEXT_TOKEN.name)
 # Each refusal's HTTP status and the metric it is counted in.
 REFUSALS: Final = (
     (InvalidAccountRequest, 400, "InvalidRequests"),
@@ -119,10 +121,6 @@ def get_customers(
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = DEFAULT_PAGE_SIZE,
     nextToken: Annotated[str | None, Query(min_length=1, max_length=p.NEXT_TOKEN_MAX_LENGTH)] = None,
 ) -> dict[str, Any]:
-    unknown = sorted(set(app.current_event.query_string_parameters or {}) - set(LIST_PARAMETERS))
-    if unknown:
-        expected = f"is not a known parameter; expected {', '.join(LIST_PARAMETERS)}"
-        raise InvalidAccountRequest([(name, expected) for name in unknown])
     return build().customers(limit=limit, token=nextToken)
 
 

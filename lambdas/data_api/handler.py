@@ -18,7 +18,9 @@ from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from trading_core.api import parameters as p
+from trading_core.api.data_api import DOCUMENT as DATA_API
 from trading_core.api.errors import FieldError, error_body
+from trading_core.api.query_parameters import documented_query, only_documented
 from trading_core.common import aws_clients
 from trading_core.common.clock import utc_now
 from trading_core.common.environment import DataApiEnvironment, load
@@ -43,6 +45,7 @@ from trading_core.queries.trades_queries import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
 obs = observability()
 logger, tracer, metrics = obs.logger, obs.tracer, obs.metrics
 app = APIGatewayRestResolver(enable_validation=True)
+app.use([only_documented(documented_query(DATA_API))])
 
 CustomerId = Annotated[str, Path(pattern=p.CUSTOMER_ID.pattern)]
 Day = Annotated[str, Query(pattern=DAY_PATTERN)]

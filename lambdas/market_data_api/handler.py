@@ -23,6 +23,8 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from trading_core.api import parameters
 from trading_core.api.errors import FieldError, error_body
+from trading_core.api.market_data_api import DOCUMENT as MARKET_DATA_API
+from trading_core.api.query_parameters import documented_query, only_documented
 from trading_core.common import aws_clients
 from trading_core.common.clock import Clock, utc_now
 from trading_core.common.environment import MarketDataApiEnvironment, load
@@ -33,6 +35,7 @@ from trading_core.queries.parameters import DAY_HINT, DAY_PATTERN, InvalidParame
 obs = observability()
 logger, tracer, metrics = obs.logger, obs.tracer, obs.metrics
 app = APIGatewayRestResolver(enable_validation=True)
+app.use([only_documented(documented_query(MARKET_DATA_API))])
 clock: Clock = utc_now  # "today" of the default history window (tests set their own)
 
 DEFAULT_WINDOW_DAYS: Final = 30

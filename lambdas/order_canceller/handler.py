@@ -14,6 +14,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from trading_core.api import parameters
 from trading_core.api.errors import FieldError, error_body
+from trading_core.api.query_parameters import only_documented
 from trading_core.common import aws_clients
 from trading_core.common.clock import utc_now
 from trading_core.common.environment import TradesTableEnvironment, load
@@ -24,6 +25,10 @@ from trading_core.orders.cancel_store import DynamoCancelStore
 obs = observability()
 logger, tracer, metrics = obs.logger, obs.tracer, obs.metrics
 app = APIGatewayRestResolver()
+# DELETE /orders/{orderId} takes no query parameter (tests/unit/api/test_query_parameters.py checks it against the
+# document, which this function does not import: it loads pydantic).
+QUERY_PARAMETERS: Final = {("DELETE", "/orders/{orderId}"): frozenset[str]()}
+app.use([only_documented(QUERY_PARAMETERS)])
 
 # Each refusal's HTTP status and the metric it is counted in.
 REFUSALS: Final = (

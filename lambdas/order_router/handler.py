@@ -18,6 +18,7 @@ from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from trading_core.api.errors import error_body
+from trading_core.api.query_parameters import only_documented
 from trading_core.bus.publishers import EventBridgePublisher, bus_type_reader, order_flow_publisher
 from trading_core.common import aws_clients
 from trading_core.common.environment import OrderRouterEnvironment, load
@@ -43,6 +44,10 @@ from trading_core.orders.ticker_lookup import FunctionTickerLookup
 obs = observability()
 logger, tracer, metrics = obs.logger, obs.tracer, obs.metrics
 app = APIGatewayRestResolver()
+# POST /orders takes no query parameter (tests/unit/api/test_query_parameters.py checks it against the document,
+# which this function does not import: it loads pydantic).
+QUERY_PARAMETERS: Final = {("POST", "/orders"): frozenset[str]()}
+app.use([only_documented(QUERY_PARAMETERS)])
 
 # Each refusal's HTTP status and the metric it is counted in (the most specific class first).
 REFUSALS: Final = (

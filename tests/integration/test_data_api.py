@@ -3,6 +3,7 @@ price, a parent order with its children, positions valued at the market price, t
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -551,3 +552,26 @@ def test_bad_positions_and_ledger_parameters_are_400_with_the_field(
     assert response["statusCode"] == 400
     [error] = json_body(response)["errors"]
     assert (error["field"], error["message"][: len(message)]) == (field, message)
+
+
+def test_a_query_parameter_the_call_does_not_document_is_a_400_naming_it(aws: TradingAws) -> None:
+    """As API Gateway sends it: the resource path of the route, so the document says what the call takes."""
+    event = api_event(
+        "GET",
+        "/trades/000001",
+        query={"date": "2026-12-01", "limit": "5"},
+        resource="/trades/{customerId}",
+    )
+
+    response = handler.lambda_handler(event, lambda_context("data_api"))
+
+    assert response["statusCode"] == 400
+    assert json.loads(response["body"]) == {
+        "message": "invalid request",
+        "errors": [
+            {
+                "field": "date",
+                "message": "is not a parameter of this call; it takes from, limit, nextToken, to, tradeDate",
+            }
+        ],
+    }
