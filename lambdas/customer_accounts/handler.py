@@ -36,6 +36,7 @@ from trading_core.customers.accounts import (
 from trading_core.customers.accounts_store import DynamoAccountsStore
 from trading_core.customers.record import UnreadableCustomer
 from trading_core.orders.request import IDEMPOTENCY_KEY_HEADER, InvalidRequest, check_idempotency_key
+from trading_core.queries.parameters import invalid_request_body
 from trading_core.queries.trades_queries import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
 
 obs = observability()
@@ -140,14 +141,8 @@ def refused(refusal: AccountRefusal) -> Response[str]:
 
 @app.exception_handler(RequestValidationError)
 def invalid_parameters(error: RequestValidationError) -> Response[str]:
-    errors = []
-    for detail in error.errors():
-        name = str(detail["loc"][-1])
-        errors.append(
-            FieldError(name, "is required" if detail["type"] == "missing" else HINTS.get(name, detail["msg"]))
-        )
     obs.count({"InvalidRequests": 1})
-    return json_response(400, error_body("invalid request", errors))
+    return json_response(400, invalid_request_body(error, HINTS))
 
 
 @app.not_found

@@ -1,57 +1,34 @@
 """The router's synchronous ticker lookup in the moto world, and the market prices tests expect.
 
-moto runs no Lambda function in-process, so the Lambda client the router invokes the quote-summary
-function with is replaced by `QuoteSummaryFunction`, which runs `lambdas.quote_summary.handler` (the
-offline provider, storing into the moto MarketData table) in-process and answers as Lambda would. The
+The Lambda client the router invokes the quote-summary function with is replaced by
+`QuoteSummaryFunction` (`tests.integration.in_process_function`), which runs `lambdas.quote_summary.handler`
+in-process. The
 rest of the path is the deployed one: the router reads the MarketData table, invokes the function for
 tickers it holds nothing of, refuses `unknown ticker` for those the provider does not list.
 """
 
 from __future__ import annotations
 
-import io
-import json
 from datetime import datetime
 from decimal import Decimal
 from typing import Any, Final
 
-import boto3
 import pytest
 
-from tests.integration.api_events import lambda_context
-from trading_core.contracts import (
-    MARKET_DATA_BUCKET_ENV,
-    MARKET_DATA_PROVIDER_ENV,
-    OFFLINE_PROVIDER,
-    TICKER_LOOKUP_FUNCTION_ENV,
-)
+from tests.integration.in_process_function import InProcessFunction, prepare_market_data_function
+from trading_core.contracts import TICKER_LOOKUP_FUNCTION_ENV
 from trading_core.market.price import MarketPrices
 from trading_core.market_data.model import QuoteSummary
 from trading_core.market_data.store import MarketDataStore
 
 QUOTE_SUMMARY_FUNCTION: Final = "trading-system-dev-quote-summary"
-MARKET_DATA_BUCKET: Final = "trading-system-dev-market-data-bucket"
 
 
-class QuoteSummaryFunction:
-    """A Lambda client whose `invoke` of the quote-summary function runs its handler in-process."""
+class QuoteSummaryFunction(InProcessFunction):
+    """The quote-summary function, run in-process."""
 
     def __init__(self, function_name: str = QUOTE_SUMMARY_FUNCTION) -> None:
-        self.function_name = function_name
-        self.invocations: list[dict[str, Any]] = []
-        self.fail = False
-
-    def invoke(self, *, FunctionName: str, InvocationType: str, Payload: bytes) -> dict[str, Any]:
-        from lambdas.quote_summary import handler
-
-        assert (FunctionName, InvocationType) == (self.function_name, "RequestResponse")
-        event = json.loads(Payload)
-        self.invocations.append(event)
-        if self.fail:
-            error = {"errorMessage": "Task timed out after 10.00 seconds", "errorType": "Sandbox.Timedout"}
-            return {"StatusCode": 200, "FunctionError": "Unhandled", "Payload": io.BytesIO(json.dumps(error).encode())}
-        result = handler.lambda_handler(event, lambda_context("quote_summary"))
-        return {"StatusCode": 200, "Payload": io.BytesIO(json.dumps(result).encode())}
+        super().__init__(function_name, "quote_summary", timeout_seconds=10)
 
 
 def install_quote_summary(monkeypatch: pytest.MonkeyPatch) -> QuoteSummaryFunction:
@@ -62,15 +39,7 @@ def install_quote_summary(monkeypatch: pytest.MonkeyPatch) -> QuoteSummaryFuncti
     from lambdas.quote_summary import handler as quote_summary
     from trading_core.orders.ticker_lookup import FunctionTickerLookup
 
-    s3 = boto3.client("s3", region_name="us-east-1")
-    if MARKET_DATA_BUCKET not in {bucket["Name"] for bucket in s3.list_buckets().get("Buckets", [])}:
-        s3.create_bucket(Bucket=MARKET_DATA_BUCKET)
-    for name, value in {
-        TICKER_LOOKUP_FUNCTION_ENV: QUOTE_SUMMARY_FUNCTION,
-        MARKET_DATA_BUCKET_ENV: MARKET_DATA_BUCKET,
-        MARKET_DATA_PROVIDER_ENV: OFFLINE_PROVIDER,
-    }.items():
-        monkeypatch.setenv(name, value)
+    prepare_market_data_function(monkeypatch, TICKER_LOOKUP_FUNCTION_ENV, QUOTE_SUMMARY_FUNCTION)
     function = QuoteSummaryFunction()
     monkeypatch.setattr(router, "FunctionTickerLookup", lambda client, name: FunctionTickerLookup(function, name))
     quote_summary.build.cache_clear()

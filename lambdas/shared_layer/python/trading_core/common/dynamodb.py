@@ -1,5 +1,5 @@
 """DynamoDB plumbing shared by the adapters: transactions that say why they were cancelled (and
-retry conflicts), and batch reads and writes that finish their unprocessed items.
+retry conflicts), batch reads and writes that finish their unprocessed items, and reads through every page.
 
 Both take the client of a `boto3` Table resource (`table.meta.client`), so requests and answers
 use plain Python values (Decimal numbers); only cancellation reasons come back in the wire format
@@ -101,6 +101,16 @@ def transact_conditionally(
             if not any(reason.code == TRANSACTION_CONFLICT for reason in cancelled.reasons):
                 raise
     raise unavailable(f"transaction still conflicting after {attempts} attempts")
+
+
+def every_page(call: Callable[..., dict[str, Any]], **request: Any) -> Iterator[dict[str, Any]]:
+    """The items of a Query or Scan (`table.query`, `table.scan`) through all its pages."""
+    while True:
+        page = call(**request)
+        yield from page.get("Items", [])
+        if "LastEvaluatedKey" not in page:
+            return
+        request["ExclusiveStartKey"] = page["LastEvaluatedKey"]
 
 
 def batch_get(client: Any, table_name: str, keys: Sequence[dict[str, str]]) -> list[dict[str, Any]]:

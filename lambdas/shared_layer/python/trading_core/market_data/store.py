@@ -15,7 +15,7 @@ from boto3.dynamodb.conditions import Key
 from botocore.exceptions import ClientError
 
 from trading_core.common.clock import Clock, parse_iso, to_iso, utc_now
-from trading_core.common.dynamodb import batch_get, batch_write
+from trading_core.common.dynamodb import batch_get, batch_write, every_page
 from trading_core.market_data.keys import (
     HIST_DATA_END,
     HIST_DATA_START,
@@ -209,13 +209,7 @@ class MarketDataStore:
         return [PriceBar.from_item(item) for item in self._query(condition)]
 
     def _query(self, condition: Any, **extra: Any) -> Iterator[dict[str, Any]]:
-        kwargs: dict[str, Any] = {"KeyConditionExpression": condition, "ConsistentRead": True, **extra}
-        while True:
-            page = self._table.query(**kwargs)
-            yield from page["Items"]
-            if "LastEvaluatedKey" not in page:
-                return
-            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+        return every_page(self._table.query, KeyConditionExpression=condition, ConsistentRead=True, **extra)
 
     def delete_history(self, ticker: str, start: str, end: str) -> int:
         """Deletes the bars from `start` to `end` (inclusive) and recomputes the bookkeeping from what is

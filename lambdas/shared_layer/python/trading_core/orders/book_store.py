@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from typing import Any, Final
 
-from trading_core.common.dynamodb import MAX_TRANSACTION_ITEMS, chunked, transact_conditionally
+from trading_core.common.dynamodb import MAX_TRANSACTION_ITEMS, chunked, every_page, transact_conditionally
 from trading_core.contracts import RESTING_ORDERS_INDEX, RESTING_TICKER_ATTRIBUTE
 from trading_core.model.child_order import EXPIRED, ChildOrder
 from trading_core.model.items import item_to_wire
@@ -83,15 +83,8 @@ class DynamoRestingOrders:
         yield from self._pages("scan")
 
     def _pages(self, operation: str, **request: Any) -> Iterator[ChildOrder]:
-        call = getattr(self._table, operation)
-        request["IndexName"] = RESTING_ORDERS_INDEX
-        while True:
-            page = call(**request)
-            for item in page.get("Items", []):
-                yield child_from_item(item)
-            if "LastEvaluatedKey" not in page:
-                return
-            request["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+        for item in every_page(getattr(self._table, operation), IndexName=RESTING_ORDERS_INDEX, **request):
+            yield child_from_item(item)
 
     def expire(self, children: Sequence[ChildOrder], reason: str, now: str) -> list[ChildOrder]:
         return end_children(self._client, self._name, children, EXPIRED, reason, now).ended

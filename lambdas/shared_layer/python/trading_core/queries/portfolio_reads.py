@@ -19,6 +19,7 @@ from boto3.dynamodb.conditions import Key
 
 from trading_core.common import keys
 from trading_core.common.clock import Clock, utc_now
+from trading_core.common.dynamodb import every_page
 from trading_core.common.money import to_decimal
 from trading_core.customers import ledger, record
 from trading_core.market_data.history_lookup import HistoryLookup
@@ -31,17 +32,6 @@ from trading_core.queries.portfolio import Book, CashMovement, DailyClose, Valua
 # after a ledger entry's day.
 _TRADES_END: Final = "$"
 _LEDGER_END: Final = "U"
-
-
-def _query_all(table: Any, condition: Any) -> list[dict[str, Any]]:
-    request: dict[str, Any] = {"KeyConditionExpression": condition}
-    items: list[dict[str, Any]] = []
-    while True:
-        page = table.query(**request)
-        items.extend(page.get("Items", []))
-        if "LastEvaluatedKey" not in page:
-            return items
-        request["ExclusiveStartKey"] = page["LastEvaluatedKey"]
 
 
 def movement_of(item: dict[str, Any]) -> CashMovement:
@@ -93,7 +83,7 @@ class PortfolioReads:
         condition = Key(keys.PK).eq(keys.trades_partition(customer_id)) & Key(keys.SK).between(
             keys.TRADE_PREFIX, f"{keys.TRADE_PREFIX}{day}{_TRADES_END}"
         )
-        return [Trade.from_item(item) for item in _query_all(self._table, condition)]
+        return [Trade.from_item(item) for item in every_page(self._table.query, KeyConditionExpression=condition)]
 
     def movements_until(self, customer: dict[str, Any], day: str) -> list[CashMovement]:
         """The ledger's deposits and withdrawals made by the end of `day`, and the opening balance of a
@@ -102,7 +92,7 @@ class PortfolioReads:
         condition = Key(keys.PK).eq(keys.trades_partition(customer_id)) & Key(keys.SK).between(
             ledger.LEDGER_PREFIX, f"{ledger.LEDGER_PREFIX}{day}{_LEDGER_END}"
         )
-        movements = [movement_of(item) for item in _query_all(self._table, condition)]
+        movements = [movement_of(item) for item in every_page(self._table.query, KeyConditionExpression=condition)]
         if record.TOTAL_DEPOSITS not in customer:
             movements.append(CashMovement(portfolio.OPENING, record.total_deposits(customer)))
         return movements
