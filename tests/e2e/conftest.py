@@ -42,6 +42,9 @@ PROPERTY_TEST_MODULE = "test_api_properties.py"
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "e2e: runs over HTTP against the local cloud (one per session)")
+    config.addinivalue_line(
+        "markers", "e2e_phase(n): 0 runs before the other e2e tests, 2 after them (1, the default), 3 the properties"
+    )
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -53,8 +56,16 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             # Under pytest-xdist (`--dist loadgroup`) one worker runs them all: one cloud, not one per worker.
             item.add_marker(pytest.mark.xdist_group("e2e"))
     # The property-based test sends whatever its documents allow (the seed customers' ids are among their
-    # examples), so it runs after the scenario tests, which expect the seeded state.
-    items.sort(key=lambda item: Path(str(item.fspath)).name == PROPERTY_TEST_MODULE)
+    # examples), so it runs after the scenario tests, which expect the seeded state. A test that waits for
+    # real time to pass starts its wait in phase 0 and ends it in phase 2, over the other tests.
+    items.sort(key=e2e_phase)
+
+
+def e2e_phase(item: pytest.Item) -> int:
+    if Path(str(item.fspath)).name == PROPERTY_TEST_MODULE:
+        return 3
+    marker = item.get_closest_marker("e2e_phase")
+    return int(marker.args[0]) if marker else 1
 
 
 def today() -> str:

@@ -21,6 +21,7 @@ import threading
 import time
 import uuid
 from collections import Counter
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from http.server import BaseHTTPRequestHandler, HTTPServer
@@ -52,7 +53,7 @@ INITIAL_FUNDS = Decimal("1000000.00")
 # One customer per test, four for the random workload: ids no seeded stage uses.
 RESTING, CANCELLING, EXPIRING, SELLING = "LC-000101", "LC-000102", "LC-000103", "LC-000104"
 WORKLOAD = ["LC-000111", "LC-000112", "LC-000113", "LC-000114"]
-ALL_CUSTOMERS = [RESTING, CANCELLING, EXPIRING, SELLING, *WORKLOAD]
+ALL_CUSTOMERS = [RESTING, CANCELLING, SELLING, *WORKLOAD]  # EXPIRING is seeded by `closing_day_orders`
 
 LIVE = ("ACCEPTED", "OPEN")
 
@@ -392,10 +393,27 @@ def next_close(now: datetime) -> datetime:
     return close if (close - now).total_seconds() >= 5 else close + timedelta(minutes=1)
 
 
-def test_a_day_order_expires_at_the_close_and_its_reservation_is_released(client: Client, customers: list[str]) -> None:
+@dataclass(frozen=True)
+class ClosingDayOrders:
+    before: dict[str, Decimal]
+    close: datetime
+    day: dict[str, Any]
+    gtc: dict[str, Any]
+
+
+@pytest.fixture(scope="session")
+def closing_day_orders(client: Client) -> ClosingDayOrders:
+    """A DAY and a GTC limit buy of EXPIRING, placed under a close at the next whole minute.
+
+    Session-scoped: the test that places them runs first among the e2e tests and the one that sees the
+    DAY order expire runs last (`e2e_phase`), so the wait for the close overlaps the other tests."""
+    away_from_the_close(client)
+    answer = seed_customers(client, [EXPIRING], INITIAL_FUNDS)
+    assert answer["Reason"].startswith("created 1 of 1 customers"), answer
     ticker, limit = "CSCO", Decimal("1.00")
     ssm = client.aws("ssm")
     before = funds(client, EXPIRING)
+    assert before == {"remainingFunds": INITIAL_FUNDS, "availableFunds": INITIAL_FUNDS, "reservedFunds": Decimal(0)}
     original = ssm.get_parameter(Name=CLOSE_TIME_PARAMETER)["Parameter"]["Value"]
     close = next_close(datetime.now(UTC))
     client.idle()
@@ -416,15 +434,31 @@ def test_a_day_order_expires_at_the_close_and_its_reservation_is_released(client
         ssm.put_parameter(Name=CLOSE_TIME_PARAMETER, Value=original, Type="String", Overwrite=True)
         clear_parameter_caches()
     assert walk_price(stored_quote(client, ticker), ticker, parse_iso(day["orderDate"])) > limit
-    assert (day["status"], day["timeInForce"], day["expiresAt"]) == ("OPEN", "DAY", to_iso(close))
+    return ClosingDayOrders(before=before, close=close, day=day, gtc=gtc)
+
+
+@pytest.mark.e2e_phase(0)
+def test_a_day_order_rests_with_its_reservation_until_the_close(
+    client: Client, closing_day_orders: ClosingDayOrders
+) -> None:
+    placed = closing_day_orders
+    day, gtc = placed.day, placed.gtc
+    assert (day["status"], day["timeInForce"], day["expiresAt"]) == ("OPEN", "DAY", to_iso(placed.close))
     assert (gtc["status"], gtc["timeInForce"], gtc["expiresAt"]) == ("OPEN", "GTC", None)
     reserved = Decimal(day["reservedAmount"]) + Decimal(gtc["reservedAmount"])
     client.idle()
-    assert funds(client, EXPIRING)["reservedFunds"] == before["reservedFunds"] + reserved
+    assert funds(client, EXPIRING)["reservedFunds"] == placed.before["reservedFunds"] + reserved
     assert order(client, day["orderId"])["status"] == "OPEN", "not before its close"
 
-    # The one wait of this module: real time, until the close has passed.
-    time.sleep(max(0.0, (close - datetime.now(UTC)).total_seconds()) + 0.5)
+
+@pytest.mark.e2e_phase(2)
+def test_a_day_order_expires_at_the_close_and_its_reservation_is_released(
+    client: Client, closing_day_orders: ClosingDayOrders
+) -> None:
+    placed = closing_day_orders
+    day, gtc, before = placed.day, placed.gtc, placed.before
+    # The one wait of this module: real time, until the close has passed (usually over by now).
+    time.sleep(max(0.0, (placed.close - datetime.now(UTC)).total_seconds()) + 0.5)
     client.cloud.fire_schedule(ORDER_BOOK_SCHEDULE_RULE)
     client.idle()
 
