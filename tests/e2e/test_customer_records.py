@@ -8,7 +8,7 @@ from typing import Any
 
 from tests.e2e.conftest import Client
 
-LEGACY_CUSTOMER = "0000010"  # the original's id, seven digits: not one we seed
+LEGACY_CUSTOMER = "0000013"  # seven digits, as the original's last ids, but not one we seed
 UNREADABLE_CUSTOMER = "0000099"
 
 

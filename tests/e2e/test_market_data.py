@@ -204,7 +204,7 @@ def test_the_market_data_api_reads_and_deletes_summaries_and_history(client: Cli
 
 
 INVOKE_MODE_PARAMETER = "/trading-system/dev/market-data-invoke-mode"
-CUSTOMER = "000012"  # no other e2e test trades for this customer
+CUSTOMER = "0000012"  # no other e2e test trades for this customer
 
 
 def market_buy(client: Client, ticker: str) -> dict[str, Any]:

@@ -226,7 +226,9 @@ MAX_ORDER_QUANTITY: Final = 1_000_000_000
 MAX_CHILDREN_PER_ORDER: Final = 98
 """One transaction holds the reservation, the parent ORDER item and the child orders (DynamoDB allows 100 items)."""
 
-SEED_CUSTOMERS: Final = tuple(f"{n:06d}" for n in range(1, 13))
+SEED_CUSTOMERS: Final = (*(f"{n:06d}" for n in range(1, 10)), "0000010", "0000011", "0000012")
+"""The original's customer ids (its `client/src/utils.ts`: the last three have seven characters), so its client
+works unchanged."""
 SEED_INITIAL_FUNDS: Final = "1000000.00"
 CUSTOMER_SEED_RESOURCE_TYPE: Final = "Custom::CustomerSeed"
 # The custom resource's properties, which the customer seeder reads.
