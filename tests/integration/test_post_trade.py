@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from botocore.exceptions import ClientError
 
 from constructs_lib.routes import ORDER_FLOW_ROUTES
 from lambdas.post_trade import handler as post_trade
@@ -19,7 +20,8 @@ from tests.trade_samples import child_order, trades
 from trading_core.common import keys
 from trading_core.model.child_order import ChildOrder
 from trading_core.model.trade import Trade
-from trading_core.settlement.post_trade import batch_id_for
+from trading_core.settlement import settlement_store
+from trading_core.settlement.post_trade import SettlementError, batch_id_for
 
 T1 = datetime(2026, 3, 2, 16, 0, 0, 123000, tzinfo=UTC)
 ORDERS = [child_order(n, ticker=["AAPL", "COIN", "TSLA"][n % 3]) for n in range(6)]
@@ -95,6 +97,43 @@ def test_trades_settle_into_the_table_s3_and_a_trades_settled_event(
     assert not any(route.selects(*published[0]) for route in ORDER_FLOW_ROUTES)  # for observers only
 
 
+def test_a_fill_decided_but_not_stored_is_stored_once_by_the_redelivery(
+    trading_aws: TradingAws, bus_type: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The order's move to FILLED decides; should the trade's put then fail (the function dies between the
+    two single-item writes), the delivery fails and its redelivery stores the trade, once, at the price of
+    the fill the order item recorded, and nothing is archived or published before every trade is stored."""
+    put_orders(trading_aws, ORDERS)
+    failing = TRADES[2]
+    real_write = settlement_store.conditional_write
+
+    def write(call: Any, request: dict[str, Any]) -> dict[str, Any] | None:
+        if request.get("Item", {}).get("TradeId") == failing.trade_id:
+            raise ClientError({"Error": {"Code": "InternalServerError", "Message": "injected"}}, "PutItem")
+        return real_write(call, request)
+
+    monkeypatch.setattr(settlement_store, "conditional_write", write)
+    with pytest.raises(SettlementError, match="injected"):
+        deliver(monkeypatch, TRADES, bus_type)
+    order = trading_aws.table.get_item(Key=keys.order_key(failing.order_id))["Item"]
+    assert (order["Status"], order["TradeId"]) == ("FILLED", failing.trade_id)
+    stored = keys.trade_key(failing.customer_id, failing.trade_day, failing.trade_id)
+    assert "Item" not in trading_aws.table.get_item(Key=stored)
+    assert objects(trading_aws) == {} and settled_events(trading_aws) == []
+
+    monkeypatch.setattr(settlement_store, "conditional_write", real_write)
+    result = deliver(monkeypatch, TRADES, bus_type, now=T1 + timedelta(seconds=5))
+
+    # The first delivery stored the trades before the failing one; the redelivery the failing one and the rest.
+    assert (result["settled"], result["newlySettled"]) == (6, len(TRADES) - TRADES.index(failing))
+    items = trading_aws.scan()
+    assert sorted(item["TradeId"] for item in items if item[keys.SK].startswith(keys.TRADE_PREFIX)) == sorted(
+        trade.trade_id for trade in TRADES
+    )
+    assert Trade.from_item(trading_aws.table.get_item(Key=stored)["Item"]).price == failing.price
+    assert len(objects(trading_aws)) == 1 and len(settled_events(trading_aws)) == 1
+
+
 def test_a_redelivered_event_changes_nothing_and_republishes_the_same_event(
     trading_aws: TradingAws, bus_type: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -125,10 +164,10 @@ def test_a_batch_overlapping_settled_trades_keeps_their_stored_dates(
     assert result["key"].startswith("settled/2026/03/02/")  # the earliest settlement day
 
 
-def test_large_batches_settle_in_several_transactions(
+def test_large_batches_settle_every_trade_once(
     trading_aws: TradingAws, bus_type: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # Two transactions of at most 50 trades (kept small: moto deep-copies the table for every item).
+    # Kept small: moto deep-copies the table for every item.
     orders = [child_order(n, customer_id=f"{n % 5:06d}") for n in range(60)]
     put_orders(trading_aws, orders[::2])
     batch = trades(orders)

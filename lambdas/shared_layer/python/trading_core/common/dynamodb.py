@@ -58,6 +58,19 @@ class TransactionCancelled(Exception):
         self.reasons = reasons
 
 
+def conditional_write(call: Any, request: dict[str, Any]) -> dict[str, Any] | None:
+    """One single-item conditional write (`client.put_item`, `update_item`, ...): None when it happened,
+    else the item its failed condition found (ALL_OLD; {} when there is none or it was not asked for)."""
+    try:
+        call(**request)
+    except ClientError as error:
+        if error.response.get("Error", {}).get("Code") != "ConditionalCheckFailedException":
+            raise
+        item = error.response.get("Item")
+        return _deserialize(item) if item else {}
+    return None
+
+
 def transact_write(client: Any, items: list[dict[str, Any]]) -> None:
     """One TransactWriteItems call; cancellation becomes `TransactionCancelled` with parsed reasons."""
     if len(items) > MAX_TRANSACTION_ITEMS:

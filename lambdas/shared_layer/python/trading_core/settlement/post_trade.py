@@ -5,7 +5,7 @@ A redelivered batch must give the very same result. The clock only dates trades 
 a trade already in the table, the stored item (and its settlement date) is the truth. The batch id
 derives from the trade ids, so the S3 key, its body and the event are the same on every delivery.
 
-Each trade moves its order `Status IN (ACCEPTED, OPEN)` → FILLED in the same transaction: the ORDER
+Each trade first moves its order `Status IN (ACCEPTED, OPEN)` → FILLED, then is put: the ORDER
 item decides between a fill and whatever else may end the order (a cancel, an expiry, a routing
 failure that gave the reservation back), so there is one outcome, never two. A fill of an order that
 already left those states (CANCELLED, EXPIRED, REJECTED, or FILLED by an earlier delivery of another
