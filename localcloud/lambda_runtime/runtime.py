@@ -54,7 +54,7 @@ class LambdaRuntime:
         self._lock = threading.Lock()
         self._serial: AbstractContextManager[Any] | None = threading.RLock() if serialize else None
         self._async = AsyncInvocations(
-            # `_invoke` is looked up per call, so a wrapper set on the runtime (bench's counter) sees these too
+            # `_invoke` is looked up per call, so a wrapper set on the runtime later sees these too
             invoke=lambda function, event, request_id: self._invoke(function, event, request_id),
             activity=self.activity,
             closed=lambda: self.closed,
