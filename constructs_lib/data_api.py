@@ -77,7 +77,7 @@ class DataApi(Construct):
                 environment={contracts.TRADES_TABLE_ENV: props.trades_table.table_name},
             ),
         )
-        # Reads (the table and its CustomerList index) and the transactions of a new customer or a ledger entry.
+        # Reads (the table and its CustomerIds index) and the transactions of a new customer or a ledger entry.
         props.trades_table.grant_read_write_data(self.customer_accounts.function)
         self.rest_api = TradingRestApi(
             self,

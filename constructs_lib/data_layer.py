@@ -19,21 +19,27 @@ TRADES_STORE_INDEXES_CONTEXT: Final = "tradesStoreIndexes"
 """Context (comma-separated index names): deploy only these of TradesStore's indexes. CloudFormation creates
 at most one global secondary index per table update, so a stage deployed before an index was added is
 upgraded one index per deployment (docs/contracts.md "Data model"); without it, every index."""
-# (index, partition attribute, sort attribute), in the order they were added to TradesStore.
+ALL: Final = dynamodb.ProjectionType.ALL
+KEYS_ONLY: Final = dynamodb.ProjectionType.KEYS_ONLY
+# (index, partition attribute, sort attribute, projection), in the order they were added to TradesStore. An
+# index projecting ALL is written again on every write of an item it holds; KEYS_ONLY only when the item
+# enters or leaves it.
 TRADES_STORE_INDEXES: Final = (
-    # Only OPEN child orders carry RestingTicker: the order book reads the resting ones alone.
-    (contracts.RESTING_ORDERS_INDEX, contracts.RESTING_TICKER_ATTRIBUTE, contracts.ORDER_ID_ATTRIBUTE),
-    # Only PARENT order items carry OrderCustomer: a customer's orders, newest first by OrderKey.
-    (contracts.CUSTOMER_ORDERS_INDEX, contracts.ORDER_CUSTOMER_ATTRIBUTE, contracts.ORDER_KEY_ATTRIBUTE),
-    # Only customer items carry CustomerListKey (one partition): the customer list, in id order. ALL: each
-    # entry is the customer view itself, without a read per customer.
-    (contracts.CUSTOMER_LIST_INDEX, contracts.CUSTOMER_LIST_KEY_ATTRIBUTE, contracts.CUSTOMER_ID_ATTRIBUTE),
+    # Only OPEN child orders carry RestingTicker: the order book reads the resting ones alone. ALL: written
+    # once per resting order anyway, and the book reads no item.
+    (contracts.RESTING_ORDERS_INDEX, contracts.RESTING_TICKER_ATTRIBUTE, contracts.ORDER_ID_ATTRIBUTE, ALL),
+    # Only PARENT order items carry OrderCustomer: a customer's orders, newest first by OrderKey. ALL: a
+    # parent is written once.
+    (contracts.CUSTOMER_ORDERS_INDEX, contracts.ORDER_CUSTOMER_ATTRIBUTE, contracts.ORDER_KEY_ATTRIBUTE, ALL),
+    # Only customer items carry CustomerListKey (one partition): the customer list, in id order. KEYS_ONLY:
+    # every reservation, fill and deposit writes the customer item; the list reads the items it names.
+    (contracts.CUSTOMER_LIST_INDEX, contracts.CUSTOMER_LIST_KEY_ATTRIBUTE, contracts.CUSTOMER_ID_ATTRIBUTE, KEYS_ONLY),
 )
 
 
 def selected_indexes(context: object) -> tuple[str, ...]:
     """The TradesStore indexes to deploy: every one, or those the context names (unknown names refused)."""
-    known = tuple(name for name, _, _ in TRADES_STORE_INDEXES)
+    known = tuple(name for name, *_ in TRADES_STORE_INDEXES)
     if context is None or context == "":
         return known
     names = tuple(part.strip() for part in str(context).split(",") if part.strip())
@@ -52,7 +58,7 @@ def trades_bucket_name(config: StageConfig) -> str:
 @dataclass(frozen=True, kw_only=True)
 class DataLayerProps:
     config: StageConfig
-    trades_indexes: Sequence[str] = tuple(name for name, _, _ in TRADES_STORE_INDEXES)
+    trades_indexes: Sequence[str] = tuple(name for name, *_ in TRADES_STORE_INDEXES)
     """`selected_indexes`: all of them unless an upgrade deploys them one at a time."""
 
 
@@ -75,9 +81,11 @@ class DataLayer(Construct):
             stream=dynamodb.StreamViewType.NEW_AND_OLD_IMAGES,
             deletion_protection=not config.destroy_on_removal,
         )
-        for name, partition_key, sort_key in TRADES_STORE_INDEXES:
+        for name, partition_key, sort_key, projection in TRADES_STORE_INDEXES:
             if name in props.trades_indexes:
-                add_string_index(self.trades_table, name, partition_key=partition_key, sort_key=sort_key)
+                add_string_index(
+                    self.trades_table, name, partition_key=partition_key, sort_key=sort_key, projection=projection
+                )
         self.idempotency_table = data_table(
             self,
             "IdempotencyTable",

@@ -48,14 +48,21 @@ def data_table(
     )
 
 
-def add_string_index(table: dynamodb.Table, name: str, *, partition_key: str, sort_key: str) -> None:
-    """A global secondary index with string keys projecting every attribute; sparse when only some items
-    carry `partition_key` (TradesStore's resting orders: docs/architecture.md §4)."""
+def add_string_index(
+    table: dynamodb.Table,
+    name: str,
+    *,
+    partition_key: str,
+    sort_key: str,
+    projection: dynamodb.ProjectionType = dynamodb.ProjectionType.ALL,
+) -> None:
+    """A global secondary index with string keys; sparse when only some items carry `partition_key`
+    (TradesStore's resting orders: docs/architecture.md §4)."""
     table.add_global_secondary_index(
         index_name=name,
         partition_key=dynamodb.Attribute(name=partition_key, type=dynamodb.AttributeType.STRING),
         sort_key=dynamodb.Attribute(name=sort_key, type=dynamodb.AttributeType.STRING),
-        projection_type=dynamodb.ProjectionType.ALL,
+        projection_type=projection,
     )
 
 

@@ -183,7 +183,7 @@ def _trades_table_actions(dev: Synthesized, name: str) -> set[str]:
 
 def test_customer_accounts_reads_and_writes_trades_store_only(dev: Synthesized) -> None:
     """New customers, deposits and withdrawals are transactions of puts, updates and condition checks; the list
-    is a Query of the CustomerList index."""
+    is a Query of the CustomerIds index."""
     actions = _trades_table_actions(dev, "customer_accounts")
     assert {"dynamodb:GetItem", "dynamodb:Query", "dynamodb:PutItem", "dynamodb:UpdateItem"} <= actions
     assert "dynamodb:ConditionCheckItem" in actions

@@ -203,14 +203,14 @@ CUSTOMER_ORDERS_GSI = {
     ],
     "Projection": {"ProjectionType": "ALL"},
 }
-# Every customer item (GET /customers).
+# Every customer item's keys (GET /customers).
 CUSTOMER_LIST_GSI = {
     "IndexName": CUSTOMER_LIST_INDEX,
     "KeySchema": [
         {"AttributeName": CUSTOMER_LIST_KEY_ATTRIBUTE, "KeyType": "HASH"},
         {"AttributeName": CUSTOMER_ID_ATTRIBUTE, "KeyType": "RANGE"},
     ],
-    "Projection": {"ProjectionType": "ALL"},
+    "Projection": {"ProjectionType": "KEYS_ONLY"},
 }
 INDEX_ATTRIBUTES = [
     *RESTING_ORDERS_ATTRIBUTES,

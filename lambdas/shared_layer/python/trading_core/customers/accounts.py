@@ -9,7 +9,7 @@
   total, one transaction. A withdrawal never exceeds `AvailableFunds`: the write's condition decides, so
   concurrent withdrawals cannot overdraw (`InsufficientFunds`); an unknown customer is `CustomerNotFound`.
 - `GET /customers?limit=&nextToken=` → `{"customers", "count", "nextToken"}` in id order (the sparse index
-  `CustomerList`), paged with a token bound to that query.
+  `CustomerIds`), paged with a token bound to that query.
 
 Bodies and amounts: `customers.account_requests`. No refusal writes anything.
 

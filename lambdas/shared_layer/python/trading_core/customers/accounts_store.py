@@ -6,10 +6,10 @@
 - an idempotent request adds its marker, PK `REQUEST#<requestId>` SK `REQUEST`, first in the same
   transaction (`attribute_not_exists`): when it already exists nothing is written and the stored marker
   comes back. Once answered, the answer body is stored on the marker (`Answer`, JSON), first writer wins.
-- the list: Query on the sparse index `CustomerList` (partition `CustomerListKey` = `CUSTOMER`, sort
-  `CustomerId`), whose projection is the whole item; `nextToken` is the urlsafe base64 of the JSON of the
-  LastEvaluatedKey (the scheme of the trades' and the ledger's pages, `queries.trade_pages`), refused
-  unless it continues this query.
+- the list: Query on the sparse index `CustomerIds` (partition `CustomerListKey` = `CUSTOMER`, sort
+  `CustomerId`), keys only, then one BatchGetItem of the page's customer items; `nextToken` is the
+  urlsafe base64 of the JSON of the LastEvaluatedKey (the scheme of the trades' and the ledger's pages,
+  `queries.trade_pages`), refused unless it continues this query.
 """
 
 from __future__ import annotations
@@ -21,9 +21,10 @@ import re
 from typing import Any, Final
 
 from boto3.dynamodb.conditions import Key
+from botocore.exceptions import BotoCoreError, ClientError
 
 from trading_core.common import keys
-from trading_core.common.dynamodb import transact_conditionally
+from trading_core.common.dynamodb import batch_get, transact_conditionally
 from trading_core.contracts import (
     CUSTOMER_ID_ATTRIBUTE,
     CUSTOMER_ID_PATTERN,
@@ -185,9 +186,16 @@ class DynamoAccountsStore:
         }
         if token:
             request["ExclusiveStartKey"] = decode_list_token(token)
-        page = self._table.query(**request)
+        try:
+            page = self._table.query(**request)
+            listed = [keys.customer_key(str(entry[CUSTOMER_ID_ATTRIBUTE])) for entry in page.get("Items", [])]
+            found = {str(item[keys.PK]): dict(item) for item in batch_get(self._client, self._name, listed)}
+        except (ClientError, BotoCoreError, RuntimeError) as error:  # also: the index not deployed yet
+            raise accounts.AccountsUnavailable() from error
         last = page.get("LastEvaluatedKey")
-        return [dict(item) for item in page.get("Items", [])], encode_token(last) if last else None
+        # In id order; a customer removed between the two reads is left out.
+        items = [found[key[keys.PK]] for key in listed if key[keys.PK] in found]
+        return items, encode_token(last) if last else None
 
     def _read_customer(self, customer_id: str) -> dict[str, Any]:
         item = self.customer(customer_id)

@@ -20,7 +20,7 @@ identity hold for what the record says (positions bought before the ledger exist
 original's shape is its `RemainingFunds`. The completion writes it once, with a DEPOSIT ledger entry
 "opening balance" (`customers.ledger`).
 
-The customer list (`GET /customers`, the sparse index `CustomerList`) holds the items with
+The customer list (`GET /customers`, the sparse index `CustomerIds`) holds the items with
 `CustomerListKey` = `CUSTOMER`. The seeder and `POST /customers` write it with the record; a record
 written before the list existed gets it from the next write that touches the customer's funds (a
 deposit, a withdrawal, a top-up, the completion) or from the seeder's next run, which adds it to the
