@@ -67,10 +67,16 @@ infrastructure: $(STAMP)
 run: install
 	$(BIN)/python -m localcloud --port $(or $(PORT),8000) --stage $(or $(STAGE),dev)$(if $(VERBOSE), --verbose,)
 
-# Throughput, latency, AWS requests and cost per order on the local cloud (bench/__main__.py).
-.PHONY: bench
+# Throughput, latency and cost per order on the local cloud, beside the original's (bench/__main__.py):
+# WORKLOAD=W (default), one-child or hot-spot; ORDERS=1000; RATE=<orders/s> skips the saturation search;
+# DETAILS=1 adds our figures per function and operation.
+.PHONY: bench bench-small
 bench: install
-	$(BIN)/python -m bench $(if $(ORDERS),--orders $(ORDERS),)
+	$(BIN)/python -m bench $(if $(ORDERS),--orders $(ORDERS),)$(if $(WORKLOAD), --workload $(WORKLOAD),)$(if $(RATE), --rate $(RATE),)$(if $(DETAILS), --details,)
+
+# The same code on 30 orders of W at one rate, as make test runs it (tests/e2e/test_bench.py).
+bench-small: install
+	$(BIN)/pytest tests/e2e/test_bench.py -p no:cacheprovider
 
 synth: install
 	npx cdk synth --quiet $(if $(STAGE),-c stage=$(STAGE),)

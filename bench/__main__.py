@@ -1,106 +1,34 @@
-"""`make bench`: end-to-end throughput, latency, AWS requests and cost per order on the local cloud.
+"""`make bench`: throughput, latency and the bill per order posted on the local cloud, beside the original's.
 
-One run prints, side by side:
-- orders per second and p50/p99 latency from `POST /orders` to the trade being readable through the
-  data API, for 1,000 orders sent over HTTP in requests of 10;
-- moto's own PutItem rate measured in the same process and run, and the ratio of the two (the
-  machine is noisy: compare ratios from one run, never absolute figures across runs);
-- the AWS requests the functions made per 1,000 orders, by service and operation (a botocore hook);
-- dollars per million orders from `bench/prices.json`, beside the same figure for the original
-  design computed from its per-order request counts (see `original_design`).
+One run (`bench.runner`): a local cloud starts (its run log and the functions' output go to files under
+`.localcloud/bench/`, never over the report); the workload's customers are funded and the holdings its
+sells need bought (unmeasured); the saturation throughput is found with closed-loop senders; the measured
+orders are sent open loop at half of it, timed from each POST to its trades being written, and metered
+(`bench.metering`); both designs are priced from `bench/prices.json`, the original from its own counts
+(`bench.original`), not from ours.
+
+Workloads (`--workload`): `W` (default) the original client's orders (`bench.workload`); `one-child` one-child
+market buys funded by the seed; `hot-spot` W's orders all from one customer.
 """
 
 from __future__ import annotations
 
 import argparse
+import glob
 import json
-import random
-import statistics
-import threading
+import logging
+import tempfile
 import time
-import urllib.request
-from collections import Counter
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import boto3
 
-import constructs_lib  # noqa: F401  (puts the shared layer, hence trading_core, on sys.path)
-from trading_core import contracts
-
-PRICES = Path(__file__).with_name("prices.json")
-ORDERS_PER_REQUEST = 10
-CUSTOMERS = list(contracts.SEED_CUSTOMERS)
-TICKERS = ["AAPL", "MSFT", "NVDA", "COIN", "IBM", "SHOP", "UBER", "PYPL"]
-
-
-def original_design(ours: dict[str, Decimal], trades_per_order: Decimal) -> dict[str, Decimal]:
-    """The original design's figures for the same orders, from its per-order request counts.
-
-    Where the designs differ, as the order-flow issue counts them: per order one customer read and,
-    per trade, one put and three updates (plain writes, one unit each); one Standard Step Functions
-    execution per order request (a Parallel state with two Lambda tasks: 6 state transitions); and a
-    post-trade handler that slept 250 ms per trade on average (100-400 ms) at 128 MB. Everything
-    else (API requests, the other invocations, bus events, S3 objects) is taken as equal to ours,
-    which flatters the original: it also started its workflow for orders it then refused.
-    """
-    per_request = Decimal(1) / ORDERS_PER_REQUEST
-    return {
-        **ours,
-        "dynamodbReads": Decimal(1),
-        "dynamodbWrites": 4 * trades_per_order,
-        "stepFunctionsTransitions": 6 * per_request,
-        "lambdaInvocations": ours["lambdaInvocations"] + 2 * per_request,
-        "lambdaGbSeconds": ours["lambdaGbSeconds"] + trades_per_order * Decimal("0.250") * Decimal("0.125"),
-        "dynamodbRequests": 1 + 4 * trades_per_order,
-    }
-
-
-@dataclass
-class RequestCounter:
-    """Counts every AWS request the functions make, by service and operation, and the units AWS bills
-    for them: DynamoDB capacity units (a transactional write item costs 2 write units), EventBridge
-    entries and SNS messages (each under 64 KB, so one unit each)."""
-
-    calls: Counter[str]
-    write_units: Decimal = Decimal(0)
-    read_units: Decimal = Decimal(0)
-    events: int = 0
-    messages: int = 0
-
-    def __call__(self, event_name: str, params: dict[str, Any], **_: Any) -> None:
-        service, operation = event_name.split(".", 2)[1:]
-        self.calls[f"{service}:{operation}"] += 1
-        if operation == "TransactWriteItems":
-            self.write_units += 2 * len(params.get("TransactItems", []))
-        elif operation in ("PutItem", "UpdateItem", "DeleteItem"):
-            self.write_units += 1
-        elif operation == "BatchWriteItem":
-            self.write_units += sum(len(requests) for requests in params.get("RequestItems", {}).values())
-        elif operation == "BatchGetItem":
-            self.read_units += sum(len(spec.get("Keys", [])) for spec in params.get("RequestItems", {}).values())
-        elif operation == "GetItem":  # Query is the benchmark's own polling through the data API
-            self.read_units += 1
-        elif operation == "PutEvents":
-            self.events += len(params.get("Entries", []))
-        elif operation == "PublishBatch":
-            self.messages += len(params.get("PublishBatchRequestEntries", []))
-        elif operation == "Publish":
-            self.messages += 1
-
-
-def http(method: str, url: str, api_key: str, body: Any = None) -> tuple[int, Any]:
-    data = None if body is None else json.dumps(body).encode()
-    request = urllib.request.Request(url, data=data, method=method)
-    request.add_header("x-api-key", api_key)
-    request.add_header("content-type", "application/json")
-    try:
-        with urllib.request.urlopen(request, timeout=60) as response:
-            return response.status, json.loads(response.read())
-    except urllib.error.HTTPError as error:
-        return error.code, json.loads(error.read() or b"null")
+from bench import report, runner, workload
+from bench.runner import SATURATION_SENDERS, Bench, Outcome, Result
+from trading_core.market_data.synthetic import synthetic_price
 
 
 def moto_put_item_rate(count: int = 2000) -> float:
@@ -120,201 +48,160 @@ def moto_put_item_rate(count: int = 2000) -> float:
     return rate
 
 
-def random_orders(rng: random.Random, count: int) -> list[dict[str, Any]]:
-    """Affordable market buys (one child each): marketable, so every one of them trades at once, and
-    funded by the seed (sells would need holdings the bench would first have to buy)."""
-    return [
-        {
-            "customerId": rng.choice(CUSTOMERS),
-            "direction": "Buy",
-            "ticker": rng.choice(TICKERS),
-            "type": "Market",
-            "quantity": rng.randint(1, 50),
-        }
-        for _ in range(count)
-    ]
+def renamed(batches: list[workload.Batch], customers: Sequence[str]) -> list[workload.Batch]:
+    """The same orders for other customers (the i-th W customer becomes customers[i])."""
+    mapping = dict(zip(workload.W_CUSTOMERS, customers, strict=True))
+    return [[{**order, "customerId": mapping[order["customerId"]]} for order in batch] for batch in batches]
 
 
-def percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
+def measure(
+    cloud: Any,
+    *,
+    name: str = "W",
+    orders: int = 1000,
+    rate: float | None = None,
+    probe_orders: int | None = None,
+    customers: Sequence[str] | None = None,
+    warm: bool = True,
+    put_items: int = 2000,
+    log: Callable[[str], None] = lambda _: None,
+) -> Result:
+    """One bench run on a running local cloud (see `bench.runner`); `rate` skips the saturation search.
 
-
-def cost_per_million(per_order: dict[str, Decimal], usd: dict[str, str]) -> Decimal:
-    price = {name: Decimal(value) for name, value in usd.items()}
-    dollars = (
-        per_order["apiRequests"] * price["apiGatewayRestPerMillionRequests"] / 1_000_000
-        + per_order["lambdaInvocations"] * price["lambdaPerMillionRequests"] / 1_000_000
-        + per_order["lambdaGbSeconds"] * price["lambdaArmPerGbSecond"]
-        + per_order["dynamodbWrites"] * price["dynamodbPerMillionWriteRequestUnits"] / 1_000_000
-        + per_order["dynamodbReads"] * price["dynamodbPerMillionReadRequestUnits"] / 1_000_000
-        + per_order["eventBridgeEvents"] * price["eventBridgePerMillionCustomEvents"] / 1_000_000
-        + per_order.get("snsPublishes", Decimal(0)) * price["snsPerMillionPublishes"] / 1_000_000
-        + per_order["s3Puts"] * price["s3PerThousandPuts"] / 1_000
-        + per_order.get("s3Gets", Decimal(0)) * price["s3PerThousandGets"] / 1_000
-        + per_order.get("stepFunctionsTransitions", Decimal(0))
-        * price["stepFunctionsStandardPerThousandTransitions"]
-        / 1_000
+    `warm=False` (the small bench of the tests) does not fetch the tickers' market data first: the measured
+    orders then pay for the router's first lookups, and the deposits assume the offline provider's prices
+    (within 8 % of `synthetic_price`, so 20 % above it is enough)."""
+    bench = Bench(cloud, log=log)
+    measured = workload.batches(name, orders)
+    probe_size = probe_orders or max(200, orders // 4)
+    probe = [] if rate else [workload.batches(name, probe_size, offset=n + 1) for n in range(len(SATURATION_SENDERS))]
+    if customers is not None:
+        measured, probe = renamed(measured, customers), [renamed(b, customers) for b in probe]
+    everything = [*measured, *(batch for step in probe for batch in step)]
+    dark = workload.W_DARK_POOL_TICKERS if name != "one-child" else ()
+    with bench.meter.installed():
+        put_rate = moto_put_item_rate(put_items)
+        previous = bench.set_dark_pool(dark) if dark else None
+        try:
+            tickers = workload.tickers_of(everything)
+            if warm:
+                prices = bench.warm_market_data(tickers)
+            else:
+                prices = {ticker: synthetic_price(ticker) * Decimal("1.2") for ticker in tickers}
+            setup_orders = bench.fund_and_hold(workload.setup_for(everything, prices))
+            saturation, steps = bench.saturation(probe) if probe else (0.0, [])
+            offered = rate or saturation / 2
+            before = runner.sfn_executions()
+            bench.meter.counting = True
+            posted = bench.open_loop(measured, offered)
+            marketable = [order_id for p in posted for order_id in p.marketable]
+            last = bench.trades.wait_for(marketable)
+            cloud.wait_idle(timeout=300)
+            bench.meter.counting = False
+            transitions = runner.sfn_transitions(runner.sfn_executions() - before)
+        finally:
+            bench.meter.counting = False
+            if previous is not None:
+                bench.set_dark_pool(previous.split(","))
+    outcome = Outcome()
+    for batch, answer in zip(measured, posted, strict=True):
+        outcome.add(answer, len(batch))
+    first = min(p.scheduled for p in posted)
+    launched = max(p.launched for p in posted) - min(p.launched for p in posted)
+    day = time.strftime("%Y-%m-%d", time.gmtime())
+    measured_children = {c["orderId"] for p in posted for c in p.body.get("orders", [])}
+    return Result(
+        workload=name,
+        customers=customers or [o["customerId"] for b in measured for o in b],
+        measured=measured,
+        put_item_rate=put_rate,
+        steps=steps,
+        saturation=saturation,
+        offered_rate=offered,
+        achieved_rate=(len(posted) - 1) * workload.ORDERS_PER_REQUEST / launched if launched else 0.0,
+        completion_rate=outcome.orders / (max(last, max(p.answered for p in posted)) - first),
+        latencies=[bench.trades.first[i] - p.scheduled for p in posted for i in p.marketable],
+        outcome=outcome,
+        traded_children=sum(1 for i in measured_children if i in bench.trades.first),
+        usage=bench.meter.usage,
+        sfn_transitions=transitions,
+        api_trades=bench.api_trades(sorted({o["customerId"] for b in measured for o in b}), day),
+        marketable_ids=marketable,
+        setup_orders=setup_orders,
+        dark_pool_tickers=tuple(dark),
     )
-    return dollars * 1_000_000
+
+
+def gb_second_price(cloud: Any, result: Result, prices: dict[str, Any]) -> tuple[Decimal, str]:
+    """Our functions' GB-s price: the template's architecture (arm64 or x86_64), weighted by handler time."""
+    architectures: dict[str, str] = {}
+    for path in glob.glob(str(Path(cloud.settings.outdir) / "*.template.json")):
+        for resource in json.loads(Path(path).read_text())["Resources"].values():
+            properties = resource.get("Properties", {})
+            if resource["Type"] == "AWS::Lambda::Function" and "FunctionName" in properties:
+                architectures[str(properties["FunctionName"])] = (properties.get("Architectures") or ["x86_64"])[0]
+    usage = result.usage
+    weights = {name: Decimal(str(s * usage.memory_mb[name] / 1024)) for name, s in usage.handler_seconds.items()}
+    total = sum(weights.values(), Decimal(0))
+    arm, x86 = report.price(prices, "lambdaArmPerGbSecond"), report.price(prices, "lambdaX86PerGbSecond")
+    if not total:
+        return arm, "arm64"
+    blended = sum(
+        (w * (arm if architectures.get(name, "arm64") == "arm64" else x86) for name, w in weights.items()), Decimal(0)
+    )
+    kinds = sorted({architectures.get(name, "arm64") for name in weights})
+    return blended / total, "/".join(kinds)
 
 
 def main(argv: list[str] | None = None) -> int:
-    from localcloud.server import LocalCloud, Settings
+    from localcloud.server import REPO_ROOT, LocalCloud, Settings
 
     parser = argparse.ArgumentParser(prog="make bench", description=__doc__)
-    parser.add_argument("--orders", type=int, default=1000)
-    parser.add_argument("--senders", type=int, default=2, help="concurrent HTTP clients")
+    parser.add_argument("--workload", choices=workload.WORKLOADS, default="W")
+    parser.add_argument("--orders", type=int, default=1000, help="orders measured (in POSTs of 10)")
+    parser.add_argument("--rate", type=float, help="offered orders/s of the measured run (skips the saturation search)")
+    parser.add_argument(
+        "--probe-orders", type=int, help="orders per saturation step (default: orders / 4, at least 200)"
+    )
+    parser.add_argument("--details", action="store_true", help="also print our figures per function and operation")
     args = parser.parse_args(argv)
 
-    cloud = LocalCloud(Settings(port=0, nag=False, log=lambda line: None)).start()
-    try:
-        return run(cloud, args.orders, args.senders)
-    finally:
-        cloud.stop()
+    state = REPO_ROOT / ".localcloud" / "bench"
+    state.mkdir(parents=True, exist_ok=True)
+    run_log = (state / "run.log").open("w", encoding="utf-8", buffering=1)
+    logging.basicConfig(stream=run_log, level=logging.WARNING, force=True)
 
+    def log(line: str) -> None:
+        run_log.write(line + "\n")
 
-def warm_market_data(cloud: Any, key: str) -> None:
-    """Steady state: the tickers' market data is fresh before measuring, as it is for all but the first
-    order of a ticker in 12 hours (the router asks only for stale tickers), so the one-time history load
-    is not billed to the measured orders."""
-    manager_url = cloud.api_url(contracts.MARKET_DATA_MANAGER_API_URL_OUTPUT)
-    status, body = http("POST", manager_url, key, {"detail": {"tickers": [{"ticker": t} for t in TICKERS]}})
-    if status != 200:
-        raise RuntimeError(f"market data not started: {status} {body}")
-    cloud.wait_idle(timeout=120)
-
-
-def run(cloud: Any, total: int, senders: int) -> int:
-    prices = json.loads(PRICES.read_text())
-    orders_url = cloud.api_url(contracts.ORDERS_API_URL_OUTPUT).rstrip("/") + "/orders"
-    data_url = cloud.api_url(contracts.DATA_API_URL_OUTPUT).rstrip("/")
-    key = cloud.api_key
-    put_rate = moto_put_item_rate()
-    warm_market_data(cloud, key)
-
-    counter = RequestCounter(Counter())
-    invocations: Counter[str] = Counter()
-    gb_seconds = [Decimal(0)]
-    session = boto3._get_default_session()
-    session.events.register("before-parameter-build.*.*", counter)
-    unwatch = watch_invocations(cloud.runtime, invocations, gb_seconds)
-
-    batches = [random_orders(random.Random(n), ORDERS_PER_REQUEST) for n in range(total // ORDERS_PER_REQUEST)]
-    posted_at: dict[str, float] = {}
-    readable_at: dict[str, float] = {}
-    lock = threading.Lock()
-    day = time.strftime("%Y-%m-%d", time.gmtime())
-    sent_all = threading.Event()
-    started = time.perf_counter()
-
-    def send(mine: list[list[dict[str, Any]]]) -> None:
-        for batch in mine:
-            sent = time.perf_counter()
-            status, body = http("POST", orders_url, key, batch)
-            if status != 200 or body["invalidOrders"]:
-                raise RuntimeError(f"orders refused: {status} {body}")
-            with lock:
-                posted_at.update((child["orderId"], sent) for child in body["orders"])
-
-    def poll() -> None:
-        while not sent_all.is_set() or len(readable_at) < len(posted_at):
-            for customer in CUSTOMERS:
-                token = None
-                while True:
-                    query = f"?tradeDate={day}&limit=500" + (f"&nextToken={token}" if token else "")
-                    _, page = http("GET", f"{data_url}/trades/{customer}{query}", key)
-                    now = time.perf_counter()
-                    with lock:
-                        for trade in page["trades"]:
-                            readable_at.setdefault(trade["orderId"], now)
-                    token = page.get("nextToken")
-                    if not token:
-                        break
-            time.sleep(0.5)  # the benchmark's own polling must not starve the system it measures
-            if time.perf_counter() - started > 600:
-                raise TimeoutError(f"only {len(readable_at)} of {total} trades readable after 600 s")
-
-    threads = [threading.Thread(target=send, args=(batches[n::senders],)) for n in range(senders)]
-    poller = threading.Thread(target=poll)
-    for thread in [*threads, poller]:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    sent_all.set()
-    poller.join()
-    elapsed = max(readable_at.values()) - started
-    cloud.wait_idle(timeout=120)
-    session.events.unregister("before-parameter-build.*.*", counter)
-    unwatch()
-
-    latencies = [readable_at[order] - posted_at[order] for order in posted_at]
-    rate = total / elapsed
-    data_api_gets = counter.calls["dynamodb:Query"]
-    per_order = {
-        "apiRequests": Decimal(len(batches)) / total,
-        "lambdaInvocations": Decimal(sum(n for name, n in invocations.items() if "data" not in name.lower())) / total,
-        "lambdaGbSeconds": gb_seconds[0] / total,
-        "dynamodbWrites": counter.write_units / total,
-        "dynamodbReads": counter.read_units / total,
-        "eventBridgeEvents": Decimal(counter.events) / total,
-        "snsPublishes": Decimal(counter.messages) / total,
-        "s3Puts": Decimal(counter.calls["s3:PutObject"]) / total,
-        "s3Gets": Decimal(counter.calls["s3:GetObject"]) / total,
-    }
-    trades_per_order = Decimal(len(readable_at)) / total
-    per_order["dynamodbRequests"] = (
-        Decimal(sum(n for name, n in counter.calls.items() if name.startswith("dynamodb:")) - data_api_gets) / total
-    )
-    original = original_design(per_order, trades_per_order)
-    ours = cost_per_million(per_order, prices["usd"])
-    theirs = cost_per_million(original, prices["usd"])
-
-    print(
-        f"orders: {total} in requests of {ORDERS_PER_REQUEST}, {senders} concurrent senders"
-        f" (market data of the {len(TICKERS)} tickers fetched before measuring)"
-    )
-    print(
-        f"end-to-end: {rate:,.0f} orders/s; POST to trade readable: p50 {statistics.median(latencies) * 1000:,.0f} ms,"
-        f" p99 {percentile(latencies, 0.99) * 1000:,.0f} ms"
-    )
-    print(f"moto PutItem in this process: {put_rate:,.0f}/s; end-to-end orders/s ÷ PutItem/s = {rate / put_rate:.2f}")
-    print(
-        f"\nAWS requests per 1,000 orders by the functions"
-        f" (the benchmark's polling through the data API excluded: {data_api_gets} queries)"
-    )
-    for name, count in sorted(counter.calls.items()):
-        if name != "dynamodb:Query":
-            print(f"  {name:40} {count * 1000 / total:10,.1f}")
-    print(f"  {'Lambda invocations':40} {per_order['lambdaInvocations'] * 1000:10,.1f}")
-    print(
-        f"\ncost per million orders (prices {prices['region']}, as of {prices['pricesAsOf']}): "
-        f"this design ${ours:,.2f}; original design ${theirs:,.2f} ({theirs / ours:.1f}x)"
-    )
-    print(
-        f"  DynamoDB write units per order: ours {per_order['dynamodbWrites']:.2f},"
-        f" original {original['dynamodbWrites']:.2f}; DynamoDB requests per order: ours"
-        f" {per_order['dynamodbRequests']:.2f}, original {original['dynamodbRequests']:.2f}"
-        f" ({trades_per_order:.2f} trades per order)"
-    )
-    return 0
-
-
-def watch_invocations(runtime: Any, invocations: Counter[str], gb_seconds: list[Decimal]) -> Any:
-    """Counts invocations per function (synchronous and asynchronous alike) and bills memory x local
-    duration, an approximation of what AWS would bill."""
-    original = runtime._invoke
-
-    def invoke(function: Any, event: Any, request_id: str) -> Any:
-        started = time.perf_counter()
+    with tempfile.TemporaryDirectory(prefix="bench-cdk-") as outdir:
+        settings = Settings(port=0, nag=False, log=log, state_dir=state, outdir=Path(outdir) / "cdk.out")
+        cloud = LocalCloud(settings).start()
         try:
-            return original(function, event, request_id)
+            print(
+                f"local cloud ready in {cloud.ready_seconds:.0f} s; function logs: {cloud.functions_log_file},"
+                f" run log: {state / 'run.log'}",
+                flush=True,
+            )
+            result = measure(
+                cloud, name=args.workload, orders=args.orders, rate=args.rate, probe_orders=args.probe_orders, log=log
+            )
+            prices = report.load_prices()
+            gb_second, kinds = gb_second_price(cloud, result, prices)
+            built = report.build(result, prices, gb_second)
+            notes = [
+                f"our Lambda GB-s: handler time (minus time in the emulator's AWS calls) x template memory, {kinds};"
+                " the original's: x86_64 128 MB, its sleeps, 1.5 s per market-data task (bench/original.py)",
+                "DynamoDB units by item size as AWS bills them (transactions doubled, GSI writes of the projected"
+                " items included, old items read from moto's backend); the benchmark's own reads excluded",
+            ]
+            print(report.render(result, built, prices, notes))
+            if args.details:
+                print(report.details(result))
         finally:
-            invocations[function.spec.name] += 1
-            gb_seconds[0] += Decimal(function.spec.memory_mb) / 1024 * Decimal(str(time.perf_counter() - started))
-
-    runtime._invoke = invoke
-    return lambda: setattr(runtime, "_invoke", original)
+            cloud.stop()
+            run_log.close()
+    return 0
 
 
 if __name__ == "__main__":
