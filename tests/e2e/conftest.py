@@ -43,7 +43,8 @@ PROPERTY_TEST_MODULE = "test_api_properties.py"
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "e2e: runs over HTTP against the local cloud (one per session)")
     config.addinivalue_line(
-        "markers", "e2e_phase(n): 0 runs before the other e2e tests, 2 after them (1, the default), 3 the properties, 4 last"
+        "markers",
+        "e2e_phase(n): 0 runs before the other e2e tests, 2 after them (1, the default), 3 the properties, 4 last",
     )
 
 
