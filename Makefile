@@ -74,7 +74,7 @@ run: install
 bench: install
 	$(BIN)/python -m bench $(if $(ORDERS),--orders $(ORDERS),)$(if $(WORKLOAD), --workload $(WORKLOAD),)$(if $(RATE), --rate $(RATE),)$(if $(DETAILS), --details,)
 
-# The same code on 30 orders of W at one rate, as make test runs it (tests/e2e/test_bench.py).
+# The same code on one POST (10 orders) of W at one rate, as make test runs it (tests/e2e/test_bench.py).
 bench-small: install
 	$(BIN)/pytest tests/e2e/test_bench.py -p no:cacheprovider
 
