@@ -9,13 +9,15 @@ from __future__ import annotations
 
 import json
 import uuid
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
 from typing import TypedDict, Unpack
 
+from trading_core.common.ids import trade_id_for
 from trading_core.market_data.synthetic import synthetic_price
 from trading_core.model.child_order import ChildOrder, Direction, OrderType
-from trading_core.model.trade import Trade
+from trading_core.model.trade import ExchangeType, Trade
 from trading_core.pools.matching import VenueConfig, fill_lit
 from trading_core.pools.pricing import max_fee, protection_price
 
@@ -100,3 +102,42 @@ def trades(orders: list[ChildOrder]) -> list[Trade]:
 
 def trade(n: int = 1, **order_fields: Unpack[OrderFields]) -> Trade:
     return trades([child_order(n, **order_fields)])[0]
+
+
+def dated_fill(
+    *,
+    customer_id: str,
+    order_id: str,
+    day: date,
+    second: int,
+    direction: Direction,
+    ticker: str,
+    quantity: int,
+    price: Decimal,
+    fee: Decimal,
+    reserved: Decimal = Decimal(0),
+    hour: int = 14,
+) -> Trade:
+    """A settled lit-pool fill of a one-child limit order placed at `hour`:00 of `day`, traded `second`
+    seconds later: a past trade for the portfolio's history."""
+    at = f"{day.isoformat()}T{hour:02d}:00:"
+    return Trade(
+        customer_id=customer_id,
+        direction=direction,
+        ticker=ticker,
+        order_type=OrderType.LIMIT,
+        quantity=quantity,
+        price=price,
+        order_id=order_id,
+        order_date=f"{at}00.000Z",
+        initial_quantity=quantity,
+        split=False,
+        parent_order_id=order_id,
+        reserved_amount=reserved,
+        trade_id=trade_id_for(order_id),
+        exchange="NYSE",
+        exchange_type=ExchangeType.LIT_POOL,
+        trade_date=f"{at}{second:02d}.250Z",
+        fee=fee,
+        settlement_date=f"{at}{second:02d}.500Z",
+    )

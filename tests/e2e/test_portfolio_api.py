@@ -15,13 +15,13 @@ from decimal import Decimal
 import boto3
 
 from tests.e2e.conftest import Client
+from tests.trade_samples import dated_fill
 from trading_core.common import keys
-from trading_core.common.ids import trade_id_for
 from trading_core.common.money import cents
 from trading_core.customers import ledger
 from trading_core.market_data.providers.offline import OfflineProvider
-from trading_core.model.child_order import Direction, OrderType
-from trading_core.model.trade import ExchangeType, Trade
+from trading_core.model.child_order import Direction
+from trading_core.model.trade import Trade
 
 CUSTOMER = "PF-000301"  # no other e2e test uses it
 TICKERS = ("TXN", "LOW")  # nor trades them
@@ -39,26 +39,17 @@ WEDNESDAY = wednesday_before(40)
 
 
 def fill(n: int, day: date, direction: Direction, ticker: str, quantity: int, price: str) -> Trade:
-    order_id = f"portfolio-e2e-{n}"
-    return Trade(
+    return dated_fill(
         customer_id=CUSTOMER,
+        order_id=f"portfolio-e2e-{n}",
+        day=day,
+        second=n,
         direction=direction,
         ticker=ticker,
-        order_type=OrderType.LIMIT,
         quantity=quantity,
         price=Decimal(price),
-        order_id=order_id,
-        order_date=f"{day.isoformat()}T15:00:00.000Z",
-        initial_quantity=quantity,
-        split=False,
-        parent_order_id=order_id,
-        reserved_amount=Decimal(0),
-        trade_id=trade_id_for(order_id),
-        exchange="NYSE",
-        exchange_type=ExchangeType.LIT_POOL,
-        trade_date=f"{day.isoformat()}T15:00:0{n}.000Z",
         fee=Decimal("0.02"),
-        settlement_date=f"{day.isoformat()}T15:00:0{n}.500Z",
+        hour=15,
     )
 
 

@@ -17,13 +17,13 @@ from tests.integration.api_events import api_event, json_body, lambda_context
 from tests.integration.conftest import TRADES_TABLE, TradingAws
 from tests.integration.history_lookup import HistoricalDataFunction, install_historical_data
 from tests.integration.stream_events import FakeContext, StreamTap
+from tests.trade_samples import dated_fill
 from trading_core.common import keys
-from trading_core.common.ids import trade_id_for
 from trading_core.common.money import cents
 from trading_core.customers import ledger
 from trading_core.market_data.providers.offline import OfflineProvider
-from trading_core.model.child_order import Direction, OrderType
-from trading_core.model.trade import ExchangeType, Trade
+from trading_core.model.child_order import Direction
+from trading_core.model.trade import Trade
 
 TODAY = datetime.now(UTC).date()
 OFFLINE = OfflineProvider()
@@ -72,26 +72,18 @@ def open_account(aws: TradingAws, customer_id: str, amount: str, at: str) -> Non
 def fill(
     customer_id: str, n: int, day: date, direction: Direction, ticker: str, quantity: int, price: str, fee: str
 ) -> Trade:
-    order_id = f"order-{customer_id}-{n:04d}"
-    return Trade(
+    reserved = cents(Decimal(price) * quantity) + 1 if direction is Direction.BUY else Decimal(0)
+    return dated_fill(
         customer_id=customer_id,
+        order_id=f"order-{customer_id}-{n:04d}",
+        day=day,
+        second=n,
         direction=direction,
         ticker=ticker,
-        order_type=OrderType.LIMIT,
         quantity=quantity,
         price=Decimal(price),
-        order_id=order_id,
-        order_date=f"{day.isoformat()}T14:00:00.000Z",
-        initial_quantity=quantity,
-        split=False,
-        parent_order_id=order_id,
-        reserved_amount=cents(Decimal(price) * quantity) + 1 if direction is Direction.BUY else Decimal(0),
-        trade_id=trade_id_for(order_id),
-        exchange="NYSE",
-        exchange_type=ExchangeType.LIT_POOL,
-        trade_date=f"{day.isoformat()}T14:00:{n:02d}.250Z",
         fee=Decimal(fee),
-        settlement_date=f"{day.isoformat()}T14:00:{n:02d}.500Z",
+        reserved=reserved,
     )
 
 
