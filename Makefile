@@ -35,7 +35,7 @@ typecheck: $(STAMP)
 # pytest-xdist: one worker per core (PYTEST_WORKERS=0 runs in this process); the e2e tests share a worker.
 PYTEST_WORKERS ?= auto
 
-# mypy runs beside the tests (its ~2 minutes of one core overlap theirs); either failing fails the target.
+# mypy runs beside the tests (its ~30 s of one core overlap theirs); either failing fails the target.
 test: install lint
 	@out=$$(mktemp); $(BIN)/mypy >$$out 2>&1 & types=$$!; \
 	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadgroup; tests=$$?; \
