@@ -9,11 +9,12 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 CDK = "aws_cdk"
+MYPY = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["mypy"]
 
 
 def cdk_modules_imported() -> set[str]:
     found: set[str] = set()
-    for folder in tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["mypy"]["files"]:
+    for folder in MYPY["files"]:
         for path in (ROOT / folder).rglob("*.py"):
             for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
                 if isinstance(node, ast.Import):
@@ -27,10 +28,9 @@ def cdk_modules_imported() -> set[str]:
 
 
 def analysed_modules() -> set[str]:
-    overrides = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["mypy"]["overrides"]
     return {
         module
-        for override in overrides
+        for override in MYPY["overrides"]
         if override.get("follow_imports") == "normal"
         for module in override["module"]
         if module.split(".")[0] == CDK
@@ -44,5 +44,4 @@ def test_every_cdk_module_the_code_imports_is_type_checked() -> None:
 
 
 def test_the_rest_of_the_cdk_is_skipped() -> None:
-    overrides = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["mypy"]["overrides"]
-    assert any(o.get("follow_imports") == "skip" and f"{CDK}.*" in o["module"] for o in overrides)
+    assert any(o.get("follow_imports") == "skip" and f"{CDK}.*" in o["module"] for o in MYPY["overrides"])
