@@ -46,9 +46,10 @@ ROUTER_MARKET_DATA_ACTIONS = ("dynamodb:BatchGetItem", "dynamodb:Query")
 ORDER_BOOK_PARAMETERS = (contracts.BUS_TYPE_PARAMETER, contracts.DARK_POOL_TICKERS_PARAMETER)
 # Reference prices: the summaries (BatchGetItem), else the latest close (Query).
 ORDER_BOOK_MARKET_DATA_ACTIONS = ("dynamodb:BatchGetItem", "dynamodb:Query")
-# Ending a live child and releasing its reservation: one TransactWriteItems of updates.
-END_ORDER_ACTIONS = ("dynamodb:UpdateItem", "dynamodb:ConditionCheckItem")
-CANCELLER_READ_ACTIONS = ("dynamodb:GetItem", "dynamodb:BatchGetItem")
+# Ending a live child and releasing its reservation: one TransactWriteItems of the ORDER item's put (on
+# condition of the version read) and the customer's or position's update.
+END_ORDER_ACTIONS = ("dynamodb:PutItem", "dynamodb:UpdateItem")
+CANCELLER_READ_ACTIONS = ("dynamodb:GetItem",)
 
 ORDER_BOOK_MARKET_DATA_ROUTE = Route(
     name="OrderBookMarketDataUpdates",

@@ -14,7 +14,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import TypedDict, Unpack
 
-from trading_core.common.ids import trade_id_for
+from trading_core.common.ids import child_order_id, parent_order_id_of, trade_id_for
 from trading_core.market_data.synthetic import synthetic_price
 from trading_core.model.child_order import ChildOrder, Direction, OrderType
 from trading_core.model.trade import ExchangeType, Trade
@@ -35,7 +35,9 @@ ORDER_DATE = "2026-03-02T14:30:00.000Z"
 
 
 def order_id(n: int) -> str:
-    return str(uuid.uuid5(uuid.NAMESPACE_OID, f"order-{n}"))
+    """A parent order's id for n < 0; for n > 0, the id of the only child of parent `order_id(-n)`."""
+    parent = parent_order_id_of(str(uuid.uuid5(uuid.NAMESPACE_OID, f"order-{-abs(n)}")))
+    return parent if n < 0 else child_order_id(parent, 1)
 
 
 class OrderFields(TypedDict, total=False):
@@ -89,7 +91,7 @@ def child_order(
         order_date=order_date,
         initial_quantity=quantity,
         split=False,
-        parent_order_id=order_id(-n),
+        parent_order_id=parent_order_id_of(order_id(n)),
         reserved_amount=reserved,
         protection_price=protection,
     )

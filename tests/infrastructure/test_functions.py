@@ -181,6 +181,17 @@ def _trades_table_actions(dev: Synthesized, name: str) -> set[str]:
     return actions
 
 
+@pytest.mark.parametrize("name", ["order_canceller", "order_book"])
+def test_the_functions_that_end_children_may_put_the_order_item_and_release_its_reservation(
+    dev: Synthesized, name: str
+) -> None:
+    """A cancel or an expiry is one transaction: the ORDER item's put (on condition of its version) and the
+    customer's or position's update; the canceller reads the item first."""
+    actions = _trades_table_actions(dev, name)
+    assert {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"} <= actions
+    assert "dynamodb:DeleteItem" not in actions
+
+
 def test_customer_accounts_reads_and_writes_trades_store_only(dev: Synthesized) -> None:
     """New customers, deposits and withdrawals are transactions of puts, updates and condition checks; the list
     is a Query of the CustomerIds index."""

@@ -1,16 +1,17 @@
 """Resting orders as the router writes them, for the order book and canceller tests: the buyer's
-reservation on its record, a PARENT item and OPEN child items (in the RestingOrders index)."""
+reservation on its record and an ORDER item of OPEN children (in the RestingOrders index)."""
 
 from __future__ import annotations
 
 import dataclasses
 from decimal import Decimal
-from typing import Any
 
 from tests.integration.conftest import TradingAws
+from tests.order_store import put_orders, stored_child
 from tests.trade_samples import child_order, order_id
 from trading_core.common import keys
-from trading_core.model.child_order import ChildOrder, Direction, TimeInForce
+from trading_core.common.ids import child_order_id
+from trading_core.model.child_order import ChildOrder, TimeInForce
 
 CUSTOMER = "000007"
 
@@ -30,6 +31,7 @@ def rest(
     made = [
         dataclasses.replace(
             child_order(parent * 100 + n, customer_id=CUSTOMER, ticker=ticker, price=price, priced=False),
+            order_id=child_order_id(parent_id, n + 1),
             order_date=order_date,
             parent_order_id=parent_id,
             split=children > 1,
@@ -45,25 +47,14 @@ def rest(
         UpdateExpression="SET AvailableFunds = AvailableFunds - :r, ReservedFunds = ReservedFunds + :r",
         ExpressionAttributeValues={":r": reserved},
     )
-    aws.table.put_item(
-        Item={
-            **keys.order_key(parent_id),
-            "Kind": "PARENT",
-            "OrderId": parent_id,
-            "CustomerId": CUSTOMER,
-            "Direction": Direction.BUY.value,
-            "Ticker": ticker,
-            "ChildOrderIds": [child.order_id for child in made],
-        }
-    )
-    for child in made:
-        aws.table.put_item(Item=child.to_item("OPEN"))
+    put_orders(aws.table, made)
     return parent_id, made
 
 
 def status(aws: TradingAws, order: str) -> tuple[str, bool]:
     """The child's status and whether it is still in the resting-orders index."""
-    item: dict[str, Any] = aws.table.get_item(Key=keys.order_key(order), ConsistentRead=True)["Item"]
+    item = stored_child(aws.table, order)
+    assert item is not None, order
     return str(item["Status"]), "RestingTicker" in item
 
 

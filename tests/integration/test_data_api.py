@@ -17,6 +17,8 @@ from tests.integration.api_events import api_event, json_body, lambda_context
 from tests.integration.conftest import TRADES_TABLE, TradingAws
 from tests.integration.quote_lookup import market_price, store_quote
 from tests.integration.stream_events import FakeContext, StreamTap
+from tests.order_store import NOW, put_orders
+from tests.trade_samples import child_order
 from trading_core.common import keys
 from trading_core.common.clock import parse_iso
 from trading_core.common.ids import trade_id_for
@@ -27,6 +29,7 @@ from trading_core.market_data.keys import summary_key
 from trading_core.market_data.model import PriceBar
 from trading_core.market_data.store import MarketDataStore
 from trading_core.model.child_order import Direction, OrderType, TimeInForce
+from trading_core.model.order_item import item_key
 from trading_core.model.trade import ExchangeType, Trade
 from trading_core.orders.funds import Reserved
 from trading_core.orders.funds_store import DynamoFundsStore
@@ -123,16 +126,8 @@ def test_an_order_and_a_ticker_day_with_its_vwap(aws: TradingAws) -> None:
     )
     # a day aggregated before ticker-days kept their notional: no partial sum, no VWAP
     aws.table.put_item(Item={**keys.ticker_day_key("COIN", "2026-01-01"), "NrTrades": 1, "TotalQuantity": 5})
-    order_id = str(uuid.uuid4())
-    aws.table.put_item(
-        Item={
-            **keys.order_key(order_id),
-            "OrderId": order_id,
-            "Price": Decimal("161.9"),
-            "Quantity": 614,
-            "Status": "ACCEPTED",
-        }
-    )
+    order = child_order(1, ticker="COIN", quantity=614, price=Decimal("161.9"))
+    put_orders(aws.table, [order])
 
     assert json_body(get("/tickers/COIN", {"date": "2026-01-02"})) == {
         "ticker": "COIN",
@@ -145,12 +140,9 @@ def test_an_order_and_a_ticker_day_with_its_vwap(aws: TradingAws) -> None:
     }
     legacy = json_body(get("/tickers/COIN", {"date": "2026-01-01"}))
     assert (legacy["nrTrades"], legacy["totalNotional"], legacy["vwap"]) == (1, None, None)
-    assert json_body(get(f"/orders/{order_id}")) == {
-        "orderId": order_id,
-        "price": "161.90",
-        "quantity": 614,
-        "status": "ACCEPTED",
-    }
+    shown = {name: value for name, value in order.to_wire().items() if value is not None}
+    assert json_body(get(f"/orders/{order.order_id}")) == {**shown, "status": "ACCEPTED", "updated": NOW}
+    assert shown["price"] == "161.90"
 
 
 def test_a_ticker_s_market_price_is_the_one_every_component_uses_at_that_instant(aws: TradingAws) -> None:
@@ -243,9 +235,9 @@ def test_a_parent_order_shows_its_children_and_the_status_they_add_up_to(aws: Tr
     assert (resting["marketPriceAtOrder"], resting["quantity"]) == ("40.79", 2500)
 
     aws.table.update_item(
-        Key=keys.order_key(plan.children[0].order_id),
-        UpdateExpression="SET #s = :filled REMOVE RestingTicker",
-        ExpressionAttributeNames={"#s": "Status"},
+        Key=item_key(plan.children[0].order_id),
+        UpdateExpression="SET Children.#n.#s = :filled",
+        ExpressionAttributeNames={"#n": "1", "#s": "Status"},
         ExpressionAttributeValues={":filled": "FILLED"},
     )
     partial = json_body(get(f"/orders/{plan.parent_order_id}"))

@@ -40,6 +40,7 @@ import pytest
 from constructs_lib.routes import ORDER_FLOW_ROUTES
 from lambdas.order_book import handler as order_book
 from lambdas.order_canceller import handler as canceller
+from tests import order_store
 from tests.integration.api_events import api_event, lambda_context
 from tests.integration.conftest import TradingAws
 from tests.integration.flow import (
@@ -63,7 +64,7 @@ from trading_core.customers.seeder import SeedSpec
 from trading_core.market.price import is_marketable
 from trading_core.market.walk import walk_price
 from trading_core.market_data.synthetic import synthetic_price
-from trading_core.model.child_order import PARENT_KIND, ChildOrder, Direction
+from trading_core.model.child_order import ChildOrder, Direction
 from trading_core.model.trade import Trade
 from trading_core.orders.cancel_store import DynamoCancelStore
 from trading_core.pools.matching import match_dark
@@ -327,11 +328,7 @@ def move_prices(aws: TradingAws, ledger: Ledger) -> None:
 
 
 def stored_children(items: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
-    return {
-        item["OrderId"]: item
-        for item in items
-        if item["PK"].startswith("ORDER#") and item["SK"] == item["PK"] and item.get("Kind") != PARENT_KIND
-    }
+    return {child["OrderId"]: child for child in order_store.stored_children(items)}
 
 
 def stored_trades(items: list[dict[str, Any]]) -> list[Trade]:

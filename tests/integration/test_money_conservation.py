@@ -25,6 +25,7 @@ from moto import mock_aws
 from tests.integration.conftest import TradingAws, create_trading_aws
 from tests.integration.flow import OrderFlow, reset_handlers
 from tests.integration.quote_lookup import store_quote
+from tests.order_store import stored_children
 from trading_core.common.clock import to_iso, utc_now
 from trading_core.customers.ledger_store import DynamoLedgerStore, InsufficientAvailableFunds, Recorded
 from trading_core.customers.seed_store import CustomerSeedStore
@@ -75,8 +76,8 @@ def positions(aws: TradingAws, customer_id: str) -> list[dict[str, Any]]:
 def check_stored_identity(aws: TradingAws) -> None:
     items = aws.scan()
     live: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    for item in items:
-        if item["PK"].startswith("ORDER#") and item.get("Status") in ("ACCEPTED", "OPEN"):
+    for item in stored_children(items):
+        if item.get("Status") in ("ACCEPTED", "OPEN"):
             live[item["CustomerId"]].append(item)
     for customer_id in CUSTOMERS:
         customer = aws.customer(customer_id)

@@ -19,6 +19,7 @@ from tests.integration.order_items import CUSTOMER, funds, rest, status
 from tests.integration.stream_events import FakeContext, bus_delivery
 from tests.seed import SEED_ORDER
 from tests.trade_samples import trades
+from trading_core.common.ids import new_order_id
 from trading_core.model.child_order import ChildOrder
 from trading_core.orders.cancel_store import DynamoCancelStore
 from trading_core.orders.refusals import refused_item
@@ -130,7 +131,7 @@ def test_a_path_the_router_cannot_read_is_a_400_on_the_order_id(aws: TradingAws)
 
 
 def test_a_refused_order_is_not_cancellable(aws: TradingAws) -> None:
-    order_id = str(uuid.uuid4())
+    order_id = new_order_id()
     request = parse_body(json.dumps({**SEED_ORDER, "customerId": CUSTOMER}))[0].request
     aws.table.put_item(Item=refused_item(request, order_id, "2026-03-02T15:00:00.000Z", "unknown ticker", None))
 

@@ -20,6 +20,7 @@ from tests.integration.api_events import api_event, json_body, lambda_context
 from tests.integration.conftest import TradingAws
 from tests.integration.flow import OrderFlow, bucket_content, reset_handlers, serialized_dynamodb, table_content, today
 from tests.integration.quote_lookup import market_price, store_quote
+from tests.order_store import stored_children
 from tests.seed import SEED_ORDER, SEED_TRADE_FIELDS
 from trading_core.common import keys
 from trading_core.common.clock import parse_iso
@@ -27,7 +28,6 @@ from trading_core.common.ids import trade_id_for
 from trading_core.common.money import cents
 from trading_core.market.walk import walk_price
 from trading_core.market_data.synthetic import synthetic_price
-from trading_core.model.child_order import PARENT_KIND
 from trading_core.model.trade import Trade
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -41,12 +41,8 @@ def flow(trading_aws: TradingAws, bus_type: str) -> OrderFlow:
 
 
 def child_items(aws: TradingAws) -> list[dict[str, Any]]:
-    """The child ORDER items (not the parents, not the funds raiser's TOPUP items under an order id)."""
-    return [
-        item
-        for item in aws.scan()
-        if item["PK"].startswith("ORDER#") and item["SK"] == item["PK"] and item.get("Kind") != PARENT_KIND
-    ]
+    """The child orders as stored (not the parents, not the funds raiser's TOPUP items under an order id)."""
+    return stored_children(aws.scan())
 
 
 def trades_in_table(aws: TradingAws, customer_id: str | None = None) -> list[Trade]:

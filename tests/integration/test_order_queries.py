@@ -4,7 +4,6 @@ average price, notional and fees from what settlement wrote on the children."""
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
@@ -18,9 +17,10 @@ from tests.integration.conftest import TradingAws
 from tests.integration.quote_lookup import store_quote
 from tests.seed import SEED_ORDER
 from trading_core.common import keys
-from trading_core.common.ids import trade_id_for
+from trading_core.common.ids import new_order_id, trade_id_for
 from trading_core.common.money import cents
 from trading_core.model.child_order import ChildOrder, Direction, OrderType, TimeInForce
+from trading_core.model.order_item import item_key
 from trading_core.model.trade import ExchangeType, Trade
 from trading_core.orders.funds import Reserved
 from trading_core.orders.funds_store import DynamoFundsStore
@@ -63,9 +63,7 @@ def place(aws: TradingAws, order_date: str, quantity: int = 2500, customer_id: s
         price=Decimal("10.00"),
         time_in_force=TimeInForce.GTC,
     )
-    plan = plan_order(
-        request, CONFIG, order_date=order_date, new_id=lambda: str(uuid.uuid4()), market_price=Decimal("40.79")
-    )
+    plan = plan_order(request, CONFIG, order_date=order_date, new_id=new_order_id, market_price=Decimal("40.79"))
     assert DynamoFundsStore(aws.table).reserve(plan, order_date) == Reserved(plan.reservation)
     return plan
 
@@ -123,17 +121,17 @@ def test_a_parent_order_shows_the_average_price_notional_and_fees_of_its_fills(a
     )
 
 
-def test_a_fill_settled_before_children_carried_its_price_is_read_from_its_trade(aws: TradingAws) -> None:
+def test_a_fill_whose_price_is_not_known_makes_the_figures_null_rather_than_wrong(aws: TradingAws) -> None:
     plan = place(aws, "2026-01-02T10:00:00.000Z", quantity=1000)
-    trade = fill(aws, plan.children[0], "9.95", "0.03")
-    key = keys.order_key(plan.children[0].order_id)
-    aws.table.update_item(Key=key, UpdateExpression="REMOVE FillPrice, FillFee, FillDate")
-
+    fill(aws, plan.children[0], "9.95", "0.03")
     parent = json_body(get(f"/orders/{plan.parent_order_id}"))
     assert (parent["averagePrice"], parent["notional"], parent["fees"]) == ("9.95", "9950.00", "0.03")
 
-    # its trade gone too: unknown, so null rather than a wrong figure
-    aws.table.delete_item(Key=keys.trade_key(CUSTOMER, trade.trade_day, trade.trade_id))
+    aws.table.update_item(
+        Key=item_key(plan.parent_order_id),
+        UpdateExpression="REMOVE Children.#n.FillPrice, Children.#n.FillFee",
+        ExpressionAttributeNames={"#n": "1"},
+    )
     parent = json_body(get(f"/orders/{plan.parent_order_id}"))
     assert (parent["filledQuantity"], parent["averagePrice"], parent["notional"], parent["fees"]) == (
         1000,

@@ -16,13 +16,15 @@ from lambdas.order_router import handler
 from tests.integration.api_events import api_event, json_body, lambda_context
 from tests.integration.conftest import BUS_NAME, TradingAws
 from tests.integration.quote_lookup import QuoteSummaryFunction, install_quote_summary, market_price, store_quote
+from tests.order_store import stored_children, stored_order_items
 from tests.seed import SEED_ORDER
 from tests.trade_samples import VENUE_FEES
 from trading_core.common import keys
 from trading_core.common.clock import parse_iso
+from trading_core.common.ids import child_number, new_order_id
 from trading_core.market.session import close_after, parse_close_time
 from trading_core.market_data.keys import summary_key
-from trading_core.model.child_order import PARENT_KIND
+from trading_core.model.order_item import child_items, item_key
 from trading_core.orders.request import MAX_ORDERS_PER_REQUEST
 from trading_core.pools.pricing import max_fee, protection_price
 
@@ -54,12 +56,17 @@ def post(body: Any = None, *, raw_body: str | None = None, headers: dict[str, st
 
 
 def order_items(aws: TradingAws) -> list[dict[str, Any]]:
-    """The child ORDER items (the parent items apart: `parent_items`)."""
-    return [item for item in aws.scan() if item["PK"].startswith("ORDER#") and item.get("Kind") != PARENT_KIND]
+    """The child orders as stored (the parents apart: `parent_items`)."""
+    return stored_children(aws.scan())
 
 
 def parent_items(aws: TradingAws) -> list[dict[str, Any]]:
-    return [item for item in aws.scan() if item["PK"].startswith("ORDER#") and item.get("Kind") == PARENT_KIND]
+    return stored_order_items(aws.scan())
+
+
+def child_ids(parent: dict[str, Any]) -> list[str]:
+    """The ids of the children the parent's ORDER item holds, in split order."""
+    return [child["OrderId"] for child in child_items(parent)]
 
 
 def seed_cost(quantity: int) -> Decimal:
@@ -120,7 +127,7 @@ def test_the_seed_order_is_split_reserved_and_routed_to_the_lit_pool(aws: Tradin
     assert all("RestingTicker" not in item for item in items)
     [parent] = parent_items(aws)
     assert parent["OrderId"] == children[0]["parentOrderId"]
-    assert parent["ChildOrderIds"] == [child["orderId"] for child in children]
+    assert child_ids(parent) == [child["orderId"] for child in children]
     assert (parent["Ticker"], parent["Quantity"], parent["Price"]) == ("COIN", 8614, Decimal("161.90"))
     assert (parent["TimeInForce"], parent["MarketPriceAtOrder"]) == ("DAY", market)
 
@@ -178,7 +185,7 @@ def test_an_unknown_customer_gets_a_reason_and_no_event(aws: TradingAws, bus_typ
     # the refusal is kept: a REFUSED parent order without children, in the customer's list of orders
     [parent] = parent_items(aws)
     assert parent["OrderId"] == refused["orderId"]
-    assert (parent["Status"], parent["StatusReason"], parent["ChildOrderIds"]) == (
+    assert (parent["Status"], parent["StatusReason"], child_ids(parent)) == (
         "REFUSED",
         "unknown customer 000099",
         [],
@@ -442,21 +449,20 @@ def test_release_against_dynamodb_keeps_a_child_that_was_filled_meanwhile(aws: T
 
     store = DynamoFundsStore(aws.table)
     config = RouterConfig(split_size=1000, dark_pool_tickers=frozenset(), venue_fees={"EBS": Decimal("0.000009")})
-    ids = iter(f"order-{n}" for n in range(20))
     [order] = parse_body(json.dumps(SEED_ORDER))
     plan = plan_order(
         order.request,
         config,
         order_date="2026-01-02T10:00:00.000Z",
-        new_id=lambda: next(ids),
+        new_id=new_order_id,
         market_price=Decimal("40.79"),
     )
     assert store.reserve(plan, "2026-01-02T10:00:00.000Z") == Reserved(plan.reservation)
     filled = plan.children[3]
     aws.table.update_item(
-        Key=keys.order_key(filled.order_id),
-        UpdateExpression="SET #s = :f",
-        ExpressionAttributeNames={"#s": "Status"},
+        Key=item_key(filled.order_id),
+        UpdateExpression="SET Children.#n.#s = :f",
+        ExpressionAttributeNames={"#n": str(child_number(filled.order_id)), "#s": "Status"},
         ExpressionAttributeValues={":f": "FILLED"},
     )
 
@@ -552,11 +558,13 @@ def test_a_limit_buy_below_the_market_rests_open_with_its_funds_reserved(aws: Tr
     assert reserved == sum(n + max_fee(n, VENUE_FEES) for n in (Decimal("1000.00"), Decimal("500.00")))
     assert aws.customer("000002")["ReservedFunds"] == reserved
     [parent] = parent_items(aws)
-    assert parent["ChildOrderIds"] == [child["orderId"] for child in children]
+    assert child_ids(parent) == [child["orderId"] for child in children]
     resting = aws.table.query(
         IndexName="RestingOrders", KeyConditionExpression="RestingTicker = :t", ExpressionAttributeValues={":t": "AAPL"}
     )["Items"]
-    assert sorted(item["OrderId"] for item in resting) == sorted(child["orderId"] for child in children)
+    assert [item["OrderId"] for item in resting] == [parent["OrderId"]]
+    resting_children = [child for item in resting for child in child_items(item) if child["Status"] == "OPEN"]
+    assert sorted(child["OrderId"] for child in resting_children) == sorted(child["orderId"] for child in children)
 
 
 def test_a_limit_sell_above_the_market_is_not_sent_to_a_pool(aws: TradingAws) -> None:

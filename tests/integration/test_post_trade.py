@@ -14,11 +14,13 @@ from botocore.exceptions import ClientError
 
 from constructs_lib.routes import ORDER_FLOW_ROUTES
 from lambdas.post_trade import handler as post_trade
+from tests import order_store
 from tests.integration.conftest import TRADES_BUCKET, TradingAws
 from tests.integration.stream_events import FakeContext, bus_delivery
 from tests.trade_samples import child_order, trades
 from trading_core.common import keys
 from trading_core.model.child_order import ChildOrder
+from trading_core.model.order_item import item_key
 from trading_core.model.trade import Trade
 from trading_core.settlement import settlement_store
 from trading_core.settlement.post_trade import SettlementError, batch_id_for
@@ -44,9 +46,12 @@ def deliver(monkeypatch: pytest.MonkeyPatch, batch: list[Trade], bus_type: str, 
     return post_trade.lambda_handler(event, FakeContext("post_trade"))
 
 
-def put_orders(aws: TradingAws, orders: list[ChildOrder]) -> None:
-    for order in orders:
-        aws.table.put_item(Item=order.to_item("ACCEPTED"))
+def put_orders(aws: TradingAws, orders: list[ChildOrder], status: str = "ACCEPTED") -> None:
+    order_store.put_orders(aws.table, orders, status)
+
+
+def stored_order(aws: TradingAws, order_id: str) -> dict[str, Any] | None:
+    return order_store.stored_child(aws.table, order_id)
 
 
 def objects(aws: TradingAws) -> dict[str, tuple[list[dict[str, Any]], dict[str, str]]]:
@@ -77,13 +82,14 @@ def test_trades_settle_into_the_table_s3_and_a_trades_settled_event(
         ]
         assert Trade.from_item(item) == trade
     for order in ORDERS[:4]:
-        item = trading_aws.table.get_item(Key=keys.order_key(order.order_id))["Item"]
+        item = stored_order(trading_aws, order.order_id)
+        assert item is not None
         trade = TRADES[ORDERS.index(order)]
         assert (item["Status"], item["TradeId"]) == ("FILLED", trade.trade_id)
         # What the fill was, on the order item: the parent order view reads it from there.
         assert (item["FillPrice"], item["FillFee"], item["FillDate"]) == (trade.price, trade.fee, trade.trade_date)
     for order in ORDERS[4:]:
-        assert "Item" not in trading_aws.table.get_item(Key=keys.order_key(order.order_id))
+        assert stored_order(trading_aws, order.order_id) is None
     assert objects(trading_aws) == {
         key: (
             [trade.to_wire() for trade in expected],
@@ -115,7 +121,8 @@ def test_a_fill_decided_but_not_stored_is_stored_once_by_the_redelivery(
     monkeypatch.setattr(settlement_store, "conditional_write", write)
     with pytest.raises(SettlementError, match="injected"):
         deliver(monkeypatch, TRADES, bus_type)
-    order = trading_aws.table.get_item(Key=keys.order_key(failing.order_id))["Item"]
+    order = stored_order(trading_aws, failing.order_id)
+    assert order is not None
     assert (order["Status"], order["TradeId"]) == ("FILLED", failing.trade_id)
     stored = keys.trade_key(failing.customer_id, failing.trade_day, failing.trade_id)
     assert "Item" not in trading_aws.table.get_item(Key=stored)
@@ -180,7 +187,7 @@ def test_large_batches_settle_every_trade_once(
     assert len(first) == 60 and first == second
     items = trading_aws.scan()
     assert sum(item[keys.SK].startswith(keys.TRADE_PREFIX) for item in items) == 60
-    assert sum(item.get("Status") == "FILLED" for item in items) == 30
+    assert sum(item.get("Status") == "FILLED" for item in order_store.stored_children(items)) == 30
     assert len(objects(trading_aws)) == 1
 
 
@@ -199,7 +206,7 @@ def test_a_fill_of_an_order_no_longer_live_is_void(
     redelivery gives the same outcome."""
     ended, accepted = ORDERS[0], ORDERS[1]
     put_orders(trading_aws, [accepted])
-    trading_aws.table.put_item(Item={**ended.to_item(status), "StatusReason": "ended"})
+    put_orders(trading_aws, [ended], status)
 
     first = deliver(monkeypatch, TRADES[:2], bus_type)
     second = deliver(monkeypatch, TRADES[:2], bus_type, now=T1 + timedelta(seconds=5))
@@ -210,8 +217,8 @@ def test_a_fill_of_an_order_no_longer_live_is_void(
     ended_trade, accepted_trade = TRADES[0], TRADES[1]
     key = keys.trade_key(ended_trade.customer_id, ended_trade.trade_day, ended_trade.trade_id)
     assert "Item" not in trading_aws.table.get_item(Key=key)
-    assert trading_aws.table.get_item(Key=keys.order_key(ended.order_id))["Item"]["Status"] == status
-    assert trading_aws.table.get_item(Key=keys.order_key(accepted.order_id))["Item"]["Status"] == "FILLED"
+    assert (stored_order(trading_aws, ended.order_id) or {}).get("Status") == status
+    assert (stored_order(trading_aws, accepted.order_id) or {}).get("Status") == "FILLED"
     batches = [event[2]["trades"] for event in settled_events(trading_aws)]
     assert len(batches) == 2 and batches[0] == batches[1]
     assert [trade["orderId"] for trade in batches[0]] == [accepted_trade.order_id]
@@ -221,7 +228,7 @@ def test_a_fill_of_an_order_no_longer_live_is_void(
 def test_a_batch_of_void_fills_only_writes_and_publishes_nothing(
     trading_aws: TradingAws, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    trading_aws.table.put_item(Item=ORDERS[0].to_item("CANCELLED"))
+    put_orders(trading_aws, ORDERS[:1], "CANCELLED")
 
     result = deliver(monkeypatch, TRADES[:1], "EVENT-BRIDGE")
 
@@ -232,13 +239,15 @@ def test_a_batch_of_void_fills_only_writes_and_publishes_nothing(
 def test_a_resting_order_filled_leaves_the_book(trading_aws: TradingAws, monkeypatch: pytest.MonkeyPatch) -> None:
     """An OPEN order is fillable too; its fill removes it from the resting-orders index."""
     order = ORDERS[2]
-    trading_aws.table.put_item(Item=order.to_item("OPEN"))
-    assert trading_aws.table.get_item(Key=keys.order_key(order.order_id))["Item"]["RestingTicker"] == order.ticker
+    put_orders(trading_aws, [order], "OPEN")
+    parent = trading_aws.table.get_item(Key=item_key(order.order_id))["Item"]
+    assert (stored_order(trading_aws, order.order_id) or {})["RestingTicker"] == parent["RestingTicker"] == order.ticker
 
     assert deliver(monkeypatch, TRADES[2:3], "EVENT-BRIDGE")["newlySettled"] == 1
 
-    item = trading_aws.table.get_item(Key=keys.order_key(order.order_id))["Item"]
-    assert item["Status"] == "FILLED" and "RestingTicker" not in item
+    item = stored_order(trading_aws, order.order_id)
+    assert item is not None and item["Status"] == "FILLED" and "RestingTicker" not in item
+    assert "RestingTicker" not in trading_aws.table.get_item(Key=item_key(order.order_id))["Item"]
 
 
 def test_a_second_fill_of_a_filled_order_is_void(trading_aws: TradingAws, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -251,5 +260,5 @@ def test_a_second_fill_of_a_filled_order_is_void(trading_aws: TradingAws, monkey
     result = deliver(monkeypatch, [other], "EVENT-BRIDGE")
 
     assert result["void"] == [{"orderId": order.order_id, "status": "FILLED"}]
-    item = trading_aws.table.get_item(Key=keys.order_key(order.order_id))["Item"]
-    assert item["TradeId"] == TRADES[3].trade_id
+    item = stored_order(trading_aws, order.order_id)
+    assert item is not None and item["TradeId"] == TRADES[3].trade_id

@@ -25,14 +25,24 @@ CONFLICT = {"Code": "TransactionConflict"}
 
 
 class FakeClient:
-    """Answers each TransactWriteItems call with the next scripted error (or success).
+    """Answers each TransactWriteItems call with the next scripted error (or success), and each GetItem
+    with the next scripted item (the last one again once they run out; none without a script).
 
     It stands for a Table resource's client, so requests carry plain Python values; cancellation
     reasons (as from DynamoDB) keep the wire format."""
 
-    def __init__(self, *answers: ClientError | None) -> None:
+    def __init__(self, *answers: ClientError | None, reads: list[dict[str, Any]] | None = None) -> None:
         self.answers = list(answers)
+        self.reads = list(reads or [])
         self.calls: list[list[dict[str, Any]]] = []
+        self.gets: list[dict[str, Any]] = []
+
+    def get_item(self, **request: Any) -> dict[str, Any]:
+        self.gets.append(request)
+        if not self.reads:
+            return {}
+        item = self.reads.pop(0) if len(self.reads) > 1 else self.reads[0]
+        return {"Item": item}
 
     def transact_write_items(self, TransactItems: list[dict[str, Any]]) -> dict[str, Any]:
         self.calls.append(TransactItems)

@@ -24,7 +24,18 @@ from trading_core.contracts import (
     ORDER_SPLIT_SIZE_PARAMETER,
     VENUE_FEES_PARAMETER,
 )
-from trading_core.model.child_order import ACCEPTED, OPEN, PARENT_KIND, Direction, OrderType, PoolType, TimeInForce
+from trading_core.model.child_order import (
+    ACCEPTED,
+    OPEN,
+    PARENT_KIND,
+    ChildOrder,
+    Direction,
+    OrderType,
+    PoolType,
+    TimeInForce,
+)
+from trading_core.model.items import item_to_wire
+from trading_core.model.order_item import child_items
 from trading_core.orders.plan import PlannedOrder, RouterConfig, plan_order, route, split_quantities
 from trading_core.orders.request import OrderRequest
 
@@ -72,7 +83,7 @@ def request(**overrides: Unpack[RequestFields]) -> OrderRequest:
 
 def ids() -> Callable[[], str]:
     counter = itertools.count()
-    return lambda: f"id-{next(counter)}"
+    return lambda: f"id-{next(counter)}-00"  # a parent order's id ends in 00 (common.ids)
 
 
 def test_the_seed_order_splits_into_eight_thousands_and_614() -> None:
@@ -165,7 +176,10 @@ def test_marketable_orders_are_priced_for_a_pool_and_the_others_rest(
             )
         else:
             assert (child.market_price, child.priced_at, child.initial_status) == (None, None, OPEN)
-            assert child.to_item(child.initial_status)["RestingTicker"] == child.ticker
+    # resting: its ORDER item is in the resting-orders index under its ticker
+    assert ("RestingTicker" in planned.order_item(ORDER_DATE)) is not marketable
+    if not marketable:
+        assert planned.order_item(ORDER_DATE)["RestingTicker"] == planned.request.ticker
 
 
 @pytest.mark.parametrize(
@@ -199,7 +213,7 @@ def test_gtc_children_never_expire() -> None:
 def test_the_parent_item_records_the_order_and_its_children() -> None:
     planned = plan(Decimal("40.79"), quantity=2500)
 
-    item = planned.parent_item()
+    item = planned.order_item(ORDER_DATE)
 
     assert item == {
         **keys.order_key(planned.parent_order_id),
@@ -214,18 +228,34 @@ def test_the_parent_item_records_the_order_and_its_children() -> None:
         "TimeInForce": "DAY",
         "OrderDate": ORDER_DATE,
         "MarketPriceAtOrder": Decimal("40.79"),
-        "ChildOrderIds": [child.order_id for child in planned.children],
         # In the customer's list of orders (the sparse CustomerOrders index), by order time.
         ORDER_CUSTOMER_ATTRIBUTE: "000002",
         ORDER_KEY_ATTRIBUTE: f"{ORDER_DATE}#{planned.parent_order_id}",
+        # What the children share, decided once: the close a DAY order expires at, the market it was priced at.
+        "ExpiresAt": "2026-01-02T21:00:00.000Z",
+        "MarketPrice": Decimal("40.79"),
+        "PricedAt": ORDER_DATE,
+        "Children": {
+            str(number): {
+                "Quantity": quantity,
+                "ReservedAmount": child.reserved_amount,
+                "Status": "ACCEPTED",
+                "Updated": ORDER_DATE,
+            }
+            for number, (quantity, child) in enumerate(zip((1000, 1000, 500), planned.children, strict=True), 1)
+        },
+        "Version": 1,
+        "Updated": ORDER_DATE,
     }
-    assert len(item["ChildOrderIds"]) == 3
+    # The children as they are read back: the very child orders planned, ids derived from the parent's.
+    assert [ChildOrder.from_wire(item_to_wire(child)) for child in child_items(item)] == list(planned.children)
+    assert [child.order_id for child in planned.children] == [f"id-0-0{n}" for n in (1, 2, 3)]
 
 
 def test_a_market_order_s_parent_item_has_no_price_and_its_market_price_to_the_cent() -> None:
-    item = plan(
-        Decimal("40.7851"), order_type=OrderType.MARKET, price=None, time_in_force=TimeInForce.GTC
-    ).parent_item()
+    item = plan(Decimal("40.7851"), order_type=OrderType.MARKET, price=None, time_in_force=TimeInForce.GTC).order_item(
+        ORDER_DATE
+    )
     assert "Price" not in item
     assert (item["Type"], item["TimeInForce"], item["MarketPriceAtOrder"]) == ("Market", "GTC", Decimal("40.79"))
 

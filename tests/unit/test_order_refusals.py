@@ -13,6 +13,7 @@ from tests.seed import SEED_ORDER
 from tests.unit.test_order_router import NOW, FakeFunds, FakePublisher, FakeReferences, intake, submit
 from trading_core.common.clock import to_iso
 from trading_core.contracts import ORDER_CUSTOMER_ATTRIBUTE, ORDER_KEY_ATTRIBUTE
+from trading_core.model.order_item import child_items
 from trading_core.orders.refusals import refused_order_id
 from trading_core.orders.request import SubmittedOrder, parse_body
 from trading_core.orders.router import Answer, RoutingResult, Submit
@@ -48,7 +49,7 @@ def test_each_refusal_is_kept_as_a_refused_parent_order_named_in_the_answer() ->
         item = kept[entry["orderId"]]
         sent = entry["order"]
         assert item["PK"] == item["SK"] == f"ORDER#{entry['orderId']}"
-        assert (item["Kind"], item["Status"], item["StatusReason"], item["ChildOrderIds"]) == (
+        assert (item["Kind"], item["Status"], item["StatusReason"], child_items(item)) == (
             "PARENT",
             "REFUSED",
             entry["reason"],

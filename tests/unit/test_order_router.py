@@ -187,7 +187,7 @@ def intake(
         prices=MarketPrices(references),
         ticker_lookup=lookup or FakeLookup(references),
         clock=lambda: NOW,
-        new_id=lambda: f"id-{next(counter):05d}",
+        new_id=lambda: f"id-{next(counter):05d}-00",
         market_data=market_data,
     )
 
@@ -588,7 +588,7 @@ def test_the_market_price_moves_with_the_clock_and_every_order_of_that_instant_s
         prices=MarketPrices(references),
         ticker_lookup=FakeLookup(references),
         clock=lambda: next(clock),
-        new_id=lambda: f"id-{next(counter):05d}",
+        new_id=lambda: f"id-{next(counter):05d}-00",
     )
 
     prices = [submit(router, {**SEED_ORDER, "quantity": 1}).routed[0].market_price for _ in moments]

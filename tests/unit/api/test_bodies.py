@@ -3,24 +3,28 @@ router's own validation: the documents describe what the handlers answer and acc
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from decimal import Decimal
 from typing import Any
 
 import pytest
 
+from tests.order_store import order_items
 from tests.unit.api.schema_check import component, errors_of
 from trading_core.api.errors import ErrorBody, FieldError, error_body
 from trading_core.common import keys
+from trading_core.common.ids import child_order_id
 from trading_core.customers.record import with_defaults
 from trading_core.market.price import MarketQuote
 from trading_core.market_data.model import PriceBar, QuoteSummary, SummaryRecord
 from trading_core.model.child_order import ChildOrder, Direction, OrderType, TimeInForce
 from trading_core.model.items import item_to_wire
+from trading_core.model.order_item import child_items
 from trading_core.model.trade import ExchangeType, Trade
 from trading_core.orders.cancel import Cancellation, InvalidOrderId, NotCancellable, OrderNotFound
 from trading_core.orders.request import InvalidRequest, parse_body
-from trading_core.queries.order_view import parent_wire
+from trading_core.queries.order_view import child_wire, parent_wire
 from trading_core.queries.position_view import position_wire
 
 CHILD = ChildOrder(
@@ -30,11 +34,11 @@ CHILD = ChildOrder(
     order_type=OrderType.LIMIT,
     quantity=1000,
     price=Decimal("161.9"),
-    order_id="48ffb5ec-64a0-40be-9a45-b84e8e90dbc8",
+    order_id="5670b3df-2658-4cb4-9954-8f99b9eca701",
     order_date="2026-12-02T02:03:40.112Z",
     initial_quantity=8614,
     split=True,
-    parent_order_id="5670b3df-2658-4cb4-9954-8f99b9eca7b3",
+    parent_order_id="5670b3df-2658-4cb4-9954-8f99b9eca700",
     reserved_amount=Decimal("161941.89"),
     time_in_force=TimeInForce.DAY,
     expires_at="2026-12-02T21:00:00.000Z",
@@ -64,25 +68,14 @@ def test_the_router_s_child_orders() -> None:
 
 
 def test_the_stored_orders_as_get_orders_shows_them() -> None:
-    children = [{**CHILD.to_item("FILLED")}, {**MARKET_CHILD.to_item("OPEN"), **keys.order_key("c2"), "OrderId": "c2"}]
-    for item in children:
-        assert valid("OrderView", item_to_wire({k: v for k, v in item.items() if k != "RestingTicker"})) == []
-    parent = {
-        **keys.order_key(CHILD.parent_order_id),
-        "Kind": "PARENT",
-        "OrderId": CHILD.parent_order_id,
-        "CustomerId": "000002",
-        "Direction": "Buy",
-        "Ticker": "COIN",
-        "Type": "Limit",
-        "Quantity": 8614,
-        "TimeInForce": "DAY",
-        "OrderDate": CHILD.order_date,
-        "MarketPriceAtOrder": Decimal("161.75"),
-        "Price": Decimal("161.9"),
-        "ChildOrderIds": [CHILD.order_id, "c2"],
-    }
-    view = parent_wire(parent, children)
+    second = dataclasses.replace(
+        MARKET_CHILD, order_id=child_order_id(CHILD.parent_order_id, 2), parent_order_id=CHILD.parent_order_id
+    )
+    [item] = order_items([CHILD, second], {CHILD.order_id: "FILLED", second.order_id: "OPEN"})
+    children = child_items(item)
+    for child in children:
+        assert valid("OrderView", child_wire(child)) == []
+    view = parent_wire({**item, "MarketPriceAtOrder": Decimal("161.75")}, children)
     assert valid("OrderView", view) == []
     assert valid("ParentOrderView", view) == []
 

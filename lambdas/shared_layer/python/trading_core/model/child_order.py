@@ -9,10 +9,9 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any, Final
 
-from trading_core.common import keys
 from trading_core.common.money import money_str, to_decimal
-from trading_core.contracts import DARK_POOL_TYPE, LIT_POOL_TYPE, RESTING_TICKER_ATTRIBUTE
-from trading_core.model.items import optional_money, wire_to_item
+from trading_core.contracts import DARK_POOL_TYPE, LIT_POOL_TYPE
+from trading_core.model.items import optional_money
 
 # A child ORDER item's `Status` (docs/architecture.md §2 "Order lifecycle"). ACCEPTED: on its way to a
 # pool at a marketable price; OPEN: resting, its reservation held until it fills, is cancelled or
@@ -27,7 +26,7 @@ EXPIRED: Final = "EXPIRED"
 LIVE_STATUSES: Final = (ACCEPTED, OPEN)
 """The states a fill, a cancel or an expiry may leave."""
 PARENT_KIND: Final = "PARENT"
-"""`Kind` of the parent ORDER item the router writes beside the children (`ChildOrderIds`)."""
+"""`Kind` of the ORDER item of a parent order, which holds its children (`model.order_item`)."""
 TRADE_ID: Final = "TradeId"
 FILL_PRICE: Final = "FillPrice"
 FILL_FEE: Final = "FillFee"
@@ -161,12 +160,3 @@ class ChildOrder(OrderTicket):
     def initial_status(self) -> str:
         """ACCEPTED when the router priced it marketable (it goes to a pool now), else OPEN (it rests)."""
         return ACCEPTED if self.priced_at is not None else OPEN
-
-    def to_item(self, status: str) -> dict[str, Any]:
-        """The child ORDER item; an OPEN one is in the resting-orders index under its ticker."""
-        item = wire_to_item(self.to_wire())
-        item.update(keys.order_key(self.order_id))
-        item["Status"] = status
-        if status == OPEN:
-            item[RESTING_TICKER_ATTRIBUTE] = self.ticker
-        return item

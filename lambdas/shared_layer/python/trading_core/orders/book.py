@@ -4,10 +4,9 @@
 A run is triggered by the schedule (`ORDER_BOOK_SCHEDULE`: every resting order) or by a
 `MarketDataUpdate` (the resting orders of its tickers). At the run's instant `now`:
 
-- a DAY order whose `expires_at` ≤ now is expired: one transaction per customer and direction moves
-  it OPEN → EXPIRED and gives back its reservation (`reservations.end_operation` +
-  `release_operation`); a condition failure means it moved on (a fill, a cancel) and nothing of it
-  is released;
+- a DAY order whose `expires_at` ≤ now is expired: one transaction per parent order moves it OPEN →
+  EXPIRED on its ORDER item and gives back its reservation (`orders.book_store.end_children`); a child
+  found no longer live moved on (a fill, a cancel) and nothing of it is released;
 - every other order is priced once per ticker (`market.price.MarketPrices` at now); a marketable one
   (`market.price.is_marketable`) goes to the pool the router would pick, in the router's own `Orders`
   events, as `child.priced(price, now)`. It stays OPEN until settlement moves it to FILLED; sending it

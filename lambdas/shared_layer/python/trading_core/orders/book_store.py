@@ -1,12 +1,13 @@
-"""Resting orders in TradesStore: the sparse `RestingOrders` index (only OPEN child orders carry
-`RestingTicker`) and the one way a live child ends without a fill, shared by the order book (EXPIRED)
-and the canceller (CANCELLED).
+"""Resting orders in TradesStore: the sparse `RestingOrders` index (only ORDER items with an OPEN child
+carry `RestingTicker`) and the one way a live child ends without a fill, shared by the order book
+(EXPIRED), the canceller (CANCELLED) and the router (REJECTED, when it could not route).
 
-`end_children` is one transaction per at most 99 children of one customer and direction: each child's
-`end_operation` (condition `Status IN (ACCEPTED, OPEN)`) and one `release_operation` of what exactly
-those children reserved. A child whose condition fails moved on (a fill, a cancel, an expiry came
-first): the transaction is sent again without it, so it is neither ended nor released, and the
-reservation of the others is released once.
+`end_children` ends children parent by parent: it reads the ORDER item (consistently), keeps the children
+still ACCEPTED or OPEN, and writes one transaction: the `release_operation` of exactly what those reserved
+and the item's put with them ended, on condition of the version it read (`model.order_item`). A child
+found no longer live moved on (a fill, a cancel, an expiry came first): it is neither ended nor released.
+When the item changed between the read and the write, it is read again, so the reservation is released
+once or not at all.
 """
 
 from __future__ import annotations
@@ -14,15 +15,17 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from typing import Any, Final
 
-from trading_core.common.dynamodb import MAX_TRANSACTION_ITEMS, chunked, every_page, transact_conditionally
-from trading_core.contracts import RESTING_ORDERS_INDEX, RESTING_TICKER_ATTRIBUTE
-from trading_core.model.child_order import EXPIRED, ChildOrder
+from trading_core.common.dynamodb import every_page, transact_conditionally
+from trading_core.common.ids import child_number, child_order_id, parent_order_id_of
+from trading_core.contracts import ORDER_ID_ATTRIBUTE, RESTING_ORDERS_INDEX, RESTING_TICKER_ATTRIBUTE
+from trading_core.model.child_order import EXPIRED, LIVE_STATUSES, OPEN, ChildOrder
 from trading_core.model.items import item_to_wire
+from trading_core.model.order_item import child_items, item_key, version_of, versioned_put, with_children
 from trading_core.orders.book import Ended
-from trading_core.orders.reservations import end_operation, release_operation
+from trading_core.orders.reservations import release_operation
 
-CHILDREN_PER_TRANSACTION: Final = MAX_TRANSACTION_ITEMS - 1
-"""One release plus at most 99 children in a transaction of 100 items."""
+MAX_VERSION_ATTEMPTS: Final = 5
+"""Reads and writes of one ORDER item before giving up, when other writers keep changing it."""
 
 
 class StoreUnavailable(RuntimeError):
@@ -33,31 +36,62 @@ def child_from_item(item: dict[str, Any]) -> ChildOrder:
     return ChildOrder.from_wire(item_to_wire(item))
 
 
+def read_order_item(client: Any, table: str, order_id: str) -> dict[str, Any] | None:
+    """The ORDER item holding `order_id` (a parent's or a child's id), read consistently."""
+    item: dict[str, Any] | None = client.get_item(TableName=table, Key=item_key(order_id), ConsistentRead=True).get(
+        "Item"
+    )
+    return item
+
+
 def end_children(client: Any, table: str, children: Sequence[ChildOrder], status: str, reason: str, now: str) -> Ended:
-    """Ends live `children` (one customer, one direction) with `status`, releasing what they reserved."""
+    """Ends the live ones of `children` (one customer, one direction) with `status`, releasing what they
+    reserved, as their ORDER items say."""
     result = Ended()
-    for chunk in chunked(list(children), CHILDREN_PER_TRANSACTION):
-        pending = list(chunk)
-        while pending:
-            release = release_operation(table, pending, now)
-            operations = [release] if release else []
-            offset = len(operations)
-            operations.extend(end_operation(table, child, status, reason, now) for child in pending)
-            reasons = transact_conditionally(client, operations, unavailable=StoreUnavailable)
-            if reasons is None:
-                result.ended.extend(pending)
-                break
-            moved_on = {
-                index - offset: cancel.item
-                for index, cancel in enumerate(reasons)
-                if index >= offset and cancel.condition_failed
-            }
-            if not moved_on:
-                raise StoreUnavailable(f"could not end the orders of {pending[0].customer_id}: {reasons}")
-            for index, item in moved_on.items():
-                result.moved_on[pending[index].order_id] = str((item or {}).get("Status", "UNKNOWN"))
-            pending = [child for index, child in enumerate(pending) if index not in moved_on]
+    by_parent: dict[str, set[int]] = {}
+    for child in children:
+        by_parent.setdefault(parent_order_id_of(child.order_id), set()).add(child_number(child.order_id))
+    for parent_id, numbers in by_parent.items():
+        _end(client, table, parent_id, numbers, status, reason, now, result)
     return result
+
+
+def _end(
+    client: Any, table: str, parent_id: str, numbers: set[int], status: str, reason: str, now: str, result: Ended
+) -> None:
+    for _ in range(MAX_VERSION_ATTEMPTS):
+        item = read_order_item(client, table, parent_id)
+        stored = {child_number(str(child[ORDER_ID_ATTRIBUTE])): child for child in child_items(item or {})}
+        live = [child_from_item(stored[n]) for n in sorted(numbers) if stored.get(n, {}).get("Status") in LIVE_STATUSES]
+        moved_on = {
+            n: str(stored.get(n, {}).get("Status", "UNKNOWN"))
+            for n in numbers
+            if n not in stored or stored[n]["Status"] not in LIVE_STATUSES
+        }
+        if not live:
+            _moved_on(parent_id, moved_on, result)
+            return
+        assert item is not None
+        ended = with_children(
+            item,
+            {child_number(c.order_id): {"Status": status, "StatusReason": reason, "Updated": now} for c in live},
+            now,
+        )
+        release = release_operation(table, live, now)
+        operations = ([release] if release else []) + [{"Put": versioned_put(table, ended, version_of(item))}]
+        reasons = transact_conditionally(client, operations, unavailable=StoreUnavailable)
+        if reasons is None:
+            result.ended.extend(live)
+            _moved_on(parent_id, moved_on, result)
+            return
+        if not reasons[-1].condition_failed:
+            raise StoreUnavailable(f"could not end the children of {parent_id}: {reasons}")
+    raise StoreUnavailable(f"order {parent_id} kept changing while its children were ended")
+
+
+def _moved_on(parent_id: str, statuses: dict[int, str], result: Ended) -> None:
+    for number, status in statuses.items():
+        result.moved_on[child_order_id(parent_id, number)] = status
 
 
 class DynamoRestingOrders:
@@ -83,8 +117,11 @@ class DynamoRestingOrders:
         yield from self._pages("scan")
 
     def _pages(self, operation: str, **request: Any) -> Iterator[ChildOrder]:
+        """The OPEN children of the ORDER items in the index (which projects whole items)."""
         for item in every_page(getattr(self._table, operation), IndexName=RESTING_ORDERS_INDEX, **request):
-            yield child_from_item(item)
+            for child in child_items(item):
+                if child["Status"] == OPEN:
+                    yield child_from_item(child)
 
     def expire(self, children: Sequence[ChildOrder], reason: str, now: str) -> list[ChildOrder]:
         return end_children(self._client, self._name, children, EXPIRED, reason, now).ended

@@ -1,8 +1,8 @@
 """`DELETE /orders/{orderId}`: cancel a live child order, or every live child of a parent order
 (docs/architecture.md §2 "Order lifecycle").
 
-A child id cancels that child; a parent id (the router's PARENT item, `Kind: "PARENT"` with
-`ChildOrderIds`) cancels each of its children still ACCEPTED or OPEN. The children end as CANCELLED in
+A child id cancels that child; a parent id (its ORDER item holds the children, `model.order_item`)
+cancels each of its children still ACCEPTED or OPEN. The children end as CANCELLED in
 the same transaction that gives back exactly what they reserved (`orders.book_store.end_children`):
 a child whose condition fails there was filled, expired or cancelled first, and is reported with the
 status it was found in. So a cancel racing a fill has one outcome: the ORDER item decides.

@@ -1,7 +1,7 @@
 """The router's funds in TradesStore: the atomic reservation of a parent order and its release.
 
-One parent order is one `TransactWriteItems`: the reservation is made and the parent and every child
-ORDER item appear, or nothing does (docs/architecture.md §11).
+One parent order is one `TransactWriteItems` of two items: the reservation is made and the ORDER item
+(the parent and its children, `model.order_item`) appears, or nothing does (docs/architecture.md §11).
 """
 
 from __future__ import annotations
@@ -12,7 +12,6 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from trading_core.common import keys
 from trading_core.common.dynamodb import (
     MAX_TRANSACTION_ATTEMPTS,
     TransactionCancelled,
@@ -22,6 +21,8 @@ from trading_core.common.dynamodb import (
 from trading_core.customers import record
 from trading_core.customers.record_store import complete_record
 from trading_core.model.child_order import REJECTED, ChildOrder, Direction
+from trading_core.model.order_item import versioned_put
+from trading_core.orders.book_store import StoreUnavailable, end_children
 from trading_core.orders.funds import (
     FundsUnavailable,
     InsufficientFunds,
@@ -31,7 +32,7 @@ from trading_core.orders.funds import (
     UnreadableCustomer,
 )
 from trading_core.orders.plan import PlannedOrder
-from trading_core.orders.reservations import end_operation, release_operation, reserve_operation, sell_refusal
+from trading_core.orders.reservations import reserve_operation, sell_refusal
 
 
 @dataclass(frozen=True)
@@ -66,27 +67,10 @@ class DynamoFundsStore:
     def _reserve_once(self, plan: PlannedOrder, now: str) -> ReservationOutcome | _IncompleteCustomer:
         customer_id = plan.request.customer_id
         need = plan.reservation
-        operations = [reserve_operation(self._table, plan, now)] + [
-            {
-                "Put": {
-                    "TableName": self._table,
-                    "Item": {**child.to_item(child.initial_status), "Updated": now},
-                    "ConditionExpression": "attribute_not_exists(#pk)",
-                    "ExpressionAttributeNames": {"#pk": keys.PK},
-                }
-            }
-            for child in plan.children
+        operations = [
+            reserve_operation(self._table, plan, now),
+            {"Put": versioned_put(self._table, plan.order_item(now), None)},
         ]
-        operations.append(
-            {
-                "Put": {
-                    "TableName": self._table,
-                    "Item": {**plan.parent_item(), "Updated": now},
-                    "ConditionExpression": "attribute_not_exists(#pk)",
-                    "ExpressionAttributeNames": {"#pk": keys.PK},
-                }
-            }
-        )
         try:
             reasons = transact_conditionally(self._client, operations, unavailable=FundsUnavailable)
         except (ClientError, BotoCoreError, TransactionCancelled) as error:
@@ -115,22 +99,10 @@ class DynamoFundsStore:
         event got through after all) keeps its reservation. Returns the children released. All
         children must belong to one customer and one parent order.
         """
-        pending = list(children)
-        while pending:
-            release = release_operation(self._table, pending, now)
-            operations = [release] if release else []
-            offset = len(operations)
-            operations.extend(end_operation(self._table, child, REJECTED, reason, now) for child in pending)
-            reasons = transact_conditionally(self._client, operations, unavailable=FundsUnavailable)
-            if reasons is None:
-                return pending
-            moved_on = {
-                index - offset for index, cancel in enumerate(reasons) if index >= offset and cancel.condition_failed
-            }
-            if not moved_on:
-                raise FundsUnavailable(f"could not release the reservation of {pending[0].parent_order_id}: {reasons}")
-            pending = [child for index, child in enumerate(pending) if index not in moved_on]
-        return []
+        try:
+            return end_children(self._client, self._table, children, REJECTED, reason, now).ended
+        except StoreUnavailable as error:
+            raise FundsUnavailable(str(error)) from error
 
     def keep_refused(self, items: Sequence[dict[str, Any]]) -> None:
         """One put per refused order, 25 per BatchWriteItem (the same id written again replaces it)."""

@@ -12,6 +12,7 @@ from typing import Any
 from trading_core.bus.events import BusEvent, chunk_events
 from trading_core.common import keys
 from trading_core.common.clock import parse_iso, to_iso
+from trading_core.common.ids import child_order_id
 from trading_core.common.money import money_str
 from trading_core.common.parameters import ParameterReader, parse_fees, split_list
 from trading_core.contracts import (
@@ -28,6 +29,7 @@ from trading_core.contracts import (
 from trading_core.market.price import is_marketable
 from trading_core.market.session import DEFAULT_CLOSE, close_after, parse_close_time
 from trading_core.model.child_order import PARENT_KIND, ChildOrder, Direction, OrderType, PoolType, TimeInForce
+from trading_core.model.order_item import new_order_item
 from trading_core.model.parent_order import customer_order_attributes
 from trading_core.orders.request import OrderRequest
 from trading_core.pools.pricing import max_fee, protection_price
@@ -72,12 +74,10 @@ class PlannedOrder:
         """Its children go to a pool now; otherwise they rest (OPEN) in the order book."""
         return all(child.priced_at is not None for child in self.children)
 
-    def parent_item(self) -> dict[str, Any]:
-        """The parent ORDER item: the order as sent, and its children (their states are on their items)."""
-        return {
-            **parent_attributes(self.request, self.parent_order_id, self.order_date, self.market_price),
-            "ChildOrderIds": [child.order_id for child in self.children],
-        }
+    def order_item(self, now: str) -> dict[str, Any]:
+        """The ORDER item the router writes: the order as sent and its children (`model.order_item`)."""
+        parent = parent_attributes(self.request, self.parent_order_id, self.order_date, self.market_price)
+        return new_order_item(parent, self.children, now)
 
 
 def parent_attributes(
@@ -157,7 +157,7 @@ def plan_order(
         expires_at = to_iso(close_after(parse_iso(order_date), config.market_close))
     parent_order_id = new_id()
     children = []
-    for quantity in quantities:
+    for number, quantity in enumerate(quantities, start=1):
         reserved = Decimal(0)
         if request.direction is Direction.BUY:
             assert reserve_price is not None
@@ -170,7 +170,7 @@ def plan_order(
             order_type=request.order_type,
             quantity=quantity,
             price=request.price,
-            order_id=new_id(),
+            order_id=child_order_id(parent_order_id, number),
             order_date=order_date,
             initial_quantity=request.quantity,
             split=len(quantities) > 1,

@@ -8,8 +8,9 @@ malformed request is refused whole before anything is written. The refused order
 written together at its end (BatchWriteItem, 25 per call), one item each.
 
 Ids: with an `Idempotency-Key`, the id is derived from the key and the order's place in the request
-(uuid5), so a retry of a request that is not replayed (one of its orders failed transiently) writes the
-same item again, not a second one; without a key, a fresh uuid4, as for accepted orders.
+(uuid5, its last byte 0 as every parent order id's), so a retry of a request that is not replayed (one
+of its orders failed transiently) writes the same item again, not a second one; without a key, a fresh
+id, as for accepted orders.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import uuid
 from decimal import Decimal
 from typing import Any, Final
 
+from trading_core.common.ids import parent_order_id_of
 from trading_core.model.parent_order import REFUSED, STATUS_REASON
 from trading_core.orders.plan import parent_attributes
 from trading_core.orders.request import OrderRequest
@@ -27,7 +29,7 @@ REFUSAL_NAMESPACE: Final = uuid.UUID("3d0f6c1e-8a47-5b29-b6e3-52c9a1f07d84")
 
 def refused_order_id(idempotency_key: str, index: int) -> str:
     """The id of the request's `index`-th order when it is refused, the same on every retry of the key."""
-    return str(uuid.uuid5(REFUSAL_NAMESPACE, f"{idempotency_key}\n{index}"))
+    return parent_order_id_of(str(uuid.uuid5(REFUSAL_NAMESPACE, f"{idempotency_key}\n{index}")))
 
 
 def refused_item(
@@ -36,7 +38,6 @@ def refused_item(
     """The parent ORDER item of a refused order: the order as sent, `REFUSED` and why."""
     return {
         **parent_attributes(request, order_id, order_date, market_price),
-        "ChildOrderIds": [],
         "Status": REFUSED,
         STATUS_REASON: reason,
         "Updated": order_date,

@@ -18,10 +18,9 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from trading_core.common import keys
 from trading_core.common.money import ZERO
-from trading_core.contracts import RESTING_TICKER_ATTRIBUTE
 from trading_core.customers import record
 from trading_core.customers.position import AVAILABLE_QUANTITY, QUANTITY, RESERVED_QUANTITY
-from trading_core.model.child_order import ACCEPTED, OPEN, ChildOrder, Direction
+from trading_core.model.child_order import ChildOrder, Direction
 from trading_core.orders.funds import FundsUnavailable, InsufficientPosition, UnknownCustomer, UnreadableCustomer
 from trading_core.orders.plan import PlannedOrder
 
@@ -139,27 +138,3 @@ def release_operation(table: str, children: Sequence[ChildOrder], now: str) -> d
 
 def _quantity(children: Sequence[ChildOrder]) -> int:
     return sum(child.quantity for child in children)
-
-
-def end_operation(table: str, child: ChildOrder, status: str, reason: str, now: str) -> dict[str, Any]:
-    """Moves a live child (ACCEPTED or OPEN) to a final `status` without a fill, leaving the book.
-
-    Its condition fails when the child already left those states (a pool filled it, a cancel or an
-    expiry came first): the caller then releases nothing for it."""
-    return {
-        "Update": {
-            "TableName": table,
-            "Key": keys.order_key(child.order_id),
-            "UpdateExpression": "SET #status = :to, StatusReason = :reason, Updated = :now REMOVE #resting",
-            "ConditionExpression": "#status IN (:accepted, :open)",
-            "ExpressionAttributeNames": {"#status": "Status", "#resting": RESTING_TICKER_ATTRIBUTE},
-            "ExpressionAttributeValues": {
-                ":to": status,
-                ":accepted": ACCEPTED,
-                ":open": OPEN,
-                ":reason": reason,
-                ":now": now,
-            },
-            "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
-        }
-    }

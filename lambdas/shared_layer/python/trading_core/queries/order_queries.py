@@ -2,10 +2,10 @@
 newest first (`GET /customers/{customerId}/orders`), from the sparse `CustomerOrders` index.
 
 A customer's page is one Query of the index (read backwards: `OrderKey` = `<orderDate>#<id>`, so newest
-first; `from`/`to` bound it by order day) and one BatchGetItem of the page's children, which the derived
-status needs. A `status` filter applies to that derived status, so it cannot be a DynamoDB filter: the
-reads go on until the page holds `limit` orders, or `MAX_EXAMINED` parents were looked at, or the index
-is exhausted. So a page may hold fewer orders than `limit` (even none) with a `nextToken` that carries on
+first; `from`/`to` bound it by order day), whose ORDER items hold the children the derived status needs.
+A `status` filter applies to that derived status, so it cannot be a DynamoDB filter: the reads go on
+until the page holds `limit` orders, or `MAX_EXAMINED` parents were looked at, or the index is
+exhausted. So a page may hold fewer orders than `limit` (even none) with a `nextToken` that carries on
 where it stopped; only a null `nextToken` means there is nothing more. The token names the last parent
 looked at (its `OrderKey`) and the customer, and is refused for another customer or outside the days.
 """
@@ -23,15 +23,13 @@ from typing import Any, Final
 from boto3.dynamodb.conditions import Key
 
 from trading_core.common import keys
-from trading_core.common.clock import day_of
-from trading_core.common.dynamodb import batch_get
+from trading_core.common.ids import child_number
 from trading_core.contracts import (
     CUSTOMER_ORDERS_INDEX,
     ORDER_CUSTOMER_ATTRIBUTE,
-    ORDER_ID_ATTRIBUTE,
     ORDER_KEY_ATTRIBUTE,
 )
-from trading_core.model.child_order import FILL_FEE, FILL_PRICE, FILLED, PARENT_KIND, TRADE_ID
+from trading_core.model.order_item import child_item, child_items, item_key
 from trading_core.queries.order_view import child_wire, parent_wire
 from trading_core.queries.parameters import DayRange, InvalidParameter
 
@@ -104,48 +102,19 @@ class OrderQueries:
         self._client = table.meta.client
 
     def order(self, order_id: str) -> dict[str, Any] | None:
-        """A child order, or a parent order with its children (one more BatchGetItem)."""
-        item = self._table.get_item(Key=keys.order_key(order_id)).get("Item")
+        """A child order, or a parent order with its children, from the one ORDER item that holds them."""
+        item = self._table.get_item(Key=item_key(order_id)).get("Item")
         if item is None:
             return None
-        if item.get("Kind") != PARENT_KIND:
-            return child_wire(item)
-        return self.parent_views([item])[0]
+        if child_number(order_id) != 0:
+            child = child_item(item, order_id)
+            return None if child is None else child_wire(child)
+        return parent_wire(item, child_items(item))
 
-    def parent_views(self, parents: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
-        """The views of parent items, their children read together (100 keys per BatchGetItem)."""
-        child_keys = [
-            keys.order_key(str(child_id)) for parent in parents for child_id in parent.get("ChildOrderIds", [])
-        ]
-        children = self._with_legacy_fills(batch_get(self._client, self._table.name, child_keys))
-        by_id = {str(child[ORDER_ID_ATTRIBUTE]): child for child in children}
-        return [
-            parent_wire(parent, [by_id[child] for child in map(str, parent.get("ChildOrderIds", [])) if child in by_id])
-            for parent in parents
-        ]
-
-    def _with_legacy_fills(self, children: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        """Children FILLED before settlement wrote `FillPrice`: the price and fee of their trade (looked up on
-        the order's day, where a marketable order's trade is); one not found stays without (the figures null)."""
-        legacy = [
-            child
-            for child in children
-            if child.get("Status") == FILLED
-            and FILL_PRICE not in child
-            and {TRADE_ID, "CustomerId", "OrderDate"} <= set(child)
-        ]
-        if not legacy:
-            return children
-        trade_keys = [
-            keys.trade_key(str(child["CustomerId"]), day_of(str(child["OrderDate"])), str(child[TRADE_ID]))
-            for child in legacy
-        ]
-        trades = {str(trade[TRADE_ID]): trade for trade in batch_get(self._client, self._table.name, trade_keys)}
-        completed = []
-        for child in children:
-            trade = trades.get(str(child.get(TRADE_ID))) if FILL_PRICE not in child else None
-            completed.append(child if trade is None else {**child, FILL_PRICE: trade["Price"], FILL_FEE: trade["Fee"]})
-        return completed
+    @staticmethod
+    def parent_views(parents: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+        """The views of ORDER items, with the children they hold."""
+        return [parent_wire(parent, child_items(parent)) for parent in parents]
 
     def customer_orders(
         self,

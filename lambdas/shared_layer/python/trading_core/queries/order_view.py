@@ -6,11 +6,10 @@ it is FILLED if every child filled, else it ends as its unfilled children did (C
 REJECTED, in that precedence) with `filledQuantity` telling how much traded, as FIX reports it. A parent
 the router refused is REFUSED, with its `reason` and no children.
 
-What the fills came to is read from the FILLED children's items (settlement writes `FillPrice` and
-`FillFee` there): `notional` = the sum of each fill's price x quantity to the cent, `fees` their fees,
-`averagePrice` = notional / filledQuantity to the cent (null while nothing is filled). A fill whose price
-is not known (settled before the items carried it, and its trade not found) makes all three null rather
-than wrong.
+What the fills came to is read from the FILLED children (settlement writes `FillPrice` and `FillFee` on
+their entries of the ORDER item): `notional` = the sum of each fill's price x quantity to the cent, `fees`
+their fees, `averagePrice` = notional / filledQuantity to the cent (null while nothing is filled). A fill
+whose price is not known makes all three null rather than wrong.
 """
 
 from __future__ import annotations
@@ -19,6 +18,7 @@ from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any, Final
 
+from trading_core.common.ids import child_number
 from trading_core.common.money import ZERO, cents, money_str
 from trading_core.contracts import (
     ORDER_CUSTOMER_ATTRIBUTE,
@@ -38,12 +38,13 @@ from trading_core.model.child_order import (
     REJECTED,
 )
 from trading_core.model.items import item_to_wire
+from trading_core.model.order_item import CHILDREN, SHARED_TERMS, VERSION
 from trading_core.model.parent_order import REFUSED, STATUS_REASON
 
 PARTIALLY_FILLED: Final = "PARTIALLY_FILLED"
 _FINAL_PRECEDENCE: Final = (CANCELLED, EXPIRED, REJECTED)
 _INTERNAL: Final = frozenset({RESTING_TICKER_ATTRIBUTE, "Kind", ORDER_CUSTOMER_ATTRIBUTE, ORDER_KEY_ATTRIBUTE})
-_PARENT_ONLY: Final = frozenset({"ChildOrderIds", "Status", STATUS_REASON})
+_PARENT_ONLY: Final = frozenset({CHILDREN, VERSION, *SHARED_TERMS, "Status", STATUS_REASON})
 
 
 def parent_status(statuses: Sequence[str]) -> str:
@@ -90,8 +91,7 @@ def parent_wire(parent: dict[str, Any], children: Sequence[dict[str, Any]]) -> d
             **fills_wire([]),
             "children": [],
         }
-    by_id = {str(child[ORDER_ID_ATTRIBUTE]): child for child in children}
-    ordered = [by_id[child_id] for child_id in parent.get("ChildOrderIds", []) if child_id in by_id]
+    ordered = sorted(children, key=lambda child: child_number(str(child[ORDER_ID_ATTRIBUTE])))
     statuses = [str(child.get("Status")) for child in ordered]
     fills = [child for child in ordered if child.get("Status") == FILLED]
     open_quantity = sum(int(child["Quantity"]) for child in ordered if child.get("Status") in LIVE_STATUSES)
