@@ -236,12 +236,8 @@ def test_the_parent_item_records_the_order_and_its_children() -> None:
         "MarketPrice": Decimal("40.79"),
         "PricedAt": ORDER_DATE,
         "Children": {
-            str(number): {
-                "Quantity": quantity,
-                "ReservedAmount": child.reserved_amount,
-                "Status": "ACCEPTED",
-                "Updated": ORDER_DATE,
-            }
+            # `Updated` left out until the child changes: it is the order date until then
+            str(number): {"Quantity": quantity, "ReservedAmount": child.reserved_amount, "Status": "ACCEPTED"}
             for number, (quantity, child) in enumerate(zip((1000, 1000, 500), planned.children, strict=True), 1)
         },
         "Version": 1,

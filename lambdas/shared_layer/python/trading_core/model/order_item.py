@@ -3,8 +3,12 @@
 A parent order and its children are one item, `ORDER#<parentOrderId>`: the order as sent, the terms its
 children share (`ExpiresAt`, `ProtectionPrice`, and `MarketPrice`/`PricedAt` when the router found it
 marketable) and `Children`, one entry per child by number: its `Quantity`, `ReservedAmount`, `Status`,
-`Updated`, then `StatusReason` or its fill (`FillPrice`, `FillFee`, `FillDate`). A child's id is its
-parent's with the child's number in the last byte (`common.ids`), so every order id names this item.
+then once it changed `Updated` and `StatusReason` or its fill (`FillPrice`, `FillFee`, `FillDate`). What an
+entry would repeat is left out, since a write is billed per KB: `Updated` until the child first changes (it
+is the order's `OrderDate` until then), `FillDate` when it is the order's `PricedAt` (a fill at the price
+the router found). So an order of up to ten children is written in one unit, and settled in one up to about
+seven. A child's id is its parent's with the child's number in the last byte (`common.ids`), so every
+order id names this item.
 
 Every write after the router's is a whole-item put on condition of the `Version` that was read
 (`versioned_put`): settlement's fills and the ends of a cancel, an expiry or a failed routing. One
@@ -24,7 +28,7 @@ from typing import Any, Final
 from trading_core.common import keys
 from trading_core.common.ids import child_number, child_order_id, parent_order_id_of, trade_id_for
 from trading_core.contracts import ORDER_ID_ATTRIBUTE, RESTING_TICKER_ATTRIBUTE
-from trading_core.model.child_order import FILL_ATTRIBUTES, OPEN, TRADE_ID, ChildOrder
+from trading_core.model.child_order import FILL_ATTRIBUTES, FILL_DATE, OPEN, TRADE_ID, ChildOrder
 
 CHILDREN: Final = "Children"
 VERSION: Final = "Version"
@@ -49,7 +53,6 @@ def new_order_item(parent: Mapping[str, Any], children: Sequence[ChildOrder], no
                 "Quantity": child.quantity,
                 "ReservedAmount": child.reserved_amount,
                 "Status": child.initial_status,
-                "Updated": now,
             }
             for number, child in enumerate(children, start=1)
         },
@@ -108,12 +111,14 @@ def child_items(item: Mapping[str, Any]) -> list[dict[str, Any]]:
         child.update({**keys.order_key(order_id), "Status": entry["Status"]})
         if entry["Status"] == OPEN:
             child[RESTING_TICKER_ATTRIBUTE] = item["Ticker"]
-        child["Updated"] = entry["Updated"]
+        child["Updated"] = entry.get("Updated", item["OrderDate"])
         if "StatusReason" in entry:
             child["StatusReason"] = entry["StatusReason"]
         if "FillPrice" in entry:
             child[TRADE_ID] = trade_id_for(order_id)
             child.update({name: entry[name] for name in FILL_ATTRIBUTES if name in entry})
+            if FILL_DATE not in entry and "PricedAt" in item:
+                child[FILL_DATE] = item["PricedAt"]
         expanded.append(child)
     return expanded
 
@@ -134,7 +139,7 @@ def with_children(item: Mapping[str, Any], changes: Mapping[int, Mapping[str, An
     for number, change in changes.items():
         entry = children[str(number)]
         for name, value in change.items():
-            if value is None:
+            if value is None or (name == FILL_DATE and value == item.get("PricedAt")):
                 entry.pop(name, None)
             else:
                 entry[name] = value
