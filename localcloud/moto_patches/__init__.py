@@ -3,8 +3,8 @@
 `apply(runtime, delivery)` is idempotent: it checks `moto.__version__` (exactly `EXPECTED_MOTO_VERSION`),
 installs the patches once per process and makes `runtime`/`delivery` the active ones (a later call
 replaces them). The routing patches (1-6, 9) and the SSM check (11) fall back to moto's own code while no
-runtime is active or after `runtime.close()`, so other moto users in the same process are unaffected; 7-8
-and 10 stay installed (same semantics as moto's, only faster or atomic). Every replaced internal is pinned by
+runtime is active or after `runtime.close()`, so other moto users in the same process are unaffected; 7-8,
+10 and 12-14 stay installed (same semantics as moto's, only faster or atomic). Every replaced internal is pinned by
 `tests/localcloud/test_moto_contract.py` (names, signatures, source digests, and the behaviour relied on).
 
 One module per service, each with its `install()` and the patches' details:
@@ -21,6 +21,10 @@ One module per service, each with its `install()` and the patches' details:
    `step_functions_busy` probe (not a patch) through which `wait_idle` waits for executions.
 11. `ssm`: `SimpleSystemManagerBackend.put_parameter` refuses a value that does not match the parameter's
    `AllowedPattern` (the one given, else the current version's) with ParameterPatternMismatchException.
+12. `dynamodb_expressions`: update expressions parsed once per distinct expression, their validation copy
+   and dispatch tables cheaper (moto's semantics, less work).
+13. `serialization`: `ResponseSerializer.get_value` looks up a dict member's possible keys once per shape.
+14. `dispatch`: `core.responses.method_names_from_class` lists a handler class's methods once, not per request.
 
 `patching` holds what they share: moto's originals (`original`) and the active runtime and delivery.
 """
@@ -37,10 +41,13 @@ from localcloud.lambda_runtime.runtime import LambdaRuntime
 from localcloud.moto_patches import (
     atomic_requests,
     awslambda,
+    dispatch,
+    dynamodb_expressions,
     dynamodb_streams,
     dynamodb_transactions,
     events,
     s3,
+    serialization,
     sns,
     ssm,
     stepfunctions,
@@ -71,6 +78,9 @@ def apply(runtime: LambdaRuntime, delivery: Delivery) -> None:
             sns,
             dynamodb_streams,
             dynamodb_transactions,
+            dynamodb_expressions,
+            serialization,
+            dispatch,
             atomic_requests,
             s3,
             stepfunctions,

@@ -52,10 +52,15 @@ def moto_original(owner: Any, name: str) -> Any:
 def replaced() -> dict[str, tuple[Any, str, str, str]]:
     import moto.s3.notifications as s3_notifications
     from moto.awslambda.models import LambdaFunction
+    from moto.core import responses
     from moto.core.botocore_stubber import BotocoreStubber
+    from moto.core.serialize import ResponseSerializer
     from moto.core.utils import convert_to_flask_response
     from moto.dynamodb.models import DynamoDBBackend
     from moto.dynamodb.models.table import StreamShard
+    from moto.dynamodb.parsing import validators
+    from moto.dynamodb.parsing.ast_nodes import DepthFirstTraverser
+    from moto.dynamodb.parsing.expressions import UpdateExpressionParser
     from moto.events.models import Rule
     from moto.sns.models import Subscription
     from moto.ssm.models import SimpleSystemManagerBackend
@@ -122,6 +127,27 @@ def replaced() -> dict[str, tuple[Any, str, str, str]]:
             "self, name, description, value, parameter_type, allowed_pattern, keyid, overwrite, tags, data_type, "
             "tier, policies",
             "b5187c4ae98f9b36",
+        ),
+        "12 UpdateExpressionParser.make": (UpdateExpressionParser, "make", "expression_str", "2c00ed96d6e191f2"),
+        "12 validators.deepcopy": (validators, "deepcopy", "x, memo=None, _nil=[]", "1aa3f74c774282a7"),
+        "12 DepthFirstTraverser.nodes_to_be_processed": (
+            DepthFirstTraverser,
+            "nodes_to_be_processed",
+            "self",
+            "1c2c84c8097e3517",
+        ),
+        "12 DepthFirstTraverser.process": (DepthFirstTraverser, "process", "self, node", "58328ec7c2f9b1f9"),
+        "13 ResponseSerializer.get_value": (
+            ResponseSerializer,
+            "get_value",
+            "self, value, key, shape",
+            "5ac16904b91c2935",
+        ),
+        "14 responses.method_names_from_class": (
+            responses,
+            "method_names_from_class",
+            "clazz",
+            "9dbac89d082b655f",
         ),
     }
 
