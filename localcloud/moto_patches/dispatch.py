@@ -17,12 +17,15 @@ from localcloud.moto_patches.patching import original, replace
 
 _names: weakref.WeakKeyDictionary[type, tuple[tuple[str, ...], list[str]]] = weakref.WeakKeyDictionary()
 _lock = threading.Lock()
+_list: Any = None  # moto's `method_names_from_class` (set by `install`)
 
 
 def install() -> None:
     from moto.core import responses
 
     replace(responses, "method_names_from_class", method_names_from_class)
+    global _list
+    _list = original(responses, "method_names_from_class")
 
 
 def _functions(clazz: type) -> tuple[str, ...]:
@@ -31,14 +34,12 @@ def _functions(clazz: type) -> tuple[str, ...]:
 
 
 def method_names_from_class(clazz: Any) -> list[str]:
-    from moto.core import responses
-
     if not isinstance(clazz, type):
-        return list(original(responses, "method_names_from_class")(clazz))
+        return list(_list(clazz))
     signature = _functions(clazz)
     kept = _names.get(clazz)
     if kept is None or kept[0] != signature:
-        kept = (signature, list(original(responses, "method_names_from_class")(clazz)))
+        kept = (signature, list(_list(clazz)))
         with _lock:
             _names[clazz] = kept
     return list(kept[1])

@@ -27,6 +27,7 @@ MEMOIZED_EXPRESSIONS: Final = 1024  # distinct update expressions kept (least re
 _lock = threading.Lock()
 _asts: OrderedDict[str, Any] = OrderedDict()  # expression → AST (shared, never modified)
 _pickled: dict[int, tuple[Any, bytes]] = {}  # id(AST) → (the AST, kept alive so the id stays its own; pickle)
+_parse: Any = None  # moto's `make`, unbound (set by `install`)
 
 
 def install() -> None:
@@ -35,20 +36,20 @@ def install() -> None:
     from moto.dynamodb.parsing.expressions import UpdateExpressionParser
 
     replace(UpdateExpressionParser, "make", classmethod(make))
+    global _parse
+    _parse = original(UpdateExpressionParser, "make").__func__
     replace(validators, "deepcopy", validator_copy)
     replace(DepthFirstTraverser, "nodes_to_be_processed", nodes_to_be_processed)
     replace(DepthFirstTraverser, "process", process)
 
 
 def make(cls: Any, expression_str: str) -> Any:
-    from moto.dynamodb.parsing.expressions import UpdateExpressionParser
-
     with _lock:
         ast = _asts.get(expression_str)
         if ast is not None:
             _asts.move_to_end(expression_str)
             return ast
-    ast = original(UpdateExpressionParser, "make").__func__(cls, expression_str)
+    ast = _parse(cls, expression_str)
     pickled = pickle.dumps(ast, protocol=pickle.HIGHEST_PROTOCOL)
     with _lock:
         _asts[expression_str] = ast

@@ -22,26 +22,41 @@ _keys: dict[tuple[Any, ...], tuple[Any, Any, tuple[str, ...]]] = {}
 _lock = threading.Lock()
 
 
+class _Moto:
+    """moto's names the hot path uses, bound once by `install` (an import per value costs as much as the rest)."""
+
+    context: Any = None
+    picker: Any = None
+    missing: Any = None
+    pick: Any = None
+    get_value: Any = None
+
+
 def install() -> None:
-    from moto.core.serialize import ResponseSerializer
-
-    replace(ResponseSerializer, "get_value", get_value)
-
-
-def get_value(self: Any, value: Any, key: str, shape: Any) -> Any:
     from moto.core.serialize import AttributePickerContext, ResponseSerializer, XFormedAttributePicker
     from moto.core.utils import MISSING
     from moto.core.utils import get_value as pick
 
+    replace(ResponseSerializer, "get_value", get_value)
+    _Moto.context, _Moto.picker, _Moto.missing, _Moto.pick = (
+        AttributePickerContext,
+        XFormedAttributePicker,
+        MISSING,
+        pick,
+    )
+    _Moto.get_value = original(ResponseSerializer, "get_value")
+
+
+def get_value(self: Any, value: Any, key: str, shape: Any) -> Any:
     picker = self._value_picker
-    if type(value) is not dict or type(picker) is not XFormedAttributePicker or picker.response_transformers:
-        return original(ResponseSerializer, "get_value")(self, value, key, shape)
+    if type(value) is not dict or type(picker) is not _Moto.picker or picker.response_transformers:
+        return _Moto.get_value(self, value, key, shape)
     parent = getattr(shape, "parent", None)
     providers = tuple(picker.alias_providers)
     entry_key = (providers, id(shape), id(parent), key)
     entry = _keys.get(entry_key)
     if entry is None or entry[0] is not shape or entry[1] is not parent:
-        context = AttributePickerContext(
+        context = _Moto.context(
             obj=value,
             key=key,
             shape=shape,
@@ -53,8 +68,12 @@ def get_value(self: Any, value: Any, key: str, shape: Any) -> Any:
         with _lock:
             if len(_keys) < KEPT_MEMBERS:
                 _keys[entry_key] = entry
+    missing = _Moto.missing
     for possible_key in entry[2]:
-        found = pick(value, possible_key, MISSING)
-        if found is not MISSING:
+        # moto's `get_value` on a dict: a dotted key is a path, any other an item (missing: `missing`)
+        found = (
+            value.get(possible_key, missing) if "." not in possible_key else _Moto.pick(value, possible_key, missing)
+        )
+        if found is not missing:
             return found
     return None

@@ -19,6 +19,15 @@ KEY = {"PK": {"S": "C"}, "SK": {"S": "ORDER"}}
 FILL = "SET #status = :filled, Price = :price, Fills = list_append(if_not_exists(Fills, :none), :fill) REMOVE Resting"
 
 
+@pytest.fixture(autouse=True)
+def installed() -> None:
+    """The patches, whether or not a local cloud ran in this process before (installing is idempotent)."""
+    from localcloud.moto_patches import dispatch, serialization
+
+    for patch in (dynamodb_expressions, serialization, dispatch):
+        patch.install()
+
+
 @pytest.fixture
 def cloud() -> Iterator[Cloud]:
     with local_cloud() as cloud:
