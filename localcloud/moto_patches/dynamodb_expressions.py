@@ -32,8 +32,8 @@ _parse: Any = None  # moto's `make`, unbound (set by `install`)
 
 def install() -> None:
     from moto.dynamodb.parsing import validators
-    from moto.dynamodb.parsing.ast_nodes import DepthFirstTraverser
-    from moto.dynamodb.parsing.expressions import UpdateExpressionParser
+    from moto.dynamodb.parsing.ast_nodes import DepthFirstTraverser  # type: ignore[attr-defined]
+    from moto.dynamodb.parsing.expressions import UpdateExpressionParser  # type: ignore[attr-defined]
 
     replace(UpdateExpressionParser, "make", classmethod(make))
     global _parse

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import inspect
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
@@ -89,8 +89,8 @@ def update_scenario(cloud: Cloud) -> list[Any]:
 
 def test_update_expressions_answer_as_moto_does(cloud: Cloud, monkeypatch: pytest.MonkeyPatch) -> None:
     from moto.dynamodb.parsing import validators
-    from moto.dynamodb.parsing.ast_nodes import DepthFirstTraverser
-    from moto.dynamodb.parsing.expressions import UpdateExpressionParser
+    from moto.dynamodb.parsing.ast_nodes import DepthFirstTraverser  # type: ignore[attr-defined]
+    from moto.dynamodb.parsing.expressions import UpdateExpressionParser  # type: ignore[attr-defined]
 
     create_table(cloud)
     patched = update_scenario(cloud)
@@ -110,7 +110,7 @@ def test_update_expressions_answer_as_moto_does(cloud: Cloud, monkeypatch: pytes
 
 
 def test_a_memoized_expression_is_shared_and_its_copies_are_new_objects() -> None:
-    from moto.dynamodb.parsing.expressions import UpdateExpressionParser
+    from moto.dynamodb.parsing.expressions import UpdateExpressionParser  # type: ignore[attr-defined]
 
     first = UpdateExpressionParser.make("SET Memo = :a REMOVE Other")
     assert UpdateExpressionParser.make("SET Memo = :a REMOVE Other") is first
@@ -125,7 +125,7 @@ def test_a_memoized_expression_is_shared_and_its_copies_are_new_objects() -> Non
 
 
 def test_the_memo_is_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
-    from moto.dynamodb.parsing.expressions import UpdateExpressionParser
+    from moto.dynamodb.parsing.expressions import UpdateExpressionParser  # type: ignore[attr-defined]
 
     monkeypatch.setattr(dynamodb_expressions, "MEMOIZED_EXPRESSIONS", 3)
     for n in range(10):
@@ -138,7 +138,7 @@ def test_moto_only_reads_or_copies_the_update_expression_ast() -> None:
     """What patch 12 relies on: the handler only searches the AST, the validator deep-copies it before it
     rewrites it, and each traverser's processing map is a constant table."""
     from moto.dynamodb.parsing import validators
-    from moto.dynamodb.parsing.ast_nodes import DepthFirstTraverser
+    from moto.dynamodb.parsing.ast_nodes import DepthFirstTraverser  # type: ignore[attr-defined]
     from moto.dynamodb.responses import DynamoHandler
 
     assert digest(validators.Validator.__init__) == "9489b532dd0fb359"
@@ -152,7 +152,7 @@ def test_moto_only_reads_or_copies_the_update_expression_ast() -> None:
     ]
     assert len(traversers) >= 10
     for cls in traversers:
-        source = inspect.getsource(cls._processing_map)
+        source = inspect.getsource(cls._processing_map)  # type: ignore[attr-defined]
         assert source.count("return {") == 1 and "if " not in source, f"{cls.__name__}: a processing map that varies"
 
 
@@ -225,7 +225,7 @@ def test_a_dict_members_keys_depend_only_on_the_providers_and_the_shapes() -> No
     object only for its `Meta` (a dict has none) and its class name, the rest from the shape and its parent."""
     import moto.core.serialize as serialize
 
-    pinned = {
+    pinned: dict[Callable[..., Any], str] = {
         serialize.AttributePicker.__call__: "c15da8ec29c1afa4",
         serialize.AttributePicker.get_possible_keys: "cb284052c5ea7fe1",
         serialize.XFormedAttributePicker.get_possible_keys: "f0d20f55f37fd8a1",
