@@ -1,5 +1,6 @@
 """Aggregator (TradesStore stream, INSERT of TRADE# items): customer funds and statistics, positions
-and ticker-days, applied once per trade; failed records are reported for the stream to redeliver."""
+and ticker-day shares, applied once per trade and key; failed records are reported for the stream to
+redeliver."""
 
 from __future__ import annotations
 
@@ -36,7 +37,7 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, l
     # The whole batch is one aggregation (one write per key), so the batch logic is ours rather than
     # Powertools' per-record BatchProcessor; the response has the same partial-failure shape.
     received, unreadable = stream_trades(DynamoDBStreamEvent(event).records)
-    outcome = aggregator.apply([item.trade for item in received])
+    outcome = aggregator.apply(received)
     failures = batch_item_failures(received, unreadable, outcome)
     obs.count(
         {
@@ -45,9 +46,6 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, l
             "AggregationFailures": len(failures),
         }
     )
-    if failures or outcome.vanished:
-        logger.warning(
-            "records not aggregated",
-            extra={"failed": outcome.failed, "unreadable": unreadable, "vanished": outcome.vanished},
-        )
+    if failures:
+        logger.warning("records not aggregated", extra={"failed": outcome.failed, "unreadable": unreadable})
     return {"batchItemFailures": failures}

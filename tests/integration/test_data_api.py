@@ -115,17 +115,23 @@ def test_missing_items_are_404_with_the_one_error_body(aws: TradingAws) -> None:
     assert (get("/trades/000404")["statusCode"], json_body(get("/trades/000404"))["errors"]) == (404, [])
 
 
+def legacy_ticker_day_key(ticker: str, day: str) -> dict[str, str]:
+    """A ticker-day as one item for every customer (before the aggregator kept one share per customer): read as
+    one more share of the day."""
+    return {keys.PK: keys.ticker_partition(ticker), keys.SK: day}
+
+
 def test_an_order_and_a_ticker_day_with_its_vwap(aws: TradingAws) -> None:
     aws.table.put_item(
         Item={
-            **keys.ticker_day_key("COIN", "2026-01-02"),
+            **legacy_ticker_day_key("COIN", "2026-01-02"),
             "NrTrades": 3,
             "TotalQuantity": 8614,
             "TotalNotional": Decimal("1394606.60"),
         }
     )
     # a day aggregated before ticker-days kept their notional: no partial sum, no VWAP
-    aws.table.put_item(Item={**keys.ticker_day_key("COIN", "2026-01-01"), "NrTrades": 1, "TotalQuantity": 5})
+    aws.table.put_item(Item={**legacy_ticker_day_key("COIN", "2026-01-01"), "NrTrades": 1, "TotalQuantity": 5})
     order = child_order(1, ticker="COIN", quantity=614, price=Decimal("161.9"))
     put_orders(aws.table, [order])
 
@@ -147,7 +153,7 @@ def test_an_order_and_a_ticker_day_with_its_vwap(aws: TradingAws) -> None:
 
 def test_a_ticker_s_market_price_is_the_one_every_component_uses_at_that_instant(aws: TradingAws) -> None:
     store_quote(aws.market_data_table, "COIN", "40.79")
-    aws.table.put_item(Item={**keys.ticker_day_key("COIN", "2026-01-02"), "NrTrades": 3, "TotalQuantity": 8614})
+    aws.table.put_item(Item={**legacy_ticker_day_key("COIN", "2026-01-02"), "NrTrades": 3, "TotalQuantity": 8614})
     before = datetime.now(UTC)
 
     today = json_body(get("/tickers/COIN"))

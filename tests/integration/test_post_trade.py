@@ -106,19 +106,20 @@ def test_trades_settle_into_the_table_s3_and_a_trades_settled_event(
 def test_a_fill_decided_but_not_stored_is_stored_once_by_the_redelivery(
     trading_aws: TradingAws, bus_type: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The order's move to FILLED decides; should the trade's put then fail (the function dies between the
-    two single-item writes), the delivery fails and its redelivery stores the trade, once, at the price of
-    the fill the order item recorded, and nothing is archived or published before every trade is stored."""
+    """The order's move to FILLED decides; should the trades' write then fail (the function dies between the
+    ORDER items' puts and the trades'), the delivery fails and its redelivery stores the trade, once, at the
+    price of the fill the order item recorded, and nothing is archived or published before every trade is
+    stored."""
     put_orders(trading_aws, ORDERS)
     failing = TRADES[2]
-    real_write = settlement_store.conditional_write
+    real_write = settlement_store.batch_write
 
-    def write(call: Any, request: dict[str, Any]) -> dict[str, Any] | None:
-        if request.get("Item", {}).get("TradeId") == failing.trade_id:
-            raise ClientError({"Error": {"Code": "InternalServerError", "Message": "injected"}}, "PutItem")
-        return real_write(call, request)
+    def write(client: Any, table: str, requests: Any) -> None:
+        if any(request["PutRequest"]["Item"].get("TradeId") == failing.trade_id for request in requests):
+            raise ClientError({"Error": {"Code": "InternalServerError", "Message": "injected"}}, "BatchWriteItem")
+        real_write(client, table, requests)
 
-    monkeypatch.setattr(settlement_store, "conditional_write", write)
+    monkeypatch.setattr(settlement_store, "batch_write", write)
     with pytest.raises(SettlementError, match="injected"):
         deliver(monkeypatch, TRADES, bus_type)
     order = stored_order(trading_aws, failing.order_id)
@@ -127,12 +128,13 @@ def test_a_fill_decided_but_not_stored_is_stored_once_by_the_redelivery(
     stored = keys.trade_key(failing.customer_id, failing.trade_day, failing.trade_id)
     assert "Item" not in trading_aws.table.get_item(Key=stored)
     assert objects(trading_aws) == {} and settled_events(trading_aws) == []
+    stored_before = sum(item[keys.SK].startswith(keys.TRADE_PREFIX) for item in trading_aws.scan())
 
-    monkeypatch.setattr(settlement_store, "conditional_write", real_write)
+    monkeypatch.setattr(settlement_store, "batch_write", real_write)
     result = deliver(monkeypatch, TRADES, bus_type, now=T1 + timedelta(seconds=5))
 
-    # The first delivery stored the trades before the failing one; the redelivery the failing one and the rest.
-    assert (result["settled"], result["newlySettled"]) == (6, len(TRADES) - TRADES.index(failing))
+    # The redelivery stores what the first delivery had decided but not stored, and nothing twice.
+    assert (result["settled"], result["newlySettled"]) == (6, len(TRADES) - stored_before)
     items = trading_aws.scan()
     assert sorted(item["TradeId"] for item in items if item[keys.SK].startswith(keys.TRADE_PREFIX)) == sorted(
         trade.trade_id for trade in TRADES

@@ -10,12 +10,15 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from tests.trade_samples import child_order, trade
-from trading_core.aggregation.aggregator import PositionUpdate, plan_actions
+from tests.unit.aggregate_fakes import in_stream
+from trading_core.aggregation.aggregator import KeyUpdate, plan_customer
 from trading_core.aggregation.positions import PositionChange, average_cost, sold_cost
+from trading_core.common import keys
 from trading_core.common.money import CENT
 from trading_core.customers import ledger
 from trading_core.customers.position import PositionState, read_position
 from trading_core.model.child_order import Direction, OrderType
+from trading_core.model.trade import Trade
 from trading_core.orders.funds import InsufficientPosition
 from trading_core.orders.plan import PlannedOrder
 from trading_core.orders.request import OrderRequest
@@ -87,26 +90,31 @@ def test_a_position_is_read_with_defaults_for_what_it_lacks() -> None:
     assert available_quantity({"Quantity": Decimal(5), "AvailableQuantity": Decimal(2)}) == 2
 
 
+def position_update(buy: Trade, stored: dict[str, Any]) -> KeyUpdate:
+    items = {
+        ("CUST#000001", "CUST#000001"): {"PK": "CUST#000001", "SK": "CUST#000001"},
+        ("CUST#000001", "TICKER#AAPL"): {"PK": "CUST#000001", "SK": "TICKER#AAPL", **stored},
+    }
+    [update] = [
+        update
+        for update in plan_customer("000001", in_stream([buy]), items)
+        if update.key == keys.position_key("000001", "AAPL")
+    ]
+    return update
+
+
 def test_the_position_update_adds_counts_sets_the_cost_and_expects_the_version_read() -> None:
     buy = trade(1, direction=Direction.BUY, quantity=2, price=Decimal("5.00"))
-    start = read_position(
-        {"Quantity": Decimal(2), "AvailableQuantity": Decimal(2), "CostBasis": Decimal("8.00"), "Version": 3}
+
+    update = position_update(
+        buy, {"Quantity": Decimal(2), "AvailableQuantity": Decimal(2), "CostBasis": Decimal("8.00"), "Version": 3}
     )
 
-    [update] = [
-        action for action in plan_actions([buy], {("000001", "AAPL"): start}, NOW) if isinstance(action, PositionUpdate)
-    ]
-
-    assert update.expected_version == 3 and not update.legacy
+    assert update.versioned and update.expected_version == 3 and not update.legacy
     assert update.add["Quantity"] == 2 and update.add["AvailableQuantity"] == 2 and update.add["Version"] == 1
     assert update.set == {"CostBasis": Decimal("18.00"), "AverageCost": Decimal("4.5000")}
 
-    legacy = read_position({"Quantity": Decimal(2)})
-    [update] = [
-        action
-        for action in plan_actions([buy], {("000001", "AAPL"): legacy}, NOW)
-        if isinstance(action, PositionUpdate)
-    ]
+    update = position_update(buy, {"Quantity": Decimal(2)})
     assert update.legacy and update.expected_version is None
     assert update.set["AvailableQuantity"] == 4 and "AvailableQuantity" not in update.add
 

@@ -1,14 +1,23 @@
-"""Applies the aggregates of settled trades (from the TradesStore stream) exactly once per trade.
+"""Applies settled trades (from the TradesStore stream) to their aggregates, exactly once per trade and key.
 
-Streams deliver at least once, so each trade item carries a marker, `AggregatedAt`. One transaction
-sets the markers of a group of trades (only where unset) together with one update per customer,
-position and ticker-day key holding the group's summed deltas. A position's cost basis depends on
-its prior state, so the group's positions are read first (consistently) and written on condition
-that their `Version` is still the one read; a position another writer moved meanwhile is read anew
-from the cancellation and the group planned again. A redelivered record finds its
-marker set: the transaction is cancelled, the reasons name the trades already applied, and the
-rest is retried without them. Nothing is ever counted twice, and each key is written once per
-transaction.
+Every aggregate is fed by one customer's trades only: the customer item (funds and statistics), the
+customer's position in a ticker, and the customer's share of a ticker-day (`keys.ticker_day_share_key`;
+the day's statistics are the sum of its shares). A customer's trades are items of the customer's own
+partition, so the stream delivers them in one shard, in order, with increasing sequence numbers (a shard
+is read in order; a failed batch is retried whole or in halves, or from the record reported failed, never
+from before a record already done). Each aggregate keeps the sequence number of the last trade applied to
+it (`AggregatedSequence`); a batch applies to a key only its trades after that mark and writes the key
+once, setting the new mark, on condition that the mark is still the one read. So a record delivered
+again, or a batch retried however it is cut, finds its trades at or below the marks and changes nothing:
+no transaction and no marker per trade, one single-item update per key per batch. (Were a customer's item
+collection ever split over two partitions, which DynamoDB does only for a key written far beyond a
+partition's limits, its trades would reach two shards and this order would not hold.)
+
+A customer's keys are written customer first, then positions, then ticker-day shares, and a customer's
+writes stop at its first failure. A sell's realized P&L, which the customer item adds up, depends on the
+position before the sell; since a position is never written before its customer, it is never ahead of it,
+and its trades still to apply are planned from the state it is in. A position's cost basis depends on its
+prior state, so positions are written on condition of the `Version` read too.
 """
 
 from __future__ import annotations
@@ -18,67 +27,147 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Final, Protocol
 
-from trading_core.aggregation.deltas import PositionKey, aggregate
+from trading_core.aggregation.deltas import CustomerDelta
 from trading_core.aggregation.positions import PositionChange, average_cost
 from trading_core.aggregation.stream import StreamTrade
 from trading_core.common import keys
 from trading_core.common.clock import Clock, to_iso
-from trading_core.common.dynamodb import MAX_TRANSACTION_ITEMS, TransactionCancelled
-from trading_core.customers import position
-from trading_core.customers.position import PositionState, read_position
-from trading_core.customers.record import UnreadableCustomer
-from trading_core.model.trade import Trade
+from trading_core.customers import position, record
+from trading_core.customers.position import read_position
+from trading_core.model.items import AGGREGATED_SEQUENCE
 
-# Cancellations that teach nothing (conflicts, throttling) are retried at once this many times,
-# then the group's records are reported as failures for the stream to redeliver.
-MAX_BLIND_ATTEMPTS: Final = 3
+MAX_ATTEMPTS: Final = 3
 UNKNOWN_CUSTOMER: Final = "customer not found"
-NOT_APPLIED: Final = "transaction cancelled"
+NOT_APPLIED: Final = "the aggregates kept changing"
 EARLIER_FAILURE: Final = "an earlier trade of the customer was not applied"
 
-
-@dataclass(frozen=True)
-class Marker:
-    """Sets the trade's `AggregatedAt` (`at`) if unset: the proof that its deltas were applied."""
-
-    key: dict[str, str]
-    trade_id: str
-    at: str = ""
+Key = tuple[str, str]
 
 
 @dataclass(frozen=True)
-class Increment:
-    """Adds numbers to one aggregate item; `customer_id` is set on customer items, which must exist."""
+class KeyUpdate:
+    """One aggregate's write for a batch: numbers added, values set, the new mark, on condition that the mark
+    (and, for a position, its `Version`) is still the one read."""
 
     key: dict[str, str]
     add: dict[str, Decimal | int]
+    set: dict[str, Any]
+    sequence: str
+    read_sequence: str | None
     customer_id: str | None = None
-
-
-@dataclass(frozen=True)
-class PositionUpdate:
-    """A position's fills of the group: counts added, cost basis set, on condition that the position
-    is still at the `Version` it was read in (`expected_version` None: it had none). `legacy`: it was
-    read without `AvailableQuantity`, which is then set, on condition that it still lacks it."""
-
-    key: dict[str, str]
-    position: PositionKey
-    add: dict[str, Decimal | int]
-    set: dict[str, Decimal | int]
-    expected_version: int | None
+    """Set on customer items, which must exist with funds that are numbers."""
+    versioned: bool = False
+    """A position: written on condition of its `Version` (`expected_version`; None: it has none yet)."""
+    expected_version: int | None = None
     legacy: bool = False
+    """A position read without `AvailableQuantity`, which is then set, on condition that it still lacks it."""
+    trade_ids: tuple[str, ...] = ()
 
 
-Action = Marker | Increment | PositionUpdate
+class AggregateStore(Protocol):
+    def read(self, keys: Sequence[dict[str, str]]) -> list[dict[str, Any]]:
+        """The items of `keys` that exist, read consistently."""
+
+    def write(self, update: KeyUpdate, now: str) -> dict[str, Any] | None:
+        """None when written; else the item its failed condition found ({} when there is none)."""
+
+    def complete_customer(self, item: dict[str, Any], now: str) -> bool:
+        """Writes the defaults of a customer record's missing funds (`customers.record_store.complete_record`)."""
 
 
-def marker_time(trade: Trade, now: str) -> str:
-    """The aggregator's clock, never before the trade's settlement (a clock behind the post-trade's
-    by some milliseconds still gives settlementDate <= AggregatedAt)."""
-    return max(now, trade.settlement_date or now)
+@dataclass
+class AggregationOutcome:
+    applied: list[str] = field(default_factory=list)
+    duplicates: list[str] = field(default_factory=list)
+    failed: dict[str, str] = field(default_factory=dict)
 
 
-def position_update(key: PositionKey, change: PositionChange) -> PositionUpdate:
+def _key(key: Mapping[str, str]) -> Key:
+    return (key[keys.PK], key[keys.SK])
+
+
+def mark_of(item: Mapping[str, Any] | None) -> str | None:
+    value = None if item is None else item.get(AGGREGATED_SEQUENCE)
+    return None if value is None else str(value)
+
+
+def _after(trades: Sequence[StreamTrade], mark: str | None) -> list[StreamTrade]:
+    return [trade for trade in trades if mark is None or trade.position > mark]
+
+
+def customer_keys(customer_id: str, trades: Sequence[StreamTrade]) -> list[dict[str, str]]:
+    """The customer's aggregates that `trades` touch: the customer, its positions, its ticker-day shares."""
+    tickers = sorted({item.trade.ticker for item in trades})
+    days = sorted({(item.trade.ticker, item.trade.trade_day) for item in trades})
+    return [
+        keys.customer_key(customer_id),
+        *(keys.position_key(customer_id, ticker) for ticker in tickers),
+        *(keys.ticker_day_share_key(ticker, day, customer_id) for ticker, day in days),
+    ]
+
+
+def plan_customer(
+    customer_id: str, trades: Sequence[StreamTrade], items: Mapping[Key, dict[str, Any]]
+) -> list[KeyUpdate]:
+    """The writes that apply the customer's `trades` (in stream order) beyond each key's mark, customer
+    first; raises ValueError for a position that cannot be read."""
+    customer_key = keys.customer_key(customer_id)
+    customer_mark = mark_of(items.get(_key(customer_key)))
+    positions: dict[str, tuple[PositionChange, list[StreamTrade], dict[str, Any] | None]] = {}
+    realized: dict[str, Decimal] = {}
+    for ticker in sorted({item.trade.ticker for item in trades}):
+        stored = items.get(_key(keys.position_key(customer_id, ticker)))
+        mine = _after([item for item in trades if item.trade.ticker == ticker], mark_of(stored))
+        change = PositionChange(start=read_position(stored))
+        for item in mine:
+            realized[item.trade.trade_id] = change.apply(item.trade)
+        positions[ticker] = (change, mine, stored)
+    updates: list[KeyUpdate] = []
+    for_customer = _after(trades, customer_mark)
+    if for_customer:
+        updates.append(_customer_update(customer_id, for_customer, customer_mark, realized))
+    for ticker, (change, mine, stored) in positions.items():
+        if mine:
+            updates.append(_position_update(customer_id, ticker, change, mine, mark_of(stored)))
+    for ticker, day in sorted({(item.trade.ticker, item.trade.trade_day) for item in trades}):
+        share_key = keys.ticker_day_share_key(ticker, day, customer_id)
+        stored = items.get(_key(share_key))
+        theirs = _after(
+            [item for item in trades if (item.trade.ticker, item.trade.trade_day) == (ticker, day)], mark_of(stored)
+        )
+        if theirs:
+            updates.append(_ticker_day_update(share_key, customer_id, ticker, day, theirs, mark_of(stored)))
+    return updates
+
+
+def _customer_update(
+    customer_id: str, trades: Sequence[StreamTrade], mark: str | None, realized: Mapping[str, Decimal]
+) -> KeyUpdate:
+    delta = CustomerDelta()
+    for item in trades:
+        delta.add(item.trade, realized.get(item.trade.trade_id, Decimal(0)))
+    return KeyUpdate(
+        keys.customer_key(customer_id),
+        add={
+            "NrTrades": delta.nr_trades,
+            "TotalCommissionPaid": delta.commission,
+            "TotalAmountInvested": delta.invested,
+            "RemainingFunds": delta.remaining,
+            "AvailableFunds": delta.available,
+            "ReservedFunds": delta.reserved,
+            "RealizedPnl": delta.realized_pnl,
+        },
+        set={},
+        sequence=trades[-1].position,
+        read_sequence=mark,
+        customer_id=customer_id,
+        trade_ids=tuple(item.trade.trade_id for item in trades),
+    )
+
+
+def _position_update(
+    customer_id: str, ticker: str, change: PositionChange, trades: Sequence[StreamTrade], mark: str | None
+) -> KeyUpdate:
     start = change.start
     add: dict[str, Decimal | int] = {
         position.QUANTITY: change.quantity,
@@ -89,7 +178,7 @@ def position_update(key: PositionKey, change: PositionChange) -> PositionUpdate:
         "TotalSold": change.sold,
         position.VERSION: 1,
     }
-    values: dict[str, Decimal | int] = {
+    values: dict[str, Any] = {
         position.COST_BASIS: change.basis,
         position.AVERAGE_COST: average_cost(change.basis, change.held),
     }
@@ -98,222 +187,104 @@ def position_update(key: PositionKey, change: PositionChange) -> PositionUpdate:
         values[position.AVAILABLE_QUANTITY] = start.available + change.available
     else:
         add[position.AVAILABLE_QUANTITY] = change.available
-    return PositionUpdate(
-        keys.position_key(*key),
-        key,
+    return KeyUpdate(
+        keys.position_key(customer_id, ticker),
         add=add,
         set=values,
+        sequence=trades[-1].position,
+        read_sequence=mark,
+        versioned=True,
         expected_version=start.version if start.exists and start.version else None,
         legacy=legacy,
+        trade_ids=tuple(item.trade.trade_id for item in trades),
     )
 
 
-def plan_actions(
-    trades: Sequence[Trade], positions: Mapping[PositionKey, PositionState] | None = None, now: str = ""
-) -> list[Action]:
-    """The markers of `trades`, then one write per key they touch."""
-    totals = aggregate(list(trades), positions)
-    actions: list[Action] = [
-        Marker(
-            keys.trade_key(trade.customer_id, trade.trade_day, trade.trade_id),
-            trade.trade_id,
-            marker_time(trade, now),
-        )
-        for trade in trades
-    ]
-    for customer_id, customer in sorted(totals.customers.items()):
-        actions.append(
-            Increment(
-                keys.customer_key(customer_id),
-                {
-                    "NrTrades": customer.nr_trades,
-                    "TotalCommissionPaid": customer.commission,
-                    "TotalAmountInvested": customer.invested,
-                    "RemainingFunds": customer.remaining,
-                    "AvailableFunds": customer.available,
-                    "ReservedFunds": customer.reserved,
-                    "RealizedPnl": customer.realized_pnl,
-                },
-                customer_id=customer_id,
-            )
-        )
-    for key, change in sorted(totals.positions.items()):
-        actions.append(position_update(key, change))
-    for (ticker, day), ticker_day in sorted(totals.ticker_days.items()):
-        actions.append(
-            Increment(
-                keys.ticker_day_key(ticker, day),
-                {
-                    "NrTrades": ticker_day.nr_trades,
-                    "TotalQuantity": ticker_day.total_quantity,
-                    "TotalNotional": ticker_day.total_notional,
-                },
-            )
-        )
-    return actions
-
-
-def group_trades(trades: Sequence[Trade], limit: int = MAX_TRANSACTION_ITEMS) -> list[list[Trade]]:
-    """Consecutive groups whose markers plus distinct keys fit one transaction (a trade needs at
-    most four items, so a group holds at least 25 trades)."""
-    groups: list[list[Trade]] = []
-    current: list[Trade] = []
-    current_keys: set[tuple[str, ...]] = set()
-    for trade in trades:
-        trade_keys = {
-            ("customer", trade.customer_id),
-            ("position", trade.customer_id, trade.ticker),
-            ("ticker-day", trade.ticker, trade.trade_day),
-        }
-        if current and len(current) + 1 + len(current_keys | trade_keys) > limit:
-            groups.append(current)
-            current, current_keys = [], set()
-        current.append(trade)
-        current_keys |= trade_keys
-    if current:
-        groups.append(current)
-    return groups
-
-
-class TransactionWriter(Protocol):
-    def write(self, actions: Sequence[Action], now: str) -> None:
-        """All or nothing; raises `TransactionCancelled` with one reason per action, in order."""
-
-    def complete_customer(self, item: dict[str, Any], now: str) -> bool:
-        """Writes the defaults of a customer record's missing funds (`customers.record_store.complete_record`)."""
-
-    def read_positions(self, keys: Sequence[dict[str, str]]) -> list[dict[str, Any]]:
-        """The position items of `keys` that exist, read consistently."""
-
-
-@dataclass
-class AggregationOutcome:
-    applied: list[str] = field(default_factory=list)
-    duplicates: list[str] = field(default_factory=list)
-    # Trades whose item is gone (nothing to mark): skipped, as there is nothing left to aggregate.
-    vanished: list[str] = field(default_factory=list)
-    failed: dict[str, str] = field(default_factory=dict)
+def _ticker_day_update(
+    key: dict[str, str], customer_id: str, ticker: str, day: str, trades: Sequence[StreamTrade], mark: str | None
+) -> KeyUpdate:
+    """The customer's share of the ticker-day: its count, quantity and notional (each trade's price x quantity
+    to the cent), so the day's VWAP is the sum of the notionals over the sum of the quantities."""
+    return KeyUpdate(
+        key,
+        add={
+            "NrTrades": len(trades),
+            "TotalQuantity": sum(item.trade.quantity for item in trades),
+            "TotalNotional": sum((item.trade.notional for item in trades), Decimal(0)),
+        },
+        set={"Ticker": ticker, "Day": day, "CustomerId": customer_id},
+        sequence=trades[-1].position,
+        read_sequence=mark,
+        trade_ids=tuple(item.trade.trade_id for item in trades),
+    )
 
 
 class Aggregator:
-    def __init__(self, writer: TransactionWriter, clock: Clock) -> None:
-        self._writer = writer
+    def __init__(self, store: AggregateStore, clock: Clock) -> None:
+        self._store = store
         self._clock = clock
 
-    def apply(self, trades: Sequence[Trade]) -> AggregationOutcome:
-        """Groups in stream order; once a customer's trade fails, its later trades wait for the
-        redelivery too (the stream resumes from the earliest failure), so a position's fills are
-        always applied in order and its average cost is that of the order they happened in."""
+    def apply(self, received: Sequence[StreamTrade]) -> AggregationOutcome:
+        """Customer by customer, each customer's trades in stream order."""
         outcome = AggregationOutcome()
-        unique = list({trade.trade_id: trade for trade in trades}.values())
+        unique = sorted({item.trade.trade_id: item for item in received}.values(), key=lambda item: item.position)
         now = to_iso(self._clock())
-        failed_customers: set[str] = set()
-        for group in group_trades(unique):
-            waiting = [trade for trade in group if trade.customer_id in failed_customers]
-            outcome.failed.update(dict.fromkeys((trade.trade_id for trade in waiting), EARLIER_FAILURE))
-            group = [trade for trade in group if trade.customer_id not in failed_customers]
-            if group:
-                self._apply_group(group, now, outcome)
-            failed_customers |= {trade.customer_id for trade in group if trade.trade_id in outcome.failed}
+        by_customer: dict[str, list[StreamTrade]] = {}
+        for item in unique:
+            by_customer.setdefault(item.trade.customer_id, []).append(item)
+        wanted = [key for customer_id, trades in by_customer.items() for key in customer_keys(customer_id, trades)]
+        items = {_key(item): item for item in self._store.read(wanted)} if wanted else {}
+        for customer_id, trades in by_customer.items():
+            self._apply_customer(customer_id, trades, items, now, outcome)
         return outcome
 
-    def _apply_group(self, group: list[Trade], now: str, outcome: AggregationOutcome) -> None:
-        positions = self._read_positions(group, outcome)
-        pending = [trade for trade in group if trade.trade_id not in outcome.failed]
-        blind_attempts = completions = conflicts = 0
-        while pending:
-            actions = plan_actions(pending, positions, now)
-            try:
-                self._writer.write(actions, now)
-            except TransactionCancelled as cancelled:
-                learned = self._learn(actions, cancelled, pending, outcome, now, positions)
-                completions += learned.completed
-                conflicts += learned.refreshed
-                if not learned.dropped and not learned.completed and not learned.refreshed:
-                    blind_attempts += 1
-                if blind_attempts >= MAX_BLIND_ATTEMPTS or max(completions, conflicts) > MAX_BLIND_ATTEMPTS:
-                    outcome.failed.update(dict.fromkeys((trade.trade_id for trade in pending), NOT_APPLIED))
-                    return
-                pending = [
-                    trade
-                    for trade in pending
-                    if trade.trade_id not in learned.dropped and trade.trade_id not in outcome.failed
-                ]
-            else:
-                outcome.applied.extend(trade.trade_id for trade in pending)
-                return
-
-    def _read_positions(self, group: list[Trade], outcome: AggregationOutcome) -> dict[PositionKey, PositionState]:
-        """The group's positions as stored now; trades of a position that cannot be read fail."""
-        wanted = sorted({(trade.customer_id, trade.ticker) for trade in group})
-        items = self._writer.read_positions([keys.position_key(*key) for key in wanted])
-        by_key = {(str(item[keys.PK]), str(item[keys.SK])): item for item in items}
-        positions: dict[PositionKey, PositionState] = {}
-        for key in wanted:
-            stored = keys.position_key(*key)
-            try:
-                positions[key] = read_position(by_key.get((stored[keys.PK], stored[keys.SK])))
-            except ValueError as error:
-                self._fail_position(key, f"unreadable position: {error}", group, outcome)
-        return positions
-
-    @staticmethod
-    def _fail_position(key: PositionKey, reason: str, trades: list[Trade], outcome: AggregationOutcome) -> None:
-        for trade in trades:
-            if trade.customer_id == key[0]:
-                outcome.failed[trade.trade_id] = reason
-
-    def _learn(
+    def _apply_customer(
         self,
-        actions: list[Action],
-        cancelled: TransactionCancelled,
-        pending: list[Trade],
-        outcome: AggregationOutcome,
+        customer_id: str,
+        trades: list[StreamTrade],
+        items: dict[Key, dict[str, Any]],
         now: str,
-        positions: dict[PositionKey, PositionState],
-    ) -> _Learned:
-        """Records what the failed conditions mean: the trades to drop, whether a customer record was
-        completed and whether a position was read anew (then the rest is written again)."""
-        learned = _Learned()
-        for action, reason in zip(actions, cancelled.reasons, strict=True):
-            if not reason.condition_failed:
+        outcome: AggregationOutcome,
+    ) -> None:
+        """`items`: the batch's aggregates as read before; after a failed condition, the customer's are read again."""
+        ids = [item.trade.trade_id for item in trades]
+        wanted = customer_keys(customer_id, trades)
+        for attempt in range(MAX_ATTEMPTS):
+            if attempt:
+                items = {_key(item): item for item in self._store.read(wanted)}
+            if _key(keys.customer_key(customer_id)) not in items:
+                outcome.failed.update(dict.fromkeys(ids, UNKNOWN_CUSTOMER))
+                return
+            try:
+                updates = plan_customer(customer_id, trades, items)
+                if self._write_all(updates, now):
+                    applied = {trade_id for update in updates for trade_id in update.trade_ids}
+                    outcome.applied.extend(trade_id for trade_id in ids if trade_id in applied)
+                    outcome.duplicates.extend(trade_id for trade_id in ids if trade_id not in applied)
+                    return
+            except (ValueError, record.UnreadableCustomer) as error:
+                outcome.failed.update(dict.fromkeys(ids, str(error)))
+                return
+        outcome.failed.update(dict.fromkeys(ids, NOT_APPLIED))
+
+    def _write_all(self, updates: Sequence[KeyUpdate], now: str) -> bool:
+        """Writes in order; False at the first key whose condition failed (the caller reads and plans again).
+        A customer record found at its mark lacks funds the ADD needs: it is completed with their defaults
+        first (ADD would start a missing `AvailableFunds` at zero)."""
+        for update in updates:
+            found = self._store.write(update, now)
+            if found is None:
                 continue
-            if isinstance(action, Marker):
-                (outcome.duplicates if reason.item is not None else outcome.vanished).append(action.trade_id)
-                learned.dropped.add(action.trade_id)
-            elif isinstance(action, PositionUpdate):
-                # Another writer moved the position since it was read: take its state and plan again.
-                try:
-                    positions[action.position] = read_position(reason.item)
-                    learned.refreshed = True
-                except ValueError as error:
-                    self._fail_position(action.position, f"unreadable position: {error}", pending, outcome)
-            elif action.customer_id is not None:
-                failure = UNKNOWN_CUSTOMER
-                if reason.item:
-                    try:
-                        learned.completed |= self._writer.complete_customer(reason.item, now)
-                        continue
-                    except UnreadableCustomer as error:
-                        failure = str(error)
-                for trade in pending:
-                    if trade.customer_id == action.customer_id:
-                        outcome.failed[trade.trade_id] = failure
-                        learned.dropped.add(trade.trade_id)
-        return learned
-
-
-@dataclass
-class _Learned:
-    dropped: set[str] = field(default_factory=set)
-    completed: bool = False
-    refreshed: bool = False
+            if update.customer_id is not None and found and mark_of(found) == update.read_sequence:
+                self._store.complete_customer(found, now)
+            return False
+        return True
 
 
 def batch_item_failures(
     received: Sequence[StreamTrade], unreadable: Sequence[str], outcome: AggregationOutcome
 ) -> list[dict[str, str]]:
-    """The partial batch response: the stream resumes from the earliest failure, and the markers make
-    the records after it that did succeed harmless to see again."""
+    """The partial batch response: the stream resumes from the earliest failure, and the marks make the
+    records after it that did succeed harmless to see again."""
     failed = list(unreadable) + [item.sequence_number for item in received if item.trade.trade_id in outcome.failed]
     return [{"itemIdentifier": sequence_number} for sequence_number in dict.fromkeys(failed)]

@@ -1,6 +1,7 @@
 """Aggregation maths of settled trades: customer funds and statistics, positions, ticker-days.
 
-One batch of trades becomes one delta per key, so the aggregator writes each key once per batch.
+One batch of trades becomes one delta per key (`aggregate`; the aggregator adds up a customer's with
+`CustomerDelta.add`), so each key is written once per batch.
 Positions are computed from the state they were read in (`aggregation.positions`), fill after fill
 in stream order, since the cost of shares sold depends on what was bought before.
 """
@@ -30,6 +31,17 @@ class CustomerDelta:
     available: Decimal = Decimal(0)
     realized_pnl: Decimal = Decimal(0)
 
+    def add(self, trade: Trade, realized_pnl: Decimal) -> None:
+        """Funds move by the trade's cash flow and the order's reservation is released as it fills, so
+        available funds = remaining - reserved holds after every batch."""
+        self.nr_trades += 1
+        self.commission += trade.fee
+        self.invested += trade.notional if trade.direction is Direction.BUY else -trade.notional
+        self.remaining += trade.cash_flow
+        self.reserved -= trade.reserved_amount
+        self.available += trade.cash_flow + trade.reserved_amount
+        self.realized_pnl += realized_pnl
+
 
 @dataclass
 class TickerDayDelta:
@@ -58,19 +70,10 @@ def aggregate(trades: list[Trade], positions: Mapping[PositionKey, PositionState
     known = positions or {}
     result = Aggregates()
     for trade in trades:
-        customer = result.customers[trade.customer_id]
-        customer.nr_trades += 1
-        customer.commission += trade.fee
-        signed_notional = trade.notional if trade.direction is Direction.BUY else -trade.notional
-        customer.invested += signed_notional
-        customer.remaining += trade.cash_flow
-        customer.reserved -= trade.reserved_amount
-        customer.available += trade.cash_flow + trade.reserved_amount
-
         key = (trade.customer_id, trade.ticker)
         if key not in result.positions:
             result.positions[key] = PositionChange(start=known.get(key, PositionState()))
-        customer.realized_pnl += result.positions[key].apply(trade)
+        result.customers[trade.customer_id].add(trade, result.positions[key].apply(trade))
 
         ticker_day = result.ticker_days[(trade.ticker, trade.trade_day)]
         ticker_day.nr_trades += 1

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Final
 
 from trading_core.common import keys
 from trading_core.model.trade import Trade
@@ -13,10 +13,20 @@ if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
 
 
+SEQUENCE_DIGITS: Final = 40
+"""The longest stream sequence number DynamoDB gives (they are 21 to 40 digits)."""
+
+
 @dataclass(frozen=True)
 class StreamTrade:
     sequence_number: str
     trade: Trade
+
+    @property
+    def position(self) -> str:
+        """The sequence number zero-padded to `SEQUENCE_DIGITS`, so positions compare as strings do (in a
+        condition expression too) in the order of the numbers."""
+        return self.sequence_number.zfill(SEQUENCE_DIGITS)
 
 
 def stream_trades(records: Iterable[DynamoDBRecord]) -> tuple[list[StreamTrade], list[str]]:

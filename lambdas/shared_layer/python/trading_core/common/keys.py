@@ -28,8 +28,10 @@ def position_key(customer_id: str, ticker: str) -> dict[str, str]:
     return {PK: f"CUST#{customer_id}", SK: f"TICKER#{ticker}"}
 
 
-def ticker_day_key(ticker: str, day: str) -> dict[str, str]:
-    return {PK: f"TICKER#{ticker}", SK: day}
+def ticker_day_share_key(ticker: str, day: str, customer_id: str) -> dict[str, str]:
+    """One customer's share of a ticker-day: the day's statistics are the sum of the `<day>` items of the
+    ticker's partition (an item `<day>` alone, written before shares, counts as one of them)."""
+    return {PK: f"TICKER#{ticker}", SK: f"{day}#{customer_id}"}
 
 
 def ticker_partition(ticker: str) -> str:

@@ -9,7 +9,10 @@ from trading_core.common import keys
 from trading_core.common.money import money_str, to_decimal
 
 MONEY_FIELDS: Final = frozenset({"price", "fee", "reservedAmount", "protectionPrice", "marketPrice"})
-_ITEM_ONLY: Final = frozenset({keys.PK, keys.SK})
+AGGREGATED_SEQUENCE: Final = "AggregatedSequence"
+"""On every aggregate (customer, position, ticker-day share): the stream position of the last trade it holds
+(`aggregation.aggregator`). Bookkeeping of the aggregator, never on the wire."""
+_ITEM_ONLY: Final = frozenset({keys.PK, keys.SK, AGGREGATED_SEQUENCE})
 _MONEY_ATTRIBUTES: Final = frozenset(
     {
         "RemainingFunds",

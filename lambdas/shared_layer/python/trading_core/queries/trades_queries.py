@@ -12,6 +12,7 @@ from typing import Any, Final
 from boto3.dynamodb.conditions import Key
 
 from trading_core.common import keys
+from trading_core.common.dynamodb import every_page
 from trading_core.common.money import money_str
 from trading_core.customers import record
 from trading_core.customers.ledger import LEDGER_PREFIX
@@ -55,19 +56,27 @@ class TradesQueries:
         return self._orders.has_orders(customer_id)
 
     def ticker_day(self, ticker: str, day: str) -> dict[str, Any]:
-        """The day's trade statistics: `nrTrades`, `totalQuantity`, `totalNotional` (their price x quantity,
-        each to the cent) and `vwap` = totalNotional / totalQuantity to the cent (null without trades). A day
-        aggregated before the item kept `TotalNotional` has both null rather than a partial sum."""
-        item = self._table.get_item(Key=keys.ticker_day_key(ticker, day)).get("Item") or {}
-        quantity = int(item.get("TotalQuantity", 0))
-        notional = item.get("TotalNotional", None if quantity else Decimal(0))
+        """The day's trade statistics, the sum of its customers' shares (`keys.ticker_day_share_key`, one
+        Query): `nrTrades`, `totalQuantity`, `totalNotional` (their price x quantity, each to the cent) and
+        `vwap` = totalNotional / totalQuantity to the cent (null without trades). A share aggregated before
+        ticker-days kept their notional makes both null rather than a partial sum."""
+        shares = list(
+            every_page(
+                self._table.query,
+                KeyConditionExpression=Key(keys.PK).eq(keys.ticker_partition(ticker)) & Key(keys.SK).begins_with(day),
+            )
+        )
+        quantity = sum(int(share.get("TotalQuantity", 0)) for share in shares)
+        notional: Decimal | None = sum((Decimal(share.get("TotalNotional", 0)) for share in shares), Decimal(0))
+        if any("TotalNotional" not in share and share.get("TotalQuantity") for share in shares):
+            notional = None
         return {
             "ticker": ticker,
             "date": day,
-            "nrTrades": int(item.get("NrTrades", 0)),
+            "nrTrades": sum(int(share.get("NrTrades", 0)) for share in shares),
             "totalQuantity": quantity,
-            "totalNotional": None if notional is None else money_str(Decimal(notional)),
-            "vwap": money_str(Decimal(notional) / quantity) if notional is not None and quantity else None,
+            "totalNotional": None if notional is None else money_str(notional),
+            "vwap": money_str(notional / quantity) if notional is not None and quantity else None,
         }
 
     def trades(

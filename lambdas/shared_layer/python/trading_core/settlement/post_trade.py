@@ -105,11 +105,15 @@ class Inserted:
     existing: dict[str, Trade] = field(default_factory=dict)
     orders_missing: set[str] = field(default_factory=set)
     void: dict[str, VoidFill] = field(default_factory=dict)
+    recorded: dict[str, Trade] = field(default_factory=dict)
+    """Trades stored now as an earlier delivery decided them (its fill and settlement date), not as sent."""
 
     def as_settled(self, trade: Trade) -> Trade | None:
         """The trade as settled, or None when it is void."""
         if trade.trade_id in self.existing:
             return self.existing[trade.trade_id]
+        if trade.trade_id in self.recorded:
+            return self.recorded[trade.trade_id]
         return None if trade.trade_id in self.void else trade
 
 
