@@ -88,9 +88,9 @@ def acknowledge_index_grants(scope: IConstruct, table: dynamodb.ITable) -> None:
         scope,
         {
             finding: "CDK grants a table's indexes as index/*; TradesStore's indexes are sparse projections of its "
-            f"own items ({contracts.RESTING_ORDERS_INDEX}: resting child orders, {contracts.CUSTOMER_ORDERS_INDEX}: "
-            f"parent orders by customer, {contracts.CUSTOMER_LIST_INDEX}: customers), readable by whoever may "
-            "read the table."
+            f"own items ({contracts.RESTING_ORDERS_INDEX}: orders with a resting child, "
+            f"{contracts.CUSTOMER_ORDERS_INDEX}: parent orders by customer, {contracts.CUSTOMER_LIST_INDEX}: "
+            "customers), readable by whoever may read the table."
         },
     )
 
