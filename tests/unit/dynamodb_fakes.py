@@ -39,10 +39,20 @@ class FakeClient:
 
     def get_item(self, **request: Any) -> dict[str, Any]:
         self.gets.append(request)
+        item = self._next_read()
+        return {} if item is None else {"Item": item}
+
+    def batch_get_item(self, RequestItems: dict[str, Any]) -> dict[str, Any]:
+        """One scripted item per call (the stores here read one ORDER item at a time), recorded as a get is."""
+        [(table, request)] = RequestItems.items()
+        self.gets.append({"TableName": table, **request})
+        item = self._next_read()
+        return {"Responses": {table: [] if item is None else [item]}}
+
+    def _next_read(self) -> dict[str, Any] | None:
         if not self.reads:
-            return {}
-        item = self.reads.pop(0) if len(self.reads) > 1 else self.reads[0]
-        return {"Item": item}
+            return None
+        return self.reads.pop(0) if len(self.reads) > 1 else self.reads[0]
 
     def transact_write_items(self, TransactItems: list[dict[str, Any]]) -> dict[str, Any]:
         self.calls.append(TransactItems)

@@ -39,7 +39,6 @@ from trading_core.model.items import AGGREGATED_SEQUENCE
 MAX_ATTEMPTS: Final = 3
 UNKNOWN_CUSTOMER: Final = "customer not found"
 NOT_APPLIED: Final = "the aggregates kept changing"
-EARLIER_FAILURE: Final = "an earlier trade of the customer was not applied"
 
 Key = tuple[str, str]
 

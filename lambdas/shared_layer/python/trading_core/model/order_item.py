@@ -32,6 +32,8 @@ from trading_core.model.child_order import FILL_ATTRIBUTES, FILL_DATE, OPEN, TRA
 
 CHILDREN: Final = "Children"
 VERSION: Final = "Version"
+MAX_VERSION_ATTEMPTS: Final = 5
+"""Reads and puts of one ORDER item before a writer gives up (and is retried), when others keep changing it."""
 SHARED_TERMS: Final = ("ExpiresAt", "ProtectionPrice", "MarketPrice", "PricedAt")
 """Child terms the router decides once per parent order, kept on the parent item."""
 _TICKET_TERMS: Final = ("CustomerId", "Direction", "Ticker", "Type")

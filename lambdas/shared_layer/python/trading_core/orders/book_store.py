@@ -2,7 +2,8 @@
 carry `RestingTicker`) and the one way a live child ends without a fill, shared by the order book
 (EXPIRED), the canceller (CANCELLED) and the router (REJECTED, when it could not route).
 
-`end_children` ends children parent by parent: it reads the ORDER item (consistently), keeps the children
+`end_children` ends children parent by parent: it reads their ORDER items (consistently, one BatchGetItem),
+keeps the children
 still ACCEPTED or OPEN, and writes one transaction: the `release_operation` of exactly what those reserved
 and the item's put with them ended, on condition of the version it read (`model.order_item`). A child
 found no longer live moved on (a fill, a cancel, an expiry came first): it is neither ended nor released.
@@ -13,19 +14,23 @@ once or not at all.
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from typing import Any, Final
+from typing import Any
 
-from trading_core.common.dynamodb import every_page, transact_conditionally
+from trading_core.common.dynamodb import batch_get, every_page, transact_conditionally
 from trading_core.common.ids import child_number, child_order_id, parent_order_id_of
 from trading_core.contracts import ORDER_ID_ATTRIBUTE, RESTING_ORDERS_INDEX, RESTING_TICKER_ATTRIBUTE
 from trading_core.model.child_order import EXPIRED, LIVE_STATUSES, OPEN, ChildOrder
 from trading_core.model.items import item_to_wire
-from trading_core.model.order_item import child_items, item_key, version_of, versioned_put, with_children
+from trading_core.model.order_item import (
+    MAX_VERSION_ATTEMPTS,
+    child_items,
+    item_key,
+    version_of,
+    versioned_put,
+    with_children,
+)
 from trading_core.orders.book import Ended
 from trading_core.orders.reservations import release_operation
-
-MAX_VERSION_ATTEMPTS: Final = 5
-"""Reads and writes of one ORDER item before giving up, when other writers keep changing it."""
 
 
 class StoreUnavailable(RuntimeError):
@@ -51,16 +56,27 @@ def end_children(client: Any, table: str, children: Sequence[ChildOrder], status
     by_parent: dict[str, set[int]] = {}
     for child in children:
         by_parent.setdefault(parent_order_id_of(child.order_id), set()).add(child_number(child.order_id))
+    read = {str(item[ORDER_ID_ATTRIBUTE]): item for item in batch_get(client, table, [item_key(p) for p in by_parent])}
     for parent_id, numbers in by_parent.items():
-        _end(client, table, parent_id, numbers, status, reason, now, result)
+        _end(client, table, parent_id, numbers, read.get(parent_id), status, reason, now, result)
     return result
 
 
 def _end(
-    client: Any, table: str, parent_id: str, numbers: set[int], status: str, reason: str, now: str, result: Ended
+    client: Any,
+    table: str,
+    parent_id: str,
+    numbers: set[int],
+    item: dict[str, Any] | None,
+    status: str,
+    reason: str,
+    now: str,
+    result: Ended,
 ) -> None:
-    for _ in range(MAX_VERSION_ATTEMPTS):
-        item = read_order_item(client, table, parent_id)
+    """`item`: the ORDER item as read with the others; after a failed version condition it is read again."""
+    for attempt in range(MAX_VERSION_ATTEMPTS):
+        if attempt:
+            item = read_order_item(client, table, parent_id)
         stored = {child_number(str(child[ORDER_ID_ATTRIBUTE])): child for child in child_items(item or {})}
         live = [child_from_item(stored[n]) for n in sorted(numbers) if stored.get(n, {}).get("Status") in LIVE_STATUSES]
         moved_on = {

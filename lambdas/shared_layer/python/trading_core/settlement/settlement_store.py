@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Mapping, Sequence
-from typing import Any, Final
+from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
@@ -31,13 +31,16 @@ from trading_core.common import keys
 from trading_core.common.dynamodb import batch_get, batch_write, conditional_write
 from trading_core.common.ids import child_number, parent_order_id_of, trade_id_for
 from trading_core.model.child_order import FILL_DATE, FILL_FEE, FILL_PRICE, FILLED, LIVE_STATUSES
-from trading_core.model.order_item import children_of, item_key, version_of, versioned_put, with_children
+from trading_core.model.order_item import (
+    MAX_VERSION_ATTEMPTS,
+    children_of,
+    item_key,
+    version_of,
+    versioned_put,
+    with_children,
+)
 from trading_core.model.trade import Trade
 from trading_core.settlement.post_trade import Inserted, SettlementError, VoidFill
-
-MAX_VERSION_ATTEMPTS: Final = 5
-"""Reads and puts of one ORDER item before the delivery fails (and is retried), when other writers keep
-changing it."""
 
 
 @dataclasses.dataclass(frozen=True)
