@@ -31,10 +31,14 @@ from dataclasses import dataclass, field
 from typing import Any, Final
 from urllib.parse import parse_qs
 
+from boto3.dynamodb.types import TypeDeserializer
+
 import constructs_lib  # noqa: F401  (puts the shared layer, hence trading_core, on sys.path)
 from bench import billing
 from trading_core.common import keys
-from trading_core.contracts import ORDER_ID_ATTRIBUTE
+from trading_core.model.order_trades import trades_of
+
+_DESERIALIZER: Final = TypeDeserializer()
 
 WRITES: Final = frozenset({"PutItem", "UpdateItem", "DeleteItem", "BatchWriteItem", "TransactWriteItems"})
 READS: Final = frozenset({"GetItem", "BatchGetItem", "Query", "Scan", "TransactGetItems"})
@@ -176,17 +180,15 @@ class Meter:
         return response
 
     def _announce_trades(self, writes: list[tuple[str, dict[str, Any], dict[str, Any] | None, bool]]) -> None:
-        """A trade is readable once its item is written: an item the data API reads as a trade (its sort key
-        starts with `TRADE#`), naming its child order."""
+        """A trade is readable once its item is written: an item the data API reads trades from (its sort key
+        starts with `TRADE#`, `model.order_trades`), naming each trade's child order."""
         now = time.perf_counter()
         for _, _, item, _ in writes:
-            if item is None:
+            if item is None or not item.get(keys.SK, {}).get("S", "").startswith(keys.TRADE_PREFIX):
                 continue
-            sort_key = item.get(keys.SK, {}).get("S", "")
-            order_id = item.get(ORDER_ID_ATTRIBUTE, {}).get("S")
-            if sort_key.startswith(keys.TRADE_PREFIX) and order_id:
+            for trade in trades_of({name: _DESERIALIZER.deserialize(value) for name, value in item.items()}):
                 for listener in self.trade_listeners:
-                    listener(order_id, now)
+                    listener(trade.order_id, now)
 
     def _targets(self, operation: str, body: Mapping[str, Any]) -> list[tuple[str, dict[str, Any], Any, bool]]:
         """(table, key, item put or None, transactional) for each item a write names."""

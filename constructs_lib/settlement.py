@@ -28,11 +28,11 @@ STREAM_BATCH_SIZE: Final = 100
 STREAM_RETRY_ATTEMPTS: Final = 5
 
 
-def trade_inserts_filter() -> Mapping[str, Any]:
-    """Only new trade items reach the aggregator (docs/contracts.md)."""
+def trade_records_filter() -> Mapping[str, Any]:
+    """Only trades items inserted or changed (given more trades) reach the aggregator (docs/contracts.md)."""
     return lambda_.FilterCriteria.filter(
         {
-            "eventName": lambda_.FilterRule.is_equal("INSERT"),
+            "eventName": lambda_.FilterRule.or_(*contracts.TRADE_STREAM_EVENTS),
             "dynamodb": {
                 "Keys": {contracts.SORT_KEY: {"S": lambda_.FilterRule.begins_with(contracts.TRADE_SORT_KEY_PREFIX)}}
             },
@@ -110,7 +110,7 @@ class Settlement(Construct):
             report_batch_item_failures=True,
             retry_attempts=STREAM_RETRY_ATTEMPTS,
             on_failure=sources.SqsDlq(self.stream_dead_letter_queue),
-            filters=[trade_inserts_filter()],
+            filters=[trade_records_filter()],
         )
         self.aggregator.function.add_event_source(self.stream_source)
         acknowledge(

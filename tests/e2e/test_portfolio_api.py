@@ -16,6 +16,7 @@ import boto3
 
 from tests.e2e.conftest import Client
 from tests.trade_samples import dated_fill
+from tests.trade_store import trade_item
 from trading_core.common import keys
 from trading_core.common.money import cents
 from trading_core.customers import ledger
@@ -75,7 +76,7 @@ def write_history(client: Client) -> None:
         fill(1, WEDNESDAY - timedelta(days=1), Direction.BUY, "TXN", 20, "180.00"),
         fill(2, WEDNESDAY, Direction.BUY, "LOW", 10, "250.00"),
     ):
-        table.put_item(Item=trade.to_item())
+        table.put_item(Item=trade_item(trade))
     client.idle()  # the aggregator applies the fills
 
 

@@ -20,7 +20,7 @@ def test_stream_mapping(dev: Synthesized) -> None:
     assert dev.service["Resources"][dlq]["Type"] == "AWS::SQS::Queue"
     (criteria,) = mapping["FilterCriteria"]["Filters"]
     assert json.loads(criteria["Pattern"]) == {
-        "eventName": ["INSERT"],
+        "eventName": ["INSERT", "MODIFY"],
         "dynamodb": {"Keys": {"SK": {"S": [{"prefix": "TRADE#"}]}}},
     }
     # The stream is the Data stack's table stream (read across stacks, not recreated here).

@@ -16,7 +16,10 @@ import boto3
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 # The aggregator's event source mapping filter, exactly as docs/contracts.md gives it.
-STREAM_FILTER: dict[str, Any] = {"eventName": ["INSERT"], "dynamodb": {"Keys": {"SK": {"S": [{"prefix": "TRADE#"}]}}}}
+STREAM_FILTER: dict[str, Any] = {
+    "eventName": ["INSERT", "MODIFY"],
+    "dynamodb": {"Keys": {"SK": {"S": [{"prefix": "TRADE#"}]}}},
+}
 
 
 # The order book's schedule rule's event, as EventBridge delivers it to its target (the whole event).

@@ -3,6 +3,7 @@ source mapping filters them; a redelivered record never counts twice; failures a
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Iterator
 from decimal import Decimal
@@ -13,10 +14,13 @@ import pytest
 from lambdas.aggregator import handler as aggregator
 from tests.integration.conftest import ROOT, TRADES_TABLE, TradingAws
 from tests.integration.stream_events import STREAM_FILTER, FakeContext, StreamTap, matches
-from tests.trade_samples import child_order, trades
+from tests.trade_samples import child_order, order_id, trades
+from tests.trade_store import is_trades_item, stored_trades
 from trading_core.aggregation.aggregator import AGGREGATED_SEQUENCE
 from trading_core.common import keys
+from trading_core.common.ids import child_order_id
 from trading_core.model.child_order import Direction
+from trading_core.model.order_trades import merged, order_trades_key
 from trading_core.model.trade import Trade
 
 CUSTOMERS = ["000001", "000002", "000003"]
@@ -59,7 +63,16 @@ def reserve_and_settle(aws: TradingAws, batch: list[Trade], customers: list[str]
                 UpdateExpression="ADD ReservedFunds :r, AvailableFunds :minus",
                 ExpressionAttributeValues={":r": trade.reserved_amount, ":minus": -trade.reserved_amount},
             )
-        aws.table.put_item(Item=trade.settled("2026-03-02T16:00:00.000Z").to_item())
+        settle(aws, trade.settled("2026-03-02T16:00:00.000Z"))
+
+
+def settle(aws: TradingAws, trade: Trade) -> None:
+    """Adds the trade to its order's trades item as the post-trade processor does: an insert, or a change
+    that gives the item one more trade."""
+    key = order_trades_key(trade)
+    updated, _ = merged(aws.table.get_item(Key=key, ConsistentRead=True).get("Item"), [trade])
+    assert updated is not None
+    aws.table.put_item(Item=updated)
 
 
 def aggregate(event: dict[str, Any]) -> list[dict[str, str]]:
@@ -95,8 +108,8 @@ def assert_aggregated_once(aws: TradingAws, batch: list[Trade]) -> None:
         ticker_day = ticker_day_totals(items, ticker, day)
         assert (ticker_day["NrTrades"], ticker_day["TotalQuantity"]) == (len(theirs), sum(t.quantity for t in theirs))
         assert ticker_day["TotalNotional"] == sum((t.price * t.quantity for t in theirs), Decimal(0))
-    trade_items = [item for key, item in items.items() if key[1].startswith(keys.TRADE_PREFIX)]
-    assert len(trade_items) == len(batch)
+    trade_items = [item for item in items.values() if is_trades_item(item)]
+    assert sorted(trade.trade_id for trade in stored_trades(trade_items)) == sorted(trade.trade_id for trade in batch)
     # What was applied is marked on the aggregates (the stream position of their last trade), not on the trades.
     assert not any("AggregatedAt" in item or AGGREGATED_SEQUENCE in item for item in trade_items)
     aggregated = [
@@ -127,6 +140,28 @@ def test_each_trade_is_aggregated_once_even_when_redelivered(trading_aws: Tradin
     assert_aggregated_once(trading_aws, BATCH)
 
 
+def test_trades_an_orders_item_is_given_later_are_aggregated_once(trading_aws: TradingAws, tap: StreamTap) -> None:
+    """Children of one order filled by three deliveries: the item is inserted with the first trade and changed
+    to hold each next one; a change's record brings only the trades its old image lacks."""
+    parent = order_id(-500)
+    base = child_order(500, customer_id="000002", quantity=1000)
+    children = [
+        dataclasses.replace(base, order_id=child_order_id(parent, k), parent_order_id=parent, split=True)
+        for k in (1, 2, 3)
+    ]
+    batch = trades(children)
+    reserve_and_settle(trading_aws, batch, ["000002"])
+    records = tap.event()["Records"]
+    assert [record["eventName"] for record in records] == ["INSERT", "MODIFY", "MODIFY"]
+
+    assert aggregate({"Records": records[:2]}) == []
+    assert trading_aws.customer("000002")["NrTrades"] == 2
+    assert aggregate({"Records": records}) == []
+    assert aggregate({"Records": records[::-1]}) == []
+
+    assert_aggregated_once(trading_aws, batch)
+
+
 def test_the_aggregators_own_writes_do_not_pass_the_stream_filter(trading_aws: TradingAws, tap: StreamTap) -> None:
     reserve_and_settle(trading_aws, BATCH[:5])
     aggregate(tap.event())
@@ -152,7 +187,7 @@ def test_unreadable_records_and_unknown_customers_are_reported_and_the_rest_appl
 ) -> None:
     stranger = trades([child_order(99, customer_id="424242")])[0]
     reserve_and_settle(trading_aws, [*BATCH[:6], stranger])
-    broken_key = keys.trade_key("000001", "2026-03-02", "broken")
+    broken_key = keys.order_trades_key("000001", "2026-03-02", "2026-03-02T14:30:00.000Z", "broken")
     trading_aws.table.put_item(Item={**broken_key, "Ticker": "AAPL"})
     event = tap.event()
     sequence = {
@@ -163,7 +198,7 @@ def test_unreadable_records_and_unknown_customers_are_reported_and_the_rest_appl
 
     assert failures == [
         {"itemIdentifier": sequence[broken_key[keys.SK]]},
-        {"itemIdentifier": sequence[stranger.to_item()[keys.SK]]},
+        {"itemIdentifier": sequence[order_trades_key(stranger)[keys.SK]]},
     ]
     assert ("CUST#424242", "CUST#424242") not in aggregates(trading_aws)
     assert sum(trading_aws.customer(customer_id)["NrTrades"] for customer_id in CUSTOMERS) == 6
@@ -192,5 +227,6 @@ def test_the_stream_filter_applied_is_the_contracts() -> None:
     assert json.dumps(STREAM_FILTER, separators=(",", ":")) in (ROOT / "docs" / "contracts.md").read_text()
     trade_insert = {"eventName": "INSERT", "dynamodb": {"Keys": {"PK": {"S": "CUST#1"}, "SK": {"S": "TRADE#2026"}}}}
     assert matches(STREAM_FILTER, trade_insert)
-    assert not matches(STREAM_FILTER, {**trade_insert, "eventName": "MODIFY"})
+    assert matches(STREAM_FILTER, {**trade_insert, "eventName": "MODIFY"})  # an item given more trades
+    assert not matches(STREAM_FILTER, {**trade_insert, "eventName": "REMOVE"})
     assert not matches(STREAM_FILTER, {**trade_insert, "dynamodb": {"Keys": {"SK": {"S": "TICKER#AAPL"}}}})

@@ -221,7 +221,8 @@ def test_the_aggregator_reports_the_trades_of_an_unreadable_customer_as_failed(f
     trade_records = [
         record
         for record in records
-        if record["eventName"] == "INSERT" and record["dynamodb"]["Keys"]["SK"]["S"].startswith(keys.TRADE_PREFIX)
+        if record["eventName"] in ("INSERT", "MODIFY")
+        and record["dynamodb"]["Keys"]["SK"]["S"].startswith(keys.TRADE_PREFIX)
     ]
     assert trade_records
     failures = [{"itemIdentifier": record["dynamodb"]["SequenceNumber"]} for record in trade_records]

@@ -19,6 +19,7 @@ from tests.integration.quote_lookup import market_price, store_quote
 from tests.integration.stream_events import FakeContext, StreamTap
 from tests.order_store import NOW, put_orders
 from tests.trade_samples import child_order
+from tests.trade_store import put_trades, trade_item
 from trading_core.common import keys
 from trading_core.common.clock import parse_iso
 from trading_core.common.ids import trade_id_for
@@ -30,6 +31,7 @@ from trading_core.market_data.model import PriceBar
 from trading_core.market_data.store import MarketDataStore
 from trading_core.model.child_order import Direction, OrderType, TimeInForce
 from trading_core.model.order_item import item_key
+from trading_core.model.order_trades import order_trades_key
 from trading_core.model.trade import ExchangeType, Trade
 from trading_core.orders.funds import Reserved
 from trading_core.orders.funds_store import DynamoFundsStore
@@ -261,9 +263,7 @@ def test_a_parent_order_shows_its_children_and_the_status_they_add_up_to(aws: Tr
 def test_trades_of_a_day_page_through_every_trade_exactly_once(aws: TradingAws) -> None:
     stored = [trade("000001", "2026-01-02", n) for n in range(23)]
     others = [trade("000001", "2026-01-03", n) for n in range(4)] + [trade("000002", "2026-01-02", n) for n in range(3)]
-    with aws.table.batch_writer() as batch:
-        for item in stored + others:
-            batch.put_item(Item=item.to_item())
+    put_trades(aws.table, stored + others)  # one order's: 23 trades in one item, cut across pages of 5
 
     seen: list[dict[str, Any]] = []
     query = {"tradeDate": "2026-01-02", "limit": "5"}
@@ -299,7 +299,7 @@ def test_trades_of_a_day_page_through_every_trade_exactly_once(aws: TradingAws) 
         ("/trades/000001", {"nextToken": "!!!"}, "nextToken", "is not a token this API issued"),
         (
             "/trades/000001",
-            {"nextToken": encode_token(keys.trade_key("000002", "2026-01-02", "x"))},
+            {"nextToken": encode_token(order_trades_key(trade("000002", "2026-01-02", 1)))},
             "nextToken",
             "does not belong to this query",
         ),
@@ -349,9 +349,7 @@ def test_a_path_parameter_the_router_cannot_read_is_400_naming_it(aws: TradingAw
 def test_trades_of_a_range_of_days_page_through_those_days_only(aws: TradingAws) -> None:
     days = ["2026-01-01", "2026-01-02", "2026-01-03", "2026-01-04"]
     stored = {day: [trade("000001", day, n) for n in range(4)] for day in days}
-    with aws.table.batch_writer() as batch:
-        for item in [t for ts in stored.values() for t in ts] + [trade("000002", "2026-01-02", 9)]:
-            batch.put_item(Item=item.to_item())
+    put_trades(aws.table, [t for ts in stored.values() for t in ts] + [trade("000002", "2026-01-02", 9)])
 
     seen: list[dict[str, Any]] = []
     query = {"from": "2026-01-02", "to": "2026-01-03", "limit": "3"}
@@ -364,9 +362,11 @@ def test_trades_of_a_range_of_days_page_through_those_days_only(aws: TradingAws)
         query = {**query, "nextToken": body["nextToken"]}
 
     expected = [
-        t.trade_id for day in ("2026-01-02", "2026-01-03") for t in sorted(stored[day], key=lambda t: t.trade_id)
+        t.trade_id
+        for day in ("2026-01-02", "2026-01-03")
+        for t in sorted(stored[day], key=lambda t: (t.order_date, t.order_id))
     ]
-    assert [t["tradeId"] for t in seen] == expected  # oldest day first, each trade once
+    assert [t["tradeId"] for t in seen] == expected  # oldest day first, then by order time, each trade once
     one_day = json_body(get("/trades/000001", {"from": "2026-01-04", "to": "2026-01-04"}))
     assert sorted(t["tradeId"] for t in one_day["trades"]) == sorted(t.trade_id for t in stored["2026-01-04"])
     # a token of the range is refused for another range
@@ -450,7 +450,7 @@ def test_positions_built_by_a_fill_through_the_aggregator(aws: TradingAws) -> No
     aws.put_customer("000001")
     reference = store_quote(aws.market_data_table, "COIN", "170.00")
     bought = trade("000001", "2026-01-02", 4)  # 14 COIN at 161.90, as the post-trade processor settles it
-    aws.table.put_item(Item=bought.settled("2026-01-02T16:00:00.000Z").to_item())
+    aws.table.put_item(Item=trade_item(bought.settled("2026-01-02T16:00:00.000Z")))
     aggregator.build.cache_clear()
     try:
         assert aggregator.lambda_handler(tap.event(), FakeContext("aggregator"))["batchItemFailures"] == []
@@ -536,7 +536,7 @@ def test_the_ledger_pages_through_every_entry_oldest_first(aws: TradingAws) -> N
         ),
         (
             "/customers/000001/ledger",
-            {"nextToken": encode_token(keys.trade_key("000001", "2026-01-02", "x"))},
+            {"nextToken": encode_token(order_trades_key(trade("000001", "2026-01-02", 1)))},
             "nextToken",
             "does not belong to this query",
         ),

@@ -40,7 +40,7 @@ import pytest
 from constructs_lib.routes import ORDER_FLOW_ROUTES
 from lambdas.order_book import handler as order_book
 from lambdas.order_canceller import handler as canceller
-from tests import order_store
+from tests import order_store, trade_store
 from tests.integration.api_events import api_event, lambda_context
 from tests.integration.conftest import TradingAws
 from tests.integration.flow import (
@@ -332,7 +332,7 @@ def stored_children(items: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
 
 
 def stored_trades(items: list[dict[str, Any]]) -> list[Trade]:
-    return [Trade.from_item(item) for item in items if item["SK"].startswith(keys.TRADE_PREFIX)]
+    return trade_store.stored_trades(items)
 
 
 def check_outcomes(aws: TradingAws, ledger: Ledger, customers: tuple[str, ...] = CUSTOMERS) -> None:

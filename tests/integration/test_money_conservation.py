@@ -26,6 +26,7 @@ from tests.integration.conftest import TradingAws, create_trading_aws
 from tests.integration.flow import OrderFlow, reset_handlers
 from tests.integration.quote_lookup import store_quote
 from tests.order_store import stored_children
+from tests.trade_store import stored_trades
 from trading_core.common.clock import to_iso, utc_now
 from trading_core.customers.ledger_store import DynamoLedgerStore, InsufficientAvailableFunds, Recorded
 from trading_core.customers.seed_store import CustomerSeedStore
@@ -142,8 +143,8 @@ def test_every_customer_keeps_cash_plus_positions_at_cost_equal_to_its_ledger(
             flow.run_until_idle()
             check_stored_identity(aws)
         assert refusals <= {"insufficient funds", "insufficient position"}, refusals
-        trades = [item for item in aws.scan() if item["SK"].startswith("TRADE#")]
-        event(f"sell trades: {min(sum(t['Direction'] == 'Sell' for t in trades), 2)}")
+        trades = stored_trades(aws.scan())
+        event(f"sell trades: {min(sum(t.direction.value == 'Sell' for t in trades), 2)}")
         event(f"refusals: {sorted(refusals)}")
         event(f"top-ups: {sum(item['SK'] == 'TOPUP' for item in aws.scan()) > 0}")
     clear_caches()

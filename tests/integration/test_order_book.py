@@ -18,6 +18,7 @@ from tests.integration.conftest import TradingAws
 from tests.integration.order_items import CUSTOMER, funds, rest, status
 from tests.integration.stream_events import SCHEDULED_EVENT, FakeContext, bus_delivery
 from tests.trade_samples import trades
+from tests.trade_store import stored_trades
 from trading_core.common.clock import to_iso
 from trading_core.market.walk import walk_price
 from trading_core.market_data.keys import summary_key
@@ -95,8 +96,8 @@ def test_a_resting_buy_fills_when_the_market_comes_down_to_its_limit(
     assert status(aws, child.order_id) == ("OPEN", True)  # until settlement moves it
     settle([order], bus_type)
     assert status(aws, child.order_id) == ("FILLED", False)
-    (stored,) = [item for item in aws.scan() if str(item["SK"]).startswith("TRADE#")]
-    assert (stored["Price"], stored["TradeDate"]) == (limit, to_iso(dip))
+    (stored,) = stored_trades(aws.scan())
+    assert (stored.price, stored.trade_date) == (limit, to_iso(dip))
     assert run(monkeypatch, dip + timedelta(minutes=1))["examined"] == 0  # the index no longer has it
 
 

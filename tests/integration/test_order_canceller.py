@@ -19,6 +19,7 @@ from tests.integration.order_items import CUSTOMER, funds, rest, status
 from tests.integration.stream_events import FakeContext, bus_delivery
 from tests.seed import SEED_ORDER
 from tests.trade_samples import trades
+from tests.trade_store import stored_trades
 from trading_core.common.ids import new_order_id
 from trading_core.model.child_order import ChildOrder
 from trading_core.orders.cancel_store import DynamoCancelStore
@@ -167,8 +168,7 @@ def test_a_fill_settling_between_the_cancel_s_read_and_write_gives_one_outcome(
     assert (code, body["status"]) == (409, "FILLED")
     assert funds(aws) == before  # nothing released: the aggregator releases it with the trade
     assert status(aws, child.order_id) == ("FILLED", False)
-    trades_stored = [item for item in aws.scan() if str(item["SK"]).startswith("TRADE#")]
-    assert [item["OrderId"] for item in trades_stored] == [child.order_id]
+    assert [trade.order_id for trade in stored_trades(aws.scan())] == [child.order_id]
 
 
 def test_a_cancel_first_makes_the_later_fill_void(aws: TradingAws) -> None:
@@ -176,5 +176,5 @@ def test_a_cancel_first_makes_the_later_fill_void(aws: TradingAws) -> None:
     assert delete(children[0].order_id)[0] == 200
     fill(children)
     assert status(aws, children[0].order_id) == ("CANCELLED", False)
-    assert not [item for item in aws.scan() if str(item["SK"]).startswith("TRADE#")]
+    assert not stored_trades(aws.scan())
     assert funds(aws) == (START, Decimal(0))

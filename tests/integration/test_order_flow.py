@@ -22,6 +22,7 @@ from tests.integration.flow import OrderFlow, bucket_content, reset_handlers, se
 from tests.integration.quote_lookup import market_price, store_quote
 from tests.order_store import stored_children
 from tests.seed import SEED_ORDER, SEED_TRADE_FIELDS
+from tests.trade_store import stored_trades
 from trading_core.common import keys
 from trading_core.common.clock import parse_iso
 from trading_core.common.ids import trade_id_for
@@ -46,11 +47,7 @@ def child_items(aws: TradingAws) -> list[dict[str, Any]]:
 
 
 def trades_in_table(aws: TradingAws, customer_id: str | None = None) -> list[Trade]:
-    return [
-        Trade.from_item(item)
-        for item in aws.scan()
-        if item["SK"].startswith(keys.TRADE_PREFIX) and customer_id in (None, item["CustomerId"])
-    ]
+    return [trade for trade in stored_trades(aws.scan()) if customer_id in (None, trade.customer_id)]
 
 
 def test_the_seed_order_settles_as_nine_trades_with_every_field_of_the_seed(flow: OrderFlow) -> None:

@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from lambdas.data_api import handler
+from tests import trade_store
 from tests.integration.api_events import api_event, json_body, lambda_context
 from tests.integration.conftest import TRADES_TABLE, TradingAws
 from tests.integration.history_lookup import HistoricalDataFunction, install_historical_data
@@ -88,9 +89,7 @@ def fill(
 
 
 def put_trades(aws: TradingAws, trades: list[Trade]) -> None:
-    with aws.table.batch_writer() as batch:
-        for item in trades:
-            batch.put_item(Item=item.to_item())
+    trade_store.put_trades(aws.table, trades)
 
 
 def day_at(day: date, time: str = "09:00:00.000") -> str:

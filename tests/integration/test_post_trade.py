@@ -18,9 +18,10 @@ from tests import order_store
 from tests.integration.conftest import TRADES_BUCKET, TradingAws
 from tests.integration.stream_events import FakeContext, bus_delivery
 from tests.trade_samples import child_order, trades
-from trading_core.common import keys
+from tests.trade_store import is_trades_item, stored_trade, stored_trades
 from trading_core.model.child_order import ChildOrder
 from trading_core.model.order_item import item_key
+from trading_core.model.order_trades import trades_of
 from trading_core.model.trade import Trade
 from trading_core.settlement import settlement_store
 from trading_core.settlement.post_trade import SettlementError, batch_id_for
@@ -77,10 +78,7 @@ def test_trades_settle_into_the_table_s3_and_a_trades_settled_event(
     key = f"settled/2026/03/02/{batch_id_for(trade.trade_id for trade in TRADES)}.json"
     assert result == {"settled": 6, "newlySettled": 6, "key": key}
     for trade in expected:
-        item = trading_aws.table.get_item(Key=keys.trade_key(trade.customer_id, trade.trade_day, trade.trade_id))[
-            "Item"
-        ]
-        assert Trade.from_item(item) == trade
+        assert stored_trade(trading_aws.table, trade) == trade
     for order in ORDERS[:4]:
         item = stored_order(trading_aws, order.order_id)
         assert item is not None
@@ -112,34 +110,33 @@ def test_a_fill_decided_but_not_stored_is_stored_once_by_the_redelivery(
     stored."""
     put_orders(trading_aws, ORDERS)
     failing = TRADES[2]
-    real_write = settlement_store.batch_write
+    real_write = settlement_store.conditional_write
 
-    def write(client: Any, table: str, requests: Any) -> None:
-        if any(request["PutRequest"]["Item"].get("TradeId") == failing.trade_id for request in requests):
-            raise ClientError({"Error": {"Code": "InternalServerError", "Message": "injected"}}, "BatchWriteItem")
-        real_write(client, table, requests)
+    def write(call: Any, request: dict[str, Any]) -> dict[str, Any] | None:
+        item = request["Item"]
+        if is_trades_item(item) and failing.trade_id in {trade.trade_id for trade in trades_of(item)}:
+            raise ClientError({"Error": {"Code": "InternalServerError", "Message": "injected"}}, "PutItem")
+        return real_write(call, request)
 
-    monkeypatch.setattr(settlement_store, "batch_write", write)
+    monkeypatch.setattr(settlement_store, "conditional_write", write)
     with pytest.raises(SettlementError, match="injected"):
         deliver(monkeypatch, TRADES, bus_type)
     order = stored_order(trading_aws, failing.order_id)
     assert order is not None
     assert (order["Status"], order["TradeId"]) == ("FILLED", failing.trade_id)
-    stored = keys.trade_key(failing.customer_id, failing.trade_day, failing.trade_id)
-    assert "Item" not in trading_aws.table.get_item(Key=stored)
+    assert stored_trade(trading_aws.table, failing) is None
     assert objects(trading_aws) == {} and settled_events(trading_aws) == []
-    stored_before = sum(item[keys.SK].startswith(keys.TRADE_PREFIX) for item in trading_aws.scan())
+    stored_before = len(stored_trades(trading_aws.scan()))
 
-    monkeypatch.setattr(settlement_store, "batch_write", real_write)
+    monkeypatch.setattr(settlement_store, "conditional_write", real_write)
     result = deliver(monkeypatch, TRADES, bus_type, now=T1 + timedelta(seconds=5))
 
     # The redelivery stores what the first delivery had decided but not stored, and nothing twice.
     assert (result["settled"], result["newlySettled"]) == (6, len(TRADES) - stored_before)
     items = trading_aws.scan()
-    assert sorted(item["TradeId"] for item in items if item[keys.SK].startswith(keys.TRADE_PREFIX)) == sorted(
-        trade.trade_id for trade in TRADES
-    )
-    assert Trade.from_item(trading_aws.table.get_item(Key=stored)["Item"]).price == failing.price
+    assert sorted(trade.trade_id for trade in stored_trades(items)) == sorted(trade.trade_id for trade in TRADES)
+    repaired = stored_trade(trading_aws.table, failing)
+    assert repaired is not None and repaired.price == failing.price
     assert len(objects(trading_aws)) == 1 and len(settled_events(trading_aws)) == 1
 
 
@@ -188,7 +185,7 @@ def test_large_batches_settle_every_trade_once(
 
     assert len(first) == 60 and first == second
     items = trading_aws.scan()
-    assert sum(item[keys.SK].startswith(keys.TRADE_PREFIX) for item in items) == 60
+    assert len(stored_trades(items)) == 60
     assert sum(item.get("Status") == "FILLED" for item in order_store.stored_children(items)) == 30
     assert len(objects(trading_aws)) == 1
 
@@ -217,8 +214,7 @@ def test_a_fill_of_an_order_no_longer_live_is_void(
     assert (first["newlySettled"], first["void"]) == (1, void)
     assert (second["newlySettled"], second["void"]) == (0, void)
     ended_trade, accepted_trade = TRADES[0], TRADES[1]
-    key = keys.trade_key(ended_trade.customer_id, ended_trade.trade_day, ended_trade.trade_id)
-    assert "Item" not in trading_aws.table.get_item(Key=key)
+    assert stored_trade(trading_aws.table, ended_trade) is None
     assert (stored_order(trading_aws, ended.order_id) or {}).get("Status") == status
     assert (stored_order(trading_aws, accepted.order_id) or {}).get("Status") == "FILLED"
     batches = [event[2]["trades"] for event in settled_events(trading_aws)]

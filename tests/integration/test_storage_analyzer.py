@@ -3,6 +3,7 @@ whose trades are missing or differ from TradesStore fails the invocation."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Iterator
 from decimal import Decimal
@@ -14,7 +15,7 @@ from lambdas.storage_analyzer import handler as storage_analyzer
 from tests.integration.conftest import TRADES_BUCKET, TradingAws
 from tests.integration.stream_events import FakeContext, s3_event
 from tests.trade_samples import child_order, trades
-from trading_core.common import keys
+from tests.trade_store import put_trades, replace_trade
 from trading_core.settlement.batch_archive import S3BatchArchive
 from trading_core.settlement.post_trade import SettledBatch
 from trading_core.settlement.storage_analyzer import ReconciliationError
@@ -34,9 +35,7 @@ def settled_key(trading_aws: TradingAws) -> str:
     """The key of a settled batch of 130 trades (two BatchGetItem calls to audit), written as the
     post-trade processor writes it (without its transactions, which are slow in moto)."""
     batch = SettledBatch(trades=tuple(trade.settled("2026-03-02T16:00:00.000Z") for trade in BATCH))
-    with trading_aws.table.batch_writer() as writer:
-        for trade in batch.trades:
-            writer.put_item(Item=trade.to_item())
+    put_trades(trading_aws.table, batch.trades)
     S3BatchArchive(trading_aws.s3, TRADES_BUCKET).put(batch)
     return batch.key
 
@@ -80,7 +79,7 @@ def test_a_batch_with_a_missing_trade_fails(
     trading_aws: TradingAws, settled_key: str, capsys: pytest.CaptureFixture[str], caplog: pytest.LogCaptureFixture
 ) -> None:
     lost = BATCH[7]
-    trading_aws.table.delete_item(Key=keys.trade_key(lost.customer_id, lost.trade_day, lost.trade_id))
+    replace_trade(trading_aws.table, lost.settled("2026-03-02T16:00:00.000Z"), None)
     capsys.readouterr()
 
     with pytest.raises(ReconciliationError, match=settled_key):
@@ -92,11 +91,7 @@ def test_a_batch_with_a_missing_trade_fails(
 
 
 def test_a_batch_whose_trade_differs_from_the_table_fails(trading_aws: TradingAws, settled_key: str) -> None:
-    changed = BATCH[3]
-    trading_aws.table.update_item(
-        Key=keys.trade_key(changed.customer_id, changed.trade_day, changed.trade_id),
-        UpdateExpression="SET Quantity = :q",
-        ExpressionAttributeValues={":q": changed.quantity + 1},
-    )
+    changed = BATCH[3].settled("2026-03-02T16:00:00.000Z")
+    replace_trade(trading_aws.table, changed, dataclasses.replace(changed, quantity=changed.quantity + 1))
     with pytest.raises(ReconciliationError):
         analyze(settled_key)

@@ -4,6 +4,7 @@ record changing nothing, failures reported."""
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -15,6 +16,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from tests.trade_samples import child_order, trade, trades
+from tests.trade_store import trade_item, trades_items
 from tests.unit.aggregate_fakes import in_stream, read_items, write_aggregate
 from trading_core.aggregation.aggregator import (
     AGGREGATED_SEQUENCE,
@@ -26,7 +28,9 @@ from trading_core.aggregation.aggregator import (
 )
 from trading_core.aggregation.stream import StreamTrade, stream_trades
 from trading_core.common import keys
+from trading_core.common.ids import child_order_id, parent_order_id_of, trade_id_for
 from trading_core.model.child_order import Direction
+from trading_core.model.order_trades import order_trades_item
 from trading_core.model.trade import Trade
 
 CUSTOMERS = ["000001", "000002", "000003"]
@@ -53,8 +57,8 @@ class FakeTable:
                     "ReservedFunds": Decimal(0),
                 }
             )
-        for item in batch:
-            self._put(item.to_item())
+        for item in trades_items(batch):
+            self._put(item)
 
     def _put(self, item: dict[str, Any]) -> None:
         self.items[(item[keys.PK], item[keys.SK])] = item
@@ -212,9 +216,11 @@ def test_writes_that_keep_finding_the_mark_moved_are_retried_then_reported() -> 
     assert outcome.failed == {item.trade_id: NOT_APPLIED for item in batch}
 
 
-def stream_record(sequence: int, image: dict[str, Any], event_name: str = "INSERT") -> dict[str, Any]:
+def stream_record(
+    sequence: int, image: dict[str, Any], event_name: str = "INSERT", old: dict[str, Any] | None = None
+) -> dict[str, Any]:
     serializer = TypeSerializer()
-    return {
+    record: dict[str, Any] = {
         "eventName": event_name,
         "eventSource": "aws:dynamodb",
         "dynamodb": {
@@ -223,23 +229,37 @@ def stream_record(sequence: int, image: dict[str, Any], event_name: str = "INSER
             "NewImage": {name: serializer.serialize(value) for name, value in image.items()},
         },
     }
+    if old is not None:
+        record["dynamodb"]["OldImage"] = {name: serializer.serialize(value) for name, value in old.items()}
+    return record
 
 
 def test_stream_records_become_trades_and_unreadable_ones_are_named() -> None:
-    good, broken = trade(1).to_item(), trade(2).to_item()
+    first = trade(1)
+    second, third = (sibling(first, number) for number in (2, 3))
+    good, broken = trade_item(first), trade_item(trade(2))
     del broken["Quantity"]
+    given_more = order_trades_item([first, second, third], 2)
     event = {
         "Records": [
             stream_record(1, good),
-            stream_record(2, {**good, "Updated": "x"}, event_name="MODIFY"),
-            stream_record(3, {**keys.customer_key("000001"), "RemainingFunds": Decimal(1)}),
-            stream_record(4, broken),
+            stream_record(2, given_more, event_name="MODIFY", old=good),
+            stream_record(3, {**given_more, "Updated": "x"}, event_name="MODIFY", old=given_more),
+            stream_record(4, {**keys.customer_key("000001"), "RemainingFunds": Decimal(1)}),
+            stream_record(5, broken),
         ]
     }
     received, unreadable = stream_trades(DynamoDBStreamEvent(event).records)
-    assert received == [StreamTrade("1", trade(1))]
-    assert unreadable == ["4"]
+    # A change brings the trades its old image lacks, in child order; a change adding none brings nothing.
+    assert received == [StreamTrade("1", first), StreamTrade("2", second), StreamTrade("2", third)]
+    assert unreadable == ["5"]
     assert received[0].position == "1".zfill(40)
+
+
+def sibling(trade_: Trade, number: int) -> Trade:
+    """Another child of the trade's parent order, filled at the same price."""
+    order_id = child_order_id(parent_order_id_of(trade_.order_id), number)
+    return dataclasses.replace(trade_, order_id=order_id, trade_id=trade_id_for(order_id))
 
 
 def test_batch_item_failures_name_unreadable_and_failed_records() -> None:

@@ -26,6 +26,7 @@ from hypothesis import event, given, settings
 from hypothesis import strategies as st
 
 from tests.trade_samples import child_order, trades
+from tests.trade_store import trade_item
 from tests.unit.aggregate_fakes import read_items, write_aggregate
 from trading_core.aggregation.aggregator import AGGREGATED_SEQUENCE, Aggregator, KeyUpdate
 from trading_core.aggregation.stream import StreamTrade
@@ -123,7 +124,7 @@ class Book:
         self.live.remove(child)
         [trade] = trades([child])
         settled = trade.settled(AT)
-        self._put(settled.to_item())
+        self._put(trade_item(settled))
         self.settled.append(settled)
         self.records[settled.trade_id] = StreamTrade(str(len(self.records) + 1), settled)
 

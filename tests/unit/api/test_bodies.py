@@ -21,6 +21,7 @@ from trading_core.market_data.model import PriceBar, QuoteSummary, SummaryRecord
 from trading_core.model.child_order import ChildOrder, Direction, OrderType, TimeInForce
 from trading_core.model.items import item_to_wire
 from trading_core.model.order_item import child_items
+from trading_core.model.order_trades import trade_attributes
 from trading_core.model.trade import ExchangeType, Trade
 from trading_core.orders.cancel import Cancellation, InvalidOrderId, NotCancellable, OrderNotFound
 from trading_core.orders.request import InvalidRequest, parse_body
@@ -135,7 +136,7 @@ def test_a_trade_as_stored() -> None:
         trade_date="2026-12-02T02:09:39.175Z",
         fee=Decimal("0.01"),
     )
-    page = {"customerId": "000002", "tradeDate": None, "trades": [item_to_wire(trade.to_item())], "count": 1}
+    page = {"customerId": "000002", "tradeDate": None, "trades": [item_to_wire(trade_attributes(trade))], "count": 1}
     assert valid("TradePage", {**page, "nextToken": None}) == []
 
 

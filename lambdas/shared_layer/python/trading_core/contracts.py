@@ -181,7 +181,9 @@ PARTITION_KEY: Final = "PK"
 SORT_KEY: Final = "SK"
 """Both tables (TradesStore, MarketData) have string keys `PK`, `SK`."""
 TRADE_SORT_KEY_PREFIX: Final = "TRADE#"
-"""Trade items' SK prefix: the TradesStore stream reaches the aggregator for inserts of these only."""
+"""The SK prefix of an order's trades items (`model.order_trades`): the TradesStore stream reaches the aggregator
+for these only, when inserted or changed (`TRADE_STREAM_EVENTS`: a change adds trades)."""
+TRADE_STREAM_EVENTS: Final = ("INSERT", "MODIFY")
 RESTING_ORDERS_INDEX: Final = "RestingOrders"
 """TradesStore's sparse index of resting (OPEN) child orders: partition `RestingTicker`, sort `OrderId`."""
 RESTING_TICKER_ATTRIBUTE: Final = "RestingTicker"

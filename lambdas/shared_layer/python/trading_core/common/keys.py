@@ -16,8 +16,15 @@ def customer_key(customer_id: str) -> dict[str, str]:
     return {PK: f"{CUSTOMER_PREFIX}{customer_id}", SK: f"{CUSTOMER_PREFIX}{customer_id}"}
 
 
-def trade_key(customer_id: str, trade_day: str, trade_id: str) -> dict[str, str]:
-    return {PK: f"CUST#{customer_id}", SK: f"{TRADE_PREFIX}{trade_day}#{trade_id}"}
+def order_trades_key(customer_id: str, trade_day: str, order_date: str, parent_order_id: str) -> dict[str, str]:
+    """The item of a parent order's trades on a day (`model.order_trades`): a day's come in the order the
+    orders were placed."""
+    return {PK: f"CUST#{customer_id}", SK: f"{TRADE_PREFIX}{trade_day}#{order_date}#{parent_order_id}"}
+
+
+def order_trades_parent(sort_key: str) -> str:
+    """The parent order id in an order's trades sort key (`TRADE#<day>#<orderDate>#<parentOrderId>`)."""
+    return sort_key.rsplit("#", 1)[1]
 
 
 def trades_partition(customer_id: str) -> str:

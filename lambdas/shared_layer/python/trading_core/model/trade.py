@@ -8,11 +8,10 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
-from trading_core.common import keys
 from trading_core.common.clock import day_of
 from trading_core.common.money import cents, money_str, to_decimal
 from trading_core.model.child_order import Direction, OrderTicket
-from trading_core.model.items import item_to_wire, wire_to_item
+from trading_core.model.items import item_to_wire
 
 
 class ExchangeType(StrEnum):
@@ -74,11 +73,6 @@ class Trade(OrderTicket):
             fee=to_decimal(data["fee"]),
             settlement_date=data.get("settlementDate"),
         )
-
-    def to_item(self) -> dict[str, Any]:
-        item = wire_to_item(self.to_wire())
-        item.update(keys.trade_key(self.customer_id, self.trade_day, self.trade_id))
-        return item
 
     @classmethod
     def from_item(cls, item: dict[str, Any]) -> Trade:

@@ -24,6 +24,7 @@ from trading_core.common.money import to_decimal
 from trading_core.customers import ledger, record
 from trading_core.market_data.history_lookup import HistoryLookup
 from trading_core.market_data.store import MarketDataStore
+from trading_core.model.order_trades import trades_of
 from trading_core.model.trade import Trade
 from trading_core.queries import portfolio
 from trading_core.queries.portfolio import Book, CashMovement, DailyClose, Valuation
@@ -83,7 +84,8 @@ class PortfolioReads:
         condition = Key(keys.PK).eq(keys.trades_partition(customer_id)) & Key(keys.SK).between(
             keys.TRADE_PREFIX, f"{keys.TRADE_PREFIX}{day}{_TRADES_END}"
         )
-        return [Trade.from_item(item) for item in every_page(self._table.query, KeyConditionExpression=condition)]
+        items = every_page(self._table.query, KeyConditionExpression=condition)
+        return [trade for item in items for trade in trades_of(item)]
 
     def movements_until(self, customer: dict[str, Any], day: str) -> list[CashMovement]:
         """The ledger's deposits and withdrawals made by the end of `day`, and the opening balance of a

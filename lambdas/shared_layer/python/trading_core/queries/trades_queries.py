@@ -17,10 +17,11 @@ from trading_core.common.money import money_str
 from trading_core.customers import record
 from trading_core.customers.ledger import LEDGER_PREFIX
 from trading_core.model.items import item_to_wire
+from trading_core.model.order_trades import slot_of, trade_attributes, trades_of
 from trading_core.queries.order_queries import OrderPage, OrderQueries
 from trading_core.queries.parameters import DayRange
 from trading_core.queries.position_view import TICKER_PREFIX
-from trading_core.queries.trade_pages import LedgerPage, TradePage, decode_token, encode_token
+from trading_core.queries.trade_pages import TRADE_SLOT, LedgerPage, TradePage, decode_token, encode_token
 
 DEFAULT_PAGE_SIZE: Final = 100
 MAX_PAGE_SIZE: Final = 500
@@ -88,13 +89,27 @@ class TradesQueries:
         limit: int = DEFAULT_PAGE_SIZE,
         token: str | None = None,
     ) -> TradePage:
-        """Trades of a customer, oldest day first: of one day, of the days of `days`, or all; `limit` per page."""
+        """Trades of a customer, oldest day first: of one day, of the days of `days`, or all; `limit` trades per
+        page. An order's trades of a day are one item, so a page may end inside one: its token then names the
+        item and the slot to go on from."""
         prefix = keys.TRADE_PREFIX + (f"{trade_day}#" if trade_day else "")
         bounds = None
         if days is not None:
             bounds = (f"{keys.TRADE_PREFIX}{days.first or ''}", f"{keys.TRADE_PREFIX}{days.upper or '~'}")
-        items, next_token = self._page(customer_id, prefix, limit, token, bounds)
-        return TradePage(trades=[item_to_wire(item) for item in items], next_token=next_token)
+        partition = keys.trades_partition(customer_id)
+        request, resume_slot = _trades_request(partition, prefix, bounds, limit, token)
+        page = self._table.query(**request)
+        trades: list[dict[str, Any]] = []
+        for item in page.get("Items", []):
+            held = [trade for trade in trades_of(item) if resume_slot is None or slot_of(trade) >= resume_slot]
+            resume_slot = None
+            room = limit - len(trades)
+            trades += [item_to_wire(trade_attributes(trade)) for trade in held[:room]]
+            if len(held) > room:
+                cut = {keys.PK: partition, keys.SK: str(item[keys.SK]), TRADE_SLOT: slot_of(held[room])}
+                return TradePage(trades=trades, next_token=encode_token(cut))
+        last = page.get("LastEvaluatedKey")
+        return TradePage(trades=trades, next_token=encode_token(last) if last else None)
 
     def ledger(self, customer_id: str, *, limit: int = DEFAULT_PAGE_SIZE, token: str | None = None) -> LedgerPage:
         """The customer's ledger entries, oldest first (their sort key starts with the entry's time)."""
@@ -123,22 +138,35 @@ class TradesQueries:
         return "Item" in item
 
     def _page(
-        self,
-        customer_id: str,
-        prefix: str,
-        limit: int,
-        token: str | None,
-        bounds: tuple[str, str] | None = None,
+        self, customer_id: str, prefix: str, limit: int, token: str | None
     ) -> tuple[list[dict[str, Any]], str | None]:
-        """One page of the customer's items whose sort key starts with `prefix` (or lies in `bounds`, from
-        inclusive to exclusive: no sort key equals a bare `TRADE#<day>`), and the token after it."""
+        """One page of the customer's items whose sort key starts with `prefix`, and the token after it."""
         partition = keys.trades_partition(customer_id)
-        sort = Key(keys.SK).begins_with(prefix) if bounds is None else Key(keys.SK).between(*bounds)
+        sort = Key(keys.SK).begins_with(prefix)
         request: dict[str, Any] = {"KeyConditionExpression": Key(keys.PK).eq(partition) & sort, "Limit": limit}
         if token:
-            request["ExclusiveStartKey"] = decode_token(
-                token, partition=partition, sort_prefix=prefix, sort_range=bounds
-            )
+            request["ExclusiveStartKey"] = decode_token(token, partition=partition, sort_prefix=prefix)
         page = self._table.query(**request)
         last = page.get("LastEvaluatedKey")
         return list(page.get("Items", [])), encode_token(last) if last else None
+
+
+def _trades_request(
+    partition: str, prefix: str, bounds: tuple[str, str] | None, limit: int, token: str | None
+) -> tuple[dict[str, Any], str | None]:
+    """The Query of a trades page (at most `limit` items: each holds one trade or more), and the slot to go on
+    from in its first item when the token ended the last page inside that item."""
+    low, high = bounds or (prefix, f"{prefix}~")
+    request: dict[str, Any] = {"Limit": limit}
+    start = None
+    if token:
+        start = decode_token(token, partition=partition, sort_prefix=prefix, sort_range=bounds, slot=True)
+    resume_slot = None if start is None else start.pop(TRADE_SLOT, None)
+    if start is not None and resume_slot is not None:
+        low = start[keys.SK]
+    elif start is not None:
+        request["ExclusiveStartKey"] = start
+    # From `low` inclusive; `high` is never a sort key (no item is a bare `TRADE#<day>`, and `~` sorts after
+    # every character of a key), so it is exclusive.
+    request["KeyConditionExpression"] = Key(keys.PK).eq(partition) & Key(keys.SK).between(low, high)
+    return request, resume_slot

@@ -8,12 +8,14 @@ the version read (`model.order_item`). A cancel, an expiry or a routing failure 
 leaves it no longer live, and its fill is void; of two fills of one child only the first moves it; a
 writer that changed the item between the read and the put makes the put fail, and the item is read again.
 
-Only then are the trades stored, 25 per BatchWriteItem. A decided trade's item is what its child's
-entry says (the fill and its settlement date, the delivery the venue and the ticket), so every delivery
-of it writes the very same item: a delivery that failed before storing (the function died between the
-writes) is repaired by its redelivery, which finds the child FILLED by this trade (a child's trade id is
-derived from its id), reads whether the trade is stored (one BatchGetItem) and stores it if not. A trade
-without an order item (hand-made, as in tests) is put on condition that it is not there yet.
+Only then are the trades stored: each in its parent order's trades item of its day (`model.order_trades`,
+read with the ORDER items), merged in and put back on condition of the item's version, so two deliveries
+filling children of one order never write over each other. A decided trade is stored as its child's entry
+says (the fill and its settlement date, the delivery the venue and the ticket), so every delivery of it
+stores the very same trade: a delivery that failed before storing (the function died between the writes)
+is repaired by its redelivery, which finds the child FILLED by this trade (a child's trade id is derived
+from its id) and the trade missing from the item, and adds it. A trade the item holds already is settled
+as stored. A trade without an order item (hand-made, as in tests) is merged the same way.
 
 A parent order's average price, notional and fees are read from its children's fills, with no read of
 the trades.
@@ -28,7 +30,7 @@ from typing import Any
 from botocore.exceptions import BotoCoreError, ClientError
 
 from trading_core.common import keys
-from trading_core.common.dynamodb import batch_get, batch_write, conditional_write
+from trading_core.common.dynamodb import batch_get, conditional_write
 from trading_core.common.ids import child_number, parent_order_id_of, trade_id_for
 from trading_core.model.child_order import FILL_DATE, FILL_FEE, FILL_PRICE, FILLED, LIVE_STATUSES
 from trading_core.model.order_item import (
@@ -39,6 +41,8 @@ from trading_core.model.order_item import (
     versioned_put,
     with_children,
 )
+from trading_core.model.order_trades import merged, order_trades_key
+from trading_core.model.order_trades import version_of as trades_version
 from trading_core.model.trade import Trade
 from trading_core.settlement.post_trade import Inserted, SettlementError, VoidFill
 
@@ -52,9 +56,9 @@ class _Decided:
 
 
 class DynamoDBSettlementStore:
-    """The delivery's ORDER items decide, then the decided trades are stored; what a decision finds (the
-    child no longer live, filled by an earlier delivery) is kept, so one duplicate or void fill never blocks
-    the others."""
+    """The delivery's ORDER items decide, then the decided trades are merged into their orders' trades items;
+    what a decision finds (the child no longer live, filled by an earlier delivery) is kept, so one duplicate
+    or void fill never blocks the others."""
 
     def __init__(self, table: Any) -> None:
         self._table_name = table.name
@@ -65,17 +69,16 @@ class DynamoDBSettlementStore:
         by_parent: dict[str, list[Trade]] = {}
         for trade in trades:
             by_parent.setdefault(parent_order_id_of(trade.order_id), []).append(trade)
-        stored = self._read_many([item_key(parent_id) for parent_id in by_parent])
+        groups = {_place(order_trades_key(trade)) for trade in trades}
+        stored = self._read_many([item_key(parent_id) for parent_id in by_parent] + [_key(g) for g in sorted(groups)])
         decided: list[_Decided] = []
         unordered: list[Trade] = []
         for parent_id, fills in by_parent.items():
-            item = stored.get(item_key(parent_id)[keys.PK])
+            item = stored.get(_place(item_key(parent_id)))
             found, missing = self._decide(parent_id, fills, item, inserted)
             decided += found
             unordered += missing
-        self._store(decided, inserted)
-        for trade in unordered:
-            self._put_once(trade, inserted)
+        self._store(decided, unordered, stored, inserted)
         return inserted
 
     def _decide(
@@ -107,69 +110,76 @@ class DynamoDBSettlementStore:
             assert item is not None
             settled_at = max(str(fill["Updated"]) for fill in fills.values())
             put = versioned_put(self._table_name, with_children(item, fills, settled_at), version_of(item))
-            if self._write(self._client.put_item, put) is None:
+            if self._write(put) is None:
                 inserted.orders_missing.update(trade.order_id for trade in missing)
                 return decided, missing
             for trade in trades:
                 inserted.void.pop(trade.trade_id, None)
-            item = self._read(parent_id)
+            item = self._read(item_key(parent_id))
         raise SettlementError(f"order {parent_id} kept changing while its fills were settled")
 
-    def _store(self, decided: Sequence[_Decided], inserted: Inserted) -> None:
-        """Puts the decided trades not stored yet: the fresh ones, and those an earlier delivery decided but
-        may not have stored (read first: one consistent BatchGetItem)."""
-        earlier = [entry.trade for entry in decided if not entry.fresh]
-        if earlier:
-            found = self._read_many([keys.trade_key(t.customer_id, t.trade_day, t.trade_id) for t in earlier], by="SK")
-            for trade in earlier:
-                item = found.get(trade.to_item()[keys.SK])
-                if item is not None:
-                    inserted.existing[trade.trade_id] = Trade.from_item(item)
-        to_put = [entry.trade for entry in decided if entry.trade.trade_id not in inserted.existing]
-        inserted.recorded.update(
-            {trade.trade_id: trade for trade in earlier if trade.trade_id not in inserted.existing}
-        )
-        try:
-            batch_write(self._client, self._table_name, [{"PutRequest": {"Item": trade.to_item()}} for trade in to_put])
-        except (ClientError, BotoCoreError, RuntimeError) as error:
-            raise SettlementError(f"settlement write failed: {error}") from error
+    def _store(
+        self,
+        decided: Sequence[_Decided],
+        unordered: Sequence[Trade],
+        stored: Mapping[tuple[str, str], dict[str, Any]],
+        inserted: Inserted,
+    ) -> None:
+        """Adds each trade to its order's trades item unless the item holds it already (then it is settled as
+        stored). A trade an earlier delivery decided is stored as that delivery decided it."""
+        earlier = {entry.trade.trade_id for entry in decided if not entry.fresh}
+        by_group: dict[tuple[str, str], list[Trade]] = {}
+        for trade in [entry.trade for entry in decided] + list(unordered):
+            by_group.setdefault(_place(order_trades_key(trade)), []).append(trade)
+        for group, trades in by_group.items():
+            item = stored.get(group)
+            for _ in range(MAX_VERSION_ATTEMPTS):
+                updated, held = merged(item, trades)
+                if (
+                    updated is None
+                    or self._write(versioned_put(self._table_name, updated, trades_version(item))) is None
+                ):
+                    break
+                item = self._read(_key(group))
+            else:
+                raise SettlementError(f"the trades of {group[1]} kept changing while they were stored")
+            inserted.existing.update({trade.trade_id: trade for trade in held})
+            inserted.recorded.update(
+                {
+                    trade.trade_id: trade
+                    for trade in trades
+                    if trade.trade_id in earlier and trade.trade_id not in inserted.existing
+                }
+            )
 
-    def _read(self, parent_id: str) -> dict[str, Any] | None:
+    def _read(self, key: dict[str, str]) -> dict[str, Any] | None:
         try:
             item: dict[str, Any] | None = self._client.get_item(
-                TableName=self._table_name, Key=item_key(parent_id), ConsistentRead=True
+                TableName=self._table_name, Key=key, ConsistentRead=True
             ).get("Item")
         except (ClientError, BotoCoreError) as error:
             raise SettlementError(f"settlement read failed: {error}") from error
         return item
 
-    def _read_many(self, item_keys: Sequence[dict[str, str]], by: str = keys.PK) -> dict[str, dict[str, Any]]:
+    def _read_many(self, item_keys: Sequence[dict[str, str]]) -> dict[tuple[str, str], dict[str, Any]]:
         try:
-            return {str(item[by]): item for item in batch_get(self._client, self._table_name, item_keys)}
+            return {_place(item): item for item in batch_get(self._client, self._table_name, item_keys)}
         except (ClientError, BotoCoreError, RuntimeError) as error:
             raise SettlementError(f"settlement read failed: {error}") from error
 
-    def _put_once(self, trade: Trade, inserted: Inserted) -> None:
-        stored = self._write(
-            self._client.put_item,
-            {
-                "TableName": self._table_name,
-                "Item": trade.to_item(),
-                "ConditionExpression": "attribute_not_exists(PK)",
-                "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
-            },
-        )
-        if stored is not None:
-            if not stored:
-                raise SettlementError(f"trade {trade.trade_id} exists but its image was not returned")
-            inserted.existing[trade.trade_id] = Trade.from_item(stored)
-
-    @staticmethod
-    def _write(call: Any, request: dict[str, Any]) -> dict[str, Any] | None:
+    def _write(self, request: dict[str, Any]) -> dict[str, Any] | None:
         try:
-            return conditional_write(call, request)
+            return conditional_write(self._client.put_item, request)
         except (ClientError, BotoCoreError) as error:
             raise SettlementError(f"settlement write failed: {error}") from error
+
+
+def _place(item: Mapping[str, Any]) -> tuple[str, str]:
+    return str(item[keys.PK]), str(item[keys.SK])
+
+
+def _key(place: tuple[str, str]) -> dict[str, str]:
+    return {keys.PK: place[0], keys.SK: place[1]}
 
 
 def _as_filled(trade: Trade, entry: Mapping[str, Any], item: Mapping[str, Any]) -> Trade:
