@@ -60,7 +60,7 @@ class DataApi(Construct):
                 },
             ),
         )
-        props.trades_table.grant_read_data(self.handler.function)  # the table and its CustomerOrders index
+        props.trades_table.grant_read_data(self.handler.function)  # the table and its CustomerOrderKeys index
         props.market_data_table.grant(self.handler.function, *MARKET_PRICE_ACTIONS)
         # The function itself, not `grant_invoke`'s ARN and ARN:* (its versions): the data API calls it unqualified.
         self.handler.function.add_to_role_policy(

@@ -28,21 +28,28 @@ TRADES_STORE_INDEXES: Final = (
     # Only ORDER items with an OPEN child carry RestingTicker: the order book reads the resting ones alone. ALL:
     # an order enters and leaves it once (its puts while resting are rare), and the book reads no item.
     (contracts.RESTING_ORDERS_INDEX, contracts.RESTING_TICKER_ATTRIBUTE, contracts.ORDER_ID_ATTRIBUTE, ALL),
-    # Every ORDER item carries OrderCustomer: a customer's orders, newest first by OrderKey. ALL: the list reads
-    # no item, but every put of an ORDER item (settlement's, a cancel's) writes the index again; KEYS_ONLY would
-    # save that (about 1.3 write units per order on W) at the price of a new index name (issue 11's plan).
-    (contracts.CUSTOMER_ORDERS_INDEX, contracts.ORDER_CUSTOMER_ATTRIBUTE, contracts.ORDER_KEY_ATTRIBUTE, ALL),
     # Only customer items carry CustomerListKey (one partition): the customer list, in id order. KEYS_ONLY:
     # every reservation, fill and deposit writes the customer item; the list reads the items it names.
     (contracts.CUSTOMER_LIST_INDEX, contracts.CUSTOMER_LIST_KEY_ATTRIBUTE, contracts.CUSTOMER_ID_ATTRIBUTE, KEYS_ONLY),
+    # Every ORDER item carries OrderCustomer: a customer's orders, newest first by OrderKey. KEYS_ONLY: every
+    # put of an ORDER item (settlement's, a cancel's) would write an index projecting it again; the list reads
+    # the items its page names (one BatchGetItem). It replaced CustomerOrders (ALL) in issue 11.
+    (contracts.CUSTOMER_ORDERS_INDEX, contracts.ORDER_CUSTOMER_ATTRIBUTE, contracts.ORDER_KEY_ATTRIBUTE, KEYS_ONLY),
+)
+RETIRED_TRADES_STORE_INDEXES: Final = (
+    # The customer's orders projecting ALL, until issue 11: only kept while a stage is upgraded (its context
+    # `tradesStoreIndexes` may name it, so each deployment adds or removes one index).
+    ("CustomerOrders", contracts.ORDER_CUSTOMER_ATTRIBUTE, contracts.ORDER_KEY_ATTRIBUTE, ALL),
 )
 
 
 def selected_indexes(context: object) -> tuple[str, ...]:
-    """The TradesStore indexes to deploy: every one, or those the context names (unknown names refused)."""
-    known = tuple(name for name, *_ in TRADES_STORE_INDEXES)
+    """The TradesStore indexes to deploy: every current one, or those the context names, a retired one among
+    them while a stage is upgraded (unknown names refused)."""
+    current = tuple(name for name, *_ in TRADES_STORE_INDEXES)
+    known = current + tuple(name for name, *_ in RETIRED_TRADES_STORE_INDEXES)
     if context is None or context == "":
-        return known
+        return current
     names = tuple(part.strip() for part in str(context).split(",") if part.strip())
     unknown = sorted(set(names) - set(known))
     if unknown:
@@ -82,7 +89,7 @@ class DataLayer(Construct):
             stream=dynamodb.StreamViewType.NEW_AND_OLD_IMAGES,
             deletion_protection=not config.destroy_on_removal,
         )
-        for name, partition_key, sort_key, projection in TRADES_STORE_INDEXES:
+        for name, partition_key, sort_key, projection in TRADES_STORE_INDEXES + RETIRED_TRADES_STORE_INDEXES:
             if name in props.trades_indexes:
                 add_string_index(
                     self.trades_table, name, partition_key=partition_key, sort_key=sort_key, projection=projection

@@ -30,6 +30,7 @@ from trading_core.customers.record import UnreadableCustomer
 from trading_core.market.price import MarketPrices
 from trading_core.market_data.history_lookup import HISTORY_LOOKUP_CONFIG, FunctionHistoryLookup, HistoryUnavailable
 from trading_core.market_data.store import MarketDataStore
+from trading_core.queries.order_queries import OrdersIndexUnavailable
 from trading_core.queries.parameters import (
     DAY_PATTERN,
     InvalidParameter,
@@ -244,6 +245,14 @@ def unreadable_path(_: Exception) -> Response[Any]:
         return not_found(f"path {app.current_event.path}")
     body = error_body("invalid request", [FieldError(parameter.name, parameter.hint or "")])
     return Response(400, content_types.APPLICATION_JSON, body)
+
+
+@app.exception_handler(OrdersIndexUnavailable)
+def orders_index_unavailable(error: OrdersIndexUnavailable) -> Response[Any]:
+    """The stage's orders index is being built or replaced (docs/contracts.md "Data model"): retry later."""
+    logger.warning(str(error))
+    body = error_body("the customer orders index is being built or replaced; try again")
+    return Response(503, content_types.APPLICATION_JSON, body)
 
 
 @app.exception_handler(HistoryUnavailable)

@@ -48,17 +48,18 @@ def _index(name: str, partition: str, sort: str, projection: str = "ALL") -> dic
 def test_trades_table_has_the_sparse_indexes(dev: Synthesized) -> None:
     """Each index holds only the items that carry its partition attribute (docs/contracts.md "Data model"):
     OPEN child orders (`RestingTicker`, the order book's), PARENT orders (`OrderCustomer`, a customer's
-    orders newest first by `OrderKey`), customers (`CustomerListKey`, the customer list). The two order indexes
-    project ALL (each query answers from the index alone; their items are written once); the customer list
-    KEYS_ONLY, since every reservation, fill and deposit writes the customer item and an index projecting it
-    would be written each time too."""
+    orders newest first by `OrderKey`), customers (`CustomerListKey`, the customer list). The resting orders
+    project ALL (the order book answers from the index alone; an order enters and leaves it once); the customer
+    list and the customer's orders KEYS_ONLY, since every reservation, fill and deposit writes the customer
+    item, and every fill or cancel the ORDER item, and an index projecting them would be written each time
+    too."""
     table = _tables(dev)["trading-system-dev-trades"]
     assert table["GlobalSecondaryIndexes"] == [
         _index("RestingOrders", "RestingTicker", "OrderId"),
-        _index("CustomerOrders", "OrderCustomer", "OrderKey"),
         _index("CustomerIds", "CustomerListKey", "CustomerId", "KEYS_ONLY"),
+        _index("CustomerOrderKeys", "OrderCustomer", "OrderKey", "KEYS_ONLY"),
     ]
-    assert (contracts.CUSTOMER_ORDERS_INDEX, contracts.CUSTOMER_LIST_INDEX) == ("CustomerOrders", "CustomerIds")
+    assert (contracts.CUSTOMER_ORDERS_INDEX, contracts.CUSTOMER_LIST_INDEX) == ("CustomerOrderKeys", "CustomerIds")
 
 
 def test_trades_table_settings(dev: Synthesized) -> None:
@@ -140,8 +141,20 @@ def _trades_indexes(tmp_path: Path, context: str) -> list[str]:
 
 
 def test_an_upgrade_can_add_one_index_per_deployment(tmp_path: Path) -> None:
-    """CloudFormation creates at most one GSI per table update: a stage deployed with RestingOrders only is
-    upgraded with `-c tradesStoreIndexes=RestingOrders,CustomerOrders`, then a plain deployment."""
-    assert _trades_indexes(tmp_path / "step1", "RestingOrders,CustomerOrders") == ["RestingOrders", "CustomerOrders"]
+    """CloudFormation creates or deletes at most one GSI per table update: each step of docs/contracts.md's
+    upgrades (a stage deployed with CustomerOrders, which projected ALL, then CustomerList) changes one index,
+    the retired CustomerOrders selectable while a stage is upgraded, never by default."""
+    deployed = ["RestingOrders", "CustomerOrders", "CustomerIds"]
+    steps = [_trades_indexes(tmp_path / "step1", "RestingOrders,CustomerIds"), _trades_indexes(tmp_path / "plain", "")]
+    assert steps == [["RestingOrders", "CustomerIds"], ["RestingOrders", "CustomerIds", "CustomerOrderKeys"]]
+    assert all(len(set(before) ^ set(after)) == 1 for before, after in zip([deployed, *steps], steps, strict=False))
+    oldest = ["RestingOrders", "CustomerOrders", "CustomerList"]
+    path = [
+        _trades_indexes(tmp_path / "old1", "RestingOrders,CustomerOrders"),
+        _trades_indexes(tmp_path / "old2", "RestingOrders"),
+        _trades_indexes(tmp_path / "old3", "RestingOrders,CustomerIds"),
+        steps[1],
+    ]
+    assert all(len(set(before) ^ set(after)) == 1 for before, after in zip([oldest, *path], path, strict=False))
     with pytest.raises(ValueError, match="unknown index CustomerLists"):
         _trades_indexes(tmp_path / "typo", "RestingOrders,CustomerLists")

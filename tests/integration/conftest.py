@@ -194,14 +194,14 @@ RESTING_ORDERS_GSI = {
     ],
     "Projection": {"ProjectionType": "ALL"},
 }
-# A customer's parent orders by order time (the data API's GET /customers/{customerId}/orders).
+# A customer's parent orders' keys by order time (the data API's GET /customers/{customerId}/orders).
 CUSTOMER_ORDERS_GSI = {
     "IndexName": CUSTOMER_ORDERS_INDEX,
     "KeySchema": [
         {"AttributeName": ORDER_CUSTOMER_ATTRIBUTE, "KeyType": "HASH"},
         {"AttributeName": ORDER_KEY_ATTRIBUTE, "KeyType": "RANGE"},
     ],
-    "Projection": {"ProjectionType": "ALL"},
+    "Projection": {"ProjectionType": "KEYS_ONLY"},
 }
 # Every customer item's keys (GET /customers).
 CUSTOMER_LIST_GSI = {

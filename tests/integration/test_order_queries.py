@@ -1,5 +1,5 @@
-"""A customer's orders and a parent order's fills through the data API, against moto (the CustomerOrders
-index): newest first, paged, by day and by derived status; refused orders kept by the router and read back;
+"""A customer's orders and a parent order's fills through the data API, against moto (the CustomerOrderKeys
+index, keys only): newest first, paged, by day and by derived status; refused orders kept by the router and read back;
 average price, notional and fees from what settlement wrote on the children."""
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from tests.seed import SEED_ORDER
 from trading_core.common import keys
 from trading_core.common.ids import new_order_id, trade_id_for
 from trading_core.common.money import cents
+from trading_core.contracts import CUSTOMER_ORDERS_INDEX
 from trading_core.model.child_order import ChildOrder, Direction, OrderType, TimeInForce
 from trading_core.model.order_item import item_key
 from trading_core.model.trade import ExchangeType, Trade
@@ -256,3 +257,17 @@ def test_a_token_continues_only_its_own_query(aws: TradingAws) -> None:
 
     following = json_body(get(f"/customers/{CUSTOMER}/orders", {"limit": "1", "nextToken": token}))
     assert [order["orderDate"][:10] for order in following["orders"]] == ["2026-03-01"]
+
+
+def test_while_an_upgrade_rebuilds_the_orders_index_the_list_is_503_and_an_order_still_reads(aws: TradingAws) -> None:
+    """docs/contracts.md "Data model": a stage's upgrade removes the old index before it adds the new one."""
+    parent_id = place(aws, "2026-03-02T10:00:00.000Z", quantity=1000).parent_order_id
+    aws.table.meta.client.update_table(
+        TableName=aws.table.name, GlobalSecondaryIndexUpdates=[{"Delete": {"IndexName": CUSTOMER_ORDERS_INDEX}}]
+    )
+    response = get(f"/customers/{CUSTOMER}/orders")
+    assert (response["statusCode"], json_body(response)["message"]) == (
+        503,
+        "the customer orders index is being built or replaced; try again",
+    )
+    assert get(f"/orders/{parent_id}")["statusCode"] == 200

@@ -228,7 +228,7 @@ def test_the_parent_item_records_the_order_and_its_children() -> None:
         "TimeInForce": "DAY",
         "OrderDate": ORDER_DATE,
         "MarketPriceAtOrder": Decimal("40.79"),
-        # In the customer's list of orders (the sparse CustomerOrders index), by order time.
+        # In the customer's list of orders (the sparse CustomerOrderKeys index), by order time.
         ORDER_CUSTOMER_ATTRIBUTE: "000002",
         ORDER_KEY_ATTRIBUTE: f"{ORDER_DATE}#{planned.parent_order_id}",
         # What the children share, decided once: the close a DAY order expires at, the market it was priced at.

@@ -146,6 +146,7 @@ GET_CUSTOMER_ORDERS: Final = _read(
         },
     ),
     UNKNOWN_CUSTOMER,
+    error(503, "The customer orders index is being built or replaced (an upgrade of the stage); retry."),
     tags=("orders",),
 )
 

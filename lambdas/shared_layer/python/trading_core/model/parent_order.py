@@ -1,5 +1,5 @@
 """Parent ORDER items: the order as the customer sent it, kept beside its children (accepted) or alone with
-the reason it was refused, and listed per customer by the sparse `CustomerOrders` index.
+the reason it was refused, and listed per customer by the sparse `CustomerOrderKeys` index.
 
 Only parent items carry the index's attributes: `OrderCustomer` (the customer id) and `OrderKey`
 (`<orderDate iso>#<parentOrderId>`), so a Query of one customer read backwards is newest first, and a
