@@ -5,10 +5,11 @@ children share (`ExpiresAt`, `ProtectionPrice`, and `MarketPrice`/`PricedAt` whe
 marketable) and `Children`, one entry per child by number: its `Quantity`, `ReservedAmount`, `Status`,
 then once it changed `Updated` and `StatusReason` or its fill (`FillPrice`, `FillFee`, `FillDate`). What an
 entry would repeat is left out, since a write is billed per KB: `Updated` until the child first changes (it
-is the order's `OrderDate` until then), `FillDate` when it is the order's `PricedAt` (a fill at the price
-the router found). So an order of up to ten children is written in one unit, and settled in one up to about
-seven. A child's id is its parent's with the child's number in the last byte (`common.ids`), so every
-order id names this item.
+is the order's `OrderDate` until then) and, for a child filled by the item's last write, its settlement date
+(the item's own `Updated`; every write spells out the earlier ones first); `FillPrice` when it is the
+order's `MarketPrice` and `FillDate` when it is its `PricedAt` (a fill at the price the router found). So an
+order of ten children is written, and settled, in one unit. A child's id is its parent's with the child's
+number in the last byte (`common.ids`), so every order id names this item.
 
 Every write after the router's is a whole-item put on condition of the `Version` that was read
 (`versioned_put`): settlement's fills and the ends of a cancel, an expiry or a failed routing. One
@@ -28,7 +29,16 @@ from typing import Any, Final
 from trading_core.common import keys
 from trading_core.common.ids import child_number, child_order_id, parent_order_id_of, trade_id_for
 from trading_core.contracts import ORDER_ID_ATTRIBUTE, RESTING_TICKER_ATTRIBUTE
-from trading_core.model.child_order import FILL_ATTRIBUTES, FILL_DATE, OPEN, TRADE_ID, ChildOrder
+from trading_core.model.child_order import (
+    FILL_ATTRIBUTES,
+    FILL_DATE,
+    FILL_FEE,
+    FILL_PRICE,
+    FILLED,
+    OPEN,
+    TRADE_ID,
+    ChildOrder,
+)
 
 CHILDREN: Final = "Children"
 VERSION: Final = "Version"
@@ -113,16 +123,25 @@ def child_items(item: Mapping[str, Any]) -> list[dict[str, Any]]:
         child.update({**keys.order_key(order_id), "Status": entry["Status"]})
         if entry["Status"] == OPEN:
             child[RESTING_TICKER_ATTRIBUTE] = item["Ticker"]
-        child["Updated"] = entry.get("Updated", item["OrderDate"])
+        child["Updated"] = _updated(item, entry)
         if "StatusReason" in entry:
             child["StatusReason"] = entry["StatusReason"]
-        if "FillPrice" in entry:
+        if FILL_FEE in entry:
             child[TRADE_ID] = trade_id_for(order_id)
+            child[FILL_PRICE] = entry.get(FILL_PRICE, item.get("MarketPrice"))
             child.update({name: entry[name] for name in FILL_ATTRIBUTES if name in entry})
             if FILL_DATE not in entry and "PricedAt" in item:
                 child[FILL_DATE] = item["PricedAt"]
         expanded.append(child)
     return expanded
+
+
+def _updated(item: Mapping[str, Any], entry: Mapping[str, Any]) -> Any:
+    """When the child last changed: as its entry says; else, filled, at the item's last write; else never since
+    the order was placed."""
+    if "Updated" in entry:
+        return entry["Updated"]
+    return item["Updated"] if entry["Status"] == FILLED else item["OrderDate"]
 
 
 def child_item(item: Mapping[str, Any], order_id: str) -> dict[str, Any] | None:
@@ -138,19 +157,34 @@ def with_children(item: Mapping[str, Any], changes: Mapping[int, Mapping[str, An
     """The item after `changes` (child number -> attributes to set on its entry; None removes one), one version
     on, in the resting-orders index while a child is OPEN."""
     children = {str(number): entry for number, entry in children_of(item).items()}
+    for entry in children.values():
+        if entry["Status"] == FILLED and "Updated" not in entry:
+            entry["Updated"] = item["Updated"]  # the item's Updated is about to change
     for number, change in changes.items():
         entry = children[str(number)]
         for name, value in change.items():
-            if value is None or (name == FILL_DATE and value == item.get("PricedAt")):
+            if value is None:
                 entry.pop(name, None)
             else:
                 entry[name] = value
+    for entry in children.values():
+        _leave_out_repeats(entry, item, now)
     updated = {**item, CHILDREN: children, VERSION: int(item.get(VERSION, 0)) + 1, "Updated": now}
     if any(entry["Status"] == OPEN for entry in children.values()):
         updated[RESTING_TICKER_ATTRIBUTE] = item["Ticker"]
     else:
         updated.pop(RESTING_TICKER_ATTRIBUTE, None)
     return updated
+
+
+def _leave_out_repeats(entry: dict[str, Any], item: Mapping[str, Any], now: str) -> None:
+    """Drops what the entry repeats of the item after this write (see the module docstring)."""
+    repeats = {FILL_DATE: item.get("PricedAt"), FILL_PRICE: item.get("MarketPrice")}
+    if entry["Status"] == FILLED:
+        repeats["Updated"] = now
+    for name, value in repeats.items():
+        if value is not None and entry.get(name) == value:
+            del entry[name]
 
 
 def versioned_put(table: str, item: Mapping[str, Any], read_version: int | None) -> dict[str, Any]:

@@ -35,6 +35,7 @@ from trading_core.common.ids import child_number, parent_order_id_of, trade_id_f
 from trading_core.model.child_order import FILL_DATE, FILL_FEE, FILL_PRICE, FILLED, LIVE_STATUSES
 from trading_core.model.order_item import (
     MAX_VERSION_ATTEMPTS,
+    child_item,
     children_of,
     item_key,
     version_of,
@@ -101,7 +102,7 @@ class DynamoDBSettlementStore:
                     decided.append(_Decided(trade, fresh=True))
                 elif entry["Status"] == FILLED and trade.trade_id == trade_id_for(trade.order_id):
                     if number not in fills:
-                        decided.append(_Decided(_as_filled(trade, entry, item or {}), fresh=False))
+                        decided.append(_Decided(_as_filled(trade, child_item(item or {}, trade.order_id)), fresh=False))
                 else:
                     inserted.void[trade.trade_id] = VoidFill(trade=trade, status=str(entry["Status"]))
             if not fills:
@@ -182,14 +183,16 @@ def _key(place: tuple[str, str]) -> dict[str, str]:
     return {keys.PK: place[0], keys.SK: place[1]}
 
 
-def _as_filled(trade: Trade, entry: Mapping[str, Any], item: Mapping[str, Any]) -> Trade:
-    """The trade as its child's entry recorded the fill: its price, fee, date and settlement date."""
+def _as_filled(trade: Trade, child: Mapping[str, Any] | None) -> Trade:
+    """The trade as its child's entry recorded the fill (`model.order_item.child_items`): its price, fee, date
+    and settlement date."""
+    child = child or {}
     return dataclasses.replace(
         trade,
-        price=entry.get(FILL_PRICE, trade.price),
-        fee=entry.get(FILL_FEE, trade.fee),
-        trade_date=str(entry.get(FILL_DATE) or item.get("PricedAt") or trade.trade_date),
-        settlement_date=str(entry.get("Updated") or trade.settlement_date),
+        price=child.get(FILL_PRICE, trade.price),
+        fee=child.get(FILL_FEE, trade.fee),
+        trade_date=str(child.get(FILL_DATE) or trade.trade_date),
+        settlement_date=str(child.get("Updated") or trade.settlement_date),
     )
 
 
