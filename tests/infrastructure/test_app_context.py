@@ -35,10 +35,11 @@ from stacks.app_builder import build_app
 def stacks(app):
     return sorted(c.node.id for c in app.node.children if isinstance(c, cdk.Stack))
 
+from_cli = build_app({"aws:cdk:bundling-stacks": []})
 print(json.dumps({
-    "cli": stacks(build_app({"aws:cdk:bundling-stacks": []})),
+    "cli": stacks(from_cli),
     "override": stacks(build_app({"aws:cdk:bundling-stacks": [], "stage": "dev"})),
-    "nag_from_cli": build_app({"aws:cdk:bundling-stacks": []}).node.try_get_context("nag"),
+    "nag_from_cli": from_cli.node.try_get_context("nag"),
 }))
 """
 
