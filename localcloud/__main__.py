@@ -1,7 +1,10 @@
-"""`python -m localcloud [--port 8000] [--stage dev] [--verbose]`: the whole system on this machine until Ctrl-C.
+"""`python -m localcloud [--port 8000] [--stage dev] [--verbose] [--no-iam]`: the whole system here until Ctrl-C.
 
 The console shows one line per API request and per function log record; the functions' full output
 (records as written, metric blobs) is in `<state dir>/functions.log`, and on the console with `--verbose`.
+
+IAM is enforced as on AWS (`localcloud.iam`): a function's request its role does not allow fails with the
+service's access-denied error; `--no-iam` turns that off, to debug.
 
 `--list-types` prints the CloudFormation resource types the deployer handles and those it skips,
 with the reason for each.
@@ -46,6 +49,11 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="also print the functions' output as written (JSON records, metric blobs); always in functions.log",
     )
+    parser.add_argument(
+        "--no-iam",
+        action="store_true",
+        help="do not enforce IAM (identity policies, Lambda permissions): every request is allowed; to debug only",
+    )
     parser.add_argument("--list-types", action="store_true", help="print the resource types handled and skipped")
     args = parser.parse_args(argv)
 
@@ -72,6 +80,7 @@ def main(argv: list[str] | None = None) -> int:
             state_dir=args.state_dir,
             nag=not args.no_nag,
             verbose=args.verbose,
+            iam=not args.no_iam,
             log=lambda line: print(line, flush=True),
         )
     )

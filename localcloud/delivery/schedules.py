@@ -27,6 +27,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Final
 
+from localcloud.iam.sources import delivering, rule_source
+
 logger = logging.getLogger("localcloud.schedules")
 
 _RATE: Final = re.compile(r"^rate\(\s*(\d+)\s+(minute|minutes|hour|hours|day|days)\s*\)$")
@@ -83,9 +85,11 @@ def _moto_rule(account: str, region: str, name: str) -> Any:
 
 
 def _deliver(rule: Any, event: dict[str, Any]) -> None:
+    """As the rule delivers (`localcloud.iam` checks its targets' Lambda permissions for the rule)."""
     from localcloud.moto_patches.events import deliver_scheduled
 
-    deliver_scheduled(rule, event)
+    with delivering(rule_source(rule)):
+        deliver_scheduled(rule, event)
 
 
 class Scheduler:

@@ -18,6 +18,10 @@ Pollers sleep on a condition that the patched `StreamShard.add` notifies (`Deliv
 fallback poll every `poll_interval` seconds; while a batch is in flight the runtime's activity counts it,
 and a probe reports unread records, so `LambdaRuntime.wait_idle` covers the streams. Retries wait
 `retry_delay` seconds. `LambdaRuntime.close()` stops the pollers (also `Delivery.close()`).
+
+IAM: Lambda reads a stream with the function's execution role; while `localcloud.iam` enforces and the role
+does not allow `dynamodb:DescribeStream`, `GetShardIterator`, `GetRecords` on the stream and `ListStreams`,
+the mapping delivers nothing (one warning; its records stay unread and are not counted as pending).
 """
 
 from __future__ import annotations
@@ -32,6 +36,7 @@ from typing import Any, Final, TypedDict, Unpack
 from localcloud.delivery.filters import compile_filters
 from localcloud.delivery.stream_records import failure_record, lambda_record
 from localcloud.destinations import check_destination, send_to_sqs
+from localcloud.iam.deliveries import stream_read_refusal
 from localcloud.lambda_runtime.function_spec import FunctionNotFound
 from localcloud.lambda_runtime.runtime import LambdaRuntime
 from localcloud.moto_lock import MOTO_LOCK
@@ -86,6 +91,7 @@ class StreamMapping:
         self.region, self.account = parts[3], parts[4]
         self.table_name, self.stream_label = resource[1], resource[3]
         self.position = 0  # index in the shard's records of the next record to read
+        self.refused: str | None = None  # why the function's role may not read the stream (IAM), if it may not
         self._stop = threading.Event()
         with MOTO_LOCK:
             shard = self._shard()
@@ -118,7 +124,8 @@ class StreamMapping:
         """True while records past the checkpoint are unread (the activity probe)."""
         with MOTO_LOCK:
             shard = self._shard()
-            return shard is not None and len(shard.items) > self.position and not self._stop.is_set()
+            unread = shard is not None and len(shard.items) > self.position
+        return unread and not self._stop.is_set() and self.refused is None
 
     def _read(self) -> tuple[str, list[dict[str, Any]]]:
         with MOTO_LOCK:
@@ -135,6 +142,9 @@ class StreamMapping:
         while not self._stop.is_set():
             with delivery.changed:
                 version = delivery.version
+            if not self._may_read():
+                self._stop.wait(delivery.poll_interval)
+                continue
             try:
                 shard_id, records = self._read()
             except Exception:
@@ -151,6 +161,18 @@ class StreamMapping:
                 except Exception:
                     logger.exception("localcloud: delivering %s to %s failed", self.stream_arn, self.function)
                     self._stop.wait(delivery.retry_delay)
+
+    def _may_read(self) -> bool:
+        """Lambda reads the stream with the function's role: while it may not, nothing is delivered (logged once)."""
+        try:
+            function_arn = self.delivery.runtime.function_arn(self.function)
+        except FunctionNotFound:
+            return True  # the delivery reports it
+        refused = stream_read_refusal(function_arn, self.stream_arn)
+        if refused is not None and self.refused is None:
+            logger.warning("localcloud IAM: event source mapping %s cannot read the stream: %s", self.uuid, refused)
+        self.refused = refused
+        return refused is None
 
     def _process(self, shard_id: str, records: list[dict[str, Any]]) -> None:
         index = 0

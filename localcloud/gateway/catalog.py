@@ -25,6 +25,7 @@ class AwsServiceIntegration:
     request_templates: dict[str, str] = field(default_factory=dict)
     passthrough_behavior: str = "WHEN_NO_MATCH"
     responses: tuple[IntegrationResponse, ...] = ()
+    credentials: str | None = None  # the role API Gateway assumes to call the action (IAM checks its policies)
 
     def response_for(self, status: int) -> IntegrationResponse | None:
         """The response whose pattern matches the status code, else the default (no pattern)."""

@@ -1,7 +1,9 @@
 """`Gateway`: one request through API Gateway's steps, and the lifecycle of the server that serves them.
 
 The steps: route (`routing`), authorize by API key (`catalog`), validate (`validation`), then integrate
-(`service_integrations` for `AWS`, `lambda_proxy` for `AWS_PROXY`).
+(`service_integrations` for `AWS`, `lambda_proxy` for `AWS_PROXY`). A proxy integration invokes its
+function only if the function's resource policy lets `apigateway.amazonaws.com` invoke it for
+`<api>/<stage>/<METHOD>/<path>` (`localcloud.iam`); else API Gateway's 500 "Internal server error".
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from localcloud.gateway.replies import Reply, json_reply
 from localcloud.gateway.routing import match_resource
 from localcloud.gateway.service_integrations import AwsCaller, NoAws, call_service
 from localcloud.gateway.validation import invalid_body, missing_parameters
+from localcloud.iam.deliveries import api_gateway_allows
 
 
 class Invoker(Protocol):
@@ -150,6 +153,16 @@ class Gateway:
         except GatewayError as error:
             return gateway_responses.render(api, error, facts, request_id)
 
+    @staticmethod
+    def _may_invoke(function_arn: str, api_id: str, stage: str, method: str, path: str) -> bool:
+        """API Gateway invokes a function only if its resource policy lets it, for this method and path."""
+        parts = function_arn.split(":")
+        if len(parts) < 7:
+            return True  # a bare name (tests without moto): nothing to check it against
+        return api_gateway_allows(
+            function_arn, region=parts[3], account=parts[4], api_id=api_id, stage=stage, method=method, path=path
+        )
+
     def _route(
         self,
         api: RestApi,
@@ -209,6 +222,8 @@ class Gateway:
             host=host,
             request_id=request_id,
         )
+        if not self._may_invoke(api_method.function_arn, api.id, stage, method, "/" + "/".join(rest)):
+            raise GatewayError("API_CONFIGURATION_ERROR", HTTPStatus.INTERNAL_SERVER_ERROR, "Internal server error")
         try:
             payload, errored = self.runtime.invoke(api_method.function_arn, event)
         except Exception:

@@ -1,19 +1,26 @@
 """`AWS` service integrations: what mapping templates (`vtl`) render.
 
 A service integration renders the request template of the content type, calls the action on the local
-AWS (moto) and maps the answer through the integration response chosen by its status code.
+AWS (moto) and maps the answer through the integration response chosen by its status code. The call is
+made as the integration's `Credentials` role, so `localcloud.iam` checks it against that role's policies
+(a refusal is the service's error, mapped like any other answer).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from contextlib import AbstractContextManager, nullcontext
 from http import HTTPStatus
-from typing import Any, Protocol
+from typing import Any, Final, Protocol
 
 from localcloud.gateway import vtl
 from localcloud.gateway.catalog import AwsServiceIntegration
 from localcloud.gateway.gateway_responses import GatewayError
 from localcloud.gateway.replies import Reply, content_type
+from localcloud.iam.caller import Caller, calling
+
+# The role session API Gateway opens with an integration's credentials.
+INTEGRATION_SESSION: Final = "BackplaneAssumeRoleSession"
 
 
 class AwsCaller(Protocol):
@@ -46,6 +53,13 @@ def request_template(integration: AwsServiceIntegration, headers: list[tuple[str
     return None
 
 
+def _credentials(integration: AwsServiceIntegration) -> AbstractContextManager[None]:
+    """The action is called as the integration's `Credentials` role (`localcloud.iam` checks its policies)."""
+    if integration.credentials is None:
+        return nullcontext()
+    return calling(Caller(session=INTEGRATION_SESSION, role_arn=integration.credentials))
+
+
 def call_service(
     aws: AwsCaller,
     integration: AwsServiceIntegration,
@@ -64,7 +78,8 @@ def call_service(
         else text
     )
     try:
-        status, answer = aws.call(integration.service, integration.action, integration.region, request)
+        with _credentials(integration):
+            status, answer = aws.call(integration.service, integration.action, integration.region, request)
     except Exception:
         raise GatewayError("INTEGRATION_FAILURE", HTTPStatus.INTERNAL_SERVER_ERROR, "Internal server error") from None
     response = integration.response_for(status)

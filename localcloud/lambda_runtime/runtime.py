@@ -13,6 +13,9 @@ invocation goes to it line by line, with the function's name and the request id 
 moto's API calls are atomic (`MOTO_LOCK`, taken by `localcloud.moto_patches` around every request); a
 handler invoked from inside a moto request (Invoke API, SQS event source, ...) runs with that lock released,
 as the invoked function is independent of the call that triggered it.
+
+IAM: every invocation (its cold start too) runs as its function (`localcloud.iam.caller`), so the AWS
+requests it makes are checked against the function's role while `localcloud.iam` enforces.
 """
 
 from __future__ import annotations
@@ -28,6 +31,8 @@ from pathlib import Path
 from typing import Any
 
 from localcloud.destinations import check_destination
+from localcloud.iam.caller import calling, function_caller
+from localcloud.iam.deliveries import check_delivery
 from localcloud.lambda_runtime.activity import Activity
 from localcloud.lambda_runtime.async_invocations import AsyncInvocations
 from localcloud.lambda_runtime.environments import Function, InitError, json_copy
@@ -121,6 +126,7 @@ class LambdaRuntime:
             MOTO_LOCK.suspended(),
             self._serial or nullcontext(),
             captured(self.output, function.spec.name, request_id),
+            calling(function_caller(function.spec.name, function.spec.arn)),
         ):
             try:
                 environment = function.checkout()
@@ -140,8 +146,11 @@ class LambdaRuntime:
                 function.checkin(environment)
 
     def invoke_async(self, name_or_arn: str, event: Any) -> None:
-        """Queues an asynchronous invocation (raises `FunctionNotFound` at once, as the Invoke API does)."""
-        self._async.submit(self.function(name_or_arn), event)
+        """Queues an asynchronous invocation (raises `FunctionNotFound` at once, as the Invoke API does, and
+        `DeliveryRefused` when the delivering service may not invoke the function: `localcloud.iam`)."""
+        function = self.function(name_or_arn)
+        check_delivery(function.spec.arn)
+        self._async.submit(function, event)
 
     # -- lifecycle
 

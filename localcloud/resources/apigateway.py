@@ -248,6 +248,7 @@ def _service_integration(integration: Mapping[str, Any]) -> AwsServiceIntegratio
         request_templates=templates,
         passthrough_behavior=str(integration.get("PassthroughBehavior", "WHEN_NO_MATCH")),
         responses=tuple(responses),
+        credentials=str(integration["Credentials"]) if integration.get("Credentials") else None,
     )
 
 

@@ -1,12 +1,15 @@
-"""IAM: roles and their policies, stored in moto (which does not enforce IAM)."""
+"""IAM: roles and their policies, stored in moto, where `localcloud.iam` reads them at each request.
+
+moto loads no AWS-managed policy by default; an attached one is added to moto's IAM from its document pinned
+in `localcloud/iam/managed/` (`localcloud.iam.managed`), and a policy without a pinned document stops the start.
+"""
 
 from typing import Any, Required, TypedDict
 
-from localcloud.records import DeployedResource
+from localcloud.iam import managed
+from localcloud.records import DeployedResource, DeployError
 from localcloud.resources.base import ResourceProvider, ResourceRequest
 from localcloud.resources.shapes import Tags, json_text, present, tags
-
-MANAGED_POLICIES_NOTE = "AWS-managed policies are recorded on the template only: moto does not load them"
 
 
 class RoleProperties(TypedDict, total=False):
@@ -23,7 +26,7 @@ class RoleProperties(TypedDict, total=False):
 
 class Role(ResourceProvider[RoleProperties]):
     TYPE = "AWS::IAM::Role"
-    SUMMARY = "CreateRole, managed and inline policies (stored; moto does not enforce IAM)"
+    SUMMARY = "CreateRole, managed (AWS-managed from pinned documents) and inline policies"
 
     def create(self, request: ResourceRequest[RoleProperties]) -> DeployedResource:
         props = request.properties
@@ -39,13 +42,12 @@ class Role(ResourceProvider[RoleProperties]):
             call["Tags"] = tags(props.get("Tags"))
         role = iam.create_role(**call)["Role"]
         for policy_arn in props.get("ManagedPolicyArns") or []:
-            try:
-                iam.attach_role_policy(RoleName=name, PolicyArn=policy_arn)
-            except iam.exceptions.NoSuchEntityException:
-                if ":iam::aws:policy/" not in policy_arn:
-                    raise
-                # moto loads AWS-managed policies only on request (+0.8 s); IAM is not enforced anyway.
-                request.deployment.note(MANAGED_POLICIES_NOTE)
+            if ":iam::aws:policy/" in policy_arn:
+                try:
+                    managed.install(policy_arn, role["Arn"].split(":")[4])
+                except managed.UnpinnedPolicy as error:
+                    raise DeployError(str(error)) from None
+            iam.attach_role_policy(RoleName=name, PolicyArn=policy_arn)
         for policy in props.get("Policies") or []:
             iam.put_role_policy(
                 RoleName=name, PolicyName=policy["PolicyName"], PolicyDocument=json_text(policy["PolicyDocument"])

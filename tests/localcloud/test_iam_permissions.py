@@ -1,0 +1,196 @@
+"""Services invoking functions need a Lambda permission for their principal and source, as on AWS: a refused
+EventBridge delivery goes straight to the target's dead-letter queue (NO_PERMISSIONS), a refused SNS delivery
+to the subscription's, and an event source mapping reads its stream only with the function's role's grants."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from localcloud.iam import enforcement
+from tests.localcloud.fixtures import sink
+from tests.localcloud.support import (
+    ACCOUNT,
+    LAMBDA_TRUST,
+    REGION,
+    Cloud,
+    create_table,
+    local_cloud,
+    placeholder_zip,
+    spec,
+)
+
+FUNCTION = "target"
+RULE_ARN = f"arn:aws:events:{REGION}:{ACCOUNT}:rule/bus/orders"
+
+
+@pytest.fixture
+def cloud() -> Iterator[Cloud]:
+    with local_cloud() as cloud:
+        enforcement.start()
+        try:
+            yield cloud
+        finally:
+            enforcement.stop()
+
+
+def target(cloud: Cloud, policy: dict[str, Any] | None = None) -> str:
+    iam = cloud.client("iam")
+    role = iam.create_role(RoleName="target-role", AssumeRolePolicyDocument=LAMBDA_TRUST)["Role"]["Arn"]
+    if policy is not None:
+        iam.put_role_policy(RoleName="target-role", PolicyName="grants", PolicyDocument=json.dumps(policy))
+    arn = cloud.client("lambda").create_function(
+        FunctionName=FUNCTION,
+        Runtime="python3.13",
+        Role=role,
+        Handler="handler.lambda_handler",
+        Code={"ZipFile": placeholder_zip()},
+    )["FunctionArn"]
+    cloud.runtime.register(spec(FUNCTION, arn=arn))
+    return str(arn)
+
+
+def allow_events(cloud: Cloud, source_arn: str = RULE_ARN) -> None:
+    cloud.client("lambda").add_permission(
+        FunctionName=FUNCTION,
+        StatementId="events",
+        Action="lambda:InvokeFunction",
+        Principal="events.amazonaws.com",
+        SourceArn=source_arn,
+    )
+
+
+def rule_to(cloud: Cloud, function_arn: str, dlq: str) -> Any:
+    events = cloud.client("events")
+    events.create_event_bus(Name="bus")
+    events.put_rule(Name="orders", EventBusName="bus", EventPattern=json.dumps({"source": ["router"]}))
+    events.put_targets(
+        Rule="orders", EventBusName="bus", Targets=[{"Id": "1", "Arn": function_arn, "DeadLetterConfig": {"Arn": dlq}}]
+    )
+    return events
+
+
+def put_event(events: Any) -> None:
+    entry = {"Source": "router", "DetailType": "Order", "Detail": json.dumps({"n": 1}), "EventBusName": "bus"}
+    assert events.put_events(Entries=[entry])["FailedEntryCount"] == 0
+
+
+def test_an_eventbridge_delivery_without_a_lambda_permission_goes_to_the_targets_dead_letter_queue(
+    cloud: Cloud,
+) -> None:
+    arn = target(cloud)
+    url, dlq = cloud.queue("rule-dlq")
+    events = rule_to(cloud, arn, dlq)
+
+    put_event(events)
+    cloud.runtime.wait_idle(10)
+
+    assert sink.calls(FUNCTION) == []
+    (message,) = cloud.messages(url)
+    attributes = {name: value["StringValue"] for name, value in message["MessageAttributes"].items()}
+    assert attributes["ERROR_CODE"] == "NO_PERMISSIONS"
+    assert attributes["RULE_ARN"] == RULE_ARN
+    assert attributes["TARGET_ARN"] == arn
+    assert "events.amazonaws.com" in attributes["ERROR_MESSAGE"]
+
+    allow_events(cloud)
+    put_event(events)
+    cloud.runtime.wait_idle(10)
+
+    assert len(sink.calls(FUNCTION)) == 1
+    assert cloud.messages(url) == []
+
+
+def test_a_permission_for_another_source_does_not_count_and_a_wildcard_source_does(cloud: Cloud) -> None:
+    arn = target(cloud)
+    url, dlq = cloud.queue("rule-dlq")
+    events = rule_to(cloud, arn, dlq)
+    allow_events(cloud, f"arn:aws:events:{REGION}:{ACCOUNT}:rule/bus/other")
+
+    put_event(events)
+    cloud.runtime.wait_idle(10)
+    assert sink.calls(FUNCTION) == []
+    assert len(cloud.messages(url)) == 1
+
+    cloud.client("lambda").remove_permission(FunctionName=FUNCTION, StatementId="events")
+    allow_events(cloud, f"arn:aws:events:{REGION}:{ACCOUNT}:rule/bus/*")
+    put_event(events)
+    cloud.runtime.wait_idle(10)
+    assert len(sink.calls(FUNCTION)) == 1
+
+
+def test_an_sns_delivery_without_a_lambda_permission_goes_to_the_subscriptions_dead_letter_queue(cloud: Cloud) -> None:
+    arn = target(cloud)
+    url, dlq = cloud.queue("subscription-dlq")
+    sns = cloud.client("sns")
+    topic = sns.create_topic(Name="bus")["TopicArn"]
+    sns.subscribe(
+        TopicArn=topic,
+        Protocol="lambda",
+        Endpoint=arn,
+        Attributes={"RedrivePolicy": json.dumps({"deadLetterTargetArn": dlq})},
+    )
+
+    sns.publish(TopicArn=topic, Message="refused")
+    cloud.runtime.wait_idle(10)
+    assert sink.calls(FUNCTION) == []
+    (message,) = cloud.messages(url)
+    assert json.loads(message["Body"])["Message"] == "refused"
+
+    cloud.client("lambda").add_permission(
+        FunctionName=FUNCTION,
+        StatementId="sns",
+        Action="lambda:InvokeFunction",
+        Principal="sns.amazonaws.com",
+        SourceArn=topic,
+    )
+    sns.publish(TopicArn=topic, Message="delivered")
+    cloud.runtime.wait_idle(10)
+    assert [call["Records"][0]["Sns"]["Message"] for call in sink.calls(FUNCTION)] == ["delivered"]
+
+
+def test_a_stream_mapping_reads_only_with_the_functions_role(cloud: Cloud) -> None:
+    stream = create_table(cloud)
+    reads = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Action": ["dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator"],
+                "Resource": stream,
+            },
+            {"Effect": "Allow", "Action": "dynamodb:ListStreams", "Resource": "*"},
+        ],
+    }
+    arn = target(cloud)
+    cloud.delivery.add_stream_mapping(
+        uuid="m",
+        stream_arn=stream,
+        function=arn,
+        batch_size=10,
+        filters=[],
+        bisect_on_error=False,
+        report_batch_item_failures=False,
+        max_retries=0,
+        on_failure_arn=None,
+        starting_position="LATEST",
+    )
+    dynamodb = cloud.client("dynamodb")
+    dynamodb.put_item(TableName="trades", Item={"PK": {"S": "a"}, "SK": {"S": "1"}})
+    time.sleep(0.5)
+    cloud.runtime.wait_idle(10)
+    assert sink.calls(FUNCTION) == []
+    assert cloud.delivery.mappings["m"].refused is not None
+    assert "dynamodb:DescribeStream" in cloud.delivery.mappings["m"].refused
+
+    cloud.client("iam").put_role_policy(RoleName="target-role", PolicyName="reads", PolicyDocument=json.dumps(reads))
+    deadline = time.monotonic() + 10
+    while not sink.calls(FUNCTION) and time.monotonic() < deadline:
+        time.sleep(0.1)
+
+    (batch,) = sink.calls(FUNCTION)
+    assert batch["Records"][0]["dynamodb"]["Keys"] == {"PK": {"S": "a"}, "SK": {"S": "1"}}
