@@ -49,7 +49,8 @@ ORDER_BOOK_MARKET_DATA_ACTIONS = ("dynamodb:BatchGetItem", "dynamodb:Query")
 # Ending a live child and releasing its reservation: one TransactWriteItems of the ORDER item's put (on
 # condition of the version read) and the customer's or position's update.
 END_ORDER_ACTIONS = ("dynamodb:PutItem", "dynamodb:UpdateItem")
-CANCELLER_READ_ACTIONS = ("dynamodb:GetItem",)
+# Ending children reads their ORDER items in one BatchGetItem, and one again with GetItem after a conflict.
+CANCELLER_READ_ACTIONS = ("dynamodb:BatchGetItem", "dynamodb:GetItem")
 
 ORDER_BOOK_MARKET_DATA_ROUTE = Route(
     name="OrderBookMarketDataUpdates",

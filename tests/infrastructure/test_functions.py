@@ -186,9 +186,9 @@ def test_the_functions_that_end_children_may_put_the_order_item_and_release_its_
     dev: Synthesized, name: str
 ) -> None:
     """A cancel or an expiry is one transaction: the ORDER item's put (on condition of its version) and the
-    customer's or position's update; the canceller reads the item first."""
+    customer's or position's update; both read the items first, in one BatchGetItem (GetItem after a conflict)."""
     actions = _trades_table_actions(dev, name)
-    assert {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"} <= actions
+    assert {"dynamodb:BatchGetItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"} <= actions
     assert "dynamodb:DeleteItem" not in actions
 
 
