@@ -1,7 +1,8 @@
 """Lambda resource policies: may a service principal invoke a function for a source (`AWS::Lambda::Permission`).
 
 The statements are moto's (AddPermission's, with `Principal`, `SourceArn` as `ArnLike`, `SourceAccount` as
-`StringEquals`), compiled once per policy revision (every AddPermission/RemovePermission makes a new one).
+`StringEquals`), compiled once per state of the policy: its revision (AddPermission makes a new one) and the
+statements it holds (RemovePermission removes one without a new revision), compared by identity.
 """
 
 from __future__ import annotations
@@ -13,23 +14,28 @@ from localcloud.iam.evaluator import Decision, evaluate
 from localcloud.iam.policy import Statement, compile_document
 
 
+def _same(kept: tuple[Any, ...], now: tuple[Any, ...]) -> bool:
+    return len(kept) == len(now) and all(a is b for a, b in zip(kept, now, strict=True))
+
+
 class FunctionPolicies:
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._compiled: dict[str, tuple[str, tuple[Statement, ...]]] = {}
+        self._compiled: dict[str, tuple[str, tuple[Any, ...], tuple[Statement, ...]]] = {}
 
-    def _statements(self, function: Any) -> tuple[str, tuple[Statement, ...]]:
+    def _statements(self, function: Any) -> tuple[Statement, ...]:
         policy = getattr(function, "policy", None)
         revision = str(getattr(policy, "revision", ""))
+        raw = tuple(getattr(policy, "statements", []) or [])
         arn = str(function.function_arn)
         cached = self._compiled.get(arn)
-        if cached is not None and cached[0] == revision:
-            return cached
-        raw = list(getattr(policy, "statements", []) or [])
-        compiled = (revision, compile_document({"Statement": raw}, resource_policy=True))
+        if cached is not None and cached[0] == revision and _same(cached[1], raw):
+            return cached[2]
+        # the raw statements are kept, so an identity compared later is never a freed object's
+        compiled = (revision, raw, compile_document({"Statement": list(raw)}, resource_policy=True))
         with self._lock:
             self._compiled[arn] = compiled
-        return compiled
+        return compiled[2]
 
     def allows(self, function_arn: str, service: str, source_arn: str | None, source_account: str | None) -> bool:
         """True when a statement of the function's policy lets `service` invoke it for that source."""
@@ -40,7 +46,7 @@ class FunctionPolicies:
             function = lambda_backends[parts[4]][parts[3]].get_function(function_arn)
         except Exception:
             return False
-        _, statements = self._statements(function)
+        statements = self._statements(function)
         context = {"aws:securetransport": "true"}
         if source_arn:
             context["aws:sourcearn"] = source_arn
@@ -56,5 +62,5 @@ class FunctionPolicies:
         count = 0
         for arn in function_arns:
             parts = arn.split(":")
-            count += len(self._statements(lambda_backends[parts[4]][parts[3]].get_function(arn))[1])
+            count += len(self._statements(lambda_backends[parts[4]][parts[3]].get_function(arn)))
         return count

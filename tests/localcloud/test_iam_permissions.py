@@ -104,6 +104,13 @@ def test_an_eventbridge_delivery_without_a_lambda_permission_goes_to_the_targets
     assert len(sink.calls(FUNCTION)) == 1
     assert cloud.messages(url) == []
 
+    cloud.client("lambda").remove_permission(FunctionName=FUNCTION, StatementId="events")
+    put_event(events)
+    cloud.runtime.wait_idle(10)
+
+    assert len(sink.calls(FUNCTION)) == 1
+    assert len(cloud.messages(url)) == 1
+
 
 def test_a_permission_for_another_source_does_not_count_and_a_wildcard_source_does(cloud: Cloud) -> None:
     arn = target(cloud)
