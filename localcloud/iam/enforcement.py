@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from localcloud.iam import hook, sources, versions
+from localcloud.iam import hook, sources, state_machines, versions
 from localcloud.iam.enforcer import Enforcer
 
 
@@ -12,6 +12,7 @@ def start() -> Enforcer:
     """Installs the hooks (once per process; after `localcloud.moto_patches.apply`) and enforces from now on."""
     versions.install()
     sources.install()
+    state_machines.install()
     enforcer = Enforcer()
     hook.activate(enforcer)
     return enforcer

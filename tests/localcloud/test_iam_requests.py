@@ -90,7 +90,11 @@ def test_messaging_services() -> None:
         ("sqs:SendMessage", f"arn:aws:sqs:{REGION}:{ACCOUNT}:dlq")
     ]
     assert asked("sqs", "GetQueueUrl", QueueName="dlq") == [("sqs:GetQueueUrl", f"arn:aws:sqs:{REGION}:{ACCOUNT}:dlq")]
-    entries = [{"EventBusName": "trading"}, {"EventBusName": "trading"}, {}]
+    entries = [
+        {"EventBusName": "trading"},
+        {"EventBusName": f"arn:aws:events:{REGION}:{ACCOUNT}:event-bus/trading"},
+        {},
+    ]
     assert asked("events", "PutEvents", Entries=entries) == [
         ("events:PutEvents", f"arn:aws:events:{REGION}:{ACCOUNT}:event-bus/trading"),
         ("events:PutEvents", f"arn:aws:events:{REGION}:{ACCOUNT}:event-bus/default"),

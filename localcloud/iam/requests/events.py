@@ -1,4 +1,4 @@
-"""EventBridge (prefix `events`): `PutEvents` on the bus of every entry (`default` when none is named),
+"""EventBridge (prefix `events`): `PutEvents` on the bus of every entry (named or by ARN; `default` when none is),
 rule calls on the rule's ARN on its bus, the other calls on `*` or the ARN they name."""
 
 from __future__ import annotations
@@ -9,7 +9,9 @@ from localcloud.iam.requests.call import Authorization, Call
 
 
 def _bus(call: Call, name: Any) -> str:
-    return call.arn(f"event-bus/{name or 'default'}")
+    """A bus's ARN from its name or ARN (`default` when none is named)."""
+    text = str(name or "default")
+    return text if text.startswith("arn:") else call.arn(f"event-bus/{text}")
 
 
 def authorizations(call: Call) -> list[Authorization]:

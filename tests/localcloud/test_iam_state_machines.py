@@ -1,0 +1,81 @@
+"""A state machine's tasks call their services as its role: a Lambda task needs lambda:InvokeFunction."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterator
+
+import pytest
+
+from localcloud.iam import enforcement
+from tests.localcloud.fixtures import sink
+from tests.localcloud.support import ACCOUNT, Cloud, local_cloud
+
+TRUST = json.dumps(
+    {
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Effect": "Allow", "Principal": {"Service": "states.amazonaws.com"}, "Action": "sts:AssumeRole"}
+        ],
+    }
+)
+
+
+@pytest.fixture
+def cloud() -> Iterator[Cloud]:
+    with local_cloud(step_functions=True) as cloud:
+        enforcement.start()
+        try:
+            yield cloud
+        finally:
+            enforcement.stop()
+
+
+def finished(cloud: Cloud, execution: str) -> dict[str, object]:
+    sfn = cloud.client("stepfunctions")
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        described = sfn.describe_execution(executionArn=execution)
+        if described["status"] != "RUNNING":
+            return dict(described)
+        time.sleep(0.05)
+    raise AssertionError(f"{execution} still running")
+
+
+def test_a_lambda_task_runs_only_if_the_state_machines_role_may_invoke_the_function(cloud: Cloud) -> None:
+    function = cloud.function("task", in_moto=True)
+    iam = cloud.client("iam")
+    role = iam.create_role(RoleName="machine", AssumeRolePolicyDocument=TRUST)["Role"]["Arn"]
+    definition = {
+        "StartAt": "Call",
+        "States": {
+            "Call": {
+                "Type": "Task",
+                "Resource": "arn:aws:states:::lambda:invoke",
+                "Parameters": {"FunctionName": function, "Payload.$": "$"},
+                "End": True,
+            }
+        },
+    }
+    sfn = cloud.client("stepfunctions")
+    machine = sfn.create_state_machine(name="m", definition=json.dumps(definition), roleArn=role)["stateMachineArn"]
+
+    refused = finished(cloud, sfn.start_execution(stateMachineArn=machine, input="{}")["executionArn"])
+
+    assert refused["status"] == "FAILED"
+    assert refused["error"] == "Lambda.AccessDeniedException"
+    assert f"User: arn:aws:sts::{ACCOUNT}:assumed-role/machine/" in str(
+        refused["cause"]
+    ) and f"is not authorized to perform: lambda:InvokeFunction on resource: {function}" in str(refused["cause"])
+    assert sink.calls("task") == []
+
+    grant = {
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Action": "lambda:InvokeFunction", "Resource": [function, f"{function}:*"]}],
+    }
+    iam.put_role_policy(RoleName="machine", PolicyName="invoke", PolicyDocument=json.dumps(grant))
+    done = finished(cloud, sfn.start_execution(stateMachineArn=machine, input='{"n": 1}')["executionArn"])
+
+    assert done["status"] == "SUCCEEDED", done
+    assert sink.calls("task") == [{"n": 1}]
