@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from localcloud.iam import hook, sources, state_machines, versions
+from localcloud.iam import event_targets, hook, sources, state_machines, versions
 from localcloud.iam.enforcer import Enforcer
 
 
@@ -13,6 +13,7 @@ def start() -> Enforcer:
     versions.install()
     sources.install()
     state_machines.install()
+    event_targets.install()
     enforcer = Enforcer()
     hook.activate(enforcer)
     return enforcer

@@ -27,6 +27,10 @@ class Source:
     source_arn: str
     source_account: str
     what: str  # for the log line: "EventBridge rule <arn>"
+    target_roles: tuple[tuple[str, str | None], ...] = ()  # an EventBridge rule's (target ARN, RoleArn)
+
+    def role_for(self, target_arn: str) -> str | None:
+        return next((role for arn, role in self.target_roles if arn == target_arn), None)
 
 
 SOURCE: contextvars.ContextVar[Source | None] = contextvars.ContextVar("localcloud_iam_source", default=None)
@@ -42,7 +46,8 @@ def delivering(source: Source) -> Iterator[None]:
 
 
 def rule_source(rule: Any) -> Source:
-    return Source("events.amazonaws.com", str(rule.arn), str(rule.account_id), f"EventBridge rule {rule.arn}")
+    roles = tuple((str(target["Arn"]), target.get("RoleArn")) for target in rule.targets)
+    return Source("events.amazonaws.com", str(rule.arn), str(rule.account_id), f"EventBridge rule {rule.arn}", roles)
 
 
 def _wrap(owner: Any, name: str, source_of: Callable[..., Source | None]) -> None:

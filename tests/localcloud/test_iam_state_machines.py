@@ -79,3 +79,44 @@ def test_a_lambda_task_runs_only_if_the_state_machines_role_may_invoke_the_funct
 
     assert done["status"] == "SUCCEEDED", done
     assert sink.calls("task") == [{"n": 1}]
+
+
+def test_a_rule_starts_a_state_machine_only_as_a_target_role_that_may(cloud: Cloud) -> None:
+    iam = cloud.client("iam")
+    machine_role = iam.create_role(RoleName="machine", AssumeRolePolicyDocument=TRUST)["Role"]["Arn"]
+    events_trust = TRUST.replace("states.amazonaws.com", "events.amazonaws.com")
+    target_role = iam.create_role(RoleName="events-target", AssumeRolePolicyDocument=events_trust)["Role"]["Arn"]
+    definition = {"StartAt": "Done", "States": {"Done": {"Type": "Pass", "End": True}}}
+    sfn = cloud.client("stepfunctions")
+    machine = sfn.create_state_machine(name="m", definition=json.dumps(definition), roleArn=machine_role)
+    machine_arn = machine["stateMachineArn"]
+    url, dlq = cloud.queue("rule-dlq")
+    events = cloud.client("events")
+    events.put_rule(Name="start", EventPattern=json.dumps({"source": ["tests"]}))
+    events.put_targets(
+        Rule="start",
+        Targets=[{"Id": "1", "Arn": machine_arn, "RoleArn": target_role, "DeadLetterConfig": {"Arn": dlq}}],
+    )
+
+    def put() -> None:
+        events.put_events(Entries=[{"Source": "tests", "DetailType": "t", "Detail": "{}"}])
+        cloud.runtime.wait_idle(10)
+
+    put()
+    assert sfn.list_executions(stateMachineArn=machine_arn)["executions"] == []
+    (message,) = cloud.messages(url)
+    attributes = {name: value["StringValue"] for name, value in message["MessageAttributes"].items()}
+    assert attributes["ERROR_CODE"] == "NO_PERMISSIONS"
+    assert attributes["TARGET_ARN"] == machine_arn
+    assert "assumed-role/events-target/" in attributes["ERROR_MESSAGE"]
+    assert "states:StartExecution" in attributes["ERROR_MESSAGE"]
+
+    grant = {
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Action": "states:StartExecution", "Resource": machine_arn}],
+    }
+    iam.put_role_policy(RoleName="events-target", PolicyName="start", PolicyDocument=json.dumps(grant))
+    put()
+
+    assert len(sfn.list_executions(stateMachineArn=machine_arn)["executions"]) == 1
+    assert cloud.messages(url) == []
