@@ -1,7 +1,8 @@
 """The identity-policy check of one request: the caller's role, the request's actions and resources, the
 decision (memoized per role version, action, resource and region: the same request costs a dict lookup).
 
-The caller's role is read from moto's Lambda state at each request (a function's `Role` as it is now), its
+The caller's role is read from moto's Lambda state at each request (a function's `Role` as it is now: moto's
+store of functions is found once per account and region, the function in it at each request), its
 policies from moto's IAM (`localcloud.iam.roles`, compiled once per IAM version). Requests are also made in
 a condition context: `aws:SecureTransport` is true (the SDKs use TLS), `aws:PrincipalArn`,
 `aws:PrincipalAccount` and `aws:RequestedRegion` are the caller's.
@@ -32,6 +33,7 @@ class Enforcer:
         self.roles = RoleCache()
         self.functions = FunctionPolicies()  # the functions' resource policies (Lambda permissions)
         self._memo: dict[tuple[str, int, str, str, str], Decision] = {}
+        self._stores: dict[tuple[str, str], Any] = {}  # (account, region) → moto's functions by name
         self._lock = threading.Lock()
 
     def role_of(self, caller: Caller) -> str | None:
@@ -39,14 +41,20 @@ class Enforcer:
             return caller.role_arn
         if caller.function_arn is None:
             return None
-        from moto.awslambda.models import lambda_backends
+        function = self._function(caller.function_arn)
+        return None if function is None else str(function.role)
 
-        parts = caller.function_arn.split(":")
-        try:
-            function = lambda_backends[parts[4]][parts[3]].get_function(caller.function_arn)
-        except Exception:
-            return None  # registered with the runtime only (no function in moto): nothing to evaluate against
-        return str(function.role)
+    def _function(self, arn: str) -> Any:
+        """moto's function (its `Role` read at each request), found once per function and region's store."""
+        parts = arn.split(":")
+        key = (parts[4], parts[3])
+        store = self._stores.get(key)
+        if store is None:
+            from moto.awslambda.models import lambda_backends
+
+            store = self._stores[key] = lambda_backends[parts[4]][parts[3]]._lambdas._functions
+        entry = store.get(parts[6])
+        return None if entry is None else entry["latest"]  # None: registered with the runtime only
 
     def check(
         self, caller: Caller, prefix: str, operation: str, params: Mapping[str, Any], region: str
