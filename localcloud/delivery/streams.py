@@ -21,7 +21,8 @@ and a probe reports unread records, so `LambdaRuntime.wait_idle` covers the stre
 
 IAM: Lambda reads a stream with the function's execution role; while `localcloud.iam` enforces and the role
 does not allow `dynamodb:DescribeStream`, `GetShardIterator`, `GetRecords` on the stream and `ListStreams`,
-the mapping delivers nothing (one warning; its records stay unread and are not counted as pending).
+the mapping delivers nothing (one warning; its records stay unread and are not counted as pending); a
+failure record reaches the on-failure queue only if the role may `sqs:SendMessage` to it.
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ from typing import Any, Final, TypedDict, Unpack
 from localcloud.delivery.filters import compile_filters
 from localcloud.delivery.stream_records import failure_record, lambda_record
 from localcloud.destinations import check_destination, send_to_sqs
-from localcloud.iam.deliveries import stream_read_refusal
+from localcloud.iam.deliveries import destination_allowed, stream_read_refusal
 from localcloud.lambda_runtime.function_spec import FunctionNotFound
 from localcloud.lambda_runtime.runtime import LambdaRuntime
 from localcloud.moto_lock import MOTO_LOCK
@@ -257,7 +258,8 @@ class StreamMapping:
             attempts=attempts,
             errored=errored,
         )
-        send_to_sqs(self.on_failure_arn, json.dumps(record))
+        if destination_allowed(function_arn, self.on_failure_arn, f"{self.function}: the failure record"):
+            send_to_sqs(self.on_failure_arn, json.dumps(record))
 
 
 class Delivery:

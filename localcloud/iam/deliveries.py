@@ -79,3 +79,21 @@ def stream_read_refusal(function_arn: str, stream_arn: str) -> str | None:
         if refusal is not None:
             return refusal.message
     return None
+
+
+def destination_allowed(function_arn: str, queue_arn: str, what: str) -> bool:
+    """Lambda sends a failure record to an on-failure queue with the function's role, which needs
+    `sqs:SendMessage` on it (always True while IAM is not enforced); a refusal is logged: the record is lost."""
+    from localcloud.iam.caller import function_caller
+
+    enforcer = hook.active()
+    parts = function_arn.split(":")
+    if enforcer is None or len(parts) < 7:
+        return True
+    queue = queue_arn.split(":")
+    params = {"QueueName": queue[-1], "QueueOwnerAWSAccountId": queue[4]}
+    refusal = enforcer.check(function_caller(parts[6], function_arn), "sqs", "SendMessage", params, queue[3])
+    if refusal is None:
+        return True
+    logger.warning("localcloud IAM: %s not sent to %s: %s", what, queue_arn, refusal.message)
+    return False

@@ -6,7 +6,8 @@ and 2 minutes) with the same request id, then the invocation record is sent to t
 (an SQS queue ARN) in Lambda's destination shape:
 `{"version", "timestamp", "requestContext": {"requestId", "functionArn", "condition": "RetriesExhausted",
 "approximateInvokeCount"}, "requestPayload", "responseContext": {"statusCode", "executedVersion",
-"functionError"}, "responsePayload"}`. Without a destination the event is dropped (logged).
+"functionError"}, "responsePayload"}`, if the function's role may `sqs:SendMessage` to it (`localcloud.iam`,
+while enforced; else logged and lost, as on AWS). Without a destination the event is dropped (logged).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from typing import Any
 
 from localcloud.aws_formats import iso_now
 from localcloud.destinations import send_to_sqs
+from localcloud.iam.deliveries import destination_allowed
 from localcloud.lambda_runtime.activity import Activity
 from localcloud.lambda_runtime.environments import Function, json_copy
 from localcloud.lambda_runtime.function_spec import AsyncConfig
@@ -173,4 +175,6 @@ class AsyncInvocations:
             "responseContext": {"statusCode": 200, "executedVersion": "$LATEST", "functionError": "Unhandled"},
             "responsePayload": payload,
         }
-        send_to_sqs(config.on_failure_arn, json.dumps(record))
+        what = f"{spec.name} {invocation.request_id}: the invocation record"
+        if destination_allowed(spec.arn, config.on_failure_arn, what):
+            send_to_sqs(config.on_failure_arn, json.dumps(record))

@@ -201,3 +201,26 @@ def test_a_stream_mapping_reads_only_with_the_functions_role(cloud: Cloud) -> No
 
     (batch,) = sink.calls(FUNCTION)
     assert batch["Records"][0]["dynamodb"]["Keys"] == {"PK": {"S": "a"}, "SK": {"S": "1"}}
+
+
+def test_an_on_failure_destination_receives_the_record_only_if_the_role_may_send_to_it(cloud: Cloud) -> None:
+    url, queue = cloud.queue("on-failure")
+    arn = target(cloud)
+    cloud.runtime.configure_async(FUNCTION, max_retries=0, on_failure_arn=queue)
+
+    def fail(event: Any, context: Any) -> Any:
+        raise RuntimeError("boom")
+
+    sink.RESPONDERS[FUNCTION] = fail
+    cloud.runtime.invoke_async(arn, {"n": 1})
+    cloud.runtime.wait_idle(10)
+    assert len(sink.calls(FUNCTION)) == 1
+    assert cloud.messages(url) == []  # the role may not send: the record is lost
+
+    send = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sqs:SendMessage", "Resource": queue}]}
+    cloud.client("iam").put_role_policy(RoleName="target-role", PolicyName="send", PolicyDocument=json.dumps(send))
+    cloud.runtime.invoke_async(arn, {"n": 2})
+    cloud.runtime.wait_idle(10)
+
+    (message,) = cloud.messages(url)
+    assert json.loads(message["Body"])["requestPayload"] == {"n": 2}
