@@ -6,9 +6,8 @@
 2. synthesizes the app in-process into `cdk.out` (the real cloud assembly), as the `"localcloud"` block
    of its `cdk.json` says (`localcloud.app`);
 3. starts moto in-process (`mock_aws`), creates the Lambda runtime and the event delivery, and
-   applies the moto patches that route moto's invocations through them; turns IAM enforcement on
-   (`localcloud.iam`; `Settings(iam=False)` leaves it off) and, once deployed, says how many roles and
-   statements it evaluates;
+   applies the moto patches that route moto's invocations through them; enforces IAM (`localcloud.iam`,
+   unless `Settings(iam=False)`) and, once deployed, says how many roles and statements it evaluates;
 4. deploys every stack of the assembly with `localcloud.deployer` (function-backed custom resources
    run as CloudFormation runs them);
 5. serves the REST APIs on `http://127.0.0.1:<port>/<restApiId>/<stage>/` and moto's own server on
@@ -41,8 +40,8 @@ from pathlib import Path
 from typing import Any, Final
 
 from localcloud.app import AppConfig
+from localcloud.iam import enforcement
 from localcloud.lambda_runtime import function_output
-from localcloud.records import DeployError
 from localcloud.run_log import RunLog
 
 REPO_ROOT: Final = Path(__file__).resolve().parents[1]
@@ -187,11 +186,7 @@ class LocalCloud:
         self.runtime = LambdaRuntime(output=self.run_log.function_output)
         self.delivery = Delivery(self.runtime)
         moto_patches.apply(self.runtime, self.delivery)
-        from localcloud.iam import enforcement
-
-        self.enforcer = enforcement.start() if settings.iam else None
-        if self.enforcer is None:
-            enforcement.stop()
+        self.enforcer = enforcement.configure(enforce=settings.iam)
         self._moto_server = ThreadedMotoServer(ip_address=settings.host, port=self._aws_port, verbose=False)
         self._moto_server.start()
 
@@ -217,15 +212,9 @@ class LocalCloud:
             for note in stack.notes:
                 log(f"  {note}")
         log(f"localcloud: moto started and stacks deployed ({time.perf_counter() - step:.1f} s)")
-        if self.enforcer is not None:
-            from localcloud.intrinsics import ACCOUNT_ID
+        from localcloud.intrinsics import ACCOUNT_ID
 
-            try:
-                log(enforcement.announcement(self.enforcer, ACCOUNT_ID, self.deployer.functions))
-            except ValueError as error:
-                raise DeployError(f"IAM: {error}") from error
-        else:
-            log("localcloud: IAM NOT enforced (--no-iam): every request is allowed")
+        log(enforcement.announcement(self.enforcer, ACCOUNT_ID, self.deployer.functions))
 
         from localcloud.service_calls import BotoServiceCaller
 
@@ -257,8 +246,6 @@ class LocalCloud:
             self.runtime.close()
             self.runtime = None
         if self.enforcer is not None:
-            from localcloud.iam import enforcement
-
             enforcement.stop()
             self.enforcer = None
         if self._mock is not None:

@@ -6,6 +6,7 @@ from collections.abc import Iterable
 
 from localcloud.iam import event_targets, hook, sources, state_machines, versions
 from localcloud.iam.enforcer import Enforcer
+from localcloud.records import DeployError
 
 
 def start() -> Enforcer:
@@ -23,10 +24,24 @@ def stop() -> None:
     hook.activate(None)
 
 
-def announcement(enforcer: Enforcer, account: str, function_arns: Iterable[str]) -> str:
-    """One line for the run log; compiling every policy here raises on what cannot be evaluated."""
-    roles, statements = enforcer.summary(account)
-    permissions = enforcer.functions.statement_count(list(function_arns))
+def configure(*, enforce: bool) -> Enforcer | None:
+    """A local cloud's setting: enforcing (the default) or not (`--no-iam`, to debug)."""
+    if enforce:
+        return start()
+    stop()
+    return None
+
+
+def announcement(enforcer: Enforcer | None, account: str, function_arns: Iterable[str]) -> str:
+    """One line for the run log; compiling every policy here stops the start (`DeployError`) on what cannot
+    be evaluated (a condition operator, a permissions boundary), naming it."""
+    if enforcer is None:
+        return "localcloud: IAM NOT enforced (--no-iam): every request is allowed"
+    try:
+        roles, statements = enforcer.summary(account)
+        permissions = enforcer.functions.statement_count(list(function_arns))
+    except ValueError as error:
+        raise DeployError(f"IAM: {error}") from error
     return (
         f"localcloud: IAM enforced: {roles} roles, {statements} identity-policy statements, "
         f"{permissions} Lambda permission statements (--no-iam turns it off)"

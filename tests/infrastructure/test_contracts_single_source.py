@@ -39,6 +39,7 @@ HOMONYMS = {
     "detail-type": "also the EventBridge envelope's field, which consumers and the local cloud read",
     "invalidOrders": "also the Orders API response's field of refused orders, which its clients read",
     "CustomerId": "also a PascalCase field of the trade, ledger and order items, written where each item is built",
+    "taskToken": "also the field of Step Functions' SendTask* calls, which the local cloud's IAM reads",
 }
 CONSTRUCT_SCOPES = frozenset({"self", "scope"})
 

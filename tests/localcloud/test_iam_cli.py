@@ -46,3 +46,9 @@ def test_the_announcement_counts_roles_statements_and_lambda_permissions() -> No
         "(--no-iam turns it off)"
     )
     assert hook.active() is None
+
+
+def test_without_enforcement_the_run_log_says_so() -> None:
+    assert enforcement.announcement(None, ACCOUNT, []) == (
+        "localcloud: IAM NOT enforced (--no-iam): every request is allowed"
+    )
