@@ -5,6 +5,10 @@ infrastructure tests); parameters take the `dev` defaults from cdk.json, as a de
 Everything a publisher sends is captured in SQS queues so tests can read what went on the bus; the
 router's `MarketData` requests (workflow A's events) are captured apart from the order flow, and
 workflow B is a moto state machine whose executions are only recorded (none runs).
+
+Each process builds that world once, with its requests; every later `trading_aws` gets an exact copy of it
+(`tests/integration/moto_snapshot.py`: moto's backends deep-copied, so whatever a test wrote, sent, changed or
+deleted, structure included, is gone) and new clients, environment and in-process ticker lookup.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ import pytest
 from moto import mock_aws
 
 from tests.integration.market_data_fixtures import MARKET_DATA_TABLE, create_market_data_table
+from tests.integration.moto_snapshot import MotoSnapshot
 from tests.integration.quote_lookup import install_quote_summary
 from trading_core.common import keys
 from trading_core.contracts import (
@@ -222,10 +227,22 @@ INDEX_ATTRIBUTES = [
 HISTORICAL_DATA_FUNCTION = "trading-system-dev-historical-data"
 
 
-def create_trading_aws(monkeypatch: pytest.MonkeyPatch) -> TradingAws:
+@dataclass(frozen=True)
+class BuiltNames:
+    """What `build_trading_world` answers that the fixture's clients and the functions' environment need."""
+
+    topic_arn: str
+    workflow_b_arn: str
+    events_queue_url: str
+    sns_queue_url: str
+    market_data_queue_url: str
+
+
+def build_trading_world() -> BuiltNames:
+    """Inside mock_aws: the tables, state machine, bucket, parameters, bus, topic and capture queues."""
     region = "us-east-1"
     dynamodb = boto3.resource("dynamodb", region_name=region)
-    table = dynamodb.create_table(
+    dynamodb.create_table(
         TableName=TRADES_TABLE,
         KeySchema=[{"AttributeName": keys.PK, "KeyType": "HASH"}, {"AttributeName": keys.SK, "KeyType": "RANGE"}],
         AttributeDefinitions=[
@@ -243,7 +260,7 @@ def create_trading_aws(monkeypatch: pytest.MonkeyPatch) -> TradingAws:
         AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
         BillingMode="PAY_PER_REQUEST",
     )
-    market_data_table = create_market_data_table(dynamodb)
+    create_market_data_table(dynamodb)
     stepfunctions = boto3.client("stepfunctions", region_name=region)
     workflow_b_arn = stepfunctions.create_state_machine(
         name=WORKFLOW_B_NAME,
@@ -279,7 +296,19 @@ def create_trading_aws(monkeypatch: pytest.MonkeyPatch) -> TradingAws:
         Targets=[{"Id": "q", "Arn": arn(market_data_queue)}],
     )
     sns.subscribe(TopicArn=topic_arn, Protocol="sqs", Endpoint=arn(sns_queue))
+    return BuiltNames(
+        topic_arn=topic_arn,
+        workflow_b_arn=workflow_b_arn,
+        events_queue_url=events_queue,
+        sns_queue_url=sns_queue,
+        market_data_queue_url=market_data_queue,
+    )
 
+
+def connect_trading_aws(monkeypatch: pytest.MonkeyPatch, names: BuiltNames) -> TradingAws:
+    """Inside mock_aws, on a built world: the functions' environment, the router's in-process ticker lookup
+    (which also creates the market-data bucket if missing) and new clients for the test."""
+    region = "us-east-1"
     for name, value in {
         "STAGE": STAGE,
         "PARAMETER_PREFIX": PREFIX,
@@ -287,28 +316,55 @@ def create_trading_aws(monkeypatch: pytest.MonkeyPatch) -> TradingAws:
         "IDEMPOTENCY_TABLE_NAME": IDEMPOTENCY_TABLE,
         "TRADES_BUCKET_NAME": TRADES_BUCKET,
         "EVENT_BUS_NAME": BUS_NAME,
-        "ORDERS_TOPIC_ARN": topic_arn,
+        "ORDERS_TOPIC_ARN": names.topic_arn,
         MARKET_DATA_TABLE_ENV: MARKET_DATA_TABLE,
-        TICKER_MAP_WORKFLOW_ENV: workflow_b_arn,
+        TICKER_MAP_WORKFLOW_ENV: names.workflow_b_arn,
         HISTORY_LOOKUP_FUNCTION_ENV: HISTORICAL_DATA_FUNCTION,
     }.items():
         monkeypatch.setenv(name, value)
     # The router's ticker lookup runs the quote-summary function in-process (tests/integration/quote_lookup.py).
     install_quote_summary(monkeypatch)
 
+    dynamodb = boto3.resource("dynamodb", region_name=region)
     return TradingAws(
         dynamodb=dynamodb,
-        table=table,
-        s3=s3,
-        ssm=ssm,
+        table=dynamodb.Table(TRADES_TABLE),
+        s3=boto3.client("s3", region_name=region),
+        ssm=boto3.client("ssm", region_name=region),
         bus=BusCapture(
-            sqs=sqs, events_queue_url=events_queue, sns_queue_url=sns_queue, market_data_queue_url=market_data_queue
+            sqs=boto3.client("sqs", region_name=region),
+            events_queue_url=names.events_queue_url,
+            sns_queue_url=names.sns_queue_url,
+            market_data_queue_url=names.market_data_queue_url,
         ),
-        topic_arn=topic_arn,
-        market_data_table=market_data_table,
-        stepfunctions=stepfunctions,
-        workflow_b_arn=workflow_b_arn,
+        topic_arn=names.topic_arn,
+        market_data_table=dynamodb.Table(MARKET_DATA_TABLE),
+        stepfunctions=boto3.client("stepfunctions", region_name=region),
+        workflow_b_arn=names.workflow_b_arn,
     )
+
+
+def create_trading_aws(monkeypatch: pytest.MonkeyPatch) -> TradingAws:
+    """Inside mock_aws: the whole world built by its requests, and the test's clients."""
+    return connect_trading_aws(monkeypatch, build_trading_world())
+
+
+# This process's world as `create_trading_aws` builds it, copied right after its first build (with the names
+# that build answered); every later `trading_aws` gets a fresh copy of it instead of ~30 requests.
+_built: tuple[MotoSnapshot, BuiltNames] | None = None
+
+
+def fresh_trading_aws(monkeypatch: pytest.MonkeyPatch) -> TradingAws:
+    """In a mock that has just started: the state a fresh `create_trading_aws` gives, built once per process."""
+    global _built
+    if _built is None:
+        names = build_trading_world()
+        aws = connect_trading_aws(monkeypatch, names)  # creates the market-data bucket: part of the copy
+        _built = (MotoSnapshot.take(), names)
+        return aws
+    snapshot, names = _built
+    snapshot.restore()
+    return connect_trading_aws(monkeypatch, names)
 
 
 @pytest.fixture
@@ -317,7 +373,7 @@ def trading_aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[TradingAws]:
 
     with mock_aws():
         clear_caches()
-        yield create_trading_aws(monkeypatch)
+        yield fresh_trading_aws(monkeypatch)
     clear_caches()
 
 
