@@ -16,6 +16,7 @@ from moto import mock_aws
 
 from localcloud import moto_patches
 from localcloud.delivery.streams import Delivery
+from localcloud.iam import enforcement
 from localcloud.lambda_runtime.function_spec import FunctionSpec
 from localcloud.lambda_runtime.runtime import LambdaRuntime
 from tests.localcloud.fixtures import sink
@@ -131,3 +132,14 @@ def create_table(cloud: Cloud, name: str = "trades") -> str:
         StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"},
     )
     return str(table["TableDescription"]["LatestStreamArn"])
+
+
+@contextmanager
+def enforced_local_cloud() -> Iterator[Cloud]:
+    """A local cloud whose functions' AWS requests are checked against their roles (`localcloud.iam`)."""
+    with local_cloud() as cloud:
+        enforcement.start()
+        try:
+            yield cloud
+        finally:
+            enforcement.stop()

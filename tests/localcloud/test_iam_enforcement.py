@@ -11,9 +11,16 @@ import boto3
 import pytest
 from moto.server import ThreadedMotoServer
 
-from localcloud.iam import enforcement
 from localcloud.iam.enforcer import Enforcer
-from tests.localcloud.support import ACCOUNT, LAMBDA_TRUST, REGION, Cloud, local_cloud, placeholder_zip, spec
+from tests.localcloud.support import (
+    ACCOUNT,
+    LAMBDA_TRUST,
+    REGION,
+    Cloud,
+    enforced_local_cloud,
+    placeholder_zip,
+    spec,
+)
 
 ROLE = "caller-role"
 FUNCTION = "caller"
@@ -30,12 +37,8 @@ def grant(actions: list[str], resource: str, effect: str = "Allow") -> str:
 
 @pytest.fixture
 def cloud() -> Iterator[Cloud]:
-    with local_cloud() as cloud:
-        enforcement.start()
-        try:
-            yield cloud
-        finally:
-            enforcement.stop()
+    with enforced_local_cloud() as cloud:
+        yield cloud
 
 
 @pytest.fixture

@@ -11,7 +11,6 @@ from typing import Any
 
 import pytest
 
-from localcloud.iam import enforcement
 from tests.localcloud.fixtures import sink
 from tests.localcloud.support import (
     ACCOUNT,
@@ -19,7 +18,7 @@ from tests.localcloud.support import (
     REGION,
     Cloud,
     create_table,
-    local_cloud,
+    enforced_local_cloud,
     placeholder_zip,
     spec,
 )
@@ -30,12 +29,8 @@ RULE_ARN = f"arn:aws:events:{REGION}:{ACCOUNT}:rule/bus/orders"
 
 @pytest.fixture
 def cloud() -> Iterator[Cloud]:
-    with local_cloud() as cloud:
-        enforcement.start()
-        try:
-            yield cloud
-        finally:
-            enforcement.stop()
+    with enforced_local_cloud() as cloud:
+        yield cloud
 
 
 def target(cloud: Cloud, policy: dict[str, Any] | None = None) -> str:
