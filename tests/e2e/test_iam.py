@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from tests.e2e.conftest import STAGE, Client
+from tests.localcloud.support import drain_queue
 
 DATA_API = f"trading-system-{STAGE}-data-api"
 FUNDS_RAISER = f"trading-system-{STAGE}-funds-raiser"
@@ -68,15 +69,7 @@ def _dead_letter_queue(client: Client, rule_arn: str) -> str:
 
 
 def _drain(client: Client, url: str) -> list[dict[str, Any]]:
-    sqs = client.aws("sqs")
-    found: list[dict[str, Any]] = []
-    while batch := sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, MessageAttributeNames=["All"]).get(
-        "Messages", []
-    ):
-        found.extend(batch)
-        for message in batch:
-            sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
-    return found
+    return drain_queue(client.aws("sqs"), url)
 
 
 def _refused_order(client: Client) -> None:

@@ -85,15 +85,7 @@ class Cloud:
         return url, arn
 
     def messages(self, url: str) -> list[dict[str, Any]]:
-        sqs = self.client("sqs")
-        found: list[dict[str, Any]] = []
-        while batch := sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, MessageAttributeNames=["All"]).get(
-            "Messages", []
-        ):
-            found.extend(batch)
-            for message in batch:
-                sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
-        return found
+        return drain_queue(self.client("sqs"), url)
 
 
 def placeholder_zip() -> bytes:
@@ -143,3 +135,33 @@ def enforced_local_cloud() -> Iterator[Cloud]:
             yield cloud
         finally:
             enforcement.stop()
+
+
+def function_with_role(cloud: Cloud, name: str, role_name: str, policy: str | None, folder: str = "recorder") -> str:
+    """A function created in moto with a role of its own (and the inline policy `policy`, if any), run from
+    the fixture `folder`; its ARN."""
+    iam = cloud.client("iam")
+    role = iam.create_role(RoleName=role_name, AssumeRolePolicyDocument=LAMBDA_TRUST)["Role"]["Arn"]
+    if policy is not None:
+        iam.put_role_policy(RoleName=role_name, PolicyName="grants", PolicyDocument=policy)
+    arn = cloud.client("lambda").create_function(
+        FunctionName=name,
+        Runtime="python3.13",
+        Role=role,
+        Handler="handler.lambda_handler",
+        Code={"ZipFile": placeholder_zip()},
+    )["FunctionArn"]
+    cloud.runtime.register(spec(name, folder, arn=arn))
+    return str(arn)
+
+
+def drain_queue(sqs: Any, url: str) -> list[dict[str, Any]]:
+    """Every message of the queue, with its attributes, received and deleted."""
+    found: list[dict[str, Any]] = []
+    while batch := sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, MessageAttributeNames=["All"]).get(
+        "Messages", []
+    ):
+        found.extend(batch)
+        for message in batch:
+            sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
+    return found

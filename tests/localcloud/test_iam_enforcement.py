@@ -14,12 +14,10 @@ from moto.server import ThreadedMotoServer
 from localcloud.iam.enforcer import Enforcer
 from tests.localcloud.support import (
     ACCOUNT,
-    LAMBDA_TRUST,
     REGION,
     Cloud,
     enforced_local_cloud,
-    placeholder_zip,
-    spec,
+    function_with_role,
 )
 
 ROLE = "caller-role"
@@ -54,19 +52,7 @@ def endpoint(cloud: Cloud) -> Iterator[Any]:
 
 
 def caller(cloud: Cloud, policy: str | None = None) -> str:
-    iam = cloud.client("iam")
-    role = iam.create_role(RoleName=ROLE, AssumeRolePolicyDocument=LAMBDA_TRUST)["Role"]["Arn"]
-    if policy is not None:
-        iam.put_role_policy(RoleName=ROLE, PolicyName="grants", PolicyDocument=policy)
-    arn = cloud.client("lambda").create_function(
-        FunctionName=FUNCTION,
-        Runtime="python3.13",
-        Role=role,
-        Handler="handler.lambda_handler",
-        Code={"ZipFile": placeholder_zip()},
-    )["FunctionArn"]
-    cloud.runtime.register(spec(FUNCTION, "aws_caller", arn=arn))
-    return str(arn)
+    return function_with_role(cloud, FUNCTION, ROLE, policy, "aws_caller")
 
 
 def create_table(cloud: Cloud) -> None:

@@ -14,13 +14,11 @@ import pytest
 from tests.localcloud.fixtures import sink
 from tests.localcloud.support import (
     ACCOUNT,
-    LAMBDA_TRUST,
     REGION,
     Cloud,
     create_table,
     enforced_local_cloud,
-    placeholder_zip,
-    spec,
+    function_with_role,
 )
 
 FUNCTION = "target"
@@ -34,19 +32,7 @@ def cloud() -> Iterator[Cloud]:
 
 
 def target(cloud: Cloud, policy: dict[str, Any] | None = None) -> str:
-    iam = cloud.client("iam")
-    role = iam.create_role(RoleName="target-role", AssumeRolePolicyDocument=LAMBDA_TRUST)["Role"]["Arn"]
-    if policy is not None:
-        iam.put_role_policy(RoleName="target-role", PolicyName="grants", PolicyDocument=json.dumps(policy))
-    arn = cloud.client("lambda").create_function(
-        FunctionName=FUNCTION,
-        Runtime="python3.13",
-        Role=role,
-        Handler="handler.lambda_handler",
-        Code={"ZipFile": placeholder_zip()},
-    )["FunctionArn"]
-    cloud.runtime.register(spec(FUNCTION, arn=arn))
-    return str(arn)
+    return function_with_role(cloud, FUNCTION, "target-role", None if policy is None else json.dumps(policy))
 
 
 def allow_events(cloud: Cloud, source_arn: str = RULE_ARN) -> None:
