@@ -2,9 +2,10 @@
 
 `apply(runtime, delivery)` is idempotent: it checks `moto.__version__` (exactly `EXPECTED_MOTO_VERSION`),
 installs the patches once per process and makes `runtime`/`delivery` the active ones (a later call
-replaces them). The routing patches (1-6, 9) and the SSM check (11) fall back to moto's own code while no
-runtime is active or after `runtime.close()`, so other moto users in the same process are unaffected; 7-8,
-10 and 12-14 stay installed (same semantics as moto's, only faster or atomic). Every replaced internal is pinned by
+replaces them). The routing patches (1-6, 9), the SSM check (11) and the limits (15) fall back to moto's own
+code while no runtime is active or after `runtime.close()`, so other moto users in the same process are
+unaffected; 7-8, 10 and 12-14 stay installed (same semantics as moto's, only faster or atomic). Every replaced
+internal is pinned by
 `tests/localcloud/test_moto_contract.py` (names, signatures, source digests, and the behaviour relied on).
 
 One module per service, each with its `install()` and the patches' details:
@@ -25,6 +26,9 @@ One module per service, each with its `install()` and the patches' details:
    and dispatch tables cheaper (moto's semantics, less work).
 13. `serialization`: `ResponseSerializer.get_value` looks up a dict member's possible keys once per shape.
 14. `dispatch`: `core.responses.method_names_from_class` lists a handler class's methods once, not per request.
+15. `limits`: BatchWriteItem's 25 requests, TransactWriteItems' 4 MB, PutEvents' and PublishBatch's 256 KB,
+   which moto does not enforce, refused with AWS's errors (`DynamoHandler.batch_write_item`,
+   `.transact_write_items`, `EventsHandler.put_events`, `SNSResponse.publish_batch`).
 
 `patching` holds what they share: moto's originals (`original`) and the active runtime and delivery.
 """
@@ -46,6 +50,7 @@ from localcloud.moto_patches import (
     dynamodb_streams,
     dynamodb_transactions,
     events,
+    limits,
     s3,
     serialization,
     sns,
@@ -85,6 +90,7 @@ def apply(runtime: LambdaRuntime, delivery: Delivery) -> None:
             s3,
             stepfunctions,
             ssm,
+            limits,
         ):
             module.install()
         activate(runtime, delivery)

@@ -5,17 +5,21 @@
    tasks, SQS sources); a function moto has but the runtime does not is ResourceNotFoundException.
 2. `awslambda.models.LambdaFunction.invoke(self, body, request_headers, response_headers)`:
    `InvocationType=Event` is queued with `runtime.invoke_async` (202), `DryRun` runs nothing, an error
-   is `X-Amz-Function-Error: Unhandled`.
+   is `X-Amz-Function-Error: Unhandled`. A payload over Lambda's limits (the Invoke API reference: 6 MB
+   synchronous, 1 MB asynchronous) is refused with its 413 `RequestEntityTooLargeException`, unrun.
 """
 
 from __future__ import annotations
 
 import base64
 import json
-from typing import Any
+from typing import Any, Final
 
 from localcloud.lambda_runtime.function_spec import FunctionNotFound
 from localcloud.moto_patches.patching import active_runtime, original, replace
+
+MAX_SYNCHRONOUS_PAYLOAD: Final = 6_291_456
+MAX_ASYNCHRONOUS_PAYLOAD: Final = 1_048_576
 
 
 def install() -> None:
@@ -50,6 +54,26 @@ def _invoke_lambda(self: Any, event: Any = None) -> tuple[str, bool, str]:
     return json.dumps(payload), errored, ""
 
 
+def _too_large(message: str) -> Exception:
+    from moto.awslambda.exceptions import LambdaClientError
+
+    exception = LambdaClientError("RequestEntityTooLargeException", message)
+    exception.code = 413
+    return exception
+
+
+def check_payload(body: Any, invocation_type: str) -> None:
+    size = len(body.encode() if isinstance(body, str) else body or b"")
+    if invocation_type == "Event" and size > MAX_ASYNCHRONOUS_PAYLOAD:
+        raise _too_large(
+            f"{size} byte payload is too large for the Event invocation type (limit {MAX_ASYNCHRONOUS_PAYLOAD} bytes)"
+        )
+    if size > MAX_SYNCHRONOUS_PAYLOAD:
+        raise _too_large(
+            f"Request must be smaller than {MAX_SYNCHRONOUS_PAYLOAD} bytes for the InvokeFunction operation"
+        )
+
+
 def _header(headers: Any, name: str) -> str | None:
     if not headers:
         return None
@@ -63,6 +87,7 @@ def _lambda_function_invoke(self: Any, body: Any, request_headers: Any, response
     if runtime is None:
         return original(LambdaFunction, "invoke")(self, body, request_headers, response_headers)
     invocation_type = _header(request_headers, "X-Amz-Invocation-Type") or "RequestResponse"
+    check_payload(body, invocation_type)
     event = json.loads(body) if body else {}
     if invocation_type == "Event":
         try:

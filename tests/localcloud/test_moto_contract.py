@@ -61,8 +61,11 @@ def replaced() -> dict[str, tuple[Any, str, str, str]]:
     from moto.dynamodb.parsing import validators
     from moto.dynamodb.parsing.ast_nodes import DepthFirstTraverser  # type: ignore[attr-defined]
     from moto.dynamodb.parsing.expressions import UpdateExpressionParser  # type: ignore[attr-defined]
+    from moto.dynamodb.responses import DynamoHandler
     from moto.events.models import Rule
+    from moto.events.responses import EventsHandler
     from moto.sns.models import Subscription
+    from moto.sns.responses import SNSResponse
     from moto.ssm.models import SimpleSystemManagerBackend
     from moto.stepfunctions.parser.models import StepFunctionsParserBackend
 
@@ -149,6 +152,10 @@ def replaced() -> dict[str, tuple[Any, str, str, str]]:
             "clazz",
             "9dbac89d082b655f",
         ),
+        "15 DynamoHandler.batch_write_item": (DynamoHandler, "batch_write_item", "self", "26221a09e2b2b1fd"),
+        "15 DynamoHandler.transact_write_items": (DynamoHandler, "transact_write_items", "self", "61c163fff213f33a"),
+        "15 EventsHandler.put_events": (EventsHandler, "put_events", "self", "df08b985300c967c"),
+        "15 SNSResponse.publish_batch": (SNSResponse, "publish_batch", "self", "f061a941e6031bdc"),
     }
 
 
@@ -258,7 +265,7 @@ def test_sns_publish_hands_transformed_attributes_to_the_subscriptions() -> None
     from moto.sns.responses import SNSResponse
 
     assert '"Type": data_type' in inspect.getsource(SNSResponse._transform_message_attributes)
-    assert "self._transform_message_attributes(" in inspect.getsource(SNSResponse.publish_batch)
+    assert "self._transform_message_attributes(" in inspect.getsource(moto_original(SNSResponse, "publish_batch"))
     assert "subscription.publish(" in inspect.getsource(Topic.publish)
     assert "self.publish(" in inspect.getsource(SNSBackend.publish_batch)
     publish = inspect.getsource(moto_original(Subscription, "publish"))

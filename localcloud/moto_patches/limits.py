@@ -1,0 +1,155 @@
+"""Patch 15: request limits AWS enforces and moto 5.2.5 does not, refused with AWS's error before moto acts.
+
+15. Each wraps one moto response handler (`self` is the handler, its request already parsed) and, while a
+   runtime is active, refuses an over-limit request as the service does; nothing is written. Otherwise the
+   call goes to moto's own handler unchanged.
+   - `DynamoHandler.batch_write_item`: at most 25 put or delete requests in all
+     (`ValidationException`, "Too many items requested for the BatchWriteItem call").
+   - `DynamoHandler.transact_write_items`: the items of the request at most 4 MB in all, sized as DynamoDB
+     sizes items (`ValidationException`, "Transaction request cannot be larger than 4 MB").
+   - `EventsHandler.put_events`: the entries at most 256 KB in all, sized as EventBridge documents it
+     ("Calculating PutEvents event entry size": 14 bytes for a `Time`, then the UTF-8 bytes of `Source`,
+     `DetailType`, `Detail` and each of `Resources`) (`ValidationException`, "Total size of the entries in
+     the request is over the limit.").
+   - `SNSResponse.publish_batch`: the messages and their attributes at most 256 KB in all
+     (`BatchRequestTooLong`, "The length of all the messages put together is more than the limit.").
+
+What moto already refuses as AWS does is left to it: more than 100 keys in BatchGetItem, more than 100
+items in TransactWriteItems, an item over 400 KB, more than 10 PutEvents entries or PublishBatch entries,
+an SNS message over 256 KB, an SQS message over 1 MiB.
+"""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Mapping
+from typing import Any, Final
+
+from moto.sns.exceptions import SNSException
+
+from localcloud.moto_patches.patching import active_runtime, original, replace
+
+MAX_BATCH_WRITE_REQUESTS: Final = 25
+MAX_TRANSACTION_BYTES: Final = 4 * 1024 * 1024
+MAX_PUT_EVENTS_BYTES: Final = 256 * 1024
+MAX_PUBLISH_BATCH_BYTES: Final = 256 * 1024
+EVENT_TIME_BYTES: Final = 14
+
+
+class BatchRequestTooLong(SNSException):
+    code = "BatchRequestTooLong"
+    message = "The length of all the messages put together is more than the limit."
+
+
+def install() -> None:
+    from moto.dynamodb.responses import DynamoHandler
+    from moto.events.responses import EventsHandler
+    from moto.sns.responses import SNSResponse
+
+    replace(DynamoHandler, "batch_write_item", batch_write_item_limited)
+    replace(DynamoHandler, "transact_write_items", transact_write_items_limited)
+    replace(EventsHandler, "put_events", put_events_limited)
+    replace(SNSResponse, "publish_batch", publish_batch_limited)
+
+
+def batch_write_item_limited(self: Any) -> Any:
+    from moto.dynamodb.exceptions import MockValidationException
+    from moto.dynamodb.responses import DynamoHandler
+
+    if active_runtime() is not None:
+        requests = sum(len(table_requests) for table_requests in (self.body.get("RequestItems") or {}).values())
+        if requests > MAX_BATCH_WRITE_REQUESTS:
+            raise MockValidationException("Too many items requested for the BatchWriteItem call")
+    return original(DynamoHandler, "batch_write_item")(self)
+
+
+def transact_write_items_limited(self: Any) -> Any:
+    from moto.dynamodb.exceptions import MockValidationException
+    from moto.dynamodb.responses import DynamoHandler
+
+    if active_runtime() is not None and transaction_size(self.body.get("TransactItems") or []) > MAX_TRANSACTION_BYTES:
+        raise MockValidationException("Transaction request cannot be larger than 4 MB")
+    return original(DynamoHandler, "transact_write_items")(self)
+
+
+def put_events_limited(self: Any) -> Any:
+    from moto.events.exceptions import ValidationException
+    from moto.events.responses import EventsHandler
+
+    if active_runtime() is not None and put_events_size(self._get_param("Entries") or []) > MAX_PUT_EVENTS_BYTES:
+        raise ValidationException("Total size of the entries in the request is over the limit.")
+    return original(EventsHandler, "put_events")(self)
+
+
+def publish_batch_limited(self: Any) -> Any:
+    from moto.sns.responses import SNSResponse
+
+    if active_runtime() is not None:
+        entries = self._get_param("PublishBatchRequestEntries", []) or []
+        if publish_batch_size(entries) > MAX_PUBLISH_BATCH_BYTES:
+            raise BatchRequestTooLong()
+    return original(SNSResponse, "publish_batch")(self)
+
+
+def _utf8(text: Any) -> int:
+    return len(str(text).encode()) if text is not None else 0
+
+
+def put_events_size(entries: list[dict[str, Any]]) -> int:
+    """The entries' size as EventBridge computes it against its 256 KB limit."""
+    total = 0
+    for entry in entries:
+        total += EVENT_TIME_BYTES if entry.get("Time") is not None else 0
+        total += _utf8(entry.get("Source")) + _utf8(entry.get("DetailType")) + _utf8(entry.get("Detail"))
+        total += sum(_utf8(resource) for resource in entry.get("Resources") or [])
+    return total
+
+
+def publish_batch_size(entries: list[dict[str, Any]]) -> int:
+    """The messages and their attributes (name, data type, value), as SNS counts them against 256 KB."""
+    total = 0
+    for entry in entries:
+        total += _utf8(entry.get("Message"))
+        for name, attribute in (entry.get("MessageAttributes") or {}).items():
+            total += _utf8(name)
+            if isinstance(attribute, Mapping):
+                total += sum(_utf8(value) for value in attribute.values())
+    return total
+
+
+def transaction_size(transact_items: list[dict[str, Any]]) -> int:
+    """The items a TransactWriteItems names (Put items, the keys and values of Update, Delete and
+    ConditionCheck), sized as DynamoDB sizes items."""
+    total = 0
+    for operation in transact_items:
+        for request in operation.values():
+            total += sum(attribute_size(name, value) for name, value in (request.get("Item") or {}).items())
+            total += sum(attribute_size(name, value) for name, value in (request.get("Key") or {}).items())
+            values = request.get("ExpressionAttributeValues") or {}
+            total += sum(value_size(value) for value in values.values())
+    return total
+
+
+def attribute_size(name: str, value: Mapping[str, Any]) -> int:
+    return _utf8(name) + value_size(value)
+
+
+def value_size(value: Mapping[str, Any]) -> int:
+    """DynamoDB's sizing: strings and binaries by their bytes, numbers by about one byte per two digits plus
+    one, lists and maps 3 bytes plus their elements (and a map's names), booleans and nulls 1 byte."""
+    (kind, data), *_ = value.items()
+    if kind == "S":
+        return _utf8(data)
+    if kind == "N":
+        return len(str(data).lstrip("-").replace(".", "")) // 2 + 2
+    if kind == "B":
+        return len(base64.b64decode(data)) if isinstance(data, str) else len(data)
+    if kind in ("SS", "NS"):
+        return sum(value_size({kind[0]: member}) for member in data)
+    if kind == "BS":
+        return sum(value_size({"B": member}) for member in data)
+    if kind == "L":
+        return 3 + sum(value_size(member) + 1 for member in data)
+    if kind == "M":
+        return 3 + sum(attribute_size(name, member) + 1 for name, member in data.items())
+    return 1
