@@ -4,6 +4,8 @@ The steps: route (`routing`), authorize by API key (`catalog`), validate (`valid
 (`service_integrations` for `AWS`, `lambda_proxy` for `AWS_PROXY`). A proxy integration invokes its
 function only if the function's resource policy lets `apigateway.amazonaws.com` invoke it for
 `<api>/<stage>/<METHOD>/<path>` (`localcloud.iam`); else API Gateway's 500 "Internal server error".
+A function that has not answered within API Gateway's integration timeout (29 s) gets 504 "Endpoint request
+timed out"; as on AWS, the function runs on (to its own `Timeout`) and its answer is dropped.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ import time
 import uuid
 from collections.abc import Callable
 from http import HTTPStatus
-from typing import Any, Protocol
+from typing import Any, Final, Protocol
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 from localcloud.gateway import gateway_responses
@@ -26,6 +28,9 @@ from localcloud.gateway.routing import match_resource
 from localcloud.gateway.service_integrations import AwsCaller, NoAws, call_service
 from localcloud.gateway.validation import invalid_body, missing_parameters
 from localcloud.iam.deliveries import api_gateway_allows
+
+INTEGRATION_TIMEOUT_SECONDS: Final = 29.0
+"""API Gateway's maximum integration timeout for a REST API (the default the templates keep)."""
 
 
 class Invoker(Protocol):
@@ -60,8 +65,10 @@ class Gateway:
         port: int = 0,
         aws: AwsCaller | None = None,
         access_log: AccessLog | None = None,
+        integration_timeout: float = INTEGRATION_TIMEOUT_SECONDS,
     ) -> None:
         self.catalog = catalog
+        self.integration_timeout = integration_timeout
         self.access_log = access_log
         self.runtime = runtime
         self.aws: AwsCaller = aws or NoAws()
@@ -153,6 +160,23 @@ class Gateway:
         except GatewayError as error:
             return gateway_responses.render(api, error, facts, request_id)
 
+    def _invoke_in_time(self, function_arn: str, event: dict[str, Any]) -> tuple[Any, bool]:
+        """The function's answer (an exception is an error), or 504 once the integration timeout has passed."""
+        outcome: list[tuple[Any, bool]] = []
+
+        def run() -> None:
+            try:
+                outcome.append(self.runtime.invoke(function_arn, event))
+            except Exception:
+                outcome.append((None, True))
+
+        integration = threading.Thread(target=run, name="gateway-integration", daemon=True)
+        integration.start()
+        integration.join(self.integration_timeout)
+        if not outcome:
+            raise GatewayError("INTEGRATION_TIMEOUT", HTTPStatus.GATEWAY_TIMEOUT, "Endpoint request timed out")
+        return outcome[0]
+
     @staticmethod
     def _may_invoke(function_arn: str, api_id: str, stage: str, method: str, path: str) -> bool:
         """API Gateway invokes a function only if its resource policy lets it, for this method and path."""
@@ -224,10 +248,7 @@ class Gateway:
         )
         if not self._may_invoke(api_method.function_arn, api.id, stage, method, "/" + "/".join(rest)):
             raise GatewayError("API_CONFIGURATION_ERROR", HTTPStatus.INTERNAL_SERVER_ERROR, "Internal server error")
-        try:
-            payload, errored = self.runtime.invoke(api_method.function_arn, event)
-        except Exception:
-            errored = True
+        payload, errored = self._invoke_in_time(api_method.function_arn, event)
         if errored:
             raise GatewayError("INTEGRATION_FAILURE", HTTPStatus.BAD_GATEWAY, "Internal server error")
         return proxy_reply(payload, request_id)

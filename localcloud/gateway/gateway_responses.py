@@ -3,8 +3,8 @@
 Each error the local gateway generates is a `GatewayError` of one of API Gateway's response types
 (`MISSING_AUTHENTICATION_TOKEN` for an unknown route or stage, `INVALID_API_KEY` for a missing or unknown
 key, `BAD_REQUEST_PARAMETERS`, `BAD_REQUEST_BODY`, `UNSUPPORTED_MEDIA_TYPE`, `INTEGRATION_FAILURE` for a
-function error, `API_CONFIGURATION_ERROR` for a malformed proxy answer or an unmapped service answer). It is
-answered as API Gateway answers it:
+function error, `INTEGRATION_TIMEOUT` for one that did not answer in time, `API_CONFIGURATION_ERROR` for a
+malformed proxy answer or an unmapped service answer). It is answered as API Gateway answers it:
 
 * the API's gateway response of that type, else its `DEFAULT_4XX` / `DEFAULT_5XX` (by the error's status
   class), else API Gateway's default: `{"message": <message>}` with the error's status;
@@ -39,6 +39,7 @@ ERROR_TYPES: Final = {
     "BAD_REQUEST_BODY": "BadRequestException",
     "UNSUPPORTED_MEDIA_TYPE": "UnsupportedMediaTypeException",
     "INTEGRATION_FAILURE": "InternalServerErrorException",
+    "INTEGRATION_TIMEOUT": "InternalServerErrorException",
     "API_CONFIGURATION_ERROR": "InternalServerErrorException",
 }
 DEFAULT_TEMPLATE: Final = '{"message":$context.error.messageString}'

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import threading
+import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -20,7 +22,7 @@ from localcloud.gateway.catalog import (
     UsagePlan,
     function_arn_from_uri,
 )
-from localcloud.gateway.data_plane import Gateway
+from localcloud.gateway.data_plane import INTEGRATION_TIMEOUT_SECONDS, Gateway
 
 FUNCTION = "arn:aws:lambda:us-east-1:123456789012:function:api"
 KEY = "k" * 30
@@ -216,3 +218,39 @@ def test_function_arn_from_the_integration_uri() -> None:
     assert function_arn_from_uri(uri) == FUNCTION
     with pytest.raises(ValueError):
         function_arn_from_uri("arn:aws:apigateway:us-east-1:sqs:path/queue")
+
+
+class Slow(Recorder):
+    """Answers after `seconds`, then records that it finished."""
+
+    def __init__(self, seconds: float) -> None:
+        super().__init__()
+        self.seconds = seconds
+        self.finished = threading.Event()
+
+    def invoke(self, name_or_arn: str, event: dict[str, Any]) -> tuple[Any, bool]:
+        time.sleep(self.seconds)
+        answer = super().invoke(name_or_arn, event)
+        self.finished.set()
+        return answer
+
+
+def test_a_function_past_the_integration_timeout_gets_504_and_runs_on() -> None:
+    slow = Slow(0.6)
+    gateway = Gateway(catalog(), slow, integration_timeout=0.2).start()
+    try:
+        status, headers, body = call(gateway, "POST", "/abc123/dev/orders", body=b"{}", headers={"x-api-key": KEY})
+        assert (status, json.loads(body)) == (504, {"message": "Endpoint request timed out"})
+        assert headers["x-amzn-ErrorType"] == "InternalServerErrorException"
+        assert not slow.finished.is_set()
+        assert slow.finished.wait(5)  # the function was not stopped: its answer is dropped
+
+        slow.seconds = 0.0
+        status, _, body = call(gateway, "POST", "/abc123/dev/orders", body=b"{}", headers={"x-api-key": KEY})
+        assert (status, json.loads(body)) == (200, {"ok": True})
+    finally:
+        gateway.close()
+
+
+def test_the_integration_timeout_is_api_gateway_s_29_seconds() -> None:
+    assert Gateway(catalog(), Recorder()).integration_timeout == INTEGRATION_TIMEOUT_SECONDS == 29.0
