@@ -10,6 +10,7 @@ timed out"; as on AWS, the function runs on (to its own `Timeout`) and its answe
 
 from __future__ import annotations
 
+import contextvars
 import threading
 import time
 import uuid
@@ -170,7 +171,10 @@ class Gateway:
             except Exception:
                 outcome.append((None, True))
 
-        integration = threading.Thread(target=run, name="gateway-integration", daemon=True)
+        # The request's context (the IAM caller and source, if set) goes with it, as on the gateway's thread.
+        integration = threading.Thread(
+            target=contextvars.copy_context().run, args=(run,), name="gateway-integration", daemon=True
+        )
         integration.start()
         integration.join(self.integration_timeout)
         if not outcome:

@@ -21,19 +21,18 @@ an SNS message over 256 KB, an SQS message over 1 MiB.
 
 from __future__ import annotations
 
-import base64
 from collections.abc import Mapping
 from typing import Any, Final
 
 from moto.sns.exceptions import SNSException
 
+from localcloud.aws_sizes import event_entry_size, item_size, utf8_size, value_size
 from localcloud.moto_patches.patching import active_runtime, original, replace
 
 MAX_BATCH_WRITE_REQUESTS: Final = 25
 MAX_TRANSACTION_BYTES: Final = 4 * 1024 * 1024
 MAX_PUT_EVENTS_BYTES: Final = 256 * 1024
 MAX_PUBLISH_BATCH_BYTES: Final = 256 * 1024
-EVENT_TIME_BYTES: Final = 14
 
 
 class BatchRequestTooLong(SNSException):
@@ -91,29 +90,20 @@ def publish_batch_limited(self: Any) -> Any:
     return original(SNSResponse, "publish_batch")(self)
 
 
-def _utf8(text: Any) -> int:
-    return len(str(text).encode()) if text is not None else 0
-
-
 def put_events_size(entries: list[dict[str, Any]]) -> int:
     """The entries' size as EventBridge computes it against its 256 KB limit."""
-    total = 0
-    for entry in entries:
-        total += EVENT_TIME_BYTES if entry.get("Time") is not None else 0
-        total += _utf8(entry.get("Source")) + _utf8(entry.get("DetailType")) + _utf8(entry.get("Detail"))
-        total += sum(_utf8(resource) for resource in entry.get("Resources") or [])
-    return total
+    return sum(event_entry_size(entry) for entry in entries)
 
 
 def publish_batch_size(entries: list[dict[str, Any]]) -> int:
     """The messages and their attributes (name, data type, value), as SNS counts them against 256 KB."""
     total = 0
     for entry in entries:
-        total += _utf8(entry.get("Message"))
+        total += utf8_size(str(entry.get("Message") or ""))
         for name, attribute in (entry.get("MessageAttributes") or {}).items():
-            total += _utf8(name)
+            total += utf8_size(name)
             if isinstance(attribute, Mapping):
-                total += sum(_utf8(value) for value in attribute.values())
+                total += sum(utf8_size(str(value)) for value in attribute.values() if value is not None)
     return total
 
 
@@ -123,33 +113,6 @@ def transaction_size(transact_items: list[dict[str, Any]]) -> int:
     total = 0
     for operation in transact_items:
         for request in operation.values():
-            total += sum(attribute_size(name, value) for name, value in (request.get("Item") or {}).items())
-            total += sum(attribute_size(name, value) for name, value in (request.get("Key") or {}).items())
-            values = request.get("ExpressionAttributeValues") or {}
-            total += sum(value_size(value) for value in values.values())
+            total += item_size(request.get("Item")) + item_size(request.get("Key"))
+            total += sum(value_size(value) for value in (request.get("ExpressionAttributeValues") or {}).values())
     return total
-
-
-def attribute_size(name: str, value: Mapping[str, Any]) -> int:
-    return _utf8(name) + value_size(value)
-
-
-def value_size(value: Mapping[str, Any]) -> int:
-    """DynamoDB's sizing: strings and binaries by their bytes, numbers by about one byte per two digits plus
-    one, lists and maps 3 bytes plus their elements (and a map's names), booleans and nulls 1 byte."""
-    (kind, data), *_ = value.items()
-    if kind == "S":
-        return _utf8(data)
-    if kind == "N":
-        return len(str(data).lstrip("-").replace(".", "")) // 2 + 2
-    if kind == "B":
-        return len(base64.b64decode(data)) if isinstance(data, str) else len(data)
-    if kind in ("SS", "NS"):
-        return sum(value_size({kind[0]: member}) for member in data)
-    if kind == "BS":
-        return sum(value_size({"B": member}) for member in data)
-    if kind == "L":
-        return 3 + sum(value_size(member) + 1 for member in data)
-    if kind == "M":
-        return 3 + sum(attribute_size(name, member) + 1 for name, member in data.items())
-    return 1

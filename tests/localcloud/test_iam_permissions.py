@@ -35,12 +35,13 @@ def target(cloud: Cloud, policy: dict[str, Any] | None = None) -> str:
     return function_with_role(cloud, FUNCTION, "target-role", None if policy is None else json.dumps(policy))
 
 
-def allow_events(cloud: Cloud, source_arn: str = RULE_ARN) -> None:
+def allow_service(cloud: Cloud, source_arn: str = RULE_ARN, service: str = "events") -> None:
+    """The Lambda permission that lets `<service>.amazonaws.com` invoke the target from `source_arn`."""
     cloud.client("lambda").add_permission(
         FunctionName=FUNCTION,
-        StatementId="events",
+        StatementId=service,
         Action="lambda:InvokeFunction",
-        Principal="events.amazonaws.com",
+        Principal=f"{service}.amazonaws.com",
         SourceArn=source_arn,
     )
 
@@ -78,7 +79,7 @@ def test_an_eventbridge_delivery_without_a_lambda_permission_goes_to_the_targets
     assert attributes["TARGET_ARN"] == arn
     assert "events.amazonaws.com" in attributes["ERROR_MESSAGE"]
 
-    allow_events(cloud)
+    allow_service(cloud)
     put_event(events)
     cloud.runtime.wait_idle(10)
 
@@ -97,7 +98,7 @@ def test_a_permission_for_another_source_does_not_count_and_a_wildcard_source_do
     arn = target(cloud)
     url, dlq = cloud.queue("rule-dlq")
     events = rule_to(cloud, arn, dlq)
-    allow_events(cloud, f"arn:aws:events:{REGION}:{ACCOUNT}:rule/bus/other")
+    allow_service(cloud, f"arn:aws:events:{REGION}:{ACCOUNT}:rule/bus/other")
 
     put_event(events)
     cloud.runtime.wait_idle(10)
@@ -105,7 +106,7 @@ def test_a_permission_for_another_source_does_not_count_and_a_wildcard_source_do
     assert len(cloud.messages(url)) == 1
 
     cloud.client("lambda").remove_permission(FunctionName=FUNCTION, StatementId="events")
-    allow_events(cloud, f"arn:aws:events:{REGION}:{ACCOUNT}:rule/bus/*")
+    allow_service(cloud, f"arn:aws:events:{REGION}:{ACCOUNT}:rule/bus/*")
     put_event(events)
     cloud.runtime.wait_idle(10)
     assert len(sink.calls(FUNCTION)) == 1
@@ -129,13 +130,7 @@ def test_an_sns_delivery_without_a_lambda_permission_goes_to_the_subscriptions_d
     (message,) = cloud.messages(url)
     assert json.loads(message["Body"])["Message"] == "refused"
 
-    cloud.client("lambda").add_permission(
-        FunctionName=FUNCTION,
-        StatementId="sns",
-        Action="lambda:InvokeFunction",
-        Principal="sns.amazonaws.com",
-        SourceArn=topic,
-    )
+    allow_service(cloud, topic, service="sns")
     sns.publish(TopicArn=topic, Message="delivered")
     cloud.runtime.wait_idle(10)
     assert [call["Records"][0]["Sns"]["Message"] for call in sink.calls(FUNCTION)] == ["delivered"]
