@@ -7,6 +7,10 @@ elements, 1 byte more per element; sets the sum of their elements.
 
 A PutEvents entry (https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-putevent-size.html): its Time
 (14 bytes), then the UTF-8 bytes of its Source, DetailType, Detail and each of its Resources.
+
+Lambda's payloads (https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html): 6 MB for a
+synchronous request, 1 MB for an asynchronous one; a synchronous response over 6,291,556 bytes is the
+error AWS names with that number (`Function.ResponseSizeTooLarge`).
 """
 
 from __future__ import annotations
@@ -17,6 +21,9 @@ from collections.abc import Mapping
 from typing import Any, Final
 
 EVENT_TIME_BYTES: Final = 14
+MAX_SYNCHRONOUS_PAYLOAD: Final = 6_291_456
+MAX_ASYNCHRONOUS_PAYLOAD: Final = 1_048_576
+MAX_SYNCHRONOUS_RESPONSE: Final = 6_291_556
 
 
 def utf8_size(text: str) -> int:

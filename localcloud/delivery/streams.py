@@ -4,8 +4,9 @@ Each poller reads the stream's records from moto's backend (the table's *current
 `MOTO_LOCK`, so a transaction in progress is never seen and a restored table is followed) from its
 checkpoint, and for each run of new records:
 - applies the mapping's filter criteria (`localcloud.delivery.filters`);
-- invokes the function synchronously with batches of at most `batch_size` matching records, in stream
-  order, as `{"Records": [...]}` (`localcloud.delivery.stream_records`);
+- invokes the function synchronously with batches of at most `batch_size` matching records and at most
+  Lambda's 6 MB synchronous payload, in stream order, as `{"Records": [...]}`
+  (`localcloud.delivery.stream_records`);
 - a function error: with `bisect_on_error` the batch is split in two halves, retried in order (a split does
   not count as a retry); otherwise (or for a single record) it is retried;
 - with `report_batch_item_failures`, a response `{"batchItemFailures": [{"itemIdentifier": <SequenceNumber>}]}`
@@ -34,6 +35,7 @@ from collections import deque
 from collections.abc import Sequence
 from typing import Any, Final, TypedDict, Unpack
 
+from localcloud.aws_sizes import MAX_SYNCHRONOUS_PAYLOAD
 from localcloud.delivery.filters import compile_filters
 from localcloud.delivery.stream_records import failure_record, lambda_record
 from localcloud.destinations import check_destination, send_to_sqs
@@ -179,10 +181,15 @@ class StreamMapping:
         index = 0
         while index < len(records) and not self._stop.is_set():
             batch: list[dict[str, Any]] = []
+            size = len(b'{"Records": []}')
             end = index
             while end < len(records) and len(batch) < self.batch_size:
                 if self.matches(records[end]):
+                    record_size = len(json.dumps(records[end]).encode()) + 2  # and its ", "
+                    if batch and size + record_size > MAX_SYNCHRONOUS_PAYLOAD:
+                        break  # the rest goes in the next batch, as Lambda caps a batch's payload
                     batch.append(records[end])
+                    size += record_size
                 end += 1
             if batch:
                 self._deliver(shard_id, batch)

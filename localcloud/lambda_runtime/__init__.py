@@ -15,6 +15,7 @@ Modules, one job each:
 - `function_spec`: `FunctionSpec`, `FunctionNotFound`, `AsyncConfig` and how a name or ARN names a function;
 - `environments`: execution environments (isolated module state, the template's environment, Lambda's
   context, result and error envelope) and a function's warm ones;
+- `timeouts`: a function's `Timeout` (its deadline, its AWS requests past it, Lambda's timed-out error);
 - `async_invocations`: the queue of asynchronous invocations, retries and on-failure destinations;
 - `function_output`: a function's stdout, line by line, to the runtime's `output` sink;
 - `activity`: work in progress and `wait_idle`;

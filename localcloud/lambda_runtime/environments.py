@@ -20,7 +20,9 @@
   `Runtime.MarshalError`). An exception gives Lambda's error envelope
   `{"errorMessage", "errorType", "requestId", "stackTrace"}` and `errored=True`; an import failure is
   `Runtime.ImportModuleError`, a missing handler `Runtime.HandlerNotFound` (and the environment is dropped).
-  The timeout is not enforced (a thread cannot be stopped): an invocation that outlives it is logged.
+- Timeout: an invocation that outlives the spec's `timeout_seconds` is Lambda's `Sandbox.Timedout` error,
+  its environment is dropped, and its AWS requests past the deadline never reach the service
+  (`localcloud.lambda_runtime.timeouts`).
 """
 
 from __future__ import annotations
@@ -45,6 +47,7 @@ from typing import Any, Final
 from localcloud.aws_formats import parse_arn
 from localcloud.environ import ENVIRON
 from localcloud.lambda_runtime.function_spec import AsyncConfig, FunctionSpec
+from localcloud.lambda_runtime.timeouts import Deadline, FunctionTimedOut, running_until, timed_out_envelope
 
 logger = logging.getLogger("localcloud.runtime")
 
@@ -123,6 +126,7 @@ class Environment:
         environ.update(spec.environment)
         self.environ = environ
         self.handler: Callable[[Any, Any], Any] | None = None
+        self.timed_out = False  # an environment whose invocation timed out is not used again
 
     def load(self) -> None:
         """The cold start: imports the handler module under this environment's package."""
@@ -162,6 +166,7 @@ class Environment:
         spec = self.spec
         assert self.handler is not None
         started = time.monotonic()
+        deadline = Deadline(spec.name, started + spec.timeout_seconds, spec.timeout_seconds)
         context = LambdaContext(
             function_name=spec.name,
             function_version="$LATEST",
@@ -170,28 +175,30 @@ class Environment:
             aws_request_id=request_id,
             log_group_name=self.log_group_name,
             log_stream_name=self.log_stream_name,
-            deadline=started + spec.timeout_seconds,
+            deadline=deadline.at,
         )
-        with ENVIRON.overlay(self.environ):
+        errored = False
+        with ENVIRON.overlay(self.environ), running_until(deadline):
             try:
                 result = self.handler(event, context)
-            except (Exception, SystemExit) as error:
-                envelope = error_envelope(error, request_id, skip_frames=1)
-                logger.warning(
-                    "%s %s: [ERROR] %s: %s\n%s",
-                    spec.name,
-                    request_id,
-                    envelope["errorType"],
-                    envelope["errorMessage"],
-                    "".join(envelope["stackTrace"]),
-                )
-                return envelope, True
-            finally:
-                elapsed = time.monotonic() - started
-                if elapsed > spec.timeout_seconds:
-                    logger.warning(
-                        "%s %s: ran %.1f s, over its %d s timeout", spec.name, request_id, elapsed, spec.timeout_seconds
-                    )
+            except (Exception, SystemExit, FunctionTimedOut) as error:
+                errored = True
+                result = error_envelope(error, request_id, skip_frames=1)
+        if deadline.passed():
+            self.timed_out = True
+            result = timed_out_envelope(request_id, spec.timeout_seconds)
+            logger.warning("%s %s: [ERROR] Sandbox.Timedout: %s", spec.name, request_id, result["errorMessage"])
+            return result, True
+        if errored:
+            logger.warning(
+                "%s %s: [ERROR] %s: %s\n%s",
+                spec.name,
+                request_id,
+                result["errorType"],
+                result["errorMessage"],
+                "".join(result["stackTrace"]),
+            )
+            return result, True
         try:
             return json_copy(result), False
         except (TypeError, ValueError) as error:
@@ -235,7 +242,11 @@ class Function:
 
     def checkin(self, environment: Environment) -> None:
         with self._lock:
-            self._idle.append(environment)
+            if not environment.timed_out:
+                self._idle.append(environment)
+                return
+            self._all.remove(environment)
+        environment.unload()
 
     @property
     def environments(self) -> int:

@@ -25,7 +25,7 @@ class FunctionSpec:
     handler: str  # the template's Handler, e.g. "handler.lambda_handler"
     environment: dict[str, str]  # the template's resolved Environment.Variables
     layer_dirs: tuple[Path, ...] = ()  # each one's python/ goes on sys.path
-    timeout_seconds: int = 3
+    timeout_seconds: float = 3
     memory_mb: int = 128
 
 

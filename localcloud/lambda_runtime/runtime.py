@@ -14,12 +14,16 @@ moto's API calls are atomic (`MOTO_LOCK`, taken by `localcloud.moto_patches` aro
 handler invoked from inside a moto request (Invoke API, SQS event source, ...) runs with that lock released,
 as the invoked function is independent of the call that triggered it.
 
+Limits: a synchronous invocation's response over Lambda's 6,291,556 bytes is its `Function.ResponseSizeTooLarge`
+error; an invocation past its `Timeout` is `Sandbox.Timedout` (`localcloud.lambda_runtime.timeouts`).
+
 IAM: every invocation (its cold start too) runs as its function (`localcloud.iam.caller`), so the AWS
 requests it makes are checked against the function's role while `localcloud.iam` enforces.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import sys
 import threading
@@ -30,6 +34,7 @@ from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
 from typing import Any
 
+from localcloud.aws_sizes import MAX_SYNCHRONOUS_RESPONSE
 from localcloud.destinations import check_destination
 from localcloud.iam.caller import calling, function_caller
 from localcloud.iam.deliveries import check_delivery
@@ -38,6 +43,7 @@ from localcloud.lambda_runtime.async_invocations import AsyncInvocations
 from localcloud.lambda_runtime.environments import Function, InitError, json_copy
 from localcloud.lambda_runtime.function_output import Sink, captured
 from localcloud.lambda_runtime.function_spec import AsyncConfig, FunctionNotFound, FunctionSpec, function_name_of
+from localcloud.lambda_runtime.timeouts import install as install_timeouts
 from localcloud.moto_lock import MOTO_LOCK
 
 logger = logging.getLogger("localcloud.runtime")
@@ -52,6 +58,7 @@ class LambdaRuntime:
         async_retry_delays: tuple[float, ...] = (0.05, 0.1),
         output: Sink | None = None,
     ) -> None:
+        install_timeouts()
         self.activity = Activity()
         # Where the functions' stdout goes, line by line (`function_output`); None: the process's stdout.
         self.output = output
@@ -112,7 +119,13 @@ class LambdaRuntime:
 
     def invoke(self, name_or_arn: str, event: Any) -> tuple[Any, bool]:
         """Synchronous invocation: (payload, errored); the payload of an error is Lambda's error envelope."""
-        return self._invoke(self.function(name_or_arn), event, str(uuid.uuid4()))
+        request_id = str(uuid.uuid4())
+        payload, errored = self._invoke(self.function(name_or_arn), event, request_id)
+        if not errored and len(json.dumps(payload).encode()) > MAX_SYNCHRONOUS_RESPONSE:
+            message = f"Response payload size exceeded maximum allowed payload size ({MAX_SYNCHRONOUS_RESPONSE} bytes)."
+            logger.warning("%s %s: [ERROR] Function.ResponseSizeTooLarge: %s", name_or_arn, request_id, message)
+            return {"errorMessage": message, "errorType": "Function.ResponseSizeTooLarge"}, True
+        return payload, errored
 
     def _invoke(self, function: Function, event: Any, request_id: str) -> tuple[Any, bool]:
         if self.closed:

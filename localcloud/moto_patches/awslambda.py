@@ -13,13 +13,11 @@ from __future__ import annotations
 
 import base64
 import json
-from typing import Any, Final
+from typing import Any
 
+from localcloud.aws_sizes import MAX_ASYNCHRONOUS_PAYLOAD, MAX_SYNCHRONOUS_PAYLOAD
 from localcloud.lambda_runtime.function_spec import FunctionNotFound
 from localcloud.moto_patches.patching import active_runtime, original, replace
-
-MAX_SYNCHRONOUS_PAYLOAD: Final = 6_291_456
-MAX_ASYNCHRONOUS_PAYLOAD: Final = 1_048_576
 
 
 def install() -> None:

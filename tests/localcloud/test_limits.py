@@ -10,7 +10,8 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
-from localcloud.moto_patches.awslambda import MAX_ASYNCHRONOUS_PAYLOAD, MAX_SYNCHRONOUS_PAYLOAD
+from localcloud.aws_sizes import MAX_ASYNCHRONOUS_PAYLOAD, MAX_SYNCHRONOUS_PAYLOAD
+from localcloud.moto_lock import MOTO_LOCK
 from localcloud.moto_patches.limits import (
     MAX_PUBLISH_BATCH_BYTES,
     MAX_PUT_EVENTS_BYTES,
@@ -170,3 +171,33 @@ def test_an_invoke_over_lambda_s_payload_limits_is_refused_with_413_and_runs_not
     )
     cloud.runtime.wait_idle(10)
     assert len(sink.calls("queued")) == 1
+
+
+def test_a_stream_batch_stops_at_lambda_s_6_mb_synchronous_payload(cloud: Cloud) -> None:
+    stream = create_table(cloud)
+    cloud.function("consumer")
+    cloud.delivery.add_stream_mapping(
+        uuid="mapping-1",
+        stream_arn=stream,
+        function=cloud.runtime.function_arn("consumer"),
+        batch_size=100,
+        filters=[],
+        bisect_on_error=False,
+        report_batch_item_failures=False,
+        max_retries=-1,
+        on_failure_arn=None,
+        starting_position="LATEST",
+    )
+    filler = "x" * 300_000
+    with MOTO_LOCK:  # the poller reads the 30 records at once: 9 MB, under the batch size of 100
+        for n in range(30):
+            item = {"PK": {"S": "CUST#1"}, "SK": {"S": f"TRADE#{n:02d}"}, "Filler": {"S": filler}}
+            cloud.client("dynamodb").put_item(TableName="trades", Item=item)
+    cloud.runtime.wait_idle(30)
+
+    batches = sink.calls("consumer")
+    keys = [record["dynamodb"]["Keys"]["SK"]["S"] for batch in batches for record in batch["Records"]]
+    assert keys == [f"TRADE#{n:02d}" for n in range(30)]
+    assert len(batches) == 2
+    assert all(len(json.dumps(batch).encode()) <= MAX_SYNCHRONOUS_PAYLOAD for batch in batches)
+    assert len(json.dumps({"Records": batches[0]["Records"] + batches[1]["Records"][:1]})) > MAX_SYNCHRONOUS_PAYLOAD
