@@ -7,6 +7,7 @@
   mapping per service (`requests/`); the decision is IAM's (`evaluator`: an explicit Deny wins, else an
   Allow must match; `policy`, `patterns`, `conditions`). A refusal is the service's error (`errors`).
 - A service that invokes a function (EventBridge, SNS, S3, API Gateway) needs a statement of the
-  function's resource policy for its principal and source (`sources`, `permissions`, `deliveries`).
+  function's resource policy for its principal and source (`sources`, `permissions`, `deliveries`), and
+  EventBridge or SNS sending to a dead-letter queue a statement of the queue's policy (`queue_policies`).
 - `enforcement.start()` turns it on for a local cloud (`python -m localcloud --no-iam` leaves it off).
 """

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from localcloud.iam import event_targets, hook, sources, state_machines, versions
+from localcloud.iam import event_targets, hook, queue_policies, sources, state_machines, versions
 from localcloud.iam.enforcer import Enforcer
 from localcloud.records import DeployError
 
@@ -33,16 +33,18 @@ def configure(*, enforce: bool) -> Enforcer | None:
 
 
 def announcement(enforcer: Enforcer | None, account: str, function_arns: Iterable[str]) -> str:
-    """One line for the run log; compiling every policy here stops the start (`DeployError`) on what cannot
-    be evaluated (a condition operator, a permissions boundary), naming it."""
+    """One line for the run log; compiling every policy here (roles', Lambda permissions', queues') stops the
+    start (`DeployError`) on what cannot be evaluated (a condition operator, a permissions boundary), naming it."""
     if enforcer is None:
         return "localcloud: IAM NOT enforced (--no-iam): every request is allowed"
     try:
         roles, statements = enforcer.summary(account)
         permissions = enforcer.functions.statement_count(list(function_arns))
+        queue_statements = queue_policies.statement_count(account)
     except ValueError as error:
         raise DeployError(f"IAM: {error}") from error
     return (
         f"localcloud: IAM enforced: {roles} roles, {statements} identity-policy statements, "
-        f"{permissions} Lambda permission statements (--no-iam turns it off)"
+        f"{permissions} Lambda permission statements, {queue_statements} queue-policy statements "
+        "(--no-iam turns it off)"
     )

@@ -8,10 +8,30 @@ statements it holds (RemovePermission removes one without a new revision), compa
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterable
 from typing import Any
 
 from localcloud.iam.evaluator import Decision, evaluate
 from localcloud.iam.policy import Statement, compile_document
+
+
+def service_decision(
+    statements: Iterable[Statement],
+    action: str,
+    resource: str,
+    service: str,
+    source_arn: str | None,
+    source_account: str | None,
+) -> Decision:
+    """A resource policy's decision on a service principal acting for a source: the request comes over TLS,
+    with `aws:SourceArn` and `aws:SourceAccount` (when known) in its context. Lambda permissions and queue
+    policies (`localcloud.iam.queue_policies`) are judged by it."""
+    context = {"aws:securetransport": "true"}
+    if source_arn:
+        context["aws:sourcearn"] = source_arn
+    if source_account:
+        context["aws:sourceaccount"] = source_account
+    return evaluate(statements, action, resource, context, ("Service", service))
 
 
 def _same(kept: tuple[Any, ...], now: tuple[Any, ...]) -> bool:
@@ -47,13 +67,9 @@ class FunctionPolicies:
         except Exception:
             return False
         statements = self._statements(function)
-        context = {"aws:securetransport": "true"}
-        if source_arn:
-            context["aws:sourcearn"] = source_arn
-        if source_account:
-            context["aws:sourceaccount"] = source_account
-        resource = str(function.function_arn)
-        decision = evaluate(statements, "lambda:InvokeFunction", resource, context, ("Service", service))
+        decision = service_decision(
+            statements, "lambda:InvokeFunction", str(function.function_arn), service, source_arn, source_account
+        )
         return decision is Decision.ALLOW
 
     def statement_count(self, function_arns: list[str]) -> int:

@@ -67,11 +67,14 @@ def _wrap(owner: Any, name: str, source_of: Callable[..., Source | None]) -> Non
     setattr(owner, name, wrapper)
 
 
-def _subscription_source(subscription: Any, *args: Any, **kwargs: Any) -> Source | None:
-    if subscription.protocol != "lambda":
-        return None
+def subscription_source(subscription: Any) -> Source:
+    """SNS delivering for the subscription's topic (to its endpoint, or to its dead-letter queue)."""
     topic = str(subscription.topic.arn)
     return Source("sns.amazonaws.com", topic, str(subscription.account_id), f"SNS topic {topic}")
+
+
+def _subscription_source(subscription: Any, *args: Any, **kwargs: Any) -> Source | None:
+    return subscription_source(subscription) if subscription.protocol == "lambda" else None
 
 
 def _s3_source(account_id: str, event_body: Any, *args: Any, **kwargs: Any) -> Source | None:

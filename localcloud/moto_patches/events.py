@@ -12,7 +12,8 @@ pattern would match every event). A delivery that fails (function, state machine
 at once to the target's
 `DeadLetterConfig` queue with EventBridge's message attributes (RULE_ARN, TARGET_ARN, ERROR_CODE,
 ERROR_MESSAGE): locally such failures are not transient, so the target's RetryPolicy could not change the
-outcome.
+outcome. While IAM is enforced, the queue's policy must let `events.amazonaws.com` send to it for the rule
+(`localcloud.iam.queue_policies`); else the event is lost, as on AWS, and one line is logged.
 """
 
 from __future__ import annotations
@@ -27,6 +28,8 @@ from typing import Any, Final
 
 from localcloud.aws_formats import parse_arn
 from localcloud.destinations import send_to_sqs
+from localcloud.iam.queue_policies import dead_letter_allowed
+from localcloud.iam.sources import rule_source
 from localcloud.lambda_runtime.runtime import LambdaRuntime
 from localcloud.moto_patches.patching import active_runtime, original, replace
 
@@ -193,6 +196,8 @@ def _dead_letter_event(rule: Any, target: dict[str, Any], event: dict[str, Any],
         logger.warning(
             "EventBridge rule %s: delivery to %s failed (%s: %s), dropped", rule.name, target["Arn"], code, message
         )
+        return
+    if not dead_letter_allowed(queue, rule_source(rule)):  # the queue policy must let EventBridge send to it
         return
     send_to_sqs(
         queue,

@@ -3,8 +3,10 @@
 `sns.models.Subscription.publish(...)`, `lambda` subscriptions: moto's filter policy, then `invoke_async`
 with Lambda's SNS record holding the real `MessageAttributes` (`{"Type", "Value"}`), `TopicArn`,
 `MessageId`, `Subject`, `Timestamp`, `EventSubscriptionArn`. If the function cannot be invoked the message
-goes to the subscription's `RedrivePolicy` dead-letter queue; function errors follow the function's own
-async retries and destination, as on AWS.
+goes to the subscription's `RedrivePolicy` dead-letter queue (while IAM is enforced, only if the queue's
+policy lets `sns.amazonaws.com` send to it for the topic: `localcloud.iam.queue_policies`; else the message
+is lost, as on AWS, and one line is logged); function errors follow the function's own async retries and
+destination, as on AWS.
 """
 
 from __future__ import annotations
@@ -17,6 +19,8 @@ from typing import Any
 
 from localcloud.aws_formats import iso_now
 from localcloud.destinations import send_to_sqs
+from localcloud.iam.queue_policies import dead_letter_allowed
+from localcloud.iam.sources import subscription_source
 from localcloud.lambda_runtime.function_spec import FunctionNotFound
 from localcloud.moto_patches.patching import active_runtime, original, replace
 
@@ -90,5 +94,6 @@ def subscription_publish(
         if not queue:
             logger.warning("SNS subscription %s: %s; message %s dropped", self.arn, error, message_id)
             return None
-        send_to_sqs(queue, json.dumps(record["Sns"]))
+        if dead_letter_allowed(queue, subscription_source(self)):  # the queue policy must let SNS send to it
+            send_to_sqs(queue, json.dumps(record["Sns"]))
     return None

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from tests.infrastructure.conftest import (
@@ -112,3 +114,33 @@ def test_order_book_rules(dev: Synthesized) -> None:
         assert target["Arn"] == {"Fn::GetAtt": [book, "Arn"]}
         assert target.get("InputPath") == input_path
         assert target["RetryPolicy"]["MaximumRetryAttempts"] == 4 and "DeadLetterConfig" in target
+
+
+def dead_letter_senders(template: dict[str, Any]) -> dict[str, set[tuple[str, str]]]:
+    """Per queue, the (service principal, source) pairs its queue policy lets send to it."""
+    senders: dict[str, set[tuple[str, str]]] = {}
+    for policy in resources(template, "AWS::SQS::QueuePolicy").values():
+        for queue in props(policy)["Queues"]:
+            for statement in props(policy)["PolicyDocument"]["Statement"]:
+                service = statement.get("Principal", {}).get("Service")
+                if statement["Effect"] == "Allow" and service and "sqs:SendMessage" in as_list(statement["Action"]):
+                    source = statement["Condition"]["ArnEquals"]["aws:SourceArn"]
+                    senders.setdefault(queue["Ref"], set()).add((service, str(source)))
+    return senders
+
+
+def test_every_dead_letter_queue_lets_its_rule_or_topic_send_to_it(dev: Synthesized) -> None:
+    """EventBridge and SNS reach a dead-letter queue only with its queue policy's grant for the rule or topic
+    (the local cloud checks it as AWS does: localcloud/iam/queue_policies.py)."""
+    senders = dead_letter_senders(dev.service)
+    wanted: list[tuple[str, str, str]] = []
+    for rule_id, rule in resources(dev.service, "AWS::Events::Rule").items():
+        for target in props(rule)["Targets"]:
+            queue = target["DeadLetterConfig"]["Arn"]["Fn::GetAtt"][0]
+            wanted.append((queue, "events.amazonaws.com", str({"Fn::GetAtt": [rule_id, "Arn"]})))
+    for subscription in resources(dev.service, "AWS::SNS::Subscription").values():
+        queue = props(subscription)["RedrivePolicy"]["deadLetterTargetArn"]["Fn::GetAtt"][0]
+        wanted.append((queue, "sns.amazonaws.com", str(props(subscription)["TopicArn"])))
+    assert len(wanted) == len(ROUTES) + 4 + len(ROUTES)
+    for queue, service, source in wanted:
+        assert (service, source) in senders.get(queue, set()), (queue, service, source)

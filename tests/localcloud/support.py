@@ -4,6 +4,7 @@ the patches applied; functions registered from the fixture folders."""
 from __future__ import annotations
 
 import io
+import json
 import zipfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -84,8 +85,40 @@ class Cloud:
         arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
         return url, arn
 
+    def dead_letter_queue(self, name: str, service: str, source_arn: str) -> tuple[str, str]:
+        """A queue whose policy lets `<service>.amazonaws.com` send to it for `source_arn` (an EventBridge
+        rule's, an SNS topic's), as CDK writes it for a target's or subscription's dead-letter queue."""
+        url, arn = self.queue(name)
+        self.client("sqs").set_queue_attributes(
+            QueueUrl=url, Attributes={"Policy": json.dumps(dead_letter_policy(arn, service, source_arn))}
+        )
+        return url, arn
+
     def messages(self, url: str) -> list[dict[str, Any]]:
         return drain_queue(self.client("sqs"), url)
+
+
+def dead_letter_policy(queue_arn: str, service: str, source_arn: str) -> dict[str, Any]:
+    """CDK's queue policy for a dead-letter queue: TLS only, `sqs:SendMessage` for the service from its source."""
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Deny",
+                "Principal": {"AWS": "*"},
+                "Action": "sqs:*",
+                "Resource": queue_arn,
+                "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+            },
+            {
+                "Effect": "Allow",
+                "Principal": {"Service": f"{service}.amazonaws.com"},
+                "Action": "sqs:SendMessage",
+                "Resource": queue_arn,
+                "Condition": {"ArnEquals": {"aws:SourceArn": source_arn}},
+            },
+        ],
+    }
 
 
 def placeholder_zip() -> bytes:

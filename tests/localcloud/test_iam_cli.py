@@ -42,8 +42,8 @@ def test_the_announcement_counts_roles_statements_and_lambda_permissions() -> No
 
     # the fixture's own role "test" has no policy
     assert line == (
-        "localcloud: IAM enforced: 3 roles, 3 identity-policy statements, 1 Lambda permission statements "
-        "(--no-iam turns it off)"
+        "localcloud: IAM enforced: 3 roles, 3 identity-policy statements, 1 Lambda permission statements, "
+        "0 queue-policy statements (--no-iam turns it off)"
     )
     assert hook.active() is None
 

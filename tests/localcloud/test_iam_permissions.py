@@ -65,7 +65,7 @@ def test_an_eventbridge_delivery_without_a_lambda_permission_goes_to_the_targets
     cloud: Cloud,
 ) -> None:
     arn = target(cloud)
-    url, dlq = cloud.queue("rule-dlq")
+    url, dlq = cloud.dead_letter_queue("rule-dlq", "events", RULE_ARN)
     events = rule_to(cloud, arn, dlq)
 
     put_event(events)
@@ -96,7 +96,7 @@ def test_an_eventbridge_delivery_without_a_lambda_permission_goes_to_the_targets
 
 def test_a_permission_for_another_source_does_not_count_and_a_wildcard_source_does(cloud: Cloud) -> None:
     arn = target(cloud)
-    url, dlq = cloud.queue("rule-dlq")
+    url, dlq = cloud.dead_letter_queue("rule-dlq", "events", RULE_ARN)
     events = rule_to(cloud, arn, dlq)
     allow_service(cloud, f"arn:aws:events:{REGION}:{ACCOUNT}:rule/bus/other")
 
@@ -114,9 +114,9 @@ def test_a_permission_for_another_source_does_not_count_and_a_wildcard_source_do
 
 def test_an_sns_delivery_without_a_lambda_permission_goes_to_the_subscriptions_dead_letter_queue(cloud: Cloud) -> None:
     arn = target(cloud)
-    url, dlq = cloud.queue("subscription-dlq")
     sns = cloud.client("sns")
     topic = sns.create_topic(Name="bus")["TopicArn"]
+    url, dlq = cloud.dead_letter_queue("subscription-dlq", "sns", topic)
     sns.subscribe(
         TopicArn=topic,
         Protocol="lambda",

@@ -10,7 +10,7 @@ import pytest
 
 from localcloud.iam import enforcement
 from tests.localcloud.fixtures import sink
-from tests.localcloud.support import ACCOUNT, Cloud, local_cloud
+from tests.localcloud.support import ACCOUNT, REGION, Cloud, local_cloud
 
 TRUST = json.dumps(
     {
@@ -90,7 +90,7 @@ def test_a_rule_starts_a_state_machine_only_as_a_target_role_that_may(cloud: Clo
     sfn = cloud.client("stepfunctions")
     machine = sfn.create_state_machine(name="m", definition=json.dumps(definition), roleArn=machine_role)
     machine_arn = machine["stateMachineArn"]
-    url, dlq = cloud.queue("rule-dlq")
+    url, dlq = cloud.dead_letter_queue("rule-dlq", "events", f"arn:aws:events:{REGION}:{ACCOUNT}:rule/start")
     events = cloud.client("events")
     events.put_rule(Name="start", EventPattern=json.dumps({"source": ["tests"]}))
     events.put_targets(

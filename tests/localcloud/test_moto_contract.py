@@ -349,6 +349,24 @@ def test_destinations_and_targets_use_these_backend_calls() -> None:
     )
 
 
+def test_queue_policies_as_the_dead_letter_check_reads_them(stock_moto: None) -> None:
+    """`localcloud.iam.queue_policies` finds a queue in `SQSBackend.queues` by name and reads its `policy`: the
+    JSON text SetQueueAttributes stored, None for a queue without statements."""
+    import boto3
+    from moto.sqs.models import sqs_backends
+
+    sqs = boto3.client("sqs", region_name=REGION)
+    url = sqs.create_queue(QueueName="dlq")["QueueUrl"]
+    queue = sqs_backends[ACCOUNT][REGION].queues["dlq"]
+    assert queue.policy is None
+    document = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": "*", "Action": "sqs:*"}]}
+    sqs.set_queue_attributes(QueueUrl=url, Attributes={"Policy": json.dumps(document)})
+    assert json.loads(str(queue.policy)) == document
+    assert queue.queue_arn == f"arn:aws:sqs:{REGION}:{ACCOUNT}:dlq"
+    sqs.set_queue_attributes(QueueUrl=url, Attributes={"Policy": ""})
+    assert queue.policy is None
+
+
 def test_ssm_put_parameter_as_the_pattern_check_reads_it() -> None:
     """Patch 11 finds the current version as moto does (`_parameters[name][-1]`, its `allowed_pattern`),
     gets every argument positionally or by the names moto's response passes, and raises moto's SSMException
