@@ -70,6 +70,7 @@ class Usage:
     write_units: float = 0.0
     index_write_units: float = 0.0
     read_units: float = 0.0
+    read_units_by_call: Counter[str] = field(default_factory=Counter)  # "<function> <Operation>"
     dynamodb_requests: int = 0
     write_units_by_operation: Counter[str] = field(default_factory=Counter)
     events: int = 0  # EventBridge 64 KB chunks
@@ -176,7 +177,7 @@ class Meter:
             self._announce_trades(writes)
         if self.counting and len(old) == len(writes):
             with self._lock:
-                self._count(service, operation, body, parsed, writes, old, succeeded)
+                self._count(frame.function, service, operation, body, parsed, writes, old, succeeded)
         return response
 
     def _announce_trades(self, writes: list[tuple[str, dict[str, Any], dict[str, Any] | None, bool]]) -> None:
@@ -251,6 +252,7 @@ class Meter:
 
     def _count(
         self,
+        function: str,
         service: str,
         operation: str,
         body: Mapping[str, Any],
@@ -266,7 +268,9 @@ class Meter:
             if operation in WRITES:
                 self._bill_writes(operation, writes, old, succeeded)
             elif operation in READS and succeeded:
-                usage.read_units += _read_units(operation, body, parsed)
+                units = _read_units(operation, body, parsed)
+                usage.read_units += units
+                usage.read_units_by_call[f"{function} {operation}"] += units
         elif service == "events" and operation == "PutEvents":
             usage.events += sum(billing.event_entry_chunks(entry) for entry in body.get("Entries", []))
         elif service == "sns" and operation in ("Publish", "PublishBatch"):

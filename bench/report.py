@@ -162,12 +162,15 @@ def render(result: Result, report: Report, prices: dict[str, Any], notes: list[s
 
 
 def details(result: Result) -> str:
-    """Where our figures come from: write units by operation, invocations and handler time per function,
+    """Where our figures come from: write units by operation, read units by function and operation,
+    invocations and handler time per function,
     the AWS requests per order by operation."""
     usage, orders = result.usage, result.outcome.orders
     lines = ["", "ours in detail (per order posted)"]
     for operation, units in sorted(usage.write_units_by_operation.items()):
         lines.append(f"  write units {operation:38} {units / orders:8.3f}")
+    for call, units in sorted(usage.read_units_by_call.items()):
+        lines.append(f"  read units {call:39} {units / orders:8.3f}")
     for name in sorted(usage.invocations):
         n = usage.invocations[name]
         lines.append(

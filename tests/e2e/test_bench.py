@@ -93,6 +93,8 @@ def test_a_small_bench_reports_what_it_measured(client: Client, bench_customers:
     for row in ("api_requests", "lambda_invocations", "lambda_gb_seconds", "dynamodb_write_units"):
         assert built.ours[row] > 0 and built.original[row] > 0, row
     assert result.usage.write_units > 0 and result.usage.read_units > 0
+    assert sum(result.usage.read_units_by_call.values()) == pytest.approx(result.usage.read_units)
+    assert "read units trading-system-" in report.details(result)
     # The order flow's messages, on whichever transport the stage's bus-type selects now.
     bus = client.aws("ssm").get_parameter(Name=BUS_TYPE_PARAMETER)["Parameter"]["Value"]
     assert (result.usage.sns_publishes if bus == "SNS" else result.usage.events) > 0, bus
