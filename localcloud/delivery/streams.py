@@ -21,8 +21,8 @@ and a probe reports unread records, so `LambdaRuntime.wait_idle` covers the stre
 
 IAM: Lambda reads a stream with the function's execution role; while `localcloud.iam` enforces and the role
 does not allow `dynamodb:DescribeStream`, `GetShardIterator`, `GetRecords` on the stream and `ListStreams`,
-the mapping delivers nothing (one warning; its records stay unread and are not counted as pending); a
-failure record reaches the on-failure queue only if the role may `sqs:SendMessage` to it.
+the mapping delivers nothing (one warning per distinct refusal; its records stay unread and are not counted
+as pending); a failure record reaches the on-failure queue only if the role may `sqs:SendMessage` to it.
 """
 
 from __future__ import annotations
@@ -164,13 +164,14 @@ class StreamMapping:
                     self._stop.wait(delivery.retry_delay)
 
     def _may_read(self) -> bool:
-        """Lambda reads the stream with the function's role: while it may not, nothing is delivered (logged once)."""
+        """Lambda reads the stream with the function's role: while it may not, nothing is delivered (each distinct
+        refusal logged once, when it starts: a different action refused later is logged too)."""
         try:
             function_arn = self.delivery.runtime.function_arn(self.function)
         except FunctionNotFound:
             return True  # the delivery reports it
         refused = stream_read_refusal(function_arn, self.stream_arn)
-        if refused is not None and self.refused is None:
+        if refused is not None and refused != self.refused:
             logger.warning("localcloud IAM: event source mapping %s cannot read the stream: %s", self.uuid, refused)
         self.refused = refused
         return refused is None

@@ -10,8 +10,11 @@ from __future__ import annotations
 import threading
 from typing import Any
 
+from localcloud.iam import usage
 from localcloud.iam.evaluator import Decision, evaluate
 from localcloud.iam.policy import Statement, compile_document
+
+INVOKE = "lambda:InvokeFunction"
 
 
 def _same(kept: tuple[Any, ...], now: tuple[Any, ...]) -> bool:
@@ -53,7 +56,12 @@ class FunctionPolicies:
         if source_account:
             context["aws:sourceaccount"] = source_account
         resource = str(function.function_arn)
-        decision = evaluate(statements, "lambda:InvokeFunction", resource, context, ("Service", service))
+        principal = ("Service", service)
+        decision = evaluate(statements, INVOKE, resource, context, principal)
+        recorder = usage.active()
+        if recorder is not None and decision is Decision.ALLOW:
+            allowing = [s.sid for s in statements if not s.deny and s.applies(INVOKE, resource, context, principal)]
+            recorder.invoked(resource, service, source_arn, allowing)
         return decision is Decision.ALLOW
 
     def statement_count(self, function_arns: list[str]) -> int:
