@@ -21,8 +21,9 @@ and a probe reports unread records, so `LambdaRuntime.wait_idle` covers the stre
 
 IAM: Lambda reads a stream with the function's execution role; while `localcloud.iam` enforces and the role
 does not allow `dynamodb:DescribeStream`, `GetShardIterator`, `GetRecords` on the stream and `ListStreams`,
-the mapping delivers nothing (one warning per distinct refusal; its records stay unread and are not counted
-as pending); a failure record reaches the on-failure queue only if the role may `sqs:SendMessage` to it.
+the mapping delivers nothing (one warning per distinct refusal, on `localcloud.iam`; its records stay unread
+and are not counted as pending); a failure record reaches the on-failure queue only if the role may
+`sqs:SendMessage` to it.
 """
 
 from __future__ import annotations
@@ -43,6 +44,7 @@ from localcloud.lambda_runtime.runtime import LambdaRuntime
 from localcloud.moto_lock import MOTO_LOCK
 
 logger = logging.getLogger("localcloud.delivery")
+iam_logger = logging.getLogger("localcloud.iam")  # where every IAM refusal is logged
 
 READ_LIMIT: Final = 1000  # records read from the shard per poll (Lambda reads up to 1,000 per GetRecords)
 STARTING_POSITIONS: Final = ("LATEST", "TRIM_HORIZON")
@@ -172,7 +174,7 @@ class StreamMapping:
             return True  # the delivery reports it
         refused = stream_read_refusal(function_arn, self.stream_arn)
         if refused is not None and refused != self.refused:
-            logger.warning("localcloud IAM: event source mapping %s cannot read the stream: %s", self.uuid, refused)
+            iam_logger.warning("localcloud IAM: event source mapping %s cannot read the stream: %s", self.uuid, refused)
         self.refused = refused
         return refused is None
 

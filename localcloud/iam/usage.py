@@ -5,7 +5,8 @@
 - A function's resource policy reports every invocation it allows: (function ARN, service principal, source
   ARN) and the ids of the statements that allow it (`Usage.invoked`).
 
-Disabled (the default), reporting costs one attribute read. `enable()` turns it on in this process;
+Disabled (the default), reporting costs one attribute read. `enable()` turns it on in this process
+(`recording()` for the length of a block, e.g. one scenario, keeping what is recorded beside it);
 `LOCALCLOUD_IAM_USAGE=<path>` does when enforcement starts (`from_environment`), and whoever stops the cloud
 writes it with `write(path, usage, grants)`: each write appends one run (`{"actions", "permissions",
 "grants"}`, the grants as the writer describes them) to the file's `"runs"`, under a file lock, so several
@@ -18,7 +19,8 @@ import fcntl
 import json
 import os
 import threading
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
@@ -68,6 +70,12 @@ class Usage:
     def permissions(self) -> frozenset[PermissionUse]:
         with self._lock:
             return frozenset(self._permissions)
+
+    def merge(self, other: Usage) -> None:
+        actions, permissions = other.actions(), other.permissions()
+        with self._lock:
+            self._actions.update(actions)
+            self._permissions.update(permissions)
 
     def take(self) -> tuple[frozenset[ActionUse], frozenset[PermissionUse]]:
         """What was recorded, forgotten here (the next `take` has only what came after)."""
@@ -123,6 +131,20 @@ def enable(usage: Usage | None = None) -> Usage:
 
 def disable() -> None:
     _Active.usage = None
+
+
+@contextmanager
+def recording() -> Iterator[Usage]:
+    """Records into a new `Usage` while in the block (what one scenario uses); afterwards what it recorded is
+    also the recorder's that was active before, if any, which records again."""
+    previous = _Active.usage
+    current = enable()
+    try:
+        yield current
+    finally:
+        _Active.usage = previous
+        if previous is not None:
+            previous.merge(current)
 
 
 def from_environment() -> Usage | None:

@@ -132,3 +132,23 @@ def test_the_environment_variable_enables_recording_and_runs_are_appended_to_the
     assert first["grants"] == {"roles": []}
     assert usage.actions_of(second) == {ActionUse(ROLE_ARN, "dynamodb:PutItem", TABLE_ARN)}
     assert usage.permissions_of(second) == frozenset()
+
+
+def test_a_recording_block_keeps_its_own_uses_and_adds_them_to_the_recorder_active_before() -> None:
+    outer = usage.enable()
+    try:
+        outer.allowed(ROLE_ARN, [("dynamodb:GetItem", TABLE_ARN)])
+        with usage.recording() as inner:
+            assert usage.active() is inner
+            inner.allowed(ROLE_ARN, [("dynamodb:PutItem", TABLE_ARN)])
+        assert usage.active() is outer
+        assert inner.actions() == {ActionUse(ROLE_ARN, "dynamodb:PutItem", TABLE_ARN)}
+        assert outer.actions() == {
+            ActionUse(ROLE_ARN, "dynamodb:GetItem", TABLE_ARN),
+            ActionUse(ROLE_ARN, "dynamodb:PutItem", TABLE_ARN),
+        }
+    finally:
+        usage.disable()
+    with usage.recording():
+        pass
+    assert usage.active() is None
