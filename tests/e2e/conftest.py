@@ -9,6 +9,9 @@ between two of them, it starts again for the next one. Tests talk to it as a cli
 of `outputs.json` with the API key, and boto3 against the AWS endpoint. `idle()` waits until no
 function runs and nothing is pending (async invocations, retries, stream batches).
 
+With `LOCALCLOUD_IAM_USAGE=<file>` set (`make iam-unused`), what the policies allowed while the cloud ran is
+appended to that file with the grants when it stops (`localcloud.iam.usage`, `tests.iam_mutations.unused`).
+
 The bus transport is switched as an operator would, with `ssm put-parameter` on the AWS endpoint;
 then, instead of waiting for Powertools' parameter cache to expire in every warm function
 (`POWERTOOLS_PARAMETERS_MAX_AGE`, 30 s in the stacks), the test clears it. The functions run in
