@@ -11,7 +11,7 @@ export AWS_ACCOUNT_ID_ENDPOINT_MODE := disabled
 unexport PYTHONDONTWRITEBYTECODE
 UV := uv==0.13.9
 
-.PHONY: install test lint typecheck unit integration infrastructure synth clean conservation
+.PHONY: install test lint typecheck unit integration infrastructure synth clean conservation iam-mutations iam-unused
 
 $(STAMP): requirements.txt requirements-lambda.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -51,6 +51,18 @@ conservation: $(STAMP)
 .PHONY: api-properties
 api-properties: install
 	API_PROPERTIES_EXAMPLES=$(or $(EXAMPLES),25) $(BIN)/pytest tests/e2e/test_api_properties.py -k every_operation -s
+
+# Each grant a scenario exercises and each Lambda permission removed in turn, a named end-to-end scenario run
+# without it (tests/iam_mutations): CAUGHT when it fails with the refusal naming it; ONLY=<substring> filters.
+iam-mutations: install
+	ONLY='$(ONLY)' $(BIN)/python -m tests.iam_mutations
+
+# Least-privilege evidence: the e2e suite with LOCALCLOUD_IAM_USAGE set, then what was granted and never used.
+IAM_USAGE := .localcloud/iam-usage.json
+iam-unused: install
+	rm -f $(IAM_USAGE) $(IAM_USAGE).lock
+	LOCALCLOUD_IAM_USAGE=$(abspath $(IAM_USAGE)) $(BIN)/pytest tests/e2e -n 0
+	$(BIN)/python -m tests.iam_mutations.unused $(IAM_USAGE)
 
 unit: $(STAMP)
 	$(BIN)/pytest tests/unit

@@ -22,8 +22,9 @@ and a probe reports unread records, so `LambdaRuntime.wait_idle` covers the stre
 
 IAM: Lambda reads a stream with the function's execution role; while `localcloud.iam` enforces and the role
 does not allow `dynamodb:DescribeStream`, `GetShardIterator`, `GetRecords` on the stream and `ListStreams`,
-the mapping delivers nothing (one warning; its records stay unread and are not counted as pending); a
-failure record reaches the on-failure queue only if the role may `sqs:SendMessage` to it.
+the mapping delivers nothing (one warning per distinct refusal, on `localcloud.iam`; its records stay unread
+and are not counted as pending); a failure record reaches the on-failure queue only if the role may
+`sqs:SendMessage` to it.
 """
 
 from __future__ import annotations
@@ -45,6 +46,7 @@ from localcloud.lambda_runtime.runtime import LambdaRuntime
 from localcloud.moto_lock import MOTO_LOCK
 
 logger = logging.getLogger("localcloud.delivery")
+iam_logger = logging.getLogger("localcloud.iam")  # where every IAM refusal is logged
 
 READ_LIMIT: Final = 1000  # records read from the shard per poll (Lambda reads up to 1,000 per GetRecords)
 STARTING_POSITIONS: Final = ("LATEST", "TRIM_HORIZON")
@@ -166,14 +168,15 @@ class StreamMapping:
                     self._stop.wait(delivery.retry_delay)
 
     def _may_read(self) -> bool:
-        """Lambda reads the stream with the function's role: while it may not, nothing is delivered (logged once)."""
+        """Lambda reads the stream with the function's role: while it may not, nothing is delivered (each distinct
+        refusal logged once, when it starts: a different action refused later is logged too)."""
         try:
             function_arn = self.delivery.runtime.function_arn(self.function)
         except FunctionNotFound:
             return True  # the delivery reports it
         refused = stream_read_refusal(function_arn, self.stream_arn)
-        if refused is not None and self.refused is None:
-            logger.warning("localcloud IAM: event source mapping %s cannot read the stream: %s", self.uuid, refused)
+        if refused is not None and refused != self.refused:
+            iam_logger.warning("localcloud IAM: event source mapping %s cannot read the stream: %s", self.uuid, refused)
         self.refused = refused
         return refused is None
 

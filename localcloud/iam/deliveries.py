@@ -52,8 +52,9 @@ def api_gateway_allows(
     if enforcer.functions.allows(function_arn, "apigateway.amazonaws.com", source_arn, account):
         return True
     logger.warning(
-        "localcloud IAM: API Gateway may not invoke %s for %s: no statement of the function's resource-based "
-        "policy allows it (Execution failed due to configuration error: Invalid permissions on Lambda function)",
+        "localcloud IAM: delivery refused: API Gateway may not invoke %s for %s: no statement of the function's "
+        "resource-based policy allows apigateway.amazonaws.com to perform lambda:InvokeFunction for that source "
+        "(Execution failed due to configuration error: Invalid permissions on Lambda function)",
         function_arn,
         source_arn,
     )

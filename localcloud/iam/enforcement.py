@@ -4,17 +4,19 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from localcloud.iam import event_targets, hook, queue_policies, sources, state_machines, versions
+from localcloud.iam import event_targets, hook, queue_policies, sources, state_machines, usage, versions
 from localcloud.iam.enforcer import Enforcer
 from localcloud.records import DeployError
 
 
 def start() -> Enforcer:
-    """Installs the hooks (once per process; after `localcloud.moto_patches.apply`) and enforces from now on."""
+    """Installs the hooks (once per process; after `localcloud.moto_patches.apply`) and enforces from now on;
+    records what is allowed when `LOCALCLOUD_IAM_USAGE` is set (`localcloud.iam.usage`)."""
     versions.install()
     sources.install()
     state_machines.install()
     event_targets.install()
+    usage.from_environment()
     enforcer = Enforcer()
     hook.activate(enforcer)
     return enforcer

@@ -15,6 +15,7 @@ import threading
 from collections.abc import Mapping
 from typing import Any, Final
 
+from localcloud.iam import usage
 from localcloud.iam.caller import Caller
 from localcloud.iam.errors import Refusal
 from localcloud.iam.evaluator import Decision, evaluate
@@ -91,6 +92,9 @@ class Enforcer:
                     self._memo[key] = decision
             if decision is not Decision.ALLOW:
                 return Refusal(principal, action, resource, decision)
+        recorder = usage.active()
+        if recorder is not None:
+            recorder.allowed(role_arn, wanted)
         return None
 
     def summary(self, account: str, partition: str = "aws") -> tuple[int, int]:

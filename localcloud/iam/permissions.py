@@ -11,8 +11,11 @@ import threading
 from collections.abc import Iterable
 from typing import Any
 
+from localcloud.iam import usage
 from localcloud.iam.evaluator import Decision, evaluate
 from localcloud.iam.policy import Statement, compile_document
+
+INVOKE = "lambda:InvokeFunction"
 
 
 def service_decision(
@@ -26,12 +29,16 @@ def service_decision(
     """A resource policy's decision on a service principal acting for a source: the request comes over TLS,
     with `aws:SourceArn` and `aws:SourceAccount` (when known) in its context. Lambda permissions and queue
     policies (`localcloud.iam.queue_policies`) are judged by it."""
+    return evaluate(statements, action, resource, service_context(source_arn, source_account), ("Service", service))
+
+
+def service_context(source_arn: str | None, source_account: str | None) -> dict[str, str]:
     context = {"aws:securetransport": "true"}
     if source_arn:
         context["aws:sourcearn"] = source_arn
     if source_account:
         context["aws:sourceaccount"] = source_account
-    return evaluate(statements, action, resource, context, ("Service", service))
+    return context
 
 
 def _same(kept: tuple[Any, ...], now: tuple[Any, ...]) -> bool:
@@ -67,9 +74,14 @@ class FunctionPolicies:
         except Exception:
             return False
         statements = self._statements(function)
-        decision = service_decision(
-            statements, "lambda:InvokeFunction", str(function.function_arn), service, source_arn, source_account
-        )
+        resource = str(function.function_arn)
+        decision = service_decision(statements, INVOKE, resource, service, source_arn, source_account)
+        recorder = usage.active()
+        if recorder is not None and decision is Decision.ALLOW:
+            context = service_context(source_arn, source_account)
+            principal = ("Service", service)
+            allowing = [s.sid for s in statements if not s.deny and s.applies(INVOKE, resource, context, principal)]
+            recorder.invoked(resource, service, source_arn, allowing)
         return decision is Decision.ALLOW
 
     def statement_count(self, function_arns: list[str]) -> int:

@@ -258,3 +258,13 @@ class Function:
                 environment.unload()
             self._all.clear()
             self._idle.clear()
+
+    def drop_idle(self) -> int:
+        """Unloads the environments not running now: the next invocation is a cold start. Returns how many."""
+        with self._lock:
+            dropped = list(self._idle)
+            self._idle.clear()
+            for environment in dropped:
+                environment.unload()
+                self._all.remove(environment)
+        return len(dropped)

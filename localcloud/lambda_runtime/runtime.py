@@ -170,6 +170,13 @@ class LambdaRuntime:
     def wait_idle(self, timeout: float = 30.0) -> None:
         self.activity.wait_idle(timeout)
 
+    def cold_start(self) -> int:
+        """Drops every function's idle environments, so each function's next invocation is a cold start (its
+        module state, caches and clients built anew, as after a deployment). Returns how many were dropped."""
+        with self._lock:
+            functions = list(self._functions.values())
+        return sum(function.drop_idle() for function in functions)
+
     def close(self) -> None:
         if self.closed:
             return

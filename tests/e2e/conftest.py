@@ -9,6 +9,9 @@ between two of them, it starts again for the next one. Tests talk to it as a cli
 of `outputs.json` with the API key, and boto3 against the AWS endpoint. `idle()` waits until no
 function runs and nothing is pending (async invocations, retries, stream batches).
 
+With `LOCALCLOUD_IAM_USAGE=<file>` set (`make iam-unused`), what the policies allowed while the cloud ran is
+appended to that file with the grants when it stops (`localcloud.iam.usage`, `tests.iam_mutations.unused`).
+
 The bus transport is switched as an operator would, with `ssm put-parameter` on the AWS endpoint;
 then, instead of waiting for Powertools' parameter cache to expire in every warm function
 (`POWERTOOLS_PARAMETERS_MAX_AGE`, 30 s in the stacks), the test clears it. The functions run in
@@ -19,6 +22,7 @@ the cache of every function, as cold starts would.
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import tempfile
 import urllib.error
@@ -97,10 +101,28 @@ class Clouds:
 
     def stop(self) -> None:
         if self._running is not None:
-            cloud, root, _ = self._running
+            cloud, root, outputs = self._running
             self._running = None
-            cloud.__exit__(None, None, None)
-            shutil.rmtree(root, ignore_errors=True)
+            try:
+                write_usage(outputs)
+            finally:
+                cloud.__exit__(None, None, None)
+                shutil.rmtree(root, ignore_errors=True)
+
+
+def write_usage(outputs: dict[str, dict[str, Any]]) -> None:
+    """With `LOCALCLOUD_IAM_USAGE` set (`make iam-unused`), what the policies allowed while the cloud ran, and its
+    grants, are appended to that file as one run (`localcloud.iam.usage`)."""
+    from localcloud.iam import usage
+
+    path, recorder = os.environ.get(usage.ENVIRONMENT_VARIABLE), usage.active()
+    if not path or recorder is None:
+        return
+    from tests.iam_mutations.grants import read
+
+    endpoint = outputs["LocalCloud"]["AwsEndpointUrl"]
+    grants = read(lambda service: boto3.client(service, region_name="us-east-1", endpoint_url=endpoint))
+    usage.write(path, recorder, grants.to_json())
 
 
 CLOUDS = Clouds()

@@ -5,6 +5,7 @@ to the subscription's, and an event source mapping reads its stream only with th
 from __future__ import annotations
 
 import json
+import logging
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -177,6 +178,39 @@ def test_a_stream_mapping_reads_only_with_the_functions_role(cloud: Cloud) -> No
 
     (batch,) = sink.calls(FUNCTION)
     assert batch["Records"][0]["dynamodb"]["Keys"] == {"PK": {"S": "a"}, "SK": {"S": "1"}}
+
+
+def test_each_distinct_stream_refusal_is_logged_once(cloud: Cloud, caplog: pytest.LogCaptureFixture) -> None:
+    stream = create_table(cloud)
+
+    def reads(*actions: str) -> str:
+        statement = {"Effect": "Allow", "Action": [f"dynamodb:{action}" for action in actions], "Resource": stream}
+        return json.dumps({"Version": "2012-10-17", "Statement": [statement]})
+
+    arn = target(cloud, json.loads(reads("DescribeStream")))
+    with caplog.at_level(logging.WARNING, logger="localcloud.iam"):
+        cloud.delivery.add_stream_mapping(
+            uuid="m",
+            stream_arn=stream,
+            function=arn,
+            batch_size=10,
+            filters=[],
+            bisect_on_error=False,
+            report_batch_item_failures=False,
+            max_retries=0,
+            on_failure_arn=None,
+            starting_position="LATEST",
+        )
+        time.sleep(0.7)  # several polls (every 0.2 s), one refusal
+        iam = cloud.client("iam")
+        iam.put_role_policy(
+            RoleName="target-role", PolicyName="grants", PolicyDocument=reads("DescribeStream", "GetShardIterator")
+        )
+        time.sleep(0.7)  # another action refused now
+
+    refusals = [r.getMessage() for r in caplog.records if r.name == "localcloud.iam" and "the stream" in r.getMessage()]
+    assert len(refusals) == 2, refusals
+    assert "perform: dynamodb:GetShardIterator" in refusals[0] and "perform: dynamodb:GetRecords" in refusals[1]
 
 
 def test_an_on_failure_destination_receives_the_record_only_if_the_role_may_send_to_it(cloud: Cloud) -> None:

@@ -185,3 +185,15 @@ def test_an_environment_keeps_what_the_handler_sets_in_its_environment(runtime: 
         assert "SET_BY_HANDLER" not in os.environ
     finally:
         sink.reset()
+
+
+def test_a_cold_start_drops_the_warm_environments_and_their_module_state(runtime: LambdaRuntime) -> None:
+    runtime.register(spec("a", "counter_a"))
+    runtime.register(spec("b", "counter_b"))
+    runtime.invoke("a", {})
+    assert runtime.invoke("a", {})[0]["invocations"] == 2
+
+    assert runtime.cold_start() == 1  # b never ran: nothing warm to drop
+    assert runtime.invoke("a", {})[0]["invocations"] == 1
+    assert runtime.function("a").environments == 1
+    assert runtime.cold_start() == 1
