@@ -70,7 +70,7 @@ class Usage:
     write_units: float = 0.0
     index_write_units: float = 0.0
     read_units: float = 0.0
-    read_units_by_call: Counter[str] = field(default_factory=Counter)  # "<function> <Operation>"
+    read_units_by_call: defaultdict[str, float] = field(default_factory=lambda: defaultdict(float))  # "<fn> <Op>"
     dynamodb_requests: int = 0
     write_units_by_operation: Counter[str] = field(default_factory=Counter)
     events: int = 0  # EventBridge 64 KB chunks

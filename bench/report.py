@@ -169,8 +169,8 @@ def details(result: Result) -> str:
     lines = ["", "ours in detail (per order posted)"]
     for operation, units in sorted(usage.write_units_by_operation.items()):
         lines.append(f"  write units {operation:38} {units / orders:8.3f}")
-    for call, units in sorted(usage.read_units_by_call.items()):
-        lines.append(f"  read units {call:39} {units / orders:8.3f}")
+    for call, read in sorted(usage.read_units_by_call.items()):
+        lines.append(f"  read units {call:39} {read / orders:8.3f}")
     for name in sorted(usage.invocations):
         n = usage.invocations[name]
         lines.append(
