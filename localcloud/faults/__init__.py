@@ -19,7 +19,8 @@ What follows a fault is AWS's own behaviour, from the templates and the SDK, not
   bisection and Step Functions' Retry then act as configured.
 - Delivery faults (`deliveries`): asynchronous invocations (EventBridge, SNS and S3 reach functions that way)
   delayed, held back behind the next one, or delivered twice; stream batches delayed or delivered twice (a
-  stream keeps its records in order per shard, so reordering them is not a fault AWS has).
+  stream keeps its records in order per shard, so reordering them is not a fault AWS has); `event_targets`:
+  EventBridge failing to deliver to a rule's target, retried as its RetryPolicy says, then dead-lettered.
 """
 
 from __future__ import annotations
