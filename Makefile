@@ -74,10 +74,11 @@ infrastructure: $(STAMP)
 	$(BIN)/pytest tests/infrastructure
 
 # The whole system on this machine (moto in-process): PORT=8080 make run, STAGE=prod make run,
-# VERBOSE=1 make run (the functions' JSON records and metric blobs on the console too).
+# VERBOSE=1 make run (the functions' JSON records and metric blobs on the console too),
+# make run FAULTS=0.1 [FAULTS_SEED=7] (AWS's transient faults injected: python -m localcloud --help lists the kinds).
 .PHONY: run
 run: install
-	$(BIN)/python -m localcloud --port $(or $(PORT),8000) --stage $(or $(STAGE),dev)$(if $(VERBOSE), --verbose,)
+	$(BIN)/python -m localcloud --port $(or $(PORT),8000) --stage $(or $(STAGE),dev)$(if $(VERBOSE), --verbose,)$(if $(FAULTS), --faults '$(FAULTS)',)$(if $(FAULTS_SEED), --faults-seed $(FAULTS_SEED),)
 
 # Throughput, latency and cost per order on the local cloud, beside the original's (bench/__main__.py):
 # WORKLOAD=W (default), one-child or hot-spot; ORDERS=1000; RATE=<orders/s> skips the saturation search;

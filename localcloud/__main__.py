@@ -1,10 +1,13 @@
-"""`python -m localcloud [--port 8000] [--stage dev] [--verbose] [--no-iam]`: the whole system here until Ctrl-C.
+"""`python -m localcloud [--port 8000] [--stage dev] [--verbose] [--no-iam] [--faults SPEC]`: the system, until Ctrl-C.
 
 The console shows one line per API request and per function log record; the functions' full output
 (records as written, metric blobs) is in `<state dir>/functions.log`, and on the console with `--verbose`.
 
 IAM is enforced as on AWS (`localcloud.iam`): a function's request its role does not allow fails with the
 service's access-denied error; `--no-iam` turns that off, to debug.
+
+`--faults SPEC [--faults-seed N]` injects AWS's transient faults once deployed (`localcloud.faults`; the
+grammar and kinds are listed by `--help`); the counts are printed at the stop.
 
 `--list-types` prints the CloudFormation resource types the deployer handles and those it skips,
 with the reason for each.
@@ -32,10 +35,34 @@ def list_types() -> str:
     return "\n".join(lines)
 
 
+def fault_spec(text: str) -> str:
+    """`--faults`: the spec as given, once it parses (a bad one stops here, listing the kinds); "" is none."""
+    from localcloud.faults.spec import FaultSpecError, parse
+
+    if not text.strip():
+        return ""
+    try:
+        parse(text)
+    except FaultSpecError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+    return text
+
+
+def faults_epilog() -> str:
+    from localcloud.faults.spec import GRAMMAR, kinds_help
+
+    return f"--faults SPEC, off by default:\n{GRAMMAR}\n\nKinds (@ what a target names):\n{kinds_help()}"
+
+
 def main(argv: list[str] | None = None) -> int:
     from localcloud.server import REPO_ROOT
 
-    parser = argparse.ArgumentParser(prog="python -m localcloud", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m localcloud",
+        description=__doc__.splitlines()[0],
+        epilog=faults_epilog(),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument("--port", type=int, default=8000, help="API port on 127.0.0.1 (default 8000)")
     parser.add_argument("--aws-port", type=int, default=None, help="AWS endpoint port (default: port + 1)")
     parser.add_argument("--stage", default="dev", help="stage to synthesize: context `stage` (default dev)")
@@ -53,6 +80,20 @@ def main(argv: list[str] | None = None) -> int:
         "--no-iam",
         action="store_true",
         help="do not enforce IAM (identity policies, Lambda permissions): every request is allowed; to debug only",
+    )
+    parser.add_argument(
+        "--faults",
+        type=fault_spec,
+        default="",
+        metavar="SPEC",
+        help="inject AWS's transient faults at these rates once deployed, e.g. 0.1 or dynamodb-throttle=0.2 (below)",
+    )
+    parser.add_argument(
+        "--faults-seed",
+        type=int,
+        default=0,
+        metavar="N",
+        help="the seed the fault decisions derive from (default 0): the same seed and work, the same faults",
     )
     parser.add_argument("--list-types", action="store_true", help="print the resource types handled and skipped")
     args = parser.parse_args(argv)
@@ -81,6 +122,8 @@ def main(argv: list[str] | None = None) -> int:
             nag=not args.no_nag,
             verbose=args.verbose,
             iam=not args.no_iam,
+            faults=args.faults,
+            faults_seed=args.faults_seed,
             log=lambda line: print(line, flush=True),
         )
     )

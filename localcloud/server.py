@@ -17,6 +17,9 @@
    local, plus `"LocalCloud": {"ApiKey", "AwsEndpointUrl", "ApiDocsUrl"}` (the Swagger UI page of the
    app's OpenAPI documents, `localcloud.api_docs`, when the app's `cdk.json` asks for it).
 
+With `Settings(faults=…)` (`localcloud.faults`), faults are injected from the end of the deployment until
+`stop()`, which logs how many of each kind; `LocalCloud.faults.counts()` gives them.
+
 While it serves, `Settings.log` gets the run log (`localcloud.run_log`): one access line per API request
 and one line per function log record that has a message; everything the functions write (metric blobs,
 full records) goes to `<state dir>/functions.log`, and to `log` as well with `verbose`.
@@ -39,30 +42,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
 
+from localcloud import faults
 from localcloud.app import AppConfig
+from localcloud.faults import Injector
 from localcloud.iam import enforcement
 from localcloud.lambda_runtime import function_output
 from localcloud.run_log import RunLog
+from localcloud.warm_up import warm_up
 
 REPO_ROOT: Final = Path(__file__).resolve().parents[1]
 _EXECUTE_API: Final = re.compile(r"https://([A-Za-z0-9]+)\.execute-api\.[a-z0-9-]+\.amazonaws\.com(?:\.cn)?/")
-
-# Imported and loaded while the CDK synthesizes (node does that work): moto's backends and botocore's models.
-WARM_SERVICES: Final = (
-    "dynamodb",
-    "dynamodbstreams",
-    "s3",
-    "iam",
-    "lambda",
-    "logs",
-    "sqs",
-    "sns",
-    "ssm",
-    "events",
-    "apigateway",
-    "sts",
-    "stepfunctions",
-)
 
 PROCESS_ENVIRONMENT: Final = {
     # DynamoDB Streams' DescribeStream would otherwise go to an account-based endpoint moto does not route.
@@ -89,6 +78,8 @@ class Settings:
     log: Callable[[str], None] = print
     verbose: bool = False  # the functions' output as written (metric blobs, full records) on `log` too
     iam: bool = True  # enforce IAM (`localcloud.iam`); False only to debug
+    faults: str = ""  # a fault spec (`localcloud.faults.spec`), injected once deployed; "" injects none
+    faults_seed: int = 0  # what the faults' decisions derive from, with their kind, target and counter
 
 
 def _free_port(host: str) -> int:
@@ -122,6 +113,7 @@ class LocalCloud:
         self.delivery: Any = None
         self.deployer: Any = None
         self.enforcer: Any = None
+        self.faults: Injector | None = None  # the faults injected (`counts()`), kept after `stop()`
         self.outputs: dict[str, dict[str, Any]] = {}
         self.ready_seconds = 0.0
         self._mock: Any = None
@@ -152,6 +144,7 @@ class LocalCloud:
         from localcloud.gateway.data_plane import Gateway
 
         settings = self.settings
+        fault_spec = faults.parse(settings.faults) if settings.faults.strip() else None  # a bad spec stops here
         self.gateway = Gateway(ApiCatalog(), _NotReady(), host=settings.host, port=settings.port)
         self.run_log = RunLog(log, self.functions_log_file, verbose=settings.verbose)
         if settings.aws_port is not None:
@@ -163,7 +156,7 @@ class LocalCloud:
         _check_port(settings.host, self._aws_port)
 
         warmed: dict[str, Any] = {}
-        warm = threading.Thread(target=_warm_up, args=(warmed,), name="localcloud-warm-up", daemon=True)
+        warm = threading.Thread(target=warm_up, args=(warmed,), name="localcloud-warm-up", daemon=True)
         warm.start()
         step = time.perf_counter()
         assembly_dir = self.synthesize()
@@ -215,6 +208,12 @@ class LocalCloud:
         from localcloud.intrinsics import ACCOUNT_ID
 
         log(enforcement.announcement(self.enforcer, ACCOUNT_ID, self.deployer.functions))
+        if fault_spec is not None:
+            self.faults = faults.activate(fault_spec, settings.faults_seed)
+            log(
+                f"localcloud: faults injected (seed {settings.faults_seed}): {fault_spec.describe()}; "
+                "one 'localcloud fault' line each"
+            )
 
         from localcloud.service_calls import BotoServiceCaller
 
@@ -231,7 +230,11 @@ class LocalCloud:
         self._announce(log)
 
     def stop(self) -> None:
-        """Stops serving, lets running functions finish (briefly), then stops moto."""
+        """Stops injecting faults (and says how many were), stops serving, lets running functions finish
+        (briefly), then stops moto."""
+        if self.faults is not None and faults.active() is self.faults:
+            faults.deactivate()
+            self.settings.log(f"localcloud: {self.faults.summary()}")
         if self.gateway is not None:
             with contextlib.suppress(Exception):
                 self.gateway.close()
@@ -363,28 +366,6 @@ class LocalCloud:
         shown = "" if self.settings.verbose else " (shown here too with --verbose)"
         log(f"function logs and metrics: {_shown(self.functions_log_file)}{shown}")
         log(f"ready in {self.ready_seconds:.1f} s")
-
-
-def _warm_up(warmed: dict[str, Any]) -> None:
-    """Best effort: what it does not load now is loaded when first used.
-
-    The boto3 session is made after moto is imported: moto's request hook is added to the handlers
-    that sessions copy when they are created.
-    """
-    try:
-        import boto3
-        import moto.server  # noqa: F401
-        from moto.backends import get_backend
-
-        import localcloud.moto_patches  # noqa: F401
-
-        session = boto3.session.Session()
-        warmed["session"] = session
-        for service in WARM_SERVICES:
-            get_backend(service)
-            session._session.get_service_model(service)
-    except Exception:
-        return
 
 
 class _NotReady:

@@ -13,7 +13,10 @@ checkpoint, and for each run of new records:
   checkpoints the records before the lowest failed one and retries from it; an empty or null list is a
   success; an identifier that is empty, null or not in the batch fails the whole batch;
 - after `max_retries` retries (-1: forever, Lambda's default) the failed records are skipped and, with
-  `on_failure_arn` (an SQS queue ARN), a failure record in Lambda's shape is sent there.
+  `on_failure_arn` (an SQS queue ARN), a failure record in Lambda's shape is sent there;
+- with `localcloud.faults` active, a batch may be delivered late or twice (`stream-delay`,
+  `stream-duplicate`), and an invocation Lambda failed before the handler (`invoke-before`) is retried
+  whole, never bisected (the function did not fail).
 
 Pollers sleep on a condition that the patched `StreamShard.add` notifies (`Delivery.notify`), with a
 fallback poll every `poll_interval` seconds; while a batch is in flight the runtime's activity counts it,
@@ -36,12 +39,15 @@ from collections import deque
 from collections.abc import Sequence
 from typing import Any, Final, TypedDict, Unpack
 
+from localcloud import faults
 from localcloud.aws_sizes import MAX_SYNCHRONOUS_PAYLOAD
 from localcloud.delivery.filters import compile_filters
 from localcloud.delivery.stream_records import failure_record, lambda_record
 from localcloud.destinations import check_destination, send_to_sqs
+from localcloud.faults import deliveries as delivery_faults
+from localcloud.faults.invocations import is_service_fault
 from localcloud.iam.deliveries import destination_allowed, stream_read_refusal
-from localcloud.lambda_runtime.function_spec import FunctionNotFound
+from localcloud.lambda_runtime.function_spec import FunctionNotFound, function_name_of
 from localcloud.lambda_runtime.runtime import LambdaRuntime
 from localcloud.moto_lock import MOTO_LOCK
 
@@ -206,12 +212,9 @@ class StreamMapping:
         while work and not self._stop.is_set():
             records, attempts = work.popleft()
             while not self._stop.is_set():
-                try:
-                    payload, errored = self.delivery.runtime.invoke(self.function, {"Records": records})
-                except FunctionNotFound as error:
-                    payload, errored = {"errorMessage": str(error), "errorType": "ResourceNotFoundException"}, True
+                payload, errored = self._invoke(records)
                 if errored:
-                    if self.bisect_on_error and len(records) > 1:
+                    if self.bisect_on_error and len(records) > 1 and not is_service_fault(payload):
                         middle = (len(records) + 1) // 2
                         work.appendleft((records[middle:], attempts))
                         work.appendleft((records[:middle], attempts))
@@ -227,6 +230,22 @@ class StreamMapping:
                     self._send_failure(shard_id, records, attempts, errored)
                     break
                 self._stop.wait(self.delivery.retry_delay)
+
+    def _invoke(self, records: list[dict[str, Any]]) -> tuple[Any, bool]:
+        """One delivery of the batch; with `localcloud.faults` active it may come late or twice."""
+        deliveries = 1
+        if faults.active() is not None:
+            name = function_name_of(self.function)
+            what = f"stream batch {records[0]['dynamodb']['SequenceNumber']}+{len(records)} of {name}"
+            if delay := delivery_faults.delay("stream-delay", name, what):
+                self._stop.wait(delay)
+            deliveries += delivery_faults.happens("stream-duplicate", name, what)
+        for _ in range(deliveries):
+            try:
+                payload, errored = self.delivery.runtime.invoke(self.function, {"Records": records})
+            except FunctionNotFound as error:
+                payload, errored = {"errorMessage": str(error), "errorType": "ResourceNotFoundException"}, True
+        return payload, errored
 
     def _first_failure(self, records: list[dict[str, Any]], payload: Any) -> int | None:
         """Index of the record to retry from, or None if the batch succeeded."""

@@ -8,10 +8,14 @@ and 2 minutes) with the same request id, then the invocation record is sent to t
 "approximateInvokeCount"}, "requestPayload", "responseContext": {"statusCode", "executedVersion",
 "functionError"}, "responsePayload"}`, if the function's role may `sqs:SendMessage` to it (`localcloud.iam`,
 while enforced; else logged and lost, as on AWS). Without a destination the event is dropped (logged).
+
+With `localcloud.faults` active, an invocation may be queued late, held back behind the next one of its
+function, or queued twice (`localcloud.faults.deliveries`).
 """
 
 from __future__ import annotations
 
+import functools
 import heapq
 import itertools
 import json
@@ -23,8 +27,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from localcloud import faults
 from localcloud.aws_formats import iso_now
 from localcloud.destinations import send_to_sqs
+from localcloud.faults import deliveries as delivery_faults
 from localcloud.iam.deliveries import destination_allowed
 from localcloud.lambda_runtime.activity import Activity
 from localcloud.lambda_runtime.environments import Function, json_copy
@@ -112,6 +118,8 @@ class AsyncInvocations:
         self._closed = closed
         self._retry_delays = retry_delays
         self._scheduler = Scheduler(workers, "localcloud-lambda")
+        self._held_lock = threading.Lock()
+        self._held: dict[str, list[AsyncInvocation]] = {}  # `async-reorder`: waiting for the next invocation
 
     def submit(self, function: Function, event: Any) -> None:
         try:
@@ -119,12 +127,53 @@ class AsyncInvocations:
         except (TypeError, ValueError) as error:
             raise ValueError(f"{function.spec.name}: the event is not JSON: {error}") from None
         invocation = AsyncInvocation(function, event)
+        if faults.active() is not None:
+            self._submit_with_faults(invocation)
+            return
+        self._queue(invocation)
+
+    def _queue(self, invocation: AsyncInvocation, delay: float = 0.0) -> None:
         self._activity.begin()
         try:
-            self._scheduler.submit(lambda: self._run(invocation))
+            self._scheduler.submit(functools.partial(self._run, invocation), delay)
         except BaseException:
             self._activity.end()
             raise
+
+    def _submit_with_faults(self, invocation: AsyncInvocation) -> None:
+        """`async-delay`, `async-reorder`, `async-duplicate` (`localcloud.faults.deliveries`)."""
+        name = invocation.function.spec.name
+        what = f"asynchronous invocation {invocation.request_id} of {name}"
+        delay = delivery_faults.delay("async-delay", name, what)
+        copies = [invocation]
+        if delivery_faults.happens("async-duplicate", name, what):
+            copies.append(AsyncInvocation(invocation.function, invocation.event, invocation.request_id))
+        if delivery_faults.happens("async-reorder", name, what):
+            with self._held_lock:
+                self._held.setdefault(name, []).extend(copies)
+            for _ in copies:
+                self._activity.begin()  # held: pending work from now on
+            self._scheduler.submit(lambda: self._release(name, copies), delivery_faults.REORDER_WAIT)
+            return
+        with self._held_lock:
+            held = list(self._held.get(name, []))
+        for copy in copies:
+            self._queue(copy, delay)
+        if held:
+            self._release(name, held, delay + delivery_faults.REORDER_GAP)
+
+    def _release(self, name: str, invocations: list[AsyncInvocation], delay: float = 0.0) -> None:
+        """Queues those of `invocations` still held (their activity began when they were held)."""
+        with self._held_lock:
+            pending = self._held.get(name, [])
+            released = [held for held in pending if any(held is invocation for invocation in invocations)]
+            remaining = [held for held in pending if not any(held is invocation for invocation in released)]
+            if remaining:
+                self._held[name] = remaining
+            else:
+                self._held.pop(name, None)
+        for invocation in released:
+            self._scheduler.submit(functools.partial(self._run, invocation), delay)
 
     def close(self) -> None:
         self._scheduler.close()

@@ -17,6 +17,9 @@ as the invoked function is independent of the call that triggered it.
 Limits: a synchronous invocation's response over Lambda's 6,291,556 bytes is its `Function.ResponseSizeTooLarge`
 error; an invocation past its `Timeout` is `Sandbox.Timedout` (`localcloud.lambda_runtime.timeouts`).
 
+Faults (`localcloud.faults.invocations`, while injected): an invocation may fail before its handler runs
+(`invoke-before`) or be reported timed out after its handler succeeded (`invoke-after`).
+
 IAM: every invocation (its cold start too) runs as its function (`localcloud.iam.caller`), so the AWS
 requests it makes are checked against the function's role while `localcloud.iam` enforces.
 """
@@ -36,6 +39,7 @@ from typing import Any
 
 from localcloud.aws_sizes import MAX_SYNCHRONOUS_RESPONSE
 from localcloud.destinations import check_destination
+from localcloud.faults import invocations as invocation_faults
 from localcloud.iam.caller import calling, function_caller
 from localcloud.iam.deliveries import check_delivery
 from localcloud.lambda_runtime.activity import Activity
@@ -134,6 +138,9 @@ class LambdaRuntime:
             event = json_copy(event)
         except (TypeError, ValueError) as error:
             raise ValueError(f"{function.spec.name}: the event is not JSON: {error}") from None
+        service_fault = invocation_faults.before(function.spec.name, request_id)
+        if service_fault is not None:
+            return service_fault, True
         with (
             self.activity.busy(),
             MOTO_LOCK.suspended(),
@@ -154,7 +161,13 @@ class LambdaRuntime:
                     "stackTrace": trace,
                 }, True
             try:
-                return environment.run(event, request_id)
+                payload, errored = environment.run(event, request_id)
+                if not errored:
+                    timed_out = invocation_faults.after(function.spec.name, request_id, function.spec.timeout_seconds)
+                    if timed_out is not None:
+                        environment.timed_out = True  # dropped, as a real timeout drops it
+                        return timed_out, True
+                return payload, errored
             finally:
                 function.checkin(environment)
 

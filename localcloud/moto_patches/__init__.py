@@ -4,7 +4,8 @@
 installs the patches once per process and makes `runtime`/`delivery` the active ones (a later call
 replaces them). The routing patches (1-6, 9), the SSM check (11) and the limits (15) fall back to moto's own
 code while no runtime is active or after `runtime.close()`, so other moto users in the same process are
-unaffected; 7-8, 10 and 12-14 stay installed (same semantics as moto's, only faster or atomic). Every replaced
+unaffected; 7-8, 10 and 12-14 stay installed (same semantics as moto's, only faster or atomic); 16 is moto's
+own code while no faults are active (`localcloud.faults`, off by default). Every replaced
 internal is pinned by
 `tests/localcloud/test_moto_contract.py` (names, signatures, source digests, and the behaviour relied on).
 
@@ -29,6 +30,8 @@ One module per service, each with its `install()` and the patches' details:
 15. `limits`: BatchWriteItem's 25 requests, TransactWriteItems' 4 MB, PutEvents' and PublishBatch's 256 KB,
    which moto does not enforce, refused with AWS's errors (`DynamoHandler.batch_write_item`,
    `.transact_write_items`, `EventsHandler.put_events`, `SNSResponse.publish_batch`).
+16. `sdk_faults`: `BotocoreStubber.__call__` (moto's in-process `before-send` stub) lets `localcloud.faults.sdk`
+   answer a function's request with an injected fault (or a partial batch) first.
 
 `patching` holds what they share: moto's originals (`original`) and the active runtime and delivery.
 """
@@ -52,6 +55,7 @@ from localcloud.moto_patches import (
     events,
     limits,
     s3,
+    sdk_faults,
     serialization,
     sns,
     ssm,
@@ -91,6 +95,7 @@ def apply(runtime: LambdaRuntime, delivery: Delivery) -> None:
             stepfunctions,
             ssm,
             limits,
+            sdk_faults,
         ):
             module.install()
         activate(runtime, delivery)

@@ -2,7 +2,8 @@
 
 1. `awslambda.models.LambdaFunction._invoke_lambda(self, event=None) -> (str, bool, str)`: runs the
    handler in-process through `runtime.invoke`, for every synchronous path (Invoke API, Step Functions
-   tasks, SQS sources); a function moto has but the runtime does not is ResourceNotFoundException.
+   tasks, SQS sources); a function moto has but the runtime does not is ResourceNotFoundException, and an
+   invocation Lambda failed before the handler (`localcloud.faults`' `invoke-before`) its 500 ServiceException.
 2. `awslambda.models.LambdaFunction.invoke(self, body, request_headers, response_headers)`:
    `InvocationType=Event` is queued with `runtime.invoke_async` (202), `DryRun` runs nothing, an error
    is `X-Amz-Function-Error: Unhandled`. A payload over Lambda's limits (the Invoke API reference: 6 MB
@@ -16,6 +17,7 @@ import json
 from typing import Any
 
 from localcloud.aws_sizes import MAX_ASYNCHRONOUS_PAYLOAD, MAX_SYNCHRONOUS_PAYLOAD
+from localcloud.faults.invocations import is_service_fault
 from localcloud.lambda_runtime.function_spec import FunctionNotFound
 from localcloud.moto_patches.patching import active_runtime, original, replace
 
@@ -49,7 +51,17 @@ def _invoke_lambda(self: Any, event: Any = None) -> tuple[str, bool, str]:
         payload, errored = runtime.invoke(self.function_arn, event)
     except FunctionNotFound as error:
         raise _not_registered(error) from None
+    if is_service_fault(payload):
+        raise _service_error(str(payload["errorMessage"]))
     return json.dumps(payload), errored, ""
+
+
+def _service_error(message: str) -> Exception:
+    from moto.awslambda.exceptions import LambdaClientError
+
+    exception = LambdaClientError("ServiceException", message)
+    exception.code = 500
+    return exception
 
 
 def _too_large(message: str) -> Exception:

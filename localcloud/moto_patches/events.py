@@ -12,8 +12,10 @@ pattern would match every event). A delivery that fails (function, state machine
 at once to the target's
 `DeadLetterConfig` queue with EventBridge's message attributes (RULE_ARN, TARGET_ARN, ERROR_CODE,
 ERROR_MESSAGE): locally such failures are not transient, so the target's RetryPolicy could not change the
-outcome. While IAM is enforced, the queue's policy must let `events.amazonaws.com` send to it for the rule
-(`localcloud.iam.queue_policies`); else the event is lost, as on AWS, and one line is logged.
+outcome. A transient failure is a fault only (`localcloud.faults.event_targets`, `events-target`): retried as
+the RetryPolicy says, then dead-lettered. While IAM is enforced, the queue's policy must let
+`events.amazonaws.com` send to it for the rule (`localcloud.iam.queue_policies`); else the event is lost, as on
+AWS, and one line is logged.
 """
 
 from __future__ import annotations
@@ -26,8 +28,10 @@ import logging
 import uuid
 from typing import Any, Final
 
+from localcloud import faults
 from localcloud.aws_formats import parse_arn
 from localcloud.destinations import send_to_sqs
+from localcloud.faults import event_targets as event_target_faults
 from localcloud.iam.queue_policies import dead_letter_allowed
 from localcloud.iam.sources import rule_source
 from localcloud.lambda_runtime.runtime import LambdaRuntime
@@ -164,6 +168,19 @@ def _deliver(rule: Any, runtime: LambdaRuntime, original_event: Any, transform_i
 
 
 def _deliver_to_target(rule: Any, runtime: LambdaRuntime, target: dict[str, Any], event: dict[str, Any]) -> None:
+    if faults.active() is None:
+        _attempt(rule, runtime, target, event)
+        return
+    event_target_faults.deliver(
+        rule,
+        target,
+        runtime,
+        lambda: _attempt(rule, runtime, target, event),
+        lambda code, message, attributes: _dead_letter_event(rule, target, event, code, message, attributes),
+    )
+
+
+def _attempt(rule: Any, runtime: LambdaRuntime, target: dict[str, Any], event: dict[str, Any]) -> None:
     arn = target["Arn"]
     service, region, account, resource = parse_arn(arn)
     try:
@@ -190,7 +207,14 @@ def _deliver_to_target(rule: Any, runtime: LambdaRuntime, target: dict[str, Any]
         _dead_letter_event(rule, target, event, code, str(error))
 
 
-def _dead_letter_event(rule: Any, target: dict[str, Any], event: dict[str, Any], code: str, message: str) -> None:
+def _dead_letter_event(
+    rule: Any,
+    target: dict[str, Any],
+    event: dict[str, Any],
+    code: str,
+    message: str,
+    attributes: dict[str, str] | None = None,
+) -> None:
     queue = (target.get("DeadLetterConfig") or {}).get("Arn")
     if not queue:
         logger.warning(
@@ -207,5 +231,6 @@ def _dead_letter_event(rule: Any, target: dict[str, Any], event: dict[str, Any],
             "TARGET_ARN": target["Arn"],
             "ERROR_CODE": code,
             "ERROR_MESSAGE": message[:256],
+            **(attributes or {}),
         },
     )

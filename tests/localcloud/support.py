@@ -15,8 +15,9 @@ from typing import Any
 import boto3
 from moto import mock_aws
 
-from localcloud import moto_patches
+from localcloud import faults, moto_patches
 from localcloud.delivery.streams import Delivery
+from localcloud.faults.injector import Injector, unit
 from localcloud.iam import enforcement
 from localcloud.lambda_runtime.function_spec import FunctionSpec
 from localcloud.lambda_runtime.runtime import LambdaRuntime
@@ -198,3 +199,22 @@ def drain_queue(sqs: Any, url: str) -> list[dict[str, Any]]:
         for message in batch:
             sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
     return found
+
+
+@contextmanager
+def injected_faults(spec: str, seed: int = 0) -> Iterator[Injector]:
+    """`localcloud.faults` active with this spec while the block runs (as `LocalCloud` once deployed)."""
+    injector = faults.activate(spec, seed)
+    try:
+        yield injector
+    finally:
+        faults.deactivate()
+
+
+def seed_deciding(kind: str, target: str, rate: float, *decisions: bool) -> int:
+    """The first seed whose first decisions for (kind, target) at `rate` are `decisions` (True: a fault)."""
+    return next(
+        seed
+        for seed in range(10_000)
+        if all((unit(seed, kind, target, number) < rate) == fault for number, fault in enumerate(decisions))
+    )

@@ -156,6 +156,12 @@ def replaced() -> dict[str, tuple[Any, str, str, str]]:
         "15 DynamoHandler.transact_write_items": (DynamoHandler, "transact_write_items", "self", "61c163fff213f33a"),
         "15 EventsHandler.put_events": (EventsHandler, "put_events", "self", "df08b985300c967c"),
         "15 SNSResponse.publish_batch": (SNSResponse, "publish_batch", "self", "f061a941e6031bdc"),
+        "16 BotocoreStubber.__call__": (
+            BotocoreStubber,
+            "__call__",
+            "self, event_name, request, **kwargs",
+            "6cbb7bf98afec5c8",
+        ),
     }
 
 
@@ -454,3 +460,32 @@ def test_step_functions_executions_and_task_tokens_as_the_probe_reads_them() -> 
     assert pool._pool == {"token": endpoint} and not endpoint._notify_event.is_set()
     assert pool.notify("token", CallbackOutcomeSuccess(callback_id="token", output="{}"))
     assert endpoint._notify_event.is_set()
+
+
+def test_the_in_process_stub_as_the_fault_patch_wraps_it() -> None:
+    """Patch 16 wraps moto's one stub instance: `mock_aws` registers it as a `before-send` builtin handler (and
+    on clients made before), it answers only while enabled, and `process_request` gives (status, headers, body).
+    It must be the stub itself, not a handler beside it: botocore's `emit` calls every `before-send` handler, so
+    moto's would still carry out a request another handler had answered."""
+    from botocore.handlers import BUILTIN_HANDLERS
+    from botocore.hooks import HierarchicalEmitter
+    from moto.core import models
+    from moto.core.botocore_stubber import BotocoreStubber
+
+    assert ("before-send", models.botocore_stubber) in BUILTIN_HANDLERS
+    assert 'client.meta.events.register("before-send", botocore_stubber)' in inspect.getsource(models.patch_client)
+    call = inspect.getsource(moto_original(BotocoreStubber, "__call__"))
+    assert "if not self.enabled:\n            return None" in call
+    assert "response = self.process_request(request)" in call
+    assert "return status, headers, body" in inspect.getsource(moto_original(BotocoreStubber, "process_request"))
+    seen: list[str] = []
+
+    def first(**kwargs: Any) -> str:
+        seen.append("first")
+        return "an answer"
+
+    emitter = HierarchicalEmitter()
+    emitter.register("before-send", first)
+    emitter.register("before-send", lambda **kwargs: seen.append("second"))
+    assert emitter.emit("before-send.dynamodb.PutItem", request=None)[0][1] == "an answer"
+    assert seen == ["first", "second"]
