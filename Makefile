@@ -91,6 +91,13 @@ bench: install
 bench-small: install
 	$(BIN)/pytest tests/e2e/test_bench.py -p no:cacheprovider
 
+# Replay what waits in the stage's dead-letter and on-failure queues to where it came from (operations/redrive):
+# OUTPUTS=<file of cdk deploy --outputs-file> for a deployed stage (default: make run's .localcloud/outputs.json),
+# STAGE=<name> when it holds several, LIST=1 only lists, QUEUE=<part of a queue's name> picks queues.
+.PHONY: redrive
+redrive: $(STAMP)
+	$(BIN)/python -m operations.redrive$(if $(OUTPUTS), --outputs $(OUTPUTS),)$(if $(STAGE), --stage $(STAGE),)$(if $(LIST), --list,)$(if $(QUEUE), --queue $(QUEUE),)
+
 synth: install
 	npx cdk synth --quiet $(if $(STAGE),-c stage=$(STAGE),)
 

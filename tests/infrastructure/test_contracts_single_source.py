@@ -8,7 +8,7 @@ cannot tell a duplicate from a homonym. Compound names (`SmartOrderRouter`, `bus
 `TRADES_TABLE_NAME`, a regex) are specific: another literal with the same spelling is a second
 copy of the contract.
 
-Scanned: every `.py` file of `constructs_lib`, `stacks`, `lambdas`, `localcloud`, `bench` and `app.py`,
+Scanned: every `.py` file of `constructs_lib`, `stacks`, `lambdas`, `localcloud`, `bench`, `operations` and `app.py`,
 except contracts.py itself and test files. String literals are read with `ast`, so comments and
 docstrings never count, while the constant parts of f-strings do (`f"raw/{ticker}"` spells the
 prefix again). Two exceptions, both about spellings that mean something else there:
@@ -29,7 +29,7 @@ import pytest
 from tests.infrastructure.conftest import ROOT
 from trading_core import contracts
 
-SCANNED = ("constructs_lib", "stacks", "lambdas", "localcloud", "bench", "app.py")
+SCANNED = ("constructs_lib", "stacks", "lambdas", "localcloud", "bench", "operations", "app.py")
 CONTRACTS_FILE = Path(contracts.__file__).resolve()
 MIN_LENGTH = 4
 ONE_WORD = re.compile(r"[A-Z]?[a-z]+|[A-Z]+")
