@@ -268,9 +268,8 @@ class Meter:
             if operation in WRITES:
                 self._bill_writes(operation, writes, old, succeeded)
             elif operation in READS and succeeded:
-                units = _read_units(operation, body, parsed)
-                usage.read_units += units
-                usage.read_units_by_call[f"{function} {operation}"] += units
+                usage.read_units_by_call[f"{function} {operation}"] += _read_units(operation, body, parsed)
+                usage.read_units = sum(usage.read_units_by_call.values())
         elif service == "events" and operation == "PutEvents":
             usage.events += sum(billing.event_entry_chunks(entry) for entry in body.get("Entries", []))
         elif service == "sns" and operation in ("Publish", "PublishBatch"):
