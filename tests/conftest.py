@@ -54,22 +54,9 @@ def pytest_collection_finish(session: pytest.Session) -> None:
 import hypothesis  # noqa: E402  (after the wait: the first worker compiles these)
 
 from tests import speedups  # noqa: E402
+from tests.environment import TEST_ENVIRONMENT  # noqa: E402
 
-os.environ.update(
-    {
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_SECURITY_TOKEN": "testing",
-        "AWS_SESSION_TOKEN": "testing",
-        "AWS_DEFAULT_REGION": "us-east-1",
-        "AWS_REGION": "us-east-1",
-        "AWS_ACCOUNT_ID_ENDPOINT_MODE": "disabled",
-        "POWERTOOLS_TRACE_DISABLED": "1",
-        "POWERTOOLS_METRICS_NAMESPACE": "TradingSystem",
-        "POWERTOOLS_DEV": "0",
-        "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "20",
-    }
-)
+os.environ.update(TEST_ENVIRONMENT)
 
 speedups.install()
 

@@ -1,5 +1,5 @@
 """What a message of a dead-letter or on-failure queue is, read from its body and attributes (the shapes AWS
-writes; tests/unit/test_redrive_parked.py holds recorded ones):
+writes; tests/operations/recorded.py holds recorded ones):
 
 - an EventBridge rule's event: the body is the event, the attributes `RULE_ARN`, `TARGET_ARN`, `ERROR_CODE`,
   `ERROR_MESSAGE` (and on AWS `EXHAUSTED_RETRY_CONDITION`, `RETRY_ATTEMPTS`);

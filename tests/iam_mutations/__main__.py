@@ -10,21 +10,11 @@ import os
 import sys
 from pathlib import Path
 
-FAKE_CREDENTIALS = {
-    "AWS_ACCESS_KEY_ID": "testing",
-    "AWS_SECRET_ACCESS_KEY": "testing",
-    "AWS_SECURITY_TOKEN": "testing",
-    "AWS_SESSION_TOKEN": "testing",
-    "AWS_DEFAULT_REGION": "us-east-1",
-    "AWS_REGION": "us-east-1",
-    "AWS_ACCOUNT_ID_ENDPOINT_MODE": "disabled",
-    "POWERTOOLS_TRACE_DISABLED": "1",
-    "POWERTOOLS_DEV": "0",
-}
+from tests.environment import TEST_ENVIRONMENT
 
 
 def main() -> int:
-    os.environ.update(FAKE_CREDENTIALS)  # never a real account: the cloud is moto in this process
+    os.environ.update(TEST_ENVIRONMENT)
     from tests import speedups
 
     speedups.install()

@@ -160,6 +160,25 @@ def create_table(cloud: Cloud, name: str = "trades") -> str:
     return str(table["TableDescription"]["LatestStreamArn"])
 
 
+def stream_mapping(cloud: Cloud, stream_arn: str, function: str = "consumer", **overrides: Any) -> None:
+    """A stream → Lambda mapping of `function` (a fixture function's name, or an ARN) with Lambda's defaults
+    for the tests; `overrides` are `StreamMappingOptions`."""
+    options: dict[str, Any] = {
+        "uuid": "mapping-1",
+        "stream_arn": stream_arn,
+        "function": function if function.startswith("arn:") else function_arn(function),
+        "batch_size": 100,
+        "filters": [],
+        "bisect_on_error": False,
+        "report_batch_item_failures": False,
+        "max_retries": -1,
+        "on_failure_arn": None,
+        "starting_position": "LATEST",
+    }
+    options.update(overrides)
+    cloud.delivery.add_stream_mapping(**options)
+
+
 @contextmanager
 def enforced_local_cloud() -> Iterator[Cloud]:
     """A local cloud whose functions' AWS requests are checked against their roles (`localcloud.iam`)."""

@@ -12,7 +12,7 @@ from botocore.exceptions import ClientError
 from localcloud.delivery.filters import UnsupportedPattern, compile_filters
 from localcloud.moto_lock import MOTO_LOCK
 from tests.localcloud.fixtures import sink
-from tests.localcloud.support import Cloud, create_table, function_arn, local_cloud
+from tests.localcloud.support import Cloud, create_table, function_arn, local_cloud, stream_mapping
 
 TRADE_FILTER = {"eventName": ["INSERT"], "dynamodb": {"Keys": {"SK": {"S": [{"prefix": "TRADE#"}]}}}}
 
@@ -21,23 +21,6 @@ TRADE_FILTER = {"eventName": ["INSERT"], "dynamodb": {"Keys": {"SK": {"S": [{"pr
 def cloud() -> Iterator[Cloud]:
     with local_cloud() as cloud:
         yield cloud
-
-
-def mapping(cloud: Cloud, stream_arn: str, **overrides: Any) -> None:
-    options: dict[str, Any] = {
-        "uuid": "mapping-1",
-        "stream_arn": stream_arn,
-        "function": function_arn("consumer"),
-        "batch_size": 100,
-        "filters": [],
-        "bisect_on_error": False,
-        "report_batch_item_failures": False,
-        "max_retries": -1,
-        "on_failure_arn": None,
-        "starting_position": "LATEST",
-    }
-    options.update(overrides)
-    cloud.delivery.add_stream_mapping(**options)
 
 
 def put(cloud: Cloud, *sort_keys: str, pk: str = "CUST#1") -> None:
@@ -54,7 +37,7 @@ def test_batches_of_batch_size_in_order_with_lambdas_record_shape(cloud: Cloud) 
     stream = create_table(cloud)
     put(cloud, "OLD")  # before the mapping: LATEST starts after it
     cloud.function("consumer")
-    mapping(cloud, stream, batch_size=2)
+    stream_mapping(cloud, stream, batch_size=2)
     cloud.client("dynamodb").update_item(
         TableName="trades",
         Key={"PK": {"S": "CUST#1"}, "SK": {"S": "NEW"}},
@@ -98,7 +81,7 @@ def test_filter_criteria_and_trim_horizon(cloud: Cloud) -> None:
     cloud.client("dynamodb").delete_item(TableName="trades", Key={"PK": {"S": "CUST#1"}, "SK": {"S": "CUST#1"}})
     put(cloud, "TRADE#2024-01-01#1")  # the same item again: no change, no record
     cloud.function("consumer")
-    mapping(cloud, stream, filters=[{"Pattern": json.dumps(TRADE_FILTER)}], starting_position="TRIM_HORIZON")
+    stream_mapping(cloud, stream, filters=[{"Pattern": json.dumps(TRADE_FILTER)}], starting_position="TRIM_HORIZON")
     put(cloud, "TICKER#AMZN", "TRADE#2024-01-01#2")
     cloud.runtime.wait_idle(10)
 
@@ -109,7 +92,7 @@ def test_filter_criteria_and_trim_horizon(cloud: Cloud) -> None:
 def test_partial_batch_failure_retries_from_the_first_failed_record(cloud: Cloud) -> None:
     stream = create_table(cloud)
     cloud.function("consumer")
-    mapping(cloud, stream, report_batch_item_failures=True, batch_size=10)
+    stream_mapping(cloud, stream, report_batch_item_failures=True, batch_size=10)
     failures_left = {"B": 1, "D": 2}
 
     def responder(event: Any, context: Any) -> Any:
@@ -140,7 +123,7 @@ def test_errors_bisect_retry_then_go_to_the_on_failure_destination(cloud: Cloud)
         return None
 
     sink.RESPONDERS["consumer"] = responder
-    mapping(cloud, stream, bisect_on_error=True, max_retries=2, on_failure_arn=queue, batch_size=4)
+    stream_mapping(cloud, stream, bisect_on_error=True, max_retries=2, on_failure_arn=queue, batch_size=4)
     with MOTO_LOCK:
         put(cloud, "A", "POISON", "C", "D")
     put(cloud, "E")
@@ -166,7 +149,7 @@ def test_without_bisect_the_whole_batch_is_retried_and_skipped(cloud: Cloud) -> 
     stream = create_table(cloud)
     cloud.function("consumer")
     sink.RESPONDERS["consumer"] = lambda event, context: 1 / 0
-    mapping(cloud, stream, max_retries=1)
+    stream_mapping(cloud, stream, max_retries=1)
     with MOTO_LOCK:
         put(cloud, "A", "B")
     cloud.runtime.wait_idle(10)
@@ -180,7 +163,7 @@ def test_without_bisect_the_whole_batch_is_retried_and_skipped(cloud: Cloud) -> 
 def test_a_cancelled_transaction_writes_no_stream_record(cloud: Cloud) -> None:
     stream = create_table(cloud)
     cloud.function("consumer")
-    mapping(cloud, stream)
+    stream_mapping(cloud, stream)
     ddb = cloud.client("dynamodb")
     put(cloud, "EXISTS")
     with pytest.raises(ClientError, match="TransactionCanceled"):
@@ -233,11 +216,11 @@ def test_filter_patterns() -> None:
 def test_mappings_are_validated(cloud: Cloud) -> None:
     stream = create_table(cloud)
     with pytest.raises(ValueError, match="starting position"):
-        mapping(cloud, stream, starting_position="AT_TIMESTAMP")
+        stream_mapping(cloud, stream, starting_position="AT_TIMESTAMP")
     with pytest.raises(ValueError, match="no such stream"):
-        mapping(cloud, stream.replace("table/trades", "table/other"))
+        stream_mapping(cloud, stream.replace("table/trades", "table/other"))
     with pytest.raises(ValueError, match="only SQS"):
-        mapping(cloud, stream, on_failure_arn="arn:aws:sns:us-east-1:123456789012:topic")
+        stream_mapping(cloud, stream, on_failure_arn="arn:aws:sns:us-east-1:123456789012:topic")
 
 
 def test_an_unknown_item_identifier_fails_the_whole_batch(cloud: Cloud) -> None:
@@ -245,7 +228,7 @@ def test_an_unknown_item_identifier_fails_the_whole_batch(cloud: Cloud) -> None:
     cloud.function("consumer")
     answers = iter([{"batchItemFailures": [{"itemIdentifier": "not-a-sequence-number"}]}])
     sink.RESPONDERS["consumer"] = lambda event, context: next(answers, {"batchItemFailures": []})
-    mapping(cloud, stream, report_batch_item_failures=True)
+    stream_mapping(cloud, stream, report_batch_item_failures=True)
     with MOTO_LOCK:
         put(cloud, "A", "B")
     cloud.runtime.wait_idle(10)

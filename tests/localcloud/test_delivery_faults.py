@@ -13,7 +13,14 @@ import pytest
 from localcloud import faults
 from localcloud.moto_lock import MOTO_LOCK
 from tests.localcloud.fixtures import sink
-from tests.localcloud.support import Cloud, create_table, function_arn, injected_faults, local_cloud, seed_deciding
+from tests.localcloud.support import (
+    Cloud,
+    create_table,
+    injected_faults,
+    local_cloud,
+    seed_deciding,
+    stream_mapping,
+)
 
 
 @pytest.fixture
@@ -25,21 +32,6 @@ def cloud() -> Iterator[Cloud]:
 def order_seen() -> list[tuple[str, Any]]:
     with sink.LOCK:
         return list(sink.CALLS)
-
-
-def stream_mapping(cloud: Cloud, stream_arn: str, function: str) -> None:
-    cloud.delivery.add_stream_mapping(
-        uuid=f"mapping-{function}",
-        stream_arn=stream_arn,
-        function=function_arn(function),
-        batch_size=10,
-        filters=[],
-        bisect_on_error=False,
-        report_batch_item_failures=False,
-        max_retries=-1,
-        on_failure_arn=None,
-        starting_position="TRIM_HORIZON",
-    )
 
 
 def test_a_duplicated_asynchronous_invocation_runs_twice_with_the_same_request_id(cloud: Cloud) -> None:
@@ -100,7 +92,7 @@ def test_a_duplicated_stream_batch_is_delivered_twice_in_a_row(cloud: Cloud) -> 
     stream = create_table(cloud, "table-s")
     cloud.function("consumer")
     with injected_faults("stream-duplicate=1"):
-        stream_mapping(cloud, stream, "consumer")
+        stream_mapping(cloud, stream, batch_size=10, starting_position="TRIM_HORIZON")
         with MOTO_LOCK:
             for key in ("a", "b"):
                 cloud.client("dynamodb").put_item(TableName="table-s", Item={"PK": {"S": key}, "SK": {"S": "1"}})
@@ -115,7 +107,7 @@ def test_a_delayed_stream_batch_is_still_delivered_in_order(cloud: Cloud) -> Non
     stream = create_table(cloud, "table-s")
     cloud.function("consumer")
     with injected_faults("stream-delay=1"):
-        stream_mapping(cloud, stream, "consumer")
+        stream_mapping(cloud, stream, batch_size=10, starting_position="TRIM_HORIZON")
         for key in ("a", "b", "c"):
             cloud.client("dynamodb").put_item(TableName="table-s", Item={"PK": {"S": key}, "SK": {"S": "1"}})
             cloud.runtime.wait_idle(10)

@@ -20,6 +20,7 @@ from tests.localcloud.support import (
     create_table,
     enforced_local_cloud,
     function_with_role,
+    stream_mapping,
 )
 
 FUNCTION = "target"
@@ -151,18 +152,7 @@ def test_a_stream_mapping_reads_only_with_the_functions_role(cloud: Cloud) -> No
         ],
     }
     arn = target(cloud)
-    cloud.delivery.add_stream_mapping(
-        uuid="m",
-        stream_arn=stream,
-        function=arn,
-        batch_size=10,
-        filters=[],
-        bisect_on_error=False,
-        report_batch_item_failures=False,
-        max_retries=0,
-        on_failure_arn=None,
-        starting_position="LATEST",
-    )
+    stream_mapping(cloud, stream, arn, uuid="m", batch_size=10, max_retries=0)
     dynamodb = cloud.client("dynamodb")
     dynamodb.put_item(TableName="trades", Item={"PK": {"S": "a"}, "SK": {"S": "1"}})
     time.sleep(0.5)
@@ -189,18 +179,7 @@ def test_each_distinct_stream_refusal_is_logged_once(cloud: Cloud, caplog: pytes
 
     arn = target(cloud, json.loads(reads("DescribeStream")))
     with caplog.at_level(logging.WARNING, logger="localcloud.iam"):
-        cloud.delivery.add_stream_mapping(
-            uuid="m",
-            stream_arn=stream,
-            function=arn,
-            batch_size=10,
-            filters=[],
-            bisect_on_error=False,
-            report_batch_item_failures=False,
-            max_retries=0,
-            on_failure_arn=None,
-            starting_position="LATEST",
-        )
+        stream_mapping(cloud, stream, arn, uuid="m", batch_size=10, max_retries=0)
         time.sleep(0.7)  # several polls (every 0.2 s), one refusal
         iam = cloud.client("iam")
         iam.put_role_policy(

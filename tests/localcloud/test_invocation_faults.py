@@ -23,6 +23,7 @@ from tests.localcloud.support import (
     injected_faults,
     local_cloud,
     seed_deciding,
+    stream_mapping,
 )
 
 
@@ -126,16 +127,12 @@ def test_a_stream_batch_failed_before_the_handler_is_retried_whole_not_bisected(
     cloud.function("consumer")
     seed = seed_deciding("invoke-before", "consumer", 0.5, True, False)
     with injected_faults("invoke-before=0.5", seed):
-        cloud.delivery.add_stream_mapping(
-            uuid="m",
-            stream_arn=stream,
-            function=function_arn("consumer"),
+        stream_mapping(
+            cloud,
+            stream,
             batch_size=10,
-            filters=[],
             bisect_on_error=True,
-            report_batch_item_failures=False,
             max_retries=3,
-            on_failure_arn=None,
             starting_position="TRIM_HORIZON",
         )
         ddb = cloud.client("dynamodb")

@@ -19,7 +19,7 @@ from localcloud.moto_patches.limits import (
     transaction_size,
 )
 from tests.localcloud.fixtures import sink
-from tests.localcloud.support import Cloud, create_table, local_cloud
+from tests.localcloud.support import Cloud, create_table, local_cloud, stream_mapping
 
 
 @pytest.fixture
@@ -176,18 +176,7 @@ def test_an_invoke_over_lambda_s_payload_limits_is_refused_with_413_and_runs_not
 def test_a_stream_batch_stops_at_lambda_s_6_mb_synchronous_payload(cloud: Cloud) -> None:
     stream = create_table(cloud)
     cloud.function("consumer")
-    cloud.delivery.add_stream_mapping(
-        uuid="mapping-1",
-        stream_arn=stream,
-        function=cloud.runtime.function_arn("consumer"),
-        batch_size=100,
-        filters=[],
-        bisect_on_error=False,
-        report_batch_item_failures=False,
-        max_retries=-1,
-        on_failure_arn=None,
-        starting_position="LATEST",
-    )
+    stream_mapping(cloud, stream, "consumer")
     filler = "x" * 300_000
     with MOTO_LOCK:  # the poller reads the 30 records at once: 9 MB, under the batch size of 100
         for n in range(30):

@@ -1,0 +1,20 @@
+"""The process environment every test run and test tool sets first: fake credentials (never a real account:
+the clouds are moto in this process), the region, and Powertools without X-Ray."""
+
+from __future__ import annotations
+
+from typing import Final
+
+TEST_ENVIRONMENT: Final = {
+    "AWS_ACCESS_KEY_ID": "testing",
+    "AWS_SECRET_ACCESS_KEY": "testing",
+    "AWS_SECURITY_TOKEN": "testing",
+    "AWS_SESSION_TOKEN": "testing",
+    "AWS_DEFAULT_REGION": "us-east-1",
+    "AWS_REGION": "us-east-1",
+    "AWS_ACCOUNT_ID_ENDPOINT_MODE": "disabled",
+    "POWERTOOLS_TRACE_DISABLED": "1",
+    "POWERTOOLS_METRICS_NAMESPACE": "TradingSystem",
+    "POWERTOOLS_DEV": "0",
+    "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "20",
+}
