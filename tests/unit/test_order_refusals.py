@@ -14,7 +14,7 @@ from tests.unit.test_order_router import NOW, FakeFunds, FakePublisher, FakeRefe
 from trading_core.common.clock import to_iso
 from trading_core.contracts import ORDER_CUSTOMER_ATTRIBUTE, ORDER_KEY_ATTRIBUTE
 from trading_core.model.order_item import child_items
-from trading_core.orders.refusals import refused_order_id
+from trading_core.orders.refusals import keyed_order_id
 from trading_core.orders.request import SubmittedOrder, parse_body
 from trading_core.orders.router import Answer, RoutingResult, Submit
 
@@ -117,7 +117,7 @@ def test_with_an_idempotency_key_a_retry_keeps_the_same_refused_orders() -> None
     other = intake(funds(), FakePublisher()).submit(orders, idempotency_key="key-2")
 
     ids = [entry.order_id for entry in first.invalid]
-    assert ids == [refused_order_id("key-1", 1), refused_order_id("key-1", 2)]
+    assert ids == [keyed_order_id("key-1", 1), keyed_order_id("key-1", 2)]
     assert [entry.order_id for entry in again.invalid] == ids
     assert [item["OrderId"] for item in again_store.kept] == ids
     assert not set(ids) & {entry.order_id for entry in other.invalid}
@@ -143,4 +143,4 @@ def test_handle_passes_the_idempotency_key_to_the_ids_of_refused_orders() -> Non
     answer = router.handle(json.dumps(UNKNOWN), idempotency_key="abc")
 
     invalid: list[dict[str, Any]] = answer.body["invalidOrders"]
-    assert [entry["orderId"] for entry in invalid] == [refused_order_id("abc", 0)]
+    assert [entry["orderId"] for entry in invalid] == [keyed_order_id("abc", 0)]

@@ -279,7 +279,8 @@ def test_a_publish_failure_releases_every_reservation() -> None:
 
     assert result.routed == []
     assert [order.reason for order in result.invalid] == ["could not be routed, try again"] * 2
-    assert result.retryable and result.routing_failures == 2
+    # Kept, not retryable with the key: a rerun would find them REJECTED; they are sent again as new orders.
+    assert not result.retryable and result.routing_failures == 2
     assert funds.available["000002"] == Decimal("10000000") and funds.reserved["000002"] == 0
     assert set(funds.status.values()) == {"REJECTED"}
 

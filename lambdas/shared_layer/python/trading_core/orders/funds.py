@@ -57,7 +57,17 @@ class UnreadableCustomer:
     reason: str
 
 
-ReservationOutcome = Reserved | UnknownCustomer | InsufficientFunds | InsufficientPosition | UnreadableCustomer
+@dataclass(frozen=True)
+class AlreadyPlaced:
+    """A first run of the request's `Idempotency-Key` already wrote this order (its id derives from the key):
+    nothing was reserved again; `item` is its ORDER item as stored (`orders.placed`)."""
+
+    item: dict[str, Any]
+
+
+ReservationOutcome = (
+    Reserved | UnknownCustomer | InsufficientFunds | InsufficientPosition | UnreadableCustomer | AlreadyPlaced
+)
 
 
 class FundsUnavailable(RuntimeError):

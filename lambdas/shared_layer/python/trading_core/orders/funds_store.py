@@ -1,14 +1,16 @@
 """The router's funds in TradesStore: the atomic reservation of a parent order and its release.
 
 One parent order is one `TransactWriteItems` of two items: the reservation is made and the ORDER item
-(the parent and its children, `model.order_item`) appears, or nothing does (docs/architecture.md §11).
+(the parent and its children, `model.order_item`) appears, or nothing does (docs/architecture.md §11). The
+ORDER item's put is conditional on there being none: an order whose id a first run of the same
+`Idempotency-Key` already wrote comes back `AlreadyPlaced`, with the item as stored, and reserves nothing.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Final
 
 from botocore.exceptions import BotoCoreError, ClientError
 
@@ -24,6 +26,7 @@ from trading_core.model.child_order import REJECTED, ChildOrder, Direction
 from trading_core.model.order_item import versioned_put
 from trading_core.orders.book_store import StoreUnavailable, end_children
 from trading_core.orders.funds import (
+    AlreadyPlaced,
     FundsUnavailable,
     InsufficientFunds,
     ReservationOutcome,
@@ -33,6 +36,8 @@ from trading_core.orders.funds import (
 )
 from trading_core.orders.plan import PlannedOrder
 from trading_core.orders.reservations import reserve_operation, sell_refusal
+
+ALL_OLD: Final = {"ReturnValuesOnConditionCheckFailure": "ALL_OLD"}
 
 
 @dataclass(frozen=True)
@@ -69,7 +74,7 @@ class DynamoFundsStore:
         need = plan.reservation
         operations = [
             reserve_operation(self._table, plan, now),
-            {"Put": versioned_put(self._table, plan.order_item(now), None)},
+            {"Put": {**versioned_put(self._table, plan.order_item(now), None), **ALL_OLD}},
         ]
         try:
             reasons = transact_conditionally(self._client, operations, unavailable=FundsUnavailable)
@@ -77,8 +82,12 @@ class DynamoFundsStore:
             raise FundsUnavailable(f"could not reserve funds for order {plan.parent_order_id}: {error}") from error
         if reasons is None:
             return Reserved(need)
+        if reasons[1].condition_failed:  # the ORDER item is there: a first run of the same key wrote it
+            if not reasons[1].item:
+                raise FundsUnavailable(f"order {plan.parent_order_id} exists, and its item did not come back")
+            return AlreadyPlaced(reasons[1].item)
         if not reasons[0].condition_failed:
-            raise FundsUnavailable(f"order items of {plan.parent_order_id} already exist: {reasons}")
+            raise FundsUnavailable(f"the reservation of {plan.parent_order_id} was cancelled: {reasons}")
         if plan.request.direction is Direction.SELL:
             return sell_refusal(self._client, self._table, plan, reasons[0].item)
         old = reasons[0].item

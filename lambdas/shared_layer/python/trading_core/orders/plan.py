@@ -64,6 +64,8 @@ class PlannedOrder:
     children: tuple[ChildOrder, ...]
     market_price: Decimal
     order_date: str
+    unsent: frozenset[str] = frozenset()
+    """Children not to send to a pool: a first run of the same key took them further (`orders.placed`)."""
 
     @property
     def reservation(self) -> Decimal:

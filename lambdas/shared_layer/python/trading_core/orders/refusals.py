@@ -7,10 +7,11 @@ position, too large, an unreadable customer record); a transient failure ("try a
 malformed request is refused whole before anything is written. The refused orders of a request are
 written together at its end (BatchWriteItem, 25 per call), one item each.
 
-Ids: with an `Idempotency-Key`, the id is derived from the key and the order's place in the request
-(uuid5, its last byte 0 as every parent order id's), so a retry of a request that is not replayed (one
-of its orders failed transiently) writes the same item again, not a second one; without a key, a fresh
-id, as for accepted orders.
+Ids: with an `Idempotency-Key`, every order's id, refused or placed, is derived from the key and the order's
+place in the request (uuid5, its last byte 0 as every parent order id's), so a rerun of the key (a request
+not replayed because one of its orders failed transiently, or whose first answer was lost) writes the same
+refused item again, not a second one, and finds the orders it placed (`orders.placed`); without a key, a
+fresh id.
 """
 
 from __future__ import annotations
@@ -24,12 +25,12 @@ from trading_core.model.parent_order import REFUSED, STATUS_REASON
 from trading_core.orders.plan import parent_attributes
 from trading_core.orders.request import OrderRequest
 
-REFUSAL_NAMESPACE: Final = uuid.UUID("3d0f6c1e-8a47-5b29-b6e3-52c9a1f07d84")
+KEYED_ORDER_NAMESPACE: Final = uuid.UUID("3d0f6c1e-8a47-5b29-b6e3-52c9a1f07d84")
 
 
-def refused_order_id(idempotency_key: str, index: int) -> str:
-    """The id of the request's `index`-th order when it is refused, the same on every retry of the key."""
-    return parent_order_id_of(str(uuid.uuid5(REFUSAL_NAMESPACE, f"{idempotency_key}\n{index}")))
+def keyed_order_id(idempotency_key: str, index: int) -> str:
+    """The id of the request's `index`-th order, refused or placed, the same on every run of the key."""
+    return parent_order_id_of(str(uuid.uuid5(KEYED_ORDER_NAMESPACE, f"{idempotency_key}\n{index}")))
 
 
 def refused_item(

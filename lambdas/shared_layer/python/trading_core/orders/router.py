@@ -16,6 +16,7 @@ workflows for the stale ones (`market_data.requests`); its failures never touch 
 from __future__ import annotations
 
 import dataclasses
+import functools
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -39,6 +40,7 @@ from trading_core.market.price import MarketPrices, PriceUnavailable
 from trading_core.market_data.requests import MarketDataRequest, MarketDataRequests
 from trading_core.model.child_order import ChildOrder
 from trading_core.orders.funds import (
+    AlreadyPlaced,
     FundsStore,
     FundsUnavailable,
     InsufficientFunds,
@@ -47,6 +49,7 @@ from trading_core.orders.funds import (
     UnknownCustomer,
     UnreadableCustomer,
 )
+from trading_core.orders.placed import stored_order
 from trading_core.orders.plan import (
     OrderTooLarge,
     PlannedOrder,
@@ -56,7 +59,7 @@ from trading_core.orders.plan import (
     pool_order_events,
     route,
 )
-from trading_core.orders.refusals import refused_item, refused_order_id
+from trading_core.orders.refusals import keyed_order_id, refused_item
 from trading_core.orders.request import SubmittedOrder, check_idempotency_key, parse_body
 from trading_core.orders.ticker_lookup import TickerLookup
 
@@ -183,6 +186,7 @@ class OrderRouter:
         return self.idempotency.run(key, orders, lambda again: self.submit(again, idempotency_key=key))
 
     def submit(self, orders: Sequence[SubmittedOrder], *, idempotency_key: str | None = None) -> RoutingResult:
+        key = idempotency_key
         config = self._config()
         moment = self._clock()
         now = to_iso(moment)
@@ -190,12 +194,13 @@ class OrderRouter:
         reserved: list[tuple[SubmittedOrder, PlannedOrder]] = []
         credit_checks: list[dict[str, Any]] = []
         kept: list[dict[str, Any]] = []
+        rejected_before: dict[str, tuple[ChildOrder, ...]] = {}
         markets = self._market_prices({order.request.ticker for order in orders}, moment)
 
         def refuse(index: int, order: SubmittedOrder, reason: str, market: Decimal | None, order_id: str) -> str:
             """Refused for good: kept as a REFUSED parent order under `order_id`, or the key's own id."""
-            if idempotency_key is not None:
-                order_id = refused_order_id(idempotency_key, index)
+            if key is not None:
+                order_id = keyed_order_id(key, index)
             kept.append(refused_item(order.request, order_id, now, reason, market))
             result.invalid.append(InvalidOrder(order.sent, reason, order_id=order_id))
             return order_id
@@ -210,7 +215,8 @@ class OrderRouter:
                 continue
             try:
                 check_size(order.request, config)
-                plan = plan_order(order.request, config, order_date=now, new_id=self._new_id, market_price=market)
+                new_id = self._new_id if key is None else functools.partial(keyed_order_id, key, index)
+                plan = plan_order(order.request, config, order_date=now, new_id=new_id, market_price=market)
                 outcome = self._funds.reserve(plan, now)
             except OrderTooLarge as error:
                 refuse(index, order, str(error), market, self._new_id())
@@ -221,6 +227,13 @@ class OrderRouter:
                 continue
             if isinstance(outcome, Reserved):
                 reserved.append((order, plan))
+            elif isinstance(outcome, AlreadyPlaced):
+                stored = stored_order(order.request, outcome.item)
+                if stored.plan is None:
+                    result.invalid.append(InvalidOrder(order.sent, stored.refusal, order_id=plan.parent_order_id))
+                else:
+                    reserved.append((order, stored.plan))
+                    rejected_before[stored.plan.parent_order_id] = stored.rejected
             elif isinstance(outcome, UnknownCustomer):
                 refuse(index, order, f"unknown customer {outcome.customer_id}", market, plan.parent_order_id)
             elif isinstance(outcome, UnreadableCustomer):
@@ -238,7 +251,7 @@ class OrderRouter:
         result.credit_checks = len(credit_checks)
         unrouted = self._publish([plan for _, plan in reserved if plan.marketable], credit_checks, config)
         for order, plan in reserved:
-            self._settle_routing(order, plan, unrouted, now, result)
+            self._settle_routing(order, plan, unrouted, now, result, rejected_before.get(plan.parent_order_id, ()))
         self._keep_refused(kept, result)
         if self._market_data is not None and result.routed:
             # After routing, so the orders never wait for it; it never raises.
@@ -295,7 +308,8 @@ class OrderRouter:
         After a failed call the remaining events are not attempted: the bus is likely down, and each
         attempt would cost a full retry cycle inside the API's timeout.
         """
-        routed = route([child for plan in plans for child in plan.children], config.dark_pool_tickers)
+        sent = [child for plan in plans for child in plan.children if child.order_id not in plan.unsent]
+        routed = route(sent, config.dark_pool_tickers)
         events = pool_order_events(routed)
         if credit_checks:
             events += chunk_events(
@@ -325,33 +339,40 @@ class OrderRouter:
         return unrouted
 
     def _settle_routing(
-        self, order: SubmittedOrder, plan: PlannedOrder, unrouted: set[str], now: str, result: RoutingResult
+        self,
+        order: SubmittedOrder,
+        plan: PlannedOrder,
+        unrouted: set[str],
+        now: str,
+        result: RoutingResult,
+        rejected_before: Sequence[ChildOrder] = (),
     ) -> None:
-        """Resting children were not sent (they wait in the book); sent ones that could not be published
-        get their reservation back."""
+        """Resting children were not sent (they wait in the book); sent ones that could not be published get
+        their reservation back. They, and those a first run of the key could not route (`rejected_before`),
+        are reported: not retryable with the same key (it would find them rejected), so the answer is kept."""
         failed = [child for child in plan.children if child.order_id in unrouted]
-        if not failed:
-            result.routed.extend(plan.children)
-            return
-        try:
-            released = self._funds.release(failed, now, RETRY_ROUTING)
-            reason = RETRY_ROUTING
-        except Exception:
-            logger.exception(
-                "RECONCILE: order %s was not routed and its reservation of %s could not be released",
-                plan.parent_order_id,
-                money_str(sum((child.reserved_amount for child in failed), Decimal(0))),
-            )
-            released, reason = failed, "could not be routed and its funds stay reserved until reconciled"
+        released: list[ChildOrder] = []
+        reason = RETRY_ROUTING
+        if failed:
+            try:
+                released = self._funds.release(failed, now, RETRY_ROUTING)
+            except Exception:
+                logger.exception(
+                    "RECONCILE: order %s was not routed and its reservation of %s could not be released",
+                    plan.parent_order_id,
+                    money_str(sum((child.reserved_amount for child in failed), Decimal(0))),
+                )
+                released, reason = failed, "could not be routed and its funds stay reserved until reconciled"
         released_ids = {child.order_id for child in released}
         result.routed.extend(child for child in plan.children if child.order_id not in released_ids)
-        if not released:
+        unsettled = [*rejected_before, *released]
+        if not unsettled:
             return
-        result.routing_failures += 1
-        if len(released) < len(plan.children):
-            quantity = sum(child.quantity for child in released)
+        result.routing_failures += bool(released)
+        if len(unsettled) < len(plan.children) + len(rejected_before):
+            quantity = sum(child.quantity for child in unsettled)
             reason = f"partly routed: {quantity} of {plan.request.quantity} could not be routed, try again"
-        result.invalid.append(InvalidOrder(order.sent, reason, retryable=True, order_id=plan.parent_order_id))
+        result.invalid.append(InvalidOrder(order.sent, reason, order_id=plan.parent_order_id))
 
 
 Submit = Callable[[Sequence[SubmittedOrder]], RoutingResult]
