@@ -229,6 +229,7 @@ class StreamMapping:
                 if self.max_retries != -1 and attempts > self.max_retries:
                     self._send_failure(shard_id, records, attempts, errored)
                     break
+                faults.retried("stream batch")
                 self._stop.wait(self.delivery.retry_delay)
 
     def _invoke(self, records: list[dict[str, Any]]) -> tuple[Any, bool]:

@@ -42,6 +42,7 @@ __all__ = [
     "deactivate",
     "decide",
     "parse",
+    "retried",
 ]
 
 _lock = threading.Lock()
@@ -79,6 +80,14 @@ def record(fault: Fault, detail: str) -> None:
     injector = _State.active or _State.last
     if injector is not None:
         injector.record(fault, detail)
+
+
+def retried(hop: str) -> None:
+    """Counts one retry on `hop` while faults are active (the retry sites call it: SDK requests, asynchronous
+    invocations, stream batches, rule targets)."""
+    injector = _State.active
+    if injector is not None:
+        injector.retried(hop)
 
 
 def counts() -> dict[str, dict[str, int]]:

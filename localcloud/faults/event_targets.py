@@ -71,6 +71,7 @@ def _try(
         dead_letter(code, message, {"EXHAUSTED_RETRY_CONDITION": exhausted, "RETRY_ATTEMPTS": str(retries)})
         return
     context = contextvars.copy_context()
+    faults.retried("rule target")
 
     def retry() -> None:
         try:

@@ -6,7 +6,8 @@ below the spec's rate injects. So a run replayed with the same seed and the same
 (and the n-th PutItem on a table is faulted or not whatever the other tables do). A fault's further choices
 (which error code, how long a delay) are hashes of the same four and a salt.
 
-Each injected fault is counted per kind and target and logged as one warning on `localcloud.faults`.
+Each injected fault is counted per kind and target and logged as one warning on `localcloud.faults`; the
+retries that AWS's behaviour makes meanwhile are counted per hop (`retried`).
 """
 
 from __future__ import annotations
@@ -53,6 +54,7 @@ class Injector:
         self._lock = threading.Lock()
         self._decisions: dict[tuple[str, str], int] = defaultdict(int)
         self._counts: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+        self._retries: dict[str, int] = defaultdict(int)
 
     def decide(self, kind: str, target: str) -> Fault | None:
         """The fault this decision injects, or None; the hook calls `record` once it has injected it."""
@@ -65,6 +67,16 @@ class Injector:
         if unit(self.seed, kind, target, number) >= rate:
             return None
         return Fault(kind, target, number, self.seed)
+
+    def retried(self, hop: str) -> None:
+        """One retry of an SDK request, an asynchronous invocation, a stream batch or a rule's delivery."""
+        with self._lock:
+            self._retries[hop] += 1
+
+    def retries(self) -> dict[str, int]:
+        """{hop: retries} while this injector was active, whatever failed (a fault or the handler)."""
+        with self._lock:
+            return dict(sorted(self._retries.items()))
 
     def record(self, fault: Fault, detail: str) -> None:
         with self._lock:

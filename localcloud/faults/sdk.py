@@ -35,6 +35,9 @@ def respond(event_name: str, request: AWSPreparedRequest, send: Send) -> AWSResp
     _, _, name = event_name.partition(".")
     service, _, operation = name.partition(".")
     handler = SERVICES.get(service)
+    call = SdkCall(service, operation, request, caller.session, send)
+    if call.attempt > 1:
+        faults.retried("SDK request")
     if handler is None or not operation:
         return None
-    return handler(SdkCall(service, operation, request, caller.session, send))
+    return handler(call)

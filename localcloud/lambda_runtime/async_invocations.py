@@ -191,6 +191,7 @@ class AsyncInvocations:
             if invocation.attempts <= config.max_retries:
                 delays = self._retry_delays or (0.0,)
                 delay = delays[min(invocation.attempts - 1, len(delays) - 1)]
+                faults.retried("asynchronous invocation")
                 self._scheduler.submit(lambda: self._run(invocation), delay)
                 finished = False
                 return
