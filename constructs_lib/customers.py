@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Final
 
 from aws_cdk import CustomResource
 from aws_cdk import aws_dynamodb as dynamodb
@@ -10,8 +11,13 @@ from aws_cdk import aws_lambda as lambda_
 from constructs import Construct
 
 from constructs_lib.common.function import TradingFunction, TradingFunctionProps
+from constructs_lib.common.storage import grant_items
 from constructs_lib.stage_config import StageConfig
 from trading_core import contracts
+
+# Seeding (`trading_core/customers/seed_store.py`): each customer and its initial DEPOSIT ledger entry are
+# conditional puts (PutItem) in one transaction; a customer that exists gains its CustomerListKey (UpdateItem).
+SEED_ACTIONS: Final = ("dynamodb:PutItem", "dynamodb:UpdateItem")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -42,7 +48,7 @@ class CustomerSeed(Construct):
                 environment={contracts.TRADES_TABLE_ENV: props.trades_table.table_name},
             ),
         )
-        props.trades_table.grant_write_data(self.seeder.function)
+        grant_items(self.seeder.function, props.trades_table, SEED_ACTIONS)
         self.resource = CustomResource(
             self,
             "Customers",

@@ -16,6 +16,8 @@ from constructs import Construct
 
 from constructs_lib.common.function import TradingFunction, TradingFunctionProps
 from constructs_lib.common.rest_api import TradingRestApi, TradingRestApiProps
+from constructs_lib.common.storage import grant_index, grant_items
+from constructs_lib.market_data.store import MARKET_PRICE_ACTIONS
 from constructs_lib.stage_config import StageConfig
 from trading_core import contracts
 from trading_core.api import data_api
@@ -33,8 +35,23 @@ class DataApiProps:
     """`GET /openapi.json`."""
 
 
-# Reference prices (BatchGetItem) and a latest close (Query) for the market price of `GET /tickers`.
-MARKET_PRICE_ACTIONS: Final = ("dynamodb:BatchGetItem", "dynamodb:Query")
+# The data API's reads of TradesStore (`queries/`): a customer, an order, a trades item (GetItem); a customer's
+# partition of trades, ledger entries and positions (Query); the ORDER items of a page of the customer's orders
+# (BatchGetItem), whose keys come from a Query of the CustomerOrderKeys index.
+TRADES_READ_ACTIONS: Final = ("dynamodb:GetItem", "dynamodb:Query", "dynamodb:BatchGetItem")
+# Customer accounts (`customers/accounts_store.py`, `ledger_store.py`): a new customer, a ledger entry and an
+# idempotent request's marker are conditional puts (PutItem) in the transaction that updates the customer's funds
+# (UpdateItem, also the answer stored on the marker and a record completed); the customer read after a write and
+# a stored answer (GetItem); the customers a page of the CustomerIds index names, read in one BatchGetItem.
+CUSTOMER_ACCOUNT_ACTIONS: Final = (
+    "dynamodb:PutItem",
+    "dynamodb:UpdateItem",
+    "dynamodb:GetItem",
+    "dynamodb:BatchGetItem",
+)
+# A page of an index, each granted by its name: the customer's order keys (CustomerOrderKeys, the data API), the
+# customer list (CustomerIds, customer accounts).
+INDEX_PAGE_ACTIONS: Final = ("dynamodb:Query",)
 
 
 class DataApi(Construct):
@@ -60,8 +77,10 @@ class DataApi(Construct):
                 },
             ),
         )
-        props.trades_table.grant_read_data(self.handler.function)  # the table and its CustomerOrderKeys index
-        props.market_data_table.grant(self.handler.function, *MARKET_PRICE_ACTIONS)
+        trades = props.trades_table
+        grant_items(self.handler.function, trades, TRADES_READ_ACTIONS)
+        grant_index(self.handler.function, trades, contracts.CUSTOMER_ORDERS_INDEX, INDEX_PAGE_ACTIONS)
+        grant_items(self.handler.function, props.market_data_table, MARKET_PRICE_ACTIONS)
         # The function itself, not `grant_invoke`'s ARN and ARN:* (its versions): the data API calls it unqualified.
         self.handler.function.add_to_role_policy(
             iam.PolicyStatement(actions=["lambda:InvokeFunction"], resources=[props.history_lookup.function_arn])
@@ -77,8 +96,8 @@ class DataApi(Construct):
                 environment={contracts.TRADES_TABLE_ENV: props.trades_table.table_name},
             ),
         )
-        # Reads (the table and its CustomerIds index) and the transactions of a new customer or a ledger entry.
-        props.trades_table.grant_read_write_data(self.customer_accounts.function)
+        grant_items(self.customer_accounts.function, trades, CUSTOMER_ACCOUNT_ACTIONS)
+        grant_index(self.customer_accounts.function, trades, contracts.CUSTOMER_LIST_INDEX, INDEX_PAGE_ACTIONS)
         self.rest_api = TradingRestApi(
             self,
             "DataApi",

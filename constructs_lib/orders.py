@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from aws_cdk import Duration, Stack
+from aws_cdk import Duration
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_events as events
 from aws_cdk import aws_events_targets as targets
@@ -26,7 +26,8 @@ from constructs_lib.bus import TARGET_MAX_EVENT_AGE, TARGET_RETRY_ATTEMPTS, Mess
 from constructs_lib.common.function import TradingFunction, TradingFunctionProps
 from constructs_lib.common.queues import dead_letter_queue
 from constructs_lib.common.rest_api import TradingRestApi, TradingRestApiProps
-from constructs_lib.common.storage import acknowledge_index_grants
+from constructs_lib.common.storage import grant_index, grant_items
+from constructs_lib.market_data.store import MARKET_PRICE_ACTIONS
 from constructs_lib.parameters import RuntimeParameters
 from constructs_lib.routes import Route
 from constructs_lib.stage_config import StageConfig
@@ -41,16 +42,23 @@ ROUTER_PARAMETERS = (
     contracts.MARKET_DATA_INVOKE_MODE_PARAMETER,
     contracts.MARKET_CLOSE_TIME_PARAMETER,
 )
-# Reference prices and staleness of the traded tickers (BatchGetItem), a latest close (Query).
-ROUTER_MARKET_DATA_ACTIONS = ("dynamodb:BatchGetItem", "dynamodb:Query")
 ORDER_BOOK_PARAMETERS = (contracts.BUS_TYPE_PARAMETER, contracts.DARK_POOL_TICKERS_PARAMETER)
-# Reference prices: the summaries (BatchGetItem), else the latest close (Query).
-ORDER_BOOK_MARKET_DATA_ACTIONS = ("dynamodb:BatchGetItem", "dynamodb:Query")
-# Ending a live child and releasing its reservation: one TransactWriteItems of the ORDER item's put (on
-# condition of the version read) and the customer's or position's update.
-END_ORDER_ACTIONS = ("dynamodb:PutItem", "dynamodb:UpdateItem")
-# Ending children reads their ORDER items in one BatchGetItem, and one again with GetItem after a conflict.
-CANCELLER_READ_ACTIONS = ("dynamodb:BatchGetItem", "dynamodb:GetItem")
+# An order's transaction on TradesStore (`orders/funds_store.py`, `orders/book_store.py`): the ORDER item's put
+# (on condition of the version read) with the customer's or position's update. The router reserves with it; a
+# live child ended (a failed routing, a cancel, an expiry) releases with it. A customer record lacking funds
+# attributes is completed by an update, and its opening-balance ledger entry put in the same transaction.
+ORDER_TRANSACTION_ACTIONS = ("dynamodb:PutItem", "dynamodb:UpdateItem")
+# Ending children reads their ORDER items in one BatchGetItem, and one again with GetItem after a conflict; the
+# router also reads the customer (GetItem) to say why a sell's reservation failed.
+ORDER_ITEM_READ_ACTIONS = ("dynamodb:BatchGetItem", "dynamodb:GetItem")
+# The router keeps the orders it refused, 25 puts per BatchWriteItem.
+REFUSED_ORDERS_ACTIONS = ("dynamodb:BatchWriteItem",)
+# The order book reads the sparse RestingOrders index: a Query per updated ticker, a Scan on its schedule.
+RESTING_ORDERS_ACTIONS = ("dynamodb:Query", "dynamodb:Scan")
+# Powertools Idempotency's record of a submission (`orders/idempotency.py`): the in-progress record's
+# conditional put; the record read when that put's failed condition did not return it; the answer stored;
+# the record deleted when the submission failed (so a retry with the same key runs again).
+IDEMPOTENCY_RECORD_ACTIONS = ("dynamodb:PutItem", "dynamodb:GetItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem")
 
 ORDER_BOOK_MARKET_DATA_ROUTE = Route(
     name="OrderBookMarketDataUpdates",
@@ -107,11 +115,15 @@ class OrderIntake(Construct):
                 },
             ),
         )
-        props.trades_table.grant_read_write_data(self.router.function)
-        props.idempotency_table.grant_read_write_data(self.router.function)
+        grant_items(
+            self.router.function,
+            props.trades_table,
+            (*ORDER_TRANSACTION_ACTIONS, *ORDER_ITEM_READ_ACTIONS, *REFUSED_ORDERS_ACTIONS),
+        )
+        grant_items(self.router.function, props.idempotency_table, IDEMPOTENCY_RECORD_ACTIONS)
         props.bus.add_publisher(self.router)  # also the MarketData requests: PutEvents on the bus
         self.router.grant_parameters_read(props.parameters.select(ROUTER_PARAMETERS))
-        props.market_data_table.grant(self.router.function, *ROUTER_MARKET_DATA_ACTIONS)
+        grant_items(self.router.function, props.market_data_table, MARKET_PRICE_ACTIONS)
         props.ticker_map_workflow.grant_start_execution(self.router.function)
         # The function itself, not `grant_invoke`'s ARN and ARN:* (its versions): the router calls it unqualified.
         self.router.function.add_to_role_policy(
@@ -132,8 +144,6 @@ class OrderIntake(Construct):
             }
         )
         self._add_order_book(props)
-        # Every function granted TradesStore gets its RestingOrders index too (index/*): once per stack.
-        acknowledge_index_grants(Stack.of(self), props.trades_table)
 
     def _add_canceller(self, props: OrderIntakeProps) -> None:
         self.canceller = TradingFunction(
@@ -147,7 +157,7 @@ class OrderIntake(Construct):
                 environment={contracts.TRADES_TABLE_ENV: props.trades_table.table_name},
             ),
         )
-        props.trades_table.grant(self.canceller.function, *CANCELLER_READ_ACTIONS, *END_ORDER_ACTIONS)
+        grant_items(self.canceller.function, props.trades_table, (*ORDER_ITEM_READ_ACTIONS, *ORDER_TRANSACTION_ACTIONS))
 
     def _add_order_book(self, props: OrderIntakeProps) -> None:
         config = props.config
@@ -168,9 +178,9 @@ class OrderIntake(Construct):
             ),
         )
         function = self.order_book.function
-        props.trades_table.grant_read_data(function)  # the table and its RestingOrders index
-        props.trades_table.grant(function, *END_ORDER_ACTIONS)
-        props.market_data_table.grant(function, *ORDER_BOOK_MARKET_DATA_ACTIONS)
+        grant_index(function, props.trades_table, contracts.RESTING_ORDERS_INDEX, RESTING_ORDERS_ACTIONS)
+        grant_items(function, props.trades_table, (*ORDER_ITEM_READ_ACTIONS, *ORDER_TRANSACTION_ACTIONS))
+        grant_items(function, props.market_data_table, MARKET_PRICE_ACTIONS)
         props.bus.add_publisher(self.order_book)
         self.order_book.grant_parameters_read(props.parameters.select(ORDER_BOOK_PARAMETERS))
         # Scheduled rules live on the account's default bus; the target gets the Scheduled Event.

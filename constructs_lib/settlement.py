@@ -20,12 +20,26 @@ from constructs_lib.bus import MessageBus
 from constructs_lib.common.function import TradingFunction, TradingFunctionProps
 from constructs_lib.common.nag import acknowledge, finding_text
 from constructs_lib.common.queues import dead_letter_queue
+from constructs_lib.common.storage import grant_items
 from constructs_lib.parameters import RuntimeParameters
 from constructs_lib.stage_config import StageConfig
 from trading_core import contracts
 
 STREAM_BATCH_SIZE: Final = 100
 STREAM_RETRY_ATTEMPTS: Final = 5
+# What each function may do on TradesStore's items (`trading_core/settlement`, `aggregation`, `customers`).
+# Settling a delivery (`settlement_store.py`): its ORDER items and trades items in one BatchGetItem, one read
+# again (GetItem) after a failed version condition, each put back (PutItem) on condition of its version.
+SETTLEMENT_ACTIONS: Final = ("dynamodb:BatchGetItem", "dynamodb:GetItem", "dynamodb:PutItem")
+# Aggregating a stream batch (`aggregate_writer.py`): the aggregates in one BatchGetItem, each one's conditional
+# UpdateItem; a customer record lacking funds attributes is completed by an update, with its opening-balance
+# ledger entry put (PutItem) in the same transaction. The stream itself is read through the event source's grant.
+AGGREGATION_ACTIONS: Final = ("dynamodb:BatchGetItem", "dynamodb:UpdateItem", "dynamodb:PutItem")
+# Reconciling a settled batch with the table (`stored_trades.py`): its trades items in one BatchGetItem.
+RECONCILIATION_ACTIONS: Final = ("dynamodb:BatchGetItem",)
+# A top-up (`top_up_store.py`): the marker and the DEPOSIT ledger entry put (PutItem) in the transaction that
+# updates the customer's funds (UpdateItem, also a record completed).
+TOP_UP_ACTIONS: Final = ("dynamodb:PutItem", "dynamodb:UpdateItem")
 
 
 def trade_records_filter() -> Mapping[str, Any]:
@@ -80,7 +94,7 @@ class Settlement(Construct):
                 async_invoked=True,
             ),
         )
-        table.grant_read_write_data(self.post_trade.function)
+        grant_items(self.post_trade.function, table, SETTLEMENT_ACTIONS)
         self.post_trade.function.add_to_role_policy(
             iam.PolicyStatement(actions=["s3:PutObject"], resources=[settled_objects])
         )
@@ -99,7 +113,7 @@ class Settlement(Construct):
                 timeout=Duration.seconds(60),
             ),
         )
-        table.grant_read_write_data(self.aggregator.function)
+        grant_items(self.aggregator.function, table, AGGREGATION_ACTIONS)
         self.stream_dead_letter_queue = dead_letter_queue(self, "StreamDeadLetterQueue", config=config, name="stream")
         self.stream_source = sources.DynamoEventSource(
             table,
@@ -133,7 +147,7 @@ class Settlement(Construct):
                 async_invoked=True,
             ),
         )
-        table.grant_read_data(self.storage_analyzer.function)
+        grant_items(self.storage_analyzer.function, table, RECONCILIATION_ACTIONS)
         self.storage_analyzer.function.add_to_role_policy(
             iam.PolicyStatement(actions=["s3:GetObject"], resources=[settled_objects])
         )
@@ -165,7 +179,7 @@ class Settlement(Construct):
                 async_invoked=True,
             ),
         )
-        table.grant_read_write_data(self.funds_raiser.function)
+        grant_items(self.funds_raiser.function, table, TOP_UP_ACTIONS)
         self.funds_raiser.grant_parameters_read(props.parameters.select([contracts.AUTO_TOP_UP_PARAMETER]))
 
     def _acknowledge_notifications_handler(self) -> None:

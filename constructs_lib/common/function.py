@@ -28,6 +28,10 @@ METRICS_NAMESPACE: Final = "TradingSystem"
 ASSET_EXCLUDES: Final = ("**/__pycache__", "**/*.pyc")
 POWERTOOLS_ACCOUNT: Final = "017000801446"
 PARAMETERS_MAX_AGE_SECONDS: Final = "30"
+# What a function reads its run-time parameters with: Powertools' `get_parameters_by_name`
+# (`trading_core/common/ssm.py`) asks SSM GetParameters for every batch it has not cached; GetParameter would
+# only serve a parameter to decrypt, and none is a SecureString.
+PARAMETER_READ_ACTIONS: Final = ("ssm:GetParameters",)
 RUNTIME_REASON: Final = (
     "Python 3.13 is pinned on purpose: the AWS-managed Powertools v3 layer used is the python313 build and the "
     "code must also run on the local Python; moving to 3.14 is a deliberate upgrade of both."
@@ -152,9 +156,11 @@ class TradingFunction(Construct):
         acknowledge(self.function, {LATEST_RUNTIME: RUNTIME_REASON})
 
     def grant_parameters_read(self, parameters: Iterable[ssm.IStringParameter]) -> None:
-        """Read access to exactly these parameters (their ARNs), never `ssm:*` or a path wildcard."""
-        for parameter in parameters:
-            parameter.grant_read(self.function)
+        """`PARAMETER_READ_ACTIONS` on exactly these parameters (their ARNs), never `ssm:*` or a path wildcard
+        (`parameter.grant_read` would add DescribeParameters, GetParameter and GetParameterHistory)."""
+        arns = [parameter.parameter_arn for parameter in parameters]
+        if arns:
+            iam.Grant.add_to_principal(grantee=self.function, actions=list(PARAMETER_READ_ACTIONS), resource_arns=arns)
 
     def add_environment(self, key: str, value: str) -> None:
         self.function.add_environment(key, value)

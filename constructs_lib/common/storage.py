@@ -1,17 +1,16 @@
-"""Business-data storage: the tables and buckets of the Data stack, each built with the same protections."""
+"""Business-data storage: the tables and buckets of the Data stack, each built with the same protections, and
+the grants of a table's items or of one of its indexes to the functions that use them."""
 
 from __future__ import annotations
 
-import hashlib
-import json
-import re
+from collections.abc import Sequence
 
-from aws_cdk import Duration, Stack
+from aws_cdk import Duration
 from aws_cdk import aws_dynamodb as dynamodb
+from aws_cdk import aws_iam as iam
 from aws_cdk import aws_s3 as s3
-from constructs import Construct, IConstruct
+from constructs import Construct
 
-from constructs_lib.common.nag import acknowledge
 from constructs_lib.stage_config import StageConfig
 from trading_core import contracts
 
@@ -66,32 +65,18 @@ def add_string_index(
     )
 
 
-def acknowledge_index_grants(scope: IConstruct, table: dynamodb.ITable) -> None:
-    """CDK grants a table that has indexes also on `<table arn>/index/*` (every `grant*` of it): cdk-nag's
-    IAM5 finding for that, acknowledged on `scope` (the consuming stack) with the reason.
+def grant_items(grantee: iam.IGrantable, table: dynamodb.ITable, actions: Sequence[str]) -> iam.Grant:
+    """`actions` on the table's items: its ARN alone. (`table.grant` would grant a table that has indexes
+    every action on `<table arn>/index/*` too, where only a Query or a Scan means anything.)"""
+    return iam.Grant.add_to_principal(
+        grantee=grantee, actions=list(dict.fromkeys(actions)), resource_arns=[table.table_arn]
+    )
 
-    The finding names the table's ARN as the consuming stack sees it, `Fn::GetStackOutput` of the output
-    CDK publishes in the table's stack (`Publish/Output<reference>`, its logical id made as CDK's
-    `makeUniqueId` makes it); the nag test fails should CDK ever name it otherwise."""
-    table_stack = Stack.of(table)
-    output_id = "Output" + json.dumps(table_stack.resolve(table.table_arn), separators=(",", ":"))
-    digest = hashlib.md5(f"Publish/{output_id}".encode(), usedforsecurity=False).hexdigest()[:8].upper()
-    output = {
-        "Fn::GetStackOutput": {
-            "StackName": table_stack.stack_name,
-            "Region": table_stack.region,
-            "OutputName": re.sub(r"[^A-Za-z0-9]", "", f"Publish{output_id}") + digest,
-        }
-    }
-    finding = f"AwsSolutions-IAM5[Resource::{json.dumps(output, separators=(',', ':'))}/index/*]"
-    acknowledge(
-        scope,
-        {
-            finding: "CDK grants a table's indexes as index/*; TradesStore's indexes are sparse projections of its "
-            f"own items ({contracts.RESTING_ORDERS_INDEX}: orders with a resting child, "
-            f"{contracts.CUSTOMER_ORDERS_INDEX}: parent orders by customer, {contracts.CUSTOMER_LIST_INDEX}: "
-            "customers), readable by whoever may read the table."
-        },
+
+def grant_index(grantee: iam.IGrantable, table: dynamodb.ITable, index: str, actions: Sequence[str]) -> iam.Grant:
+    """`actions` (a Query, a Scan) on one index of the table, by its name: `<table arn>/index/<index>`."""
+    return iam.Grant.add_to_principal(
+        grantee=grantee, actions=list(dict.fromkeys(actions)), resource_arns=[f"{table.table_arn}/index/{index}"]
     )
 
 

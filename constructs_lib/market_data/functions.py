@@ -5,7 +5,7 @@ Created in the MarketData construct's scope, so their logical ids do not depend 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Final
 
@@ -19,10 +19,29 @@ from constructs import Construct
 
 from constructs_lib.common.function import TradingFunction, TradingFunctionProps
 from constructs_lib.common.nag import acknowledge, finding_text
+from constructs_lib.common.storage import grant_items
 from constructs_lib.stage_config import StageConfig
 from trading_core import contracts
 
 FETCH_TIMEOUT: Final = Duration.seconds(60)
+# What each function may do on the MarketData table (`trading_core/market_data/store.py`).
+# A quote summary stored: one UpdateItem of the summary item (its history bookkeeping kept).
+SUMMARY_WRITE_ACTIONS: Final = ("dynamodb:UpdateItem",)
+# New history: the summary item's bookkeeping read (GetItem, again after a concurrent load's failed condition),
+# the bars written (BatchWriteItem, 25 per call) and the bookkeeping moved (UpdateItem).
+HISTORY_WRITE_ACTIONS: Final = ("dynamodb:GetItem", "dynamodb:BatchWriteItem", "dynamodb:UpdateItem")
+# An older window (the portfolio of a past date): the days stored in it, a Query, before the missing ones are written.
+HISTORY_BACKFILL_ACTIONS: Final = ("dynamodb:Query",)
+# The market-data API: a summary and its bookkeeping read (GetItem), history read and the stored days and edges of
+# a window (Query), a summary removed and the bookkeeping reset (UpdateItem), an emptied summary item deleted
+# (DeleteItem), a window's bars deleted (BatchWriteItem, 25 per call).
+MARKET_DATA_API_ACTIONS: Final = (
+    "dynamodb:GetItem",
+    "dynamodb:Query",
+    "dynamodb:UpdateItem",
+    "dynamodb:DeleteItem",
+    "dynamodb:BatchWriteItem",
+)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -98,11 +117,11 @@ def create_functions(
     }
     raw_objects = bucket.arn_for_objects(f"{contracts.RAW_PREFIX}*")
 
-    def fetching(id: str, name: str, description: str) -> TradingFunction:
-        """Calls the provider, writes the table and the raw answers under `raw/` of the bucket."""
+    def fetching(id: str, name: str, description: str, actions: Sequence[str]) -> TradingFunction:
+        """Calls the provider, writes the table (`actions`) and the raw answers under `raw/` of the bucket."""
         function = factory.function(id, name, description, environment=fetch_env, timeout=FETCH_TIMEOUT)
         function.function.add_layers(dependencies_layer)
-        table.grant_read_write_data(function.function)
+        grant_items(function.function, table, actions)
         iam.Grant.add_to_principal(grantee=function.function, actions=["s3:PutObject"], resource_arns=[raw_objects])
         acknowledge(
             function.role,
@@ -114,14 +133,20 @@ def create_functions(
         )
         return function
 
-    quote_summary = fetching("QuoteSummaryFunction", contracts.QUOTE_SUMMARY_FUNCTION, "quote summaries")
+    quote_summary = fetching(
+        "QuoteSummaryFunction", contracts.QUOTE_SUMMARY_FUNCTION, "quote summaries", SUMMARY_WRITE_ACTIONS
+    )
     historical_data = fetching(
-        "HistoricalDataFunction", contracts.HISTORICAL_DATA_FUNCTION, "incremental daily history"
+        "HistoricalDataFunction",
+        contracts.HISTORICAL_DATA_FUNCTION,
+        "incremental daily history",
+        (*HISTORY_WRITE_ACTIONS, *HISTORY_BACKFILL_ACTIONS),
     )
     market_data_fetcher = fetching(
         "MarketDataFetcherFunction",
         contracts.MARKET_DATA_FETCHER_FUNCTION,
         "summary and history of one ticker (workflow B)",
+        (*SUMMARY_WRITE_ACTIONS, *HISTORY_WRITE_ACTIONS),
     )
     market_data_checker = factory.function(
         "MarketDataCheckerFunction",
@@ -147,7 +172,7 @@ def create_functions(
         "Market data API: quote summaries and history",
         environment={contracts.MARKET_DATA_TABLE_ENV: table.table_name},
     )
-    table.grant_read_write_data(market_data_api.function)
+    grant_items(market_data_api.function, table, MARKET_DATA_API_ACTIONS)
     return MarketDataFunctions(
         quote_summary=quote_summary,
         historical_data=historical_data,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Final
 
 from aws_cdk import Aws
 from aws_cdk import aws_dynamodb as dynamodb
@@ -11,6 +12,11 @@ from constructs import Construct
 
 from constructs_lib.common.storage import data_bucket, data_table
 from constructs_lib.stage_config import StageConfig
+
+# The market price for the router, the order book and the data API (`market_data/store.py` of the runtime): the
+# tickers' summaries in one BatchGetItem (also the router's staleness check and the history ends of a portfolio),
+# else a Query of the latest close (also the closes a portfolio is valued at).
+MARKET_PRICE_ACTIONS: Final = ("dynamodb:BatchGetItem", "dynamodb:Query")
 
 
 def market_data_bucket_name(config: StageConfig) -> str:

@@ -51,9 +51,6 @@ def test_without_acknowledgements_nag_fails(
         "AwsSolutions-IAM5[Resource::arn:aws:s3:::trading-system-dev-market-data-<AWS::AccountId>-us-east-1/raw/*]",
         # Step Functions LambdaInvoke grants cover each task function's versions (ARN:*)
         *(f"AwsSolutions-IAM5[Resource::<MarketData{f}Function{h}.Arn>:*]" for f, h in STATE_MACHINE_TASKS),
-        # TradesStore grants include its indexes (index/*: RestingOrders, CustomerIds, CustomerOrderKeys),
-        # once per stack
-        "AwsSolutions-IAM5[Resource::<DataLayerTradesStoreA417F716.Arn>/index/*]",
         "AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]",
         "AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/"
         "AmazonAPIGatewayPushToCloudWatchLogs]",
