@@ -52,7 +52,7 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
     obs.count(
         {
             "TradesSettled": batch.newly_settled,
-            "TradesAlreadySettled": len(batch.trades) - batch.newly_settled,
+            "TradesAlreadySettled": len(batch.trades) - batch.newly_settled + batch.settled_elsewhere,
             "VoidFills": len(batch.void),
         }
     )
@@ -68,7 +68,10 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
     if batch.void:
         result["void"] = [{"orderId": fill.trade.order_id, "status": fill.status} for fill in batch.void]
     if not batch.trades:
-        logger.info("nothing settled: every fill was void", extra={"void": len(batch.void)})
+        logger.info(
+            "nothing to archive: every fill was void or settled by another delivery",
+            extra={"void": len(batch.void), "settledElsewhere": batch.settled_elsewhere},
+        )
         return result
     logger.info("batch settled", extra={"batchId": batch.batch_id, "key": batch.key, "trades": len(batch.trades)})
     return {**result, "key": batch.key}

@@ -28,6 +28,7 @@ from trading_core.orders.funds_store import DynamoFundsStore
 from trading_core.orders.plan import PlannedOrder, RouterConfig, plan_order
 from trading_core.orders.request import OrderRequest
 from trading_core.queries import order_queries
+from trading_core.settlement.post_trade import delivery_tag
 from trading_core.settlement.settlement_store import DynamoDBSettlementStore
 
 CUSTOMER = "000002"
@@ -80,7 +81,7 @@ def fill(aws: TradingAws, child: ChildOrder, price: str, fee: str) -> Trade:
         fee=Decimal(fee),
         settlement_date=child.order_date.replace("T10", "T12"),
     )
-    inserted = DynamoDBSettlementStore(aws.table).insert([trade])
+    inserted = DynamoDBSettlementStore(aws.table).insert([trade], delivery_tag([trade.trade_id]))
     assert not inserted.void and not inserted.orders_missing
     return trade
 

@@ -31,7 +31,7 @@ class FakeStore:
         self.trades: dict[str, Trade] = {}
         self.orders = dict.fromkeys(orders, "ACCEPTED") | (ended or {})
 
-    def insert(self, batch: Sequence[Trade]) -> Inserted:
+    def insert(self, batch: Sequence[Trade], delivery: str) -> Inserted:
         inserted = Inserted()
         for item in batch:
             if item.trade_id in self.trades:

@@ -33,6 +33,9 @@ FILL_FEE: Final = "FillFee"
 FILL_DATE: Final = "FillDate"
 FILL_ATTRIBUTES: Final = (TRADE_ID, FILL_PRICE, FILL_FEE, FILL_DATE)
 """What settlement writes on a child ORDER item as it marks it FILLED: its trade's id, price, fee and date."""
+SETTLED_BY: Final = "SettledBy"
+"""The delivery whose settlement filled the child (`settlement.post_trade.delivery_tag`): it alone archives and
+announces the trade, however many deliveries (a redelivery, the order book's next run) bring it again."""
 
 
 class Direction(StrEnum):

@@ -4,6 +4,9 @@
 A redelivered batch must give the very same result. The clock only dates trades settled now; for
 a trade already in the table, the stored item (and its settlement date) is the truth. The batch id
 derives from the trade ids, so the S3 key, its body and the event are the same on every delivery.
+A trade is archived and announced by the one delivery that filled its child (the child's entry names it,
+`SETTLED_BY`), so a trade that reaches settlement in two deliveries of different trades (a resting order the
+order book sent again before its fill settled, a rerun of the router) is in one S3 object, not two.
 
 Each trade first moves its order `Status IN (ACCEPTED, OPEN)` → FILLED, then is put: the ORDER
 item decides between a fill and whatever else may end the order (a cancel, an expiry, a routing
@@ -43,6 +46,12 @@ def batch_id_for(trade_ids: Iterable[str]) -> str:
     return str(uuid.uuid5(BATCH_NAMESPACE, ",".join(sorted(set(trade_ids)))))
 
 
+def delivery_tag(trade_ids: Iterable[str]) -> str:
+    """What names a delivery on the children it fills: its trades' batch id, cut to 8 hex digits (a child is
+    compared only with the other deliveries of its own order)."""
+    return batch_id_for(trade_ids)[:8]
+
+
 def settlement_date(trade: Trade, now: datetime) -> str:
     """Now, but never before the trade itself (the venue dates fills a few hundred ms after the order)."""
     return to_iso(max(now, parse_iso(trade.trade_date)))
@@ -54,6 +63,8 @@ class SettledBatch:
 
     trades: tuple[Trade, ...]
     newly_settled: int = 0
+    settled_elsewhere: int = 0
+    """Trades another delivery settled: stored as it decided, archived and announced by it, not here."""
     orders_missing: tuple[str, ...] = ()
     void: tuple[VoidFill, ...] = ()
     """Fills of orders no longer live: not settled (see the module docstring)."""
@@ -107,9 +118,13 @@ class Inserted:
     void: dict[str, VoidFill] = field(default_factory=dict)
     recorded: dict[str, Trade] = field(default_factory=dict)
     """Trades stored now as an earlier delivery decided them (its fill and settlement date), not as sent."""
+    elsewhere: set[str] = field(default_factory=set)
+    """Trades whose child another delivery filled (`SETTLED_BY`): that delivery archives and announces them."""
 
     def as_settled(self, trade: Trade) -> Trade | None:
-        """The trade as settled, or None when it is void."""
+        """The trade as this delivery archives it, or None when it is void or another delivery's."""
+        if trade.trade_id in self.elsewhere:
+            return None
         if trade.trade_id in self.existing:
             return self.existing[trade.trade_id]
         if trade.trade_id in self.recorded:
@@ -118,7 +133,9 @@ class Inserted:
 
 
 class SettlementStore(Protocol):
-    def insert(self, trades: Sequence[Trade]) -> Inserted: ...
+    def insert(self, trades: Sequence[Trade], delivery: str) -> Inserted:
+        """`delivery`: the tag the children this delivery fills are marked with (`delivery_tag`)."""
+        ...
 
 
 class BatchArchive(Protocol):
@@ -143,7 +160,7 @@ class Settlement:
             return None
         now = self._clock()
         candidates = [trade.settled(settlement_date(trade, now)) for trade in unique]
-        inserted = self._store.insert(candidates)
+        inserted = self._store.insert(candidates, delivery_tag(trade.trade_id for trade in unique))
         settled = sorted(
             (stored for trade in candidates if (stored := inserted.as_settled(trade)) is not None),
             key=attrgetter("trade_id"),
@@ -156,7 +173,8 @@ class Settlement:
         )
         batch = SettledBatch(
             trades=tuple(settled),
-            newly_settled=len(settled) - len(inserted.existing),
+            newly_settled=sum(1 for trade in settled if trade.trade_id not in inserted.existing),
+            settled_elsewhere=len(inserted.elsewhere),
             orders_missing=tuple(sorted(inserted.orders_missing)),
             void=void,
         )

@@ -32,7 +32,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from trading_core.common import keys
 from trading_core.common.dynamodb import batch_get, conditional_write
 from trading_core.common.ids import child_number, parent_order_id_of, trade_id_for
-from trading_core.model.child_order import FILL_DATE, FILL_FEE, FILL_PRICE, FILLED, LIVE_STATUSES
+from trading_core.model.child_order import FILL_DATE, FILL_FEE, FILL_PRICE, FILLED, LIVE_STATUSES, SETTLED_BY
 from trading_core.model.order_item import (
     MAX_VERSION_ATTEMPTS,
     child_item,
@@ -65,7 +65,7 @@ class DynamoDBSettlementStore:
         self._table_name = table.name
         self._client = table.meta.client
 
-    def insert(self, trades: Sequence[Trade]) -> Inserted:
+    def insert(self, trades: Sequence[Trade], delivery: str) -> Inserted:
         inserted = Inserted()
         by_parent: dict[str, list[Trade]] = {}
         for trade in trades:
@@ -76,21 +76,23 @@ class DynamoDBSettlementStore:
         unordered: list[Trade] = []
         for parent_id, fills in by_parent.items():
             item = stored.get(_place(item_key(parent_id)))
-            found, missing = self._decide(parent_id, fills, item, inserted)
+            found, missing = self._decide(parent_id, fills, item, inserted, delivery)
             decided += found
             unordered += missing
         self._store(decided, unordered, stored, inserted)
         return inserted
 
     def _decide(
-        self, parent_id: str, trades: list[Trade], item: dict[str, Any] | None, inserted: Inserted
+        self, parent_id: str, trades: list[Trade], item: dict[str, Any] | None, inserted: Inserted, delivery: str
     ) -> tuple[list[_Decided], list[Trade]]:
-        """The trades whose child this put filled or an earlier delivery did, and those whose order does not
-        exist (a fill at the venue is never lost); the others are void."""
+        """The trades whose child this put filled or an earlier delivery did (another delivery's, if its entry
+        names another: `inserted.elsewhere`), and those whose order does not exist (a fill at the venue is never
+        lost); the others are void."""
         for _ in range(MAX_VERSION_ATTEMPTS):
             children = children_of(item or {})
             decided: list[_Decided] = []
             missing: list[Trade] = []
+            elsewhere: set[str] = set()
             fills: dict[int, dict[str, Any]] = {}
             for trade in trades:
                 number = child_number(trade.order_id)
@@ -98,21 +100,25 @@ class DynamoDBSettlementStore:
                 if entry is None:
                     missing.append(trade)
                 elif entry["Status"] in LIVE_STATUSES and number not in fills:
-                    fills[number] = _fill(trade)
+                    fills[number] = {**_fill(trade), SETTLED_BY: delivery}
                     decided.append(_Decided(trade, fresh=True))
                 elif entry["Status"] == FILLED and trade.trade_id == trade_id_for(trade.order_id):
                     if number not in fills:
                         decided.append(_Decided(_as_filled(trade, child_item(item or {}, trade.order_id)), fresh=False))
+                        if entry.get(SETTLED_BY, delivery) != delivery:
+                            elsewhere.add(trade.trade_id)
                 else:
                     inserted.void[trade.trade_id] = VoidFill(trade=trade, status=str(entry["Status"]))
             if not fills:
                 inserted.orders_missing.update(trade.order_id for trade in missing)
+                inserted.elsewhere |= elsewhere
                 return decided, missing
             assert item is not None
             settled_at = max(str(fill["Updated"]) for fill in fills.values())
             put = versioned_put(self._table_name, with_children(item, fills, settled_at), version_of(item))
             if self._write(put) is None:
                 inserted.orders_missing.update(trade.order_id for trade in missing)
+                inserted.elsewhere |= elsewhere
                 return decided, missing
             for trade in trades:
                 inserted.void.pop(trade.trade_id, None)
