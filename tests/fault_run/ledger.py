@@ -10,9 +10,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final
 
-from tests.e2e.conftest import Client
+from tests.e2e.conftest import STAGE, Client
 
-PREFIX: Final = "trading-system-dev-"
+PREFIX: Final = f"trading-system-{STAGE}-"
 SETTLED: Final = "settled/"
 
 

@@ -76,8 +76,10 @@ def setup(client: Client, batches: Sequence[Batch]) -> set[str]:
     return children
 
 
-def post_all(client: Client, batches: Sequence[Batch], *, senders: int, key_prefix: str) -> Posting:
-    posting = Posting()
+def post_all(
+    client: Client, batches: Sequence[Batch], *, senders: int, key_prefix: str, into: Posting | None = None
+) -> Posting:
+    posting = into or Posting()
     with ThreadPoolExecutor(max_workers=senders) as pool:
         futures = [pool.submit(_post, client, batch, f"{key_prefix}-{n}", posting) for n, batch in enumerate(batches)]
         for future in futures:
