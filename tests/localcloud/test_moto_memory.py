@@ -19,6 +19,13 @@ def shard(table: str = "trades") -> Any:
     return dynamodb_backends[ACCOUNT][REGION].tables[table].stream_shard
 
 
+def item_registry() -> Any:
+    """moto's registry of DynamoDB items (`instances_tracked`, which moto's metaclass gives each model class)."""
+    from moto.dynamodb.models.dynamo_type import Item
+
+    return Item.instances_tracked  # type: ignore[attr-defined]
+
+
 def update(cloud: Cloud, times: int) -> None:
     ddb = cloud.client("dynamodb")
     for n in range(times):
@@ -34,21 +41,19 @@ def update(cloud: Cloud, times: int) -> None:
 
 
 def test_a_registered_model_instance_is_freed_once_moto_drops_it() -> None:
-    from moto.dynamodb.models.dynamo_type import Item
-
     with local_cloud() as cloud:  # the patches applied
         create_table(cloud)
         update(cloud, 5)
         gc.collect()
-        before = len(Item.instances_tracked)
+        before = len(item_registry())
         update(cloud, 200)  # each update copies the item (its old image, its validation)
         gc.collect()
-        after = len(Item.instances_tracked)
+        after = len(item_registry())
         with MOTO_LOCK:
             (current,) = next(iter(shard().table.items.values())).values()
         assert after - before < 10, f"{after - before} item copies kept alive by moto's registry"
-        assert isinstance(Item.instances_tracked, WeakInstances)
-        assert any(instance is current for instance in Item.instances_tracked)  # what is alive is still listed
+        assert isinstance(item_registry(), WeakInstances)
+        assert any(instance is current for instance in item_registry())  # what is alive is still listed
 
 
 def test_the_weak_registry_iterates_and_counts_like_the_list() -> None:
