@@ -4,7 +4,7 @@
 installs the patches once per process and makes `runtime`/`delivery` the active ones (a later call
 replaces them). The routing patches (1-6, 9), the SSM check (11) and the limits (15) fall back to moto's own
 code while no runtime is active or after `runtime.close()`, so other moto users in the same process are
-unaffected; 7-8, 10, 12-14 and 17 stay installed (same semantics as moto's, only faster, atomic or
+unaffected; 7-8, 10, 12-14, 17 and 18 stay installed (same semantics as moto's, only faster, atomic or
 leaner); 16 is moto's own code while no faults are active (`localcloud.faults`, off by default). Every
 replaced internal is pinned by `tests/localcloud/test_moto_contract.py` (names, signatures, source digests,
 and the behaviour relied on).
@@ -34,6 +34,8 @@ One module per service, each with its `install()` and the patches' details:
    answer a function's request with an injected fault (or a partial batch) first.
 17. `model_registry`: `BaseModel.__new__` registers each model instance weakly (moto's `instances_tracked` lists
    kept every item copy, stream record and S3 key alive until a reset).
+18. `dynamodb_streams`: `StreamShard.get` answers a read from before a trimmed shard's oldest record with
+   TrimmedDataAccessException (`localcloud.delivery.retention` trims what every mapping has read).
 
 `patching` holds what they share: moto's originals (`original`) and the active runtime and delivery.
 """

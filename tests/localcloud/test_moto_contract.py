@@ -164,6 +164,7 @@ def replaced() -> dict[str, tuple[Any, str, str, str]]:
             "6cbb7bf98afec5c8",
         ),
         "17 BaseModel.__new__": (BaseModel, "__new__", "cls, *args, **kwargs", "08cf0ef20e88029a"),
+        "18 StreamShard.get": (StreamShard, "get", "self, start, quantity", "fa7e9a0d7b438c2f"),
     }
 
 
@@ -511,3 +512,20 @@ def test_model_instances_are_registered_as_the_weak_registry_expects() -> None:
     assert "for instance in model.instances_tracked:" in inspect.getsource(dashboard)
     reset = inspect.getsource(S3Backend.reset)
     assert "for key in FakeKey.instances_tracked:" in reset and "for mp in FakeMultipart.instances_tracked:" in reset
+
+
+def test_stream_shards_as_the_retention_trims_them(stock_moto: None) -> None:
+    """`localcloud.delivery.retention` drops a prefix of `StreamShard.items` and moves `starting_sequence_number` on
+    by as many: moto numbers a record `len(items) + starting_sequence_number`, reads `items[start - starting:]`
+    (patch 18 refuses a start before it), and starts a TRIM_HORIZON iterator at it and a LATEST one after it."""
+    from moto.dynamodb.models.table import StreamShard
+    from moto.dynamodbstreams.models import ShardIterator
+
+    add = inspect.getsource(moto_original(StreamShard, "add"))
+    assert "seq = len(self.items) + self.starting_sequence_number" in add
+    get = inspect.getsource(moto_original(StreamShard, "get"))
+    assert "start -= self.starting_sequence_number" in get and "self.items[start:end]" in get
+    iterator = inspect.getsource(ShardIterator.__init__)
+    assert "self.sequence_number = stream_shard.starting_sequence_number\n" in iterator
+    assert "stream_shard.starting_sequence_number + len(\n                stream_shard.items\n            )" in iterator
+    assert "items = self.stream_shard.get(self.sequence_number, limit)" in inspect.getsource(ShardIterator.get)
