@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import argparse
 import logging
+import sys
 import tempfile
 from pathlib import Path
 from typing import Final
 
 from soak import report
-from soak.load import IN_FLIGHT, Soak, steady_batches
-from soak.verdict import judge
+from soak.load import IN_FLIGHT, Sample, Soak, steady_batches
+from soak.verdict import MIB, judge
 
 DEFAULT_RATE: Final = 3.0  # orders/s that the 2-core machine keeps up with (docs/architecture.md §9, "Soak")
 
@@ -24,6 +25,16 @@ DEFAULT_RATE: Final = 3.0  # orders/s that the 2-core machine keeps up with (doc
 def interval_for(seconds: float) -> float:
     """30 s between samples; 5 s for runs under 5 minutes (a line over the second half needs a few)."""
     return 30.0 if seconds >= 300 else 5.0
+
+
+def progress(sample: Sample) -> None:
+    """One line per sample on stderr while the load runs (the report, on stdout, comes at the end)."""
+    print(
+        f"soak {sample.seconds:5.0f} s: {sample.orders:,} orders posted, {sample.trades:,} trades,"
+        f" RSS {sample.rss / MIB:,.0f} MiB",
+        file=sys.stderr,
+        flush=True,
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -56,7 +67,8 @@ def main(argv: list[str] | None = None) -> int:
                 f" run log: {state / 'run.log'}",
                 flush=True,
             )
-            soak = Soak(cloud, interval=args.interval or interval_for(seconds), in_flight=args.in_flight, log=log)
+            interval = args.interval or interval_for(seconds)
+            soak = Soak(cloud, interval=interval, in_flight=args.in_flight, log=log, progress=progress)
             batches = steady_batches(args.rate, seconds, None)
             try:
                 setup_orders = soak.set_up(batches)

@@ -82,13 +82,19 @@ def steady_batches(rate: float, seconds: float, customers: Sequence[str] | None)
 
 class Soak:
     def __init__(
-        self, cloud: Any, *, interval: float, in_flight: int = IN_FLIGHT, log: Callable[[str], None] = print
+        self,
+        cloud: Any,
+        *,
+        interval: float,
+        in_flight: int = IN_FLIGHT,
+        log: Callable[[str], None] = lambda _: None,
+        progress: Callable[[Sample], None] = lambda _: None,
     ) -> None:
         self.bench = Bench(cloud, log=log)
         self.cloud = cloud
         self.interval = interval
         self.in_flight = in_flight
-        self.log = log
+        self.progress = progress  # each sample as it is taken
         self._lock = threading.Lock()
         self._latencies: list[float] = []
         self._posts = 0
@@ -171,7 +177,7 @@ class Soak:
         tick = 1
         while not stop.wait(max(0.0, started + tick * self.interval - time.perf_counter())):
             run.samples.append(self.sample(started, run))
-            self.log(f"soak: {run.samples[-1]}")
+            self.progress(run.samples[-1])
             tick += 1
 
     def run(self, batches: Sequence[Batch], rate: float, seconds: float, customers: Sequence[str]) -> Run:

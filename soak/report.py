@@ -20,6 +20,10 @@ def _ms(value: float | None) -> str:
     return "-" if value is None else f"{value * 1000:,.0f}"
 
 
+def _rate(count: int, span: float) -> str:
+    return f"{count / span:.1f}" if span >= 1 else "-"
+
+
 def _row(label: str, sample: Sample, previous: Sample | None) -> str:
     span = sample.seconds - (previous.seconds if previous else 0.0)
     orders = sample.orders - (previous.orders if previous else 0)
@@ -29,8 +33,8 @@ def _row(label: str, sample: Sample, previous: Sample | None) -> str:
         f"{label:>7}",
         f"{sample.orders:>7,}",
         f"{sample.trades:>7,}",
-        f"{orders / span if span else 0:>7.1f}",
-        f"{trades / span if span else 0:>7.1f}",
+        f"{_rate(orders, span):>7}",
+        f"{_rate(trades, span):>7}",
         f"{_ms(p50):>6}",
         f"{_ms(p95):>6}",
         f"{_ms(p99):>6}",
@@ -72,7 +76,7 @@ def render(run: Run, verdict: Verdict) -> str:
         lines.append(_row(_clock(sample.seconds), sample, previous))
         previous = sample
     if run.drained is not None:
-        lines.append(_row("idle", run.drained, previous))
+        lines.append(_row("idle", run.drained, previous))  # its rates over the drain
         lines.append(f"  idle: the cloud drained {run.drain_seconds:.1f} s after the last POST's answer")
     lines += ["", render_verdict(verdict)]
     return "\n".join(lines)
@@ -81,8 +85,8 @@ def render(run: Run, verdict: Verdict) -> str:
 def render_verdict(verdict: Verdict) -> str:
     if not verdict.judged:
         return (
-            f"memory: not judged ({verdict.points} samples after {_clock(verdict.from_seconds)}, the second half;"
-            " a line needs 3)"
+            f"memory: not judged ({verdict.points} samples after the warm-up, {_clock(verdict.from_seconds)};"
+            " a line needs 3: a longer run)"
         )
     assert verdict.per_1000_orders is not None
     per_minute = "-" if verdict.per_minute is None else f"{verdict.per_minute / MIB:+.1f}"
@@ -90,7 +94,7 @@ def render_verdict(verdict: Verdict) -> str:
     outcome = "PASS" if verdict.passed else "FAIL: memory grows without bound"
     return "\n".join(
         [
-            f"memory over the second half (from {_clock(verdict.from_seconds)}, {verdict.points} samples):"
+            f"memory after the warm-up (from {_clock(verdict.from_seconds)}, {verdict.points} samples):"
             f" RSS {verdict.per_1000_orders / MIB:+.1f} MiB per 1,000 orders posted, {per_minute} MiB per minute",
             f"  stores per 1,000 orders: {stores}",
             f"verdict: {outcome} (at most {verdict.threshold / MIB:.0f} MiB per 1,000 orders)",
