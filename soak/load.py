@@ -147,13 +147,13 @@ class Soak:
             posts, late, self._posts, self._late = self._posts, self._late, 0, 0
             orders = run.outcome.orders
         trades = self.trades(run.customers)
-        shares = (0.5, 0.95, 0.99)
+        p50, p95, p99 = (percentile(latencies, share) if latencies else None for share in (0.5, 0.95, 0.99))
         return Sample(
             seconds=time.perf_counter() - started,
             orders=orders,
             trades=trades,
             posts=posts,
-            latencies=tuple(percentile(latencies, s) if latencies else None for s in shares),  # type: ignore[arg-type]
+            latencies=(p50, p95, p99),
             late=late,
             rss=rss_bytes(),
             stores=store_sizes(),

@@ -12,7 +12,7 @@ although nothing needs it) from data the system keeps (items, objects).
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Final
+from typing import Any, Final
 
 from localcloud.moto_lock import MOTO_LOCK
 
@@ -35,12 +35,12 @@ def rss_bytes() -> int:
     raise RuntimeError(f"no VmRSS in {STATUS}")
 
 
-def _regions(backends: object) -> list[object]:
+def _regions(backends: Any) -> list[Any]:
     """Every region's backend that exists (iterating, not indexing, so none is created)."""
-    return [backend for account in dict(backends).values() for backend in dict(account).values()]  # type: ignore[call-overload]
+    return [backend for account in dict(backends).values() for backend in dict(account).values()]
 
 
-def tracked(models: dict[str, object]) -> int:
+def tracked(models: dict[str, Any]) -> int:
     return sum(len(getattr(model, "instances_tracked", ())) for model in models.values())
 
 
@@ -54,10 +54,10 @@ def store_sizes() -> dict[str, int]:
     from moto.stepfunctions.parser.models import stepfunctions_parser_backends
 
     with MOTO_LOCK:
-        tables = [table for backend in _regions(dynamodb_backends) for table in backend.tables.values()]  # type: ignore[attr-defined]
-        buckets = [bucket for backend in _regions(s3_backends) for bucket in backend.buckets.values()]  # type: ignore[attr-defined]
-        queues = [queue for backend in _regions(sqs_backends) for queue in backend.queues.values()]  # type: ignore[attr-defined]
-        machines = [m for backend in _regions(stepfunctions_parser_backends) for m in backend.state_machines]  # type: ignore[attr-defined]
+        tables = [table for backend in _regions(dynamodb_backends) for table in backend.tables.values()]
+        buckets = [bucket for backend in _regions(s3_backends) for bucket in backend.buckets.values()]
+        queues = [queue for backend in _regions(sqs_backends) for queue in backend.queues.values()]
+        machines = [m for backend in _regions(stepfunctions_parser_backends) for m in backend.state_machines]
         return {
             "dynamodb items": sum(len(table) for table in tables),
             "stream records": sum(len(table.stream_shard.items) for table in tables if table.stream_shard),
