@@ -76,7 +76,6 @@ def main(argv: list[str] | None = None) -> int:
                 run = soak.run(batches, args.rate, seconds, sorted({o["customerId"] for b in batches for o in b}))
             finally:
                 soak.restore()
-            run.setup_orders = setup_orders
             verdict = judge(run.samples, run.seconds)
             print(report.render(run, verdict))
         finally:

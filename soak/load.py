@@ -101,6 +101,7 @@ class Soak:
         self._late = 0
         self._baseline = 0
         self._dark_pool: str | None = None  # the list `set_up` replaced
+        self.setup_orders = 0  # the pre-buy orders `set_up` posted
 
     # -- setup (unmeasured)
 
@@ -119,7 +120,8 @@ class Soak:
                 prices = {ticker: synthetic_price(ticker) * Decimal("1.2") for ticker in tickers}
             split = bench.set_parameter(contracts.ORDER_SPLIT_SIZE_PARAMETER, str(workload.MAX_PRE_BUY))
             try:
-                return bench.fund_and_hold(workload.setup_for(batches, prices))
+                self.setup_orders = bench.fund_and_hold(workload.setup_for(batches, prices))
+                return self.setup_orders
             finally:
                 bench.set_parameter(contracts.ORDER_SPLIT_SIZE_PARAMETER, split)
 
@@ -182,7 +184,7 @@ class Soak:
 
     def run(self, batches: Sequence[Batch], rate: float, seconds: float, customers: Sequence[str]) -> Run:
         """`batches` posted at `rate` orders/s for `seconds` (or until they run out), then drained."""
-        run = Run(rate, seconds, self.interval, self.in_flight, customers, setup_orders=0)
+        run = Run(rate, seconds, self.interval, self.in_flight, customers, setup_orders=self.setup_orders)
         self._baseline = 0
         self._baseline = self.trades(customers)
         gap = ORDERS_PER_REQUEST / rate

@@ -1,8 +1,8 @@
 """Stream retention: moto's stream records trimmed once nothing needs them, as DynamoDB Streams trims them.
 
 DynamoDB Streams keeps a record 24 hours; moto keeps every record for as long as the process runs, in memory,
-both images of the item in each (about 10 KB as Python objects: in a soak more than half the memory kept per
-order, docs/architecture.md §9). The pollers (`localcloud.delivery.streams`) trim every stream every
+both images of the item in each (about 10 KB as Python objects: in a soak about half the memory kept per order,
+docs/architecture.md §9). The pollers (`localcloud.delivery.streams`) trim every stream every
 `TRIM_EVERY` seconds: the oldest records of a shard go once they are
 - read by every stream mapping of the stream (past its checkpoint), and
 - older than `RETENTION` (what the AWS endpoint's readers, `aws dynamodbstreams get-records` or a new
