@@ -97,6 +97,13 @@ bench: install
 bench-small: install
 	$(BIN)/pytest tests/e2e/test_bench.py -p no:cacheprovider
 
+# A steady load of W for MINUTES (10) at RATE orders/s (8: what the 2-core machine keeps up with while other work
+# runs), loopback only, at most 8 POSTs in flight (soak/__main__.py): throughput, POST latency, the process's RSS and
+# moto's stores over time, and a verdict on memory (a line after the warm-up; exit 1 above 40 MiB per 1,000 orders).
+.PHONY: soak
+soak: install
+	$(BIN)/python -m soak --minutes $(or $(MINUTES),10) --rate $(or $(RATE),8)
+
 # Replay what waits in the stage's dead-letter and on-failure queues to where it came from (operations/redrive):
 # OUTPUTS=<file of cdk deploy --outputs-file> for a deployed stage (default: make run's .localcloud/outputs.json),
 # STAGE=<name> when it holds several, LIST=1 only lists, QUEUE=<part of a queue's name> picks queues.

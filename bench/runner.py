@@ -176,18 +176,22 @@ class Bench:
 
     # -- setup (unmeasured)
 
-    def set_dark_pool(self, tickers: Sequence[str]) -> str:
-        """Sets the dark-pool list as an operator would (SSM), clearing the functions' parameter cache; the
-        value it replaced."""
+    def set_parameter(self, parameter: str, value: str) -> str:
+        """Sets one of the stage's run-time parameters as an operator would (SSM), clearing the functions'
+        parameter cache; the value it replaced."""
         ssm = boto3.client("ssm", region_name="us-east-1")
         names = [p["Name"] for p in ssm.describe_parameters(MaxResults=50)["Parameters"]]
-        (name,) = [n for n in names if n.endswith("/" + contracts.DARK_POOL_TICKERS_PARAMETER)]
+        (name,) = [n for n in names if n.endswith("/" + parameter)]
         previous = str(ssm.get_parameter(Name=name)["Parameter"]["Value"])
-        ssm.put_parameter(Name=name, Value=",".join(tickers), Type="String", Overwrite=True)
+        ssm.put_parameter(Name=name, Value=value, Type="String", Overwrite=True)
         from aws_lambda_powertools.utilities.parameters.base import clear_caches
 
         clear_caches()
         return previous
+
+    def set_dark_pool(self, tickers: Sequence[str]) -> str:
+        """The dark-pool list set (`set_parameter`); the value it replaced."""
+        return self.set_parameter(contracts.DARK_POOL_TICKERS_PARAMETER, ",".join(tickers))
 
     def warm_market_data(self, tickers: Sequence[str]) -> dict[str, Decimal]:
         """Steady state: the tickers' market data is fresh (the router asks only for stale tickers), so the

@@ -18,6 +18,10 @@ checkpoint, and for each run of new records:
   `stream-duplicate`), and an invocation Lambda failed before the handler (`invoke-before`) is retried
   whole, never bisected (the function did not fail).
 
+A mapping's checkpoint is the sequence number of the next record it reads. Records every mapping has read
+are trimmed from moto's shard after a local retention (`localcloud.delivery.retention`, by the pollers),
+except a batch sent to the on-failure destination, which stays for AWS's 24 hours.
+
 Pollers sleep on a condition that the patched `StreamShard.add` notifies (`Delivery.notify`), with a
 fallback poll every `poll_interval` seconds; while a batch is in flight the runtime's activity counts it,
 and a probe reports unread records, so `LambdaRuntime.wait_idle` covers the streams. Retries wait
@@ -42,6 +46,7 @@ from typing import Any, Final, TypedDict, Unpack
 from localcloud import faults
 from localcloud.aws_sizes import MAX_SYNCHRONOUS_PAYLOAD
 from localcloud.delivery.filters import compile_filters
+from localcloud.delivery.retention import RETENTION, Retention, StreamKey
 from localcloud.delivery.stream_records import failure_record, lambda_record
 from localcloud.destinations import check_destination, send_to_sqs
 from localcloud.faults import deliveries as delivery_faults
@@ -101,15 +106,16 @@ class StreamMapping:
         self.on_failure_arn = on_failure_arn
         self.region, self.account = parts[3], parts[4]
         self.table_name, self.stream_label = resource[1], resource[3]
-        self.position = 0  # index in the shard's records of the next record to read
+        self.position = 0  # sequence number of the next record to read
         self.refused: str | None = None  # why the function's role may not read the stream (IAM), if it may not
         self._stop = threading.Event()
         with MOTO_LOCK:
             shard = self._shard()
             if shard is None:
                 raise ValueError(f"{stream_arn}: no such stream (table missing or stream not enabled)")
+            self.position = shard.starting_sequence_number  # TRIM_HORIZON: the oldest record kept
             if starting_position == "LATEST":
-                self.position = len(shard.items)
+                self.position += len(shard.items)
         self._thread = threading.Thread(target=self._run, name=f"localcloud-stream-{uuid}", daemon=True)
 
     def start(self) -> None:
@@ -121,6 +127,10 @@ class StreamMapping:
     def join(self, timeout: float) -> None:
         if self._thread.is_alive() and self._thread is not threading.current_thread():
             self._thread.join(timeout)
+
+    @property
+    def stream(self) -> StreamKey:
+        return (self.account, self.region, self.table_name, self.stream_label)
 
     def _shard(self) -> Any:
         """The table's current shard (call with MOTO_LOCK held), or None if the stream is gone."""
@@ -135,7 +145,7 @@ class StreamMapping:
         """True while records past the checkpoint are unread (the activity probe)."""
         with MOTO_LOCK:
             shard = self._shard()
-            unread = shard is not None and len(shard.items) > self.position
+            unread = shard is not None and shard.starting_sequence_number + len(shard.items) > self.position
         return unread and not self._stop.is_set() and self.refused is None
 
     def _read(self) -> tuple[str, list[dict[str, Any]]]:
@@ -143,14 +153,16 @@ class StreamMapping:
             shard = self._shard()
             if shard is None:
                 return "", []
-            self.position = min(self.position, len(shard.items))
-            raw = [item.to_json() for item in shard.items[self.position : self.position + READ_LIMIT]]
+            index = min(max(self.position - shard.starting_sequence_number, 0), len(shard.items))
+            self.position = shard.starting_sequence_number + index  # a restored table's shard starts again
+            raw = [item.to_json() for item in shard.items[index : index + READ_LIMIT]]
             records = [lambda_record(r, stream_arn=self.stream_arn, region=self.region) for r in raw]
             return shard.id, json.loads(json.dumps(records))
 
     def _run(self) -> None:
         delivery = self.delivery
         while not self._stop.is_set():
+            delivery.trim_streams()
             with delivery.changed:
                 version = delivery.version
             if not self._may_read():
@@ -290,15 +302,24 @@ class StreamMapping:
         )
         if destination_allowed(function_arn, self.on_failure_arn, f"{self.function}: the failure record"):
             send_to_sqs(self.on_failure_arn, json.dumps(record))
+            self.delivery.retention.pin(self.stream, int(records[0]["dynamodb"]["SequenceNumber"]))
 
 
 class Delivery:
     """Owns the stream pollers; registers them with the runtime's idle tracking and `close()`."""
 
-    def __init__(self, runtime: LambdaRuntime, *, retry_delay: float = 0.02, poll_interval: float = 1.0) -> None:
+    def __init__(
+        self,
+        runtime: LambdaRuntime,
+        *,
+        retry_delay: float = 0.02,
+        poll_interval: float = 1.0,
+        retention: float = RETENTION,
+    ) -> None:
         self.runtime = runtime
         self.retry_delay = retry_delay
         self.poll_interval = poll_interval
+        self.retention = Retention(retention=retention)
         self.changed = threading.Condition()
         self.version = 0
         self._mappings: dict[str, StreamMapping] = {}
@@ -327,6 +348,18 @@ class Delivery:
     @property
     def mappings(self) -> dict[str, StreamMapping]:
         return dict(self._mappings)
+
+    def trim_streams(self) -> None:
+        """Trims the streams' records nothing needs any more (`localcloud.delivery.retention`), when due."""
+        if not self.retention.due():
+            return
+        positions: dict[StreamKey, list[int]] = {}
+        for mapping in list(self._mappings.values()):
+            positions.setdefault(mapping.stream, []).append(mapping.position)
+        try:
+            self.retention.trim(positions)
+        except Exception:
+            logger.exception("localcloud: trimming the streams failed")
 
     def notify(self) -> None:
         """A stream record was written (called by the patched `StreamShard.add`)."""

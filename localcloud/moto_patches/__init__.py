@@ -4,10 +4,10 @@
 installs the patches once per process and makes `runtime`/`delivery` the active ones (a later call
 replaces them). The routing patches (1-6, 9), the SSM check (11) and the limits (15) fall back to moto's own
 code while no runtime is active or after `runtime.close()`, so other moto users in the same process are
-unaffected; 7-8, 10 and 12-14 stay installed (same semantics as moto's, only faster or atomic); 16 is moto's
-own code while no faults are active (`localcloud.faults`, off by default). Every replaced
-internal is pinned by
-`tests/localcloud/test_moto_contract.py` (names, signatures, source digests, and the behaviour relied on).
+unaffected; 7-8, 10, 12-14, 17 and 18 stay installed (same semantics as moto's, only faster, atomic or
+leaner); 16 is moto's own code while no faults are active (`localcloud.faults`, off by default). Every
+replaced internal is pinned by `tests/localcloud/test_moto_contract.py` (names, signatures, source digests,
+and the behaviour relied on).
 
 One module per service, each with its `install()` and the patches' details:
 
@@ -32,6 +32,10 @@ One module per service, each with its `install()` and the patches' details:
    `.transact_write_items`, `EventsHandler.put_events`, `SNSResponse.publish_batch`).
 16. `sdk_faults`: `BotocoreStubber.__call__` (moto's in-process `before-send` stub) lets `localcloud.faults.sdk`
    answer a function's request with an injected fault (or a partial batch) first.
+17. `model_registry`: `BaseModel.__new__` registers each model instance weakly (moto's `instances_tracked` lists
+   kept every item copy, stream record and S3 key alive until a reset).
+18. `dynamodb_streams`: `StreamShard.get` answers a read from before a trimmed shard's oldest record with
+   TrimmedDataAccessException (`localcloud.delivery.retention` trims what every mapping has read).
 
 `patching` holds what they share: moto's originals (`original`) and the active runtime and delivery.
 """
@@ -54,6 +58,7 @@ from localcloud.moto_patches import (
     dynamodb_transactions,
     events,
     limits,
+    model_registry,
     s3,
     sdk_faults,
     serialization,
@@ -96,6 +101,7 @@ def apply(runtime: LambdaRuntime, delivery: Delivery) -> None:
             ssm,
             limits,
             sdk_faults,
+            model_registry,
         ):
             module.install()
         activate(runtime, delivery)

@@ -17,35 +17,16 @@ from bench.original import original_design
 from bench.runner import Result
 from bench.workload import W_CUSTOMERS
 from tests.e2e.conftest import BUS_TYPE_PARAMETER, Client
+from tests.e2e.own_customers import own_customers
 
 CUSTOMERS = [f"bench-{customer}" for customer in W_CUSTOMERS]
 ORDERS = 10
 
 
-def open_accounts(client: Client) -> None:
-    for customer in CUSTOMERS:
-        status, body = client.request(
-            "POST", client.url("DataApiUrl") + "customers", {"customerId": customer, "initialDeposit": "0.00"}
-        )
-        assert status in (201, 409), body  # 409: opened by an earlier run of this test on the same cloud
-
-
-def cancel_resting_orders(client: Client) -> None:
-    for customer in CUSTOMERS:
-        status, page = client.get(f"/customers/{customer}/orders", {"status": "OPEN", "limit": "100"})
-        assert status == 200, page
-        for order in page["orders"]:
-            status, body = client.request("DELETE", client.url("OrdersApiUrl") + f"orders/{order['orderId']}")
-            assert status == 200, body
-
-
 @pytest.fixture
 def bench_customers(client: Client) -> Iterator[list[str]]:
-    open_accounts(client)
-    client.idle()
-    yield CUSTOMERS
-    cancel_resting_orders(client)
-    client.idle()
+    with own_customers(client, CUSTOMERS) as customers:
+        yield customers
 
 
 # Last: W's tickers include some the scenario tests expect never to have been looked up (NFLX), and its

@@ -54,6 +54,7 @@ def replaced() -> dict[str, tuple[Any, str, str, str]]:
     from moto.awslambda.models import LambdaFunction
     from moto.core import responses
     from moto.core.botocore_stubber import BotocoreStubber
+    from moto.core.common_models import BaseModel
     from moto.core.serialize import ResponseSerializer
     from moto.core.utils import convert_to_flask_response
     from moto.dynamodb.models import DynamoDBBackend
@@ -162,6 +163,8 @@ def replaced() -> dict[str, tuple[Any, str, str, str]]:
             "self, event_name, request, **kwargs",
             "6cbb7bf98afec5c8",
         ),
+        "17 BaseModel.__new__": (BaseModel, "__new__", "cls, *args, **kwargs", "08cf0ef20e88029a"),
+        "18 StreamShard.get": (StreamShard, "get", "self, start, quantity", "fa7e9a0d7b438c2f"),
     }
 
 
@@ -489,3 +492,40 @@ def test_the_in_process_stub_as_the_fault_patch_wraps_it() -> None:
     emitter.register("before-send", lambda **kwargs: seen.append("second"))
     assert emitter.emit("before-send.dynamodb.PutItem", request=None)[0][1] == "an answer"
     assert seen == ["first", "second"]
+
+
+def test_model_instances_are_registered_as_the_weak_registry_expects() -> None:
+    """Patch 17: moto's metaclass gives every model class its own `instances_tracked` list, `__new__` appends to
+    it, a reset assigns a new `[]` to each registered class, and only moto's dashboard and S3's reset read it,
+    by iterating."""
+    import moto.moto_api._internal.responses as dashboard
+    from moto.core import base_backend, model_instances
+    from moto.core.common_models import BaseModel
+    from moto.s3.models import S3Backend
+
+    assert "cls.instances_tracked: ClassVar[list[BaseModel]] = []" in inspect.getsource(
+        base_backend.InstanceTrackerMeta.__new__
+    )
+    new = inspect.getsource(moto_original(BaseModel, "__new__"))
+    assert "instance = super().__new__(cls)" in new and "cls.instances_tracked.append(instance)" in new
+    assert "model.instances_tracked = []" in inspect.getsource(model_instances.reset_model_data)
+    assert "for instance in model.instances_tracked:" in inspect.getsource(dashboard)
+    reset = inspect.getsource(S3Backend.reset)
+    assert "for key in FakeKey.instances_tracked:" in reset and "for mp in FakeMultipart.instances_tracked:" in reset
+
+
+def test_stream_shards_as_the_retention_trims_them(stock_moto: None) -> None:
+    """`localcloud.delivery.retention` drops a prefix of `StreamShard.items` and moves `starting_sequence_number` on
+    by as many: moto numbers a record `len(items) + starting_sequence_number`, reads `items[start - starting:]`
+    (patch 18 refuses a start before it), and starts a TRIM_HORIZON iterator at it and a LATEST one after it."""
+    from moto.dynamodb.models.table import StreamShard
+    from moto.dynamodbstreams.models import ShardIterator
+
+    add = inspect.getsource(moto_original(StreamShard, "add"))
+    assert "seq = len(self.items) + self.starting_sequence_number" in add
+    get = inspect.getsource(moto_original(StreamShard, "get"))
+    assert "start -= self.starting_sequence_number" in get and "self.items[start:end]" in get
+    iterator = inspect.getsource(ShardIterator.__init__)
+    assert "self.sequence_number = stream_shard.starting_sequence_number\n" in iterator
+    assert "stream_shard.starting_sequence_number + len(\n                stream_shard.items\n            )" in iterator
+    assert "items = self.stream_shard.get(self.sequence_number, limit)" in inspect.getsource(ShardIterator.get)
