@@ -70,7 +70,7 @@ class ApiGatewayAccount(Construct):
                 iam.ManagedPolicy.from_aws_managed_policy_name("service-role/AmazonAPIGatewayPushToCloudWatchLogs")
             ],
         )
-        self.role.apply_removal_policy(RemovalPolicy.RETAIN)
+        self.role.apply_removal_policy(RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE)
         self.account = apigw.CfnAccount(self, "Account", cloud_watch_role_arn=self.role.role_arn)
         for api in props.apis:
             api.stage.node.add_dependency(self.account)

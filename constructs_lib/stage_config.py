@@ -54,8 +54,18 @@ _RETENTION: Final[Mapping[int, logs.RetentionDays]] = MappingProxyType(
     }
 )
 _REMOVAL: Final[Mapping[str, cdk.RemovalPolicy]] = MappingProxyType(
-    {"destroy": cdk.RemovalPolicy.DESTROY, "retain": cdk.RemovalPolicy.RETAIN, "snapshot": cdk.RemovalPolicy.SNAPSHOT}
+    {
+        "destroy": cdk.RemovalPolicy.DESTROY,
+        # Kept on delete and on replacement, removed when the stack's first creation rolls back: a failed first
+        # deployment leaves no named table, bucket, log group or queue behind to fail the next one.
+        "retain-on-update-or-delete": cdk.RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
+        "snapshot": cdk.RemovalPolicy.SNAPSHOT,
+    }
 )
+_REFUSED_REMOVAL: Final = {
+    "retain": "is refused: a first deployment that rolls back would leave the stage's named resources behind, and "
+    "the next one would fail with 'already exists'; use retain-on-update-or-delete"
+}
 
 
 class ConfigError(ValueError):
@@ -219,6 +229,13 @@ def _venue_fees(fields: _Fields, key: str, pools: Mapping[str, tuple[str, ...]])
     return MappingProxyType({str(venue): str(rate) for venue, rate in fees.items()})
 
 
+def _removal_policy(fields: _Fields) -> str:
+    value = fields.get("removalPolicy")
+    if isinstance(value, str) and value.strip().lower() in _REFUSED_REMOVAL:
+        fields.fail("removalPolicy", f"{value!r} {_REFUSED_REMOVAL[value.strip().lower()]}")
+    return fields.one_of("removalPolicy", sorted(_REMOVAL), lower=True)
+
+
 def _retention(fields: _Fields) -> int:
     days = fields.integer("logRetentionDays", low=1)
     if days not in _RETENTION:
@@ -262,7 +279,7 @@ class StageConfig:
         return cls(
             stage=stage,
             region=region,
-            removal_policy_name=fields.one_of("removalPolicy", sorted(_REMOVAL), lower=True),
+            removal_policy_name=_removal_policy(fields),
             log_retention_days=_retention(fields),
             api_throttle=ApiThrottle(rate_limit=float(rate_limit), burst_limit=throttle.integer("burstLimit", low=1)),
             api_quota_per_day=fields.integer("apiQuotaPerDay", low=1),

@@ -66,7 +66,7 @@ def test_stage_config_from_cdk_json() -> None:
     assert dev.destroy_on_removal and dev.log_retention_days == 7 and not dev.alarms
     prod = StageConfig.from_context("prod", CONTEXT["stages"])
     assert not prod.destroy_on_removal and prod.log_retention_days == 90 and prod.alarms
-    assert prod.removal_policy == cdk.RemovalPolicy.RETAIN
+    assert prod.removal_policy == cdk.RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE
 
 
 def test_unknown_stage_is_refused() -> None:
