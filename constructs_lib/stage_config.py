@@ -26,6 +26,7 @@ MARKET_DATA_PROVIDER_CONTEXT: Final = "marketDataProvider"
 STAGE_NAME: Final = re.compile(r"^[a-z][a-z0-9-]{0,15}$")
 """Stage names go into bucket names: lower case, short."""
 REGION: Final = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d+$")
+ACCOUNT: Final = re.compile(r"^\d{12}$")
 VENUE: Final = re.compile(r"^[A-Z0-9]{1,10}$")
 """Venue codes travel comma-joined in `dark-pools` and `lit-pools`, and are keys of `venue-fees`."""
 ORDER_TICKER: Final = re.compile(contracts.ORDER_TICKER_PATTERN)
@@ -248,7 +249,10 @@ class StageConfig:
     """Everything that differs between stages; every resource name and SSM path carries `stage`."""
 
     stage: str
-    region: str
+    account: str | None
+    """The stage's AWS account when `cdk.json` pins one, else None: the environment's (`stacks.app_builder`)."""
+    region: str | None
+    """The stage's region when `cdk.json` pins one, else None: the environment's (`stacks.app_builder`)."""
     removal_policy_name: str
     log_retention_days: int
     api_throttle: ApiThrottle
@@ -269,15 +273,19 @@ class StageConfig:
         if not isinstance(raw, Mapping):
             raise ConfigError(f"stage {stage!r} must be an object")
         fields = _Fields(stage, raw)
-        region = fields.get("region")
-        if not isinstance(region, str) or not REGION.match(region):
+        region = fields.get("region", None)
+        if region is not None and (not isinstance(region, str) or not REGION.match(region)):
             fields.fail("region", f"must be an AWS region such as us-east-1, not {region!r}")
+        account = fields.get("account", None)
+        if account is not None and (not isinstance(account, str) or not ACCOUNT.match(account)):
+            fields.fail("account", f"must be a 12-digit AWS account id (a string), not {account!r}")
         throttle = fields.nested("apiThrottle")
         rate_limit = throttle.decimal("rateLimit", throttle.get("rateLimit"))
         if rate_limit <= 0:
             throttle.fail("rateLimit", "must be positive")
         return cls(
             stage=stage,
+            account=account,
             region=region,
             removal_policy_name=_removal_policy(fields),
             log_retention_days=_retention(fields),

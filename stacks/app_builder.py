@@ -12,6 +12,7 @@ hands it to `cdk.App` as defaults. Precedence, lowest first:
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Final
@@ -26,6 +27,8 @@ from stacks.service_stack import ServiceStack
 
 CDK_JSON: Final = REPO_ROOT / "cdk.json"
 DEFAULT_STAGE: Final = "dev"
+ACCOUNT_VARIABLE: Final = "CDK_DEFAULT_ACCOUNT"
+REGION_VARIABLE: Final = "CDK_DEFAULT_REGION"
 
 
 def load_cdk_context(path: Path = CDK_JSON) -> dict[str, Any]:
@@ -39,8 +42,24 @@ def stack_names(stage: str) -> tuple[str, str]:
     return f"TradingSystem-{stage}-Data", f"TradingSystem-{stage}-Service"
 
 
-def build_app(context_overrides: Mapping[str, Any] | None = None, outdir: str | None = None) -> cdk.App:
-    """The whole app for the selected stage; cdk-nag AwsSolutions runs unless context `nag` is false."""
+def environment(config: StageConfig, environ: Mapping[str, str]) -> cdk.Environment:
+    """The stage's account and region where `cdk.json` pins them, else the environment's: the CDK CLI sets
+    `CDK_DEFAULT_ACCOUNT`/`CDK_DEFAULT_REGION` from the credentials and profile it deploys with. Neither
+    (tests, the local cloud): environment-agnostic stacks, their account and region `AWS::AccountId` and
+    `AWS::Region`, which is also what every construct uses (no region is written into a template)."""
+    return cdk.Environment(
+        account=config.account or environ.get(ACCOUNT_VARIABLE) or None,
+        region=config.region or environ.get(REGION_VARIABLE) or None,
+    )
+
+
+def build_app(
+    context_overrides: Mapping[str, Any] | None = None,
+    outdir: str | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> cdk.App:
+    """The whole app for the selected stage; cdk-nag AwsSolutions runs unless context `nag` is false.
+    `environ` (default `os.environ`) gives the account and region a stage does not pin."""
     app = cdk.App(
         context=load_cdk_context(),
         post_cli_context=dict(context_overrides) if context_overrides else None,
@@ -50,7 +69,7 @@ def build_app(context_overrides: Mapping[str, Any] | None = None, outdir: str | 
     config = StageConfig.from_context(stage, app.node.try_get_context("stages") or {}).with_market_data_provider(
         app.node.try_get_context(MARKET_DATA_PROVIDER_CONTEXT)
     )
-    env = cdk.Environment(region=config.region)
+    env = environment(config, os.environ if environ is None else environ)
     data_name, service_name = stack_names(stage)
 
     data = DataStack(

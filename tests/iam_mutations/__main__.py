@@ -10,11 +10,11 @@ import os
 import sys
 from pathlib import Path
 
-from tests.environment import TEST_ENVIRONMENT
+from tests import environment
 
 
 def main() -> int:
-    os.environ.update(TEST_ENVIRONMENT)
+    environment.apply()
     from tests import speedups
 
     speedups.install()
