@@ -53,8 +53,7 @@ def pytest_collection_finish(session: pytest.Session) -> None:
 
 import hypothesis  # noqa: E402  (after the wait: the first worker compiles these)
 
-from tests import speedups  # noqa: E402
-from tests import environment  # noqa: E402
+from tests import environment, speedups  # noqa: E402
 
 environment.apply()
 
