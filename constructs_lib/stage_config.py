@@ -258,7 +258,8 @@ class StageConfig:
     api_throttle: ApiThrottle
     api_quota_per_day: int
     alarms: bool
-    powertools_layer_version: int
+    seed_demo_customers: bool
+    """Seed the original's twelve demo customers with 1,000,000.00 each at deploy time (dev; never prod)."""
     parameters: StageParameters
     market_data_provider: str = contracts.DEFAULT_MARKET_DATA_PROVIDER
     """`MARKET_DATA_PROVIDER` of the market-data functions (docs/market-data.md): `yfinance` or `offline`."""
@@ -292,7 +293,7 @@ class StageConfig:
             api_throttle=ApiThrottle(rate_limit=float(rate_limit), burst_limit=throttle.integer("burstLimit", low=1)),
             api_quota_per_day=fields.integer("apiQuotaPerDay", low=1),
             alarms=fields.boolean("alarms", default=False),
-            powertools_layer_version=fields.integer("powertoolsLayerVersion", low=1),
+            seed_demo_customers=fields.boolean("seedDemoCustomers", default=False),
             parameters=StageParameters.from_context(fields.nested("parameters")),
             market_data_provider=fields.one_of(
                 MARKET_DATA_PROVIDER_CONTEXT,

@@ -112,10 +112,15 @@ class ServiceStack(cdk.Stack):
                 api_docs=self.api_docs.function,
             ),
         )
-        self.customer_seed = CustomerSeed(
-            self,
-            "CustomerSeed",
-            props=CustomerSeedProps(config=config, shared_layer=layer, trades_table=data.trades_table),
+        # Demo data only where the stage says so (`seedDemoCustomers`: dev, never prod).
+        self.customer_seed = (
+            CustomerSeed(
+                self,
+                "CustomerSeed",
+                props=CustomerSeedProps(config=config, shared_layer=layer, trades_table=data.trades_table),
+            )
+            if config.seed_demo_customers
+            else None
         )
         apis = (
             self.order_intake.rest_api,
@@ -136,7 +141,7 @@ class ServiceStack(cdk.Stack):
             self.settlement.funds_raiser,
             *self.data_api.functions,
             self.api_docs.handler,
-            self.customer_seed.seeder,
+            *((self.customer_seed.seeder,) if self.customer_seed else ()),
             *self.market_data.functions.all,
         )
         dead_letter_queues: dict[str, sqs.IQueue] = {b.route.name: b.dead_letter_queue for b in self.routes}

@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
+from constructs_lib.common.powertools import layer_version
 from tests.infrastructure.conftest import (
-    CONTEXT,
     ROOT,
     Synthesized,
     as_list,
@@ -75,7 +75,7 @@ def test_function_defaults(dev: Synthesized, name: str) -> None:
     log_group = dev.service["Resources"][fn["LoggingConfig"]["LogGroup"]["Ref"]]
     assert props(log_group)["RetentionInDays"] == 7
     assert props(log_group)["LogGroupName"] == f"/aws/lambda/{fn['FunctionName']}"
-    version = CONTEXT["stages"]["dev"]["powertoolsLayerVersion"]
+    version = layer_version()
     powertools, shared, *market_data_dependencies = fn["Layers"]
     assert len(market_data_dependencies) == (1 if name in FETCHING else 0)
     assert powertools == {

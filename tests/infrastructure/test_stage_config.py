@@ -66,7 +66,6 @@ DEV = CONTEXT["stages"]["dev"]["parameters"]
         ({"removalPolicy": "retain"}, r"removalPolicy 'retain' is refused: a first deployment that rolls back"),
         ({"logRetentionDays": 8}, r"logRetentionDays must be one of"),
         ({"marketDataProvider": "bloomberg"}, r"marketDataProvider must be one of"),
-        ({"powertoolsLayerVersion": None}, r"lacks setting 'powertoolsLayerVersion'"),
     ],
 )
 def test_a_broken_rule_fails_synth_naming_the_field(changes: dict[str, Any], message: str) -> None:
