@@ -22,6 +22,7 @@ from cdk_nag import AwsSolutionsChecks
 
 from constructs_lib import REPO_ROOT
 from constructs_lib.stage_config import MARKET_DATA_PROVIDER_CONTEXT, SYSTEM_NAME, StageConfig, as_bool
+from stacks.account_stack import ApiGatewayAccountStack
 from stacks.data_stack import DataStack
 from stacks.service_stack import ServiceStack
 
@@ -80,7 +81,7 @@ def build_app(
         description=f"Trading system ({stage}): tables and buckets",
         termination_protection=not config.destroy_on_removal,
     )
-    ServiceStack(
+    service = ServiceStack(
         app,
         service_name,
         config=config,
@@ -88,8 +89,12 @@ def build_app(
         env=env,
         description=f"Trading system ({stage}): APIs, bus, functions",
     )
+    # One per account and region, whatever the stage (no Stage tag): deploying a second stage changes nothing in it.
+    account = ApiGatewayAccountStack(app, env=env)
+    service.add_stack_dependency(account, "the API stages log to CloudWatch through the account's role")
     cdk.Tags.of(app).add("Project", SYSTEM_NAME)
-    cdk.Tags.of(app).add("Stage", stage)
+    for stack in (data, service):
+        cdk.Tags.of(stack).add("Stage", stage)
 
     if as_bool(app.node.try_get_context("nag"), default=True):
         cdk.Validations.of(app).add_plugins(AwsSolutionsChecks(app))

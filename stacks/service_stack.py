@@ -9,7 +9,7 @@ from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 from constructs_lib.alarms import Alarms, AlarmsProps
-from constructs_lib.api_access import ApiAccess, ApiAccessProps, ApiGatewayAccount, ApiGatewayAccountProps
+from constructs_lib.api_access import ApiAccess, ApiAccessProps
 from constructs_lib.api_docs import ApiDocs, ApiDocsProps
 from constructs_lib.bus import MessageBus, MessageBusProps
 from constructs_lib.common.function import SharedCodeLayer, SharedCodeLayerProps
@@ -128,7 +128,6 @@ class ServiceStack(cdk.Stack):
             self.market_data.rest_api,
             self.market_data.manager_api,
         )
-        ApiGatewayAccount(self, "ApiGatewayAccount", props=ApiGatewayAccountProps(apis=apis))
         self.api_access = ApiAccess(self, "ApiAccess", props=ApiAccessProps(config=config, apis=apis))
 
         functions = (
