@@ -23,6 +23,9 @@ from trading_core import contracts
 SYSTEM_NAME: Final = "trading-system"
 MARKET_DATA_PROVIDER_CONTEXT: Final = "marketDataProvider"
 """The stage's key, and the top-level context key that overrides it (the local cloud sets `offline`)."""
+ALARM_EMAIL_CONTEXT: Final = "alarmEmail"
+"""The stage's key, and the top-level context key that overrides it (`cdk deploy -c alarmEmail=…`)."""
+EMAIL: Final = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 STAGE_NAME: Final = re.compile(r"^[a-z][a-z0-9-]{0,15}$")
 """Stage names go into bucket names: lower case, short."""
 REGION: Final = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d+$")
@@ -237,6 +240,14 @@ def _removal_policy(fields: _Fields) -> str:
     return fields.one_of("removalPolicy", sorted(_REMOVAL), lower=True)
 
 
+def _email(stage: str, value: object, where: str) -> str | None:
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str) or not EMAIL.match(value.strip()):
+        raise ConfigError(f"stage {stage!r}: {where} must be an email address, not {value!r}")
+    return value.strip()
+
+
 def _retention(fields: _Fields) -> int:
     days = fields.integer("logRetentionDays", low=1)
     if days not in _RETENTION:
@@ -260,6 +271,8 @@ class StageConfig:
     alarms: bool
     seed_demo_customers: bool
     """Seed the original's twelve demo customers with 1,000,000.00 each at deploy time (dev; never prod)."""
+    alarm_email: str | None
+    """Where the stage's alarm topic mails its alarms (an email subscription, confirmed by its owner), or None."""
     parameters: StageParameters
     market_data_provider: str = contracts.DEFAULT_MARKET_DATA_PROVIDER
     """`MARKET_DATA_PROVIDER` of the market-data functions (docs/market-data.md): `yfinance` or `offline`."""
@@ -294,6 +307,7 @@ class StageConfig:
             api_quota_per_day=fields.integer("apiQuotaPerDay", low=1),
             alarms=fields.boolean("alarms", default=False),
             seed_demo_customers=fields.boolean("seedDemoCustomers", default=False),
+            alarm_email=_email(fields.stage, fields.get(ALARM_EMAIL_CONTEXT, None), ALARM_EMAIL_CONTEXT),
             parameters=StageParameters.from_context(fields.nested("parameters")),
             market_data_provider=fields.one_of(
                 MARKET_DATA_PROVIDER_CONTEXT,
@@ -302,6 +316,12 @@ class StageConfig:
                 lower=True,
             ),
         )
+
+    def with_alarm_email(self, email: object) -> StageConfig:
+        """This config with the alarm email overridden (context `alarmEmail`), unchanged for None."""
+        if email is None:
+            return self
+        return dataclasses.replace(self, alarm_email=_email(self.stage, email, f"context {ALARM_EMAIL_CONTEXT}"))
 
     def with_market_data_provider(self, provider: object) -> StageConfig:
         """This config with the provider overridden (context `marketDataProvider`), unchanged for None."""
@@ -316,6 +336,11 @@ class StageConfig:
     def prefix(self) -> str:
         """`trading-system-<stage>`: the prefix of every physical resource name."""
         return f"{SYSTEM_NAME}-{self.stage}"
+
+    @property
+    def metrics_namespace(self) -> str:
+        """`TradingSystem/<stage>`: the functions' metrics (POWERTOOLS_METRICS_NAMESPACE) and the dashboard's."""
+        return f"{contracts.METRICS_NAMESPACE}/{self.stage}"
 
     @property
     def parameter_prefix(self) -> str:

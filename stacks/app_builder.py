@@ -21,7 +21,13 @@ import aws_cdk as cdk
 from cdk_nag import AwsSolutionsChecks
 
 from constructs_lib import REPO_ROOT
-from constructs_lib.stage_config import MARKET_DATA_PROVIDER_CONTEXT, SYSTEM_NAME, StageConfig, as_bool
+from constructs_lib.stage_config import (
+    ALARM_EMAIL_CONTEXT,
+    MARKET_DATA_PROVIDER_CONTEXT,
+    SYSTEM_NAME,
+    StageConfig,
+    as_bool,
+)
 from stacks.account_stack import ApiGatewayAccountStack
 from stacks.data_stack import DataStack
 from stacks.service_stack import ServiceStack
@@ -67,8 +73,10 @@ def build_app(
         outdir=outdir,
     )
     stage = str(app.node.try_get_context("stage") or DEFAULT_STAGE)
-    config = StageConfig.from_context(stage, app.node.try_get_context("stages") or {}).with_market_data_provider(
-        app.node.try_get_context(MARKET_DATA_PROVIDER_CONTEXT)
+    config = (
+        StageConfig.from_context(stage, app.node.try_get_context("stages") or {})
+        .with_market_data_provider(app.node.try_get_context(MARKET_DATA_PROVIDER_CONTEXT))
+        .with_alarm_email(app.node.try_get_context(ALARM_EMAIL_CONTEXT))
     )
     env = environment(config, os.environ if environ is None else environ)
     data_name, service_name = stack_names(stage)

@@ -17,6 +17,7 @@ from constructs_lib.customers import CustomerSeed, CustomerSeedProps
 from constructs_lib.data_api import DataApi, DataApiProps
 from constructs_lib.market_data import MarketData, MarketDataProps
 from constructs_lib.market_data.layer import MarketDataDependenciesLayer, MarketDataDependenciesLayerProps
+from constructs_lib.operations import Operations, OperationsProps
 from constructs_lib.orders import OrderIntake, OrderIntakeProps
 from constructs_lib.parameters import RuntimeParameters, RuntimeParametersProps
 from constructs_lib.pools import Pools, PoolsProps
@@ -148,11 +149,30 @@ class ServiceStack(cdk.Stack):
         dead_letter_queues["TradesStream"] = self.settlement.stream_dead_letter_queue
         dead_letter_queues |= self.market_data.dead_letter_queues
         dead_letter_queues |= self.order_intake.dead_letter_queues
+        self.operations = Operations(
+            self,
+            "Operations",
+            props=OperationsProps(
+                config=config,
+                functions=functions,
+                dead_letter_queues=dead_letter_queues,
+                tables={
+                    "TradesStore": data.trades_table,
+                    "IdempotencyTable": data.idempotency_table,
+                    "MarketDataTable": data.market_data_table,
+                },
+            ),
+        )
         if config.alarms:
             Alarms(
                 self,
                 "Alarms",
-                props=AlarmsProps(config=config, dead_letter_queues=dead_letter_queues, functions=functions),
+                props=AlarmsProps(
+                    config=config,
+                    dead_letter_queues=dead_letter_queues,
+                    functions=functions,
+                    topic=self.operations.topic,
+                ),
             )
 
         output(

@@ -25,7 +25,6 @@ from trading_core import contracts
 
 RUNTIME: Final = lambda_.Runtime.PYTHON_3_13
 ARCHITECTURE: Final = lambda_.Architecture.ARM_64
-METRICS_NAMESPACE: Final = "TradingSystem"
 ASSET_EXCLUDES: Final = ("**/__pycache__", "**/*.pyc")
 PARAMETERS_MAX_AGE_SECONDS: Final = "30"
 # What a function reads its run-time parameters with: Powertools' `get_parameters_by_name`
@@ -142,7 +141,7 @@ class TradingFunction(Construct):
                 contracts.STAGE_ENV: config.stage,
                 contracts.PARAMETER_PREFIX_ENV: config.parameter_prefix,
                 "POWERTOOLS_SERVICE_NAME": props.name,
-                "POWERTOOLS_METRICS_NAMESPACE": METRICS_NAMESPACE,
+                "POWERTOOLS_METRICS_NAMESPACE": config.metrics_namespace,
                 "POWERTOOLS_LOG_LEVEL": "INFO",
                 # Powertools caches parameters for 300 s by default; 30 s lets a switch of
                 # `bus-type` take effect within a minute without a redeploy (docs/architecture.md §5).

@@ -64,8 +64,8 @@ FIXED_NAMES: Final[Mapping[str, tuple[str, str]]] = MappingProxyType(
         ),
         "AWS::SNS::Topic": (
             "TopicName",
-            "`make redrive` finds the stage's topics by the stage's prefix; alarm mails name their topic; deleted "
-            "with the stack",
+            "`make redrive` finds the stage's topics by the stage's prefix, and the alarm topic `<prefix>-alarms` is "
+            "what an operator subscribes to (its mails name it); deleted with the stack",
         ),
         "AWS::StepFunctions::StateMachine": (
             "StateMachineName",
@@ -79,5 +79,10 @@ FIXED_NAMES: Final[Mapping[str, tuple[str, str]]] = MappingProxyType(
         "AWS::ApiGateway::ApiKey": ("Name", "a label (the key's id is generated): never a conflict"),
         "AWS::ApiGateway::UsagePlan": ("UsagePlanName", "a label (the plan's id is generated): never a conflict"),
         "AWS::ApiGateway::Model": ("Name", "named within its API, as the API document names the body schema"),
+        "AWS::CloudWatch::Dashboard": (
+            "DashboardName",
+            'one dashboard per stage, `<prefix>-operations`, found by name in the console (README "Operations"); '
+            "deleted with the stack",
+        ),
     }
 )

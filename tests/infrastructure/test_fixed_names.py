@@ -11,13 +11,15 @@ from constructs_lib.common.names import FIXED_NAMES, STATEFUL_TYPES
 from tests.infrastructure.conftest import Synthesized, Template
 
 # `*Name` properties that are not the resource's physical name: an inline policy's name within its role, a
-# method's operation id, a stage's name within its API, the metric an alarm watches; a custom resource's
+# method's operation id, a stage's name within its API, the metric an alarm watches, a topic's label in its
+# mails; a custom resource's
 # properties are its function's input (CDK's bucket notifications name the bucket they configure).
 NOT_PHYSICAL_NAMES = {
     ("AWS::IAM::Policy", "PolicyName"),
     ("AWS::ApiGateway::Method", "OperationName"),
     ("AWS::ApiGateway::Stage", "StageName"),
     ("AWS::CloudWatch::Alarm", "MetricName"),
+    ("AWS::SNS::Topic", "DisplayName"),
 }
 
 

@@ -99,7 +99,7 @@ def test_function_environment(dev: Synthesized, name: str) -> None:
     assert env["STAGE"] == "dev"
     assert env["PARAMETER_PREFIX"] == "/trading-system/dev"
     assert env["POWERTOOLS_SERVICE_NAME"] == name
-    assert env["POWERTOOLS_METRICS_NAMESPACE"] == "TradingSystem"
+    assert env["POWERTOOLS_METRICS_NAMESPACE"] == "TradingSystem/dev"  # one namespace per stage
     assert env["POWERTOOLS_LOG_LEVEL"] == "INFO"
     assert int(env["POWERTOOLS_PARAMETERS_MAX_AGE"]) <= 60  # a bus-type switch takes effect within a minute
     assert ("TRADES_TABLE_NAME" in env) == (name in TABLE_USERS or name == "customer_seeder")

@@ -12,7 +12,16 @@ from localcloud.assembly import CloudAssembly
 from localcloud.deployer import Deployer
 from localcloud.records import DeployError
 from tests.localcloud.support import local_cloud
-from tests.localcloud.test_deployer import ASSET, RuntimeStandIn, aws, deployer, function, only, write_assembly
+from tests.localcloud.test_deployer import (
+    ASSET,
+    DeliveryStandIn,
+    RuntimeStandIn,
+    aws,
+    deployer,
+    function,
+    only,
+    write_assembly,
+)
 
 __all__ = ["aws"]  # the moto fixture of the deployer's tests
 
@@ -78,7 +87,7 @@ def test_a_function_that_raises_in_the_lambda_runtime_is_failed(tmp_path: Path) 
     with local_cloud() as cloud:
         deploy = Deployer(
             runtime=cloud.runtime,
-            delivery=cloud.delivery,
+            delivery=DeliveryStandIn(),
             assembly=CloudAssembly(out),
             repo_root=tmp_path / "repo",
             state_dir=tmp_path / "state",
