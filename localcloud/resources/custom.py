@@ -17,6 +17,9 @@ from localcloud.records import DeployedResource, DeployError
 from localcloud.resources.base import ResourceProvider, ResourceRequest
 
 CUSTOM_RESOURCE_TIMEOUT: Final = 60.0
+ERRORED_GRACE: Final = 0.5
+"""How long to wait for the answer of a function that ended with an error: an in-process handler's PUT to the
+ResponseURL returns once the answer is collected, so an answer it sent has arrived by the time it has ended."""
 DEFAULT_SERVICE_TIMEOUT: Final = 3600
 """CloudFormation's wait for a custom resource's answer when the resource sets no `ServiceTimeout`."""
 
@@ -89,7 +92,7 @@ class CustomResource(ResourceProvider[dict[str, Any]]):
             "ResourceProperties": stringified(properties),
         }
         payload, errored = deployment.runtime.invoke(token, event)
-        reply = responses.wait(request_id, timeout=5.0 if errored else CUSTOM_RESOURCE_TIMEOUT)
+        reply = responses.wait(request_id, timeout=ERRORED_GRACE if errored else CUSTOM_RESOURCE_TIMEOUT)
         if reply is None:
             raise unanswered(record.name, properties, payload)
         if reply.get("Status") != "SUCCESS":
