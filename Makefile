@@ -10,8 +10,11 @@ export AWS_ACCOUNT_ID_ENDPOINT_MODE := disabled
 # Python caches the bytecode of what it imports (the venv is installed without compiling 8000 files).
 unexport PYTHONDONTWRITEBYTECODE
 UV := uv==0.13.9
+# checkov (make deploy-check) in a venv of its own: its pins (boto3==1.35.49, …) conflict with requirements-dev.txt's.
+CHECKOV_VENV := .venv-checkov
+CHECKOV_STAMP := $(CHECKOV_VENV)/.installed
 
-.PHONY: install test lint typecheck unit integration infrastructure synth clean conservation iam-mutations iam-unused
+.PHONY: install test lint typecheck unit integration infrastructure synth clean conservation iam-mutations iam-unused deploy-check
 
 $(STAMP): requirements.txt requirements-lambda.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -19,11 +22,22 @@ $(STAMP): requirements.txt requirements-lambda.txt requirements-dev.txt
 	$(BIN)/uv pip install --quiet --python $(BIN)/python -r requirements-dev.txt
 	touch $(STAMP)
 
+$(CHECKOV_STAMP): requirements-checkov.txt $(STAMP)
+	test -x $(CHECKOV_VENV)/bin/python || $(PYTHON) -m venv $(CHECKOV_VENV)
+	$(BIN)/uv pip install --quiet --python $(CHECKOV_VENV)/bin/python -r requirements-checkov.txt
+	touch $(CHECKOV_STAMP)
+
 node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --silent
 	touch $@
 
-install: $(STAMP) node_modules/.installed
+install: $(STAMP) $(CHECKOV_STAMP) node_modules/.installed
+
+# Both stages synthesized with cdk-nag, then cfn-lint and checkov over the templates: fails on a finding
+# deploy_check/acknowledged.toml does not acknowledge with its reason (python -m deploy_check --help).
+DEPLOY_CHECK := $(BIN)/python -m deploy_check --checkov $(CHECKOV_VENV)/bin/checkov
+deploy-check: $(STAMP) $(CHECKOV_STAMP)
+	$(DEPLOY_CHECK)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
@@ -35,12 +49,14 @@ typecheck: $(STAMP)
 # pytest-xdist: one worker per core (PYTEST_WORKERS=0 runs in this process); the e2e tests share a worker.
 PYTEST_WORKERS ?= auto
 
-# mypy runs beside the tests (its ~30 s of one core overlap theirs); either failing fails the target.
+# mypy and the deploy check run beside the tests (their CPU overlaps theirs); any failing fails the target.
 test: install lint
-	@out=$$(mktemp); $(BIN)/mypy >$$out 2>&1 & types=$$!; \
+	@out=$$(mktemp); checks=$$(mktemp); $(BIN)/mypy >$$out 2>&1 & types=$$!; \
+	$(DEPLOY_CHECK) >$$checks 2>&1 & deployable=$$!; \
 	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadgroup; tests=$$?; \
 	wait $$types; typed=$$?; echo "mypy:"; cat $$out; rm -f $$out; \
-	test $$tests -eq 0 && test $$typed -eq 0
+	wait $$deployable; checked=$$?; echo "deploy-check:"; cat $$checks; rm -f $$checks; \
+	test $$tests -eq 0 && test $$typed -eq 0 && test $$checked -eq 0
 
 # The money-conservation workloads at full size (make test runs 3 of them).
 conservation: $(STAMP)

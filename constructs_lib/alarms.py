@@ -1,4 +1,5 @@
-"""Operational alarms (stages with `alarms: true`): anything in a dead-letter queue, any function error."""
+"""Operational alarms (stages with `alarms: true`): anything in a dead-letter queue, any function error; each
+notifies the stage's alarm topic (`constructs_lib.operations`) when it fires."""
 
 from __future__ import annotations
 
@@ -7,6 +8,8 @@ from dataclasses import dataclass
 
 from aws_cdk import Duration
 from aws_cdk import aws_cloudwatch as cloudwatch
+from aws_cdk import aws_cloudwatch_actions as actions
+from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
@@ -20,6 +23,8 @@ class AlarmsProps:
     dead_letter_queues: Mapping[str, sqs.IQueue]
     """A readable PascalCase name -> queue; the name becomes part of the alarm's id."""
     functions: tuple[TradingFunction, ...]
+    topic: sns.ITopic
+    """The stage's alarm topic: every alarm notifies it."""
 
 
 class Alarms(Construct):
@@ -57,3 +62,5 @@ class Alarms(Construct):
                     treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
                 )
             )
+        for alarm in self.alarms:
+            alarm.add_alarm_action(actions.SnsAction(props.topic))

@@ -4,12 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from aws_cdk import RemovalPolicy
 from aws_cdk import aws_apigateway as apigw
-from aws_cdk import aws_iam as iam
 from constructs import Construct
 
-from constructs_lib.common.nag import acknowledge
 from constructs_lib.common.rest_api import TradingRestApi
 from constructs_lib.stage_config import StageConfig
 
@@ -43,42 +40,3 @@ class ApiAccess(Construct):
             api_stages=[apigw.UsagePlanPerApiStage(api=api.api, stage=api.stage) for api in props.apis],
         )
         self.usage_plan.add_api_key(self.api_key)
-
-
-@dataclass(frozen=True, kw_only=True)
-class ApiGatewayAccountProps:
-    apis: tuple[TradingRestApi, ...]
-
-
-class ApiGatewayAccount(Construct):
-    """The account-level role API Gateway needs to write access and execution logs to CloudWatch.
-
-    A plain `AWS::ApiGateway::Account` (no custom resource); the role is retained like CDK's own
-    `cloudWatchRole`, because the account setting outlives any one stack.
-    """
-
-    role: iam.Role
-    account: apigw.CfnAccount
-
-    def __init__(self, scope: Construct, id: str, *, props: ApiGatewayAccountProps) -> None:
-        super().__init__(scope, id)
-        self.role = iam.Role(
-            self,
-            "CloudWatchRole",
-            assumed_by=iam.ServicePrincipal("apigateway.amazonaws.com"),
-            managed_policies=[
-                iam.ManagedPolicy.from_aws_managed_policy_name("service-role/AmazonAPIGatewayPushToCloudWatchLogs")
-            ],
-        )
-        self.role.apply_removal_policy(RemovalPolicy.RETAIN)
-        self.account = apigw.CfnAccount(self, "Account", cloud_watch_role_arn=self.role.role_arn)
-        for api in props.apis:
-            api.stage.node.add_dependency(self.account)
-        acknowledge(
-            self.role,
-            {
-                "AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/"
-                "AmazonAPIGatewayPushToCloudWatchLogs]": "The AWS-managed policy API Gateway documents for its "
-                "account-level logging role; it covers only log delivery.",
-            },
-        )

@@ -1,11 +1,12 @@
-"""Deploy-time seeding of the original's twelve customers (docs/architecture.md §6)."""
+"""Deploy-time seeding of the original's twelve demo customers, in stages with `seedDemoCustomers` (docs/architecture.md
+§6): dev seeds them, prod does not (it gets neither the function nor the custom resource)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Final
 
-from aws_cdk import CustomResource
+from aws_cdk import CustomResource, Duration
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_lambda as lambda_
 from constructs import Construct
@@ -18,6 +19,11 @@ from trading_core import contracts
 # Seeding (`trading_core/customers/seed_store.py`): each customer and its initial DEPOSIT ledger entry are
 # conditional puts (PutItem) in one transaction; a customer that exists gains its CustomerListKey (UpdateItem).
 SEED_ACTIONS: Final = ("dynamodb:PutItem", "dynamodb:UpdateItem")
+# CloudFormation fails the resource when no answer came within this (default: an hour). The seeder answers itself
+# (FAILED with the reason on any error it catches); this bounds what it cannot answer: a crash before its handler
+# runs, a timeout. CloudFormation invokes it asynchronously, so Lambda's two retries (a minute, then two, apart)
+# of a crashed attempt still fit.
+SEED_SERVICE_TIMEOUT: Final = Duration.minutes(5)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -30,7 +36,8 @@ class CustomerSeedProps:
 
 
 class CustomerSeed(Construct):
-    """A custom resource served directly by `customer_seeder` (it answers the ResponseURL itself)."""
+    """A custom resource served directly by `customer_seeder` (it answers the ResponseURL itself), bounded by a
+    `ServiceTimeout`."""
 
     seeder: TradingFunction
     resource: CustomResource
@@ -54,6 +61,7 @@ class CustomerSeed(Construct):
             "Customers",
             service_token=self.seeder.function.function_arn,
             resource_type=contracts.CUSTOMER_SEED_RESOURCE_TYPE,
+            service_timeout=SEED_SERVICE_TIMEOUT,
             properties={
                 contracts.SEED_CUSTOMERS_PROPERTY: list(props.customers),
                 contracts.SEED_INITIAL_FUNDS_PROPERTY: props.initial_funds,

@@ -60,7 +60,7 @@ def selected_indexes(context: object) -> tuple[str, ...]:
 def trades_bucket_name(config: StageConfig) -> str:
     """`trading-system-<stage>-trades-<account>-<region>`: unique per account and region, and computable in
     any stack (pseudo parameters only), so consumers need no cross-stack reference to name it."""
-    return f"{config.prefix}-trades-{Aws.ACCOUNT_ID}-{config.region}"
+    return f"{config.prefix}-trades-{Aws.ACCOUNT_ID}-{Aws.REGION}"
 
 
 @dataclass(frozen=True, kw_only=True)

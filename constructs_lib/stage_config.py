@@ -23,9 +23,13 @@ from trading_core import contracts
 SYSTEM_NAME: Final = "trading-system"
 MARKET_DATA_PROVIDER_CONTEXT: Final = "marketDataProvider"
 """The stage's key, and the top-level context key that overrides it (the local cloud sets `offline`)."""
+ALARM_EMAIL_CONTEXT: Final = "alarmEmail"
+"""The stage's key, and the top-level context key that overrides it (`cdk deploy -c alarmEmail=…`)."""
+EMAIL: Final = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 STAGE_NAME: Final = re.compile(r"^[a-z][a-z0-9-]{0,15}$")
 """Stage names go into bucket names: lower case, short."""
 REGION: Final = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d+$")
+ACCOUNT: Final = re.compile(r"^\d{12}$")
 VENUE: Final = re.compile(r"^[A-Z0-9]{1,10}$")
 """Venue codes travel comma-joined in `dark-pools` and `lit-pools`, and are keys of `venue-fees`."""
 ORDER_TICKER: Final = re.compile(contracts.ORDER_TICKER_PATTERN)
@@ -54,8 +58,18 @@ _RETENTION: Final[Mapping[int, logs.RetentionDays]] = MappingProxyType(
     }
 )
 _REMOVAL: Final[Mapping[str, cdk.RemovalPolicy]] = MappingProxyType(
-    {"destroy": cdk.RemovalPolicy.DESTROY, "retain": cdk.RemovalPolicy.RETAIN, "snapshot": cdk.RemovalPolicy.SNAPSHOT}
+    {
+        "destroy": cdk.RemovalPolicy.DESTROY,
+        # Kept on delete and on replacement, removed when the stack's first creation rolls back: a failed first
+        # deployment leaves no named table, bucket, log group or queue behind to fail the next one.
+        "retain-on-update-or-delete": cdk.RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
+        "snapshot": cdk.RemovalPolicy.SNAPSHOT,
+    }
 )
+_REFUSED_REMOVAL: Final = {
+    "retain": "is refused: a first deployment that rolls back would leave the stage's named resources behind, and "
+    "the next one would fail with 'already exists'; use retain-on-update-or-delete"
+}
 
 
 class ConfigError(ValueError):
@@ -219,6 +233,21 @@ def _venue_fees(fields: _Fields, key: str, pools: Mapping[str, tuple[str, ...]])
     return MappingProxyType({str(venue): str(rate) for venue, rate in fees.items()})
 
 
+def _removal_policy(fields: _Fields) -> str:
+    value = fields.get("removalPolicy")
+    if isinstance(value, str) and value.strip().lower() in _REFUSED_REMOVAL:
+        fields.fail("removalPolicy", f"{value!r} {_REFUSED_REMOVAL[value.strip().lower()]}")
+    return fields.one_of("removalPolicy", sorted(_REMOVAL), lower=True)
+
+
+def _email(stage: str, value: object, where: str) -> str | None:
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str) or not EMAIL.match(value.strip()):
+        raise ConfigError(f"stage {stage!r}: {where} must be an email address, not {value!r}")
+    return value.strip()
+
+
 def _retention(fields: _Fields) -> int:
     days = fields.integer("logRetentionDays", low=1)
     if days not in _RETENTION:
@@ -231,13 +260,19 @@ class StageConfig:
     """Everything that differs between stages; every resource name and SSM path carries `stage`."""
 
     stage: str
-    region: str
+    account: str | None
+    """The stage's AWS account when `cdk.json` pins one, else None: the environment's (`stacks.app_builder`)."""
+    region: str | None
+    """The stage's region when `cdk.json` pins one, else None: the environment's (`stacks.app_builder`)."""
     removal_policy_name: str
     log_retention_days: int
     api_throttle: ApiThrottle
     api_quota_per_day: int
     alarms: bool
-    powertools_layer_version: int
+    seed_demo_customers: bool
+    """Seed the original's twelve demo customers with 1,000,000.00 each at deploy time (dev; never prod)."""
+    alarm_email: str | None
+    """Where the stage's alarm topic mails its alarms (an email subscription, confirmed by its owner), or None."""
     parameters: StageParameters
     market_data_provider: str = contracts.DEFAULT_MARKET_DATA_PROVIDER
     """`MARKET_DATA_PROVIDER` of the market-data functions (docs/market-data.md): `yfinance` or `offline`."""
@@ -252,22 +287,27 @@ class StageConfig:
         if not isinstance(raw, Mapping):
             raise ConfigError(f"stage {stage!r} must be an object")
         fields = _Fields(stage, raw)
-        region = fields.get("region")
-        if not isinstance(region, str) or not REGION.match(region):
+        region = fields.get("region", None)
+        if region is not None and (not isinstance(region, str) or not REGION.match(region)):
             fields.fail("region", f"must be an AWS region such as us-east-1, not {region!r}")
+        account = fields.get("account", None)
+        if account is not None and (not isinstance(account, str) or not ACCOUNT.match(account)):
+            fields.fail("account", f"must be a 12-digit AWS account id (a string), not {account!r}")
         throttle = fields.nested("apiThrottle")
         rate_limit = throttle.decimal("rateLimit", throttle.get("rateLimit"))
         if rate_limit <= 0:
             throttle.fail("rateLimit", "must be positive")
         return cls(
             stage=stage,
+            account=account,
             region=region,
-            removal_policy_name=fields.one_of("removalPolicy", sorted(_REMOVAL), lower=True),
+            removal_policy_name=_removal_policy(fields),
             log_retention_days=_retention(fields),
             api_throttle=ApiThrottle(rate_limit=float(rate_limit), burst_limit=throttle.integer("burstLimit", low=1)),
             api_quota_per_day=fields.integer("apiQuotaPerDay", low=1),
             alarms=fields.boolean("alarms", default=False),
-            powertools_layer_version=fields.integer("powertoolsLayerVersion", low=1),
+            seed_demo_customers=fields.boolean("seedDemoCustomers", default=False),
+            alarm_email=_email(fields.stage, fields.get(ALARM_EMAIL_CONTEXT, None), ALARM_EMAIL_CONTEXT),
             parameters=StageParameters.from_context(fields.nested("parameters")),
             market_data_provider=fields.one_of(
                 MARKET_DATA_PROVIDER_CONTEXT,
@@ -276,6 +316,12 @@ class StageConfig:
                 lower=True,
             ),
         )
+
+    def with_alarm_email(self, email: object) -> StageConfig:
+        """This config with the alarm email overridden (context `alarmEmail`), unchanged for None."""
+        if email is None:
+            return self
+        return dataclasses.replace(self, alarm_email=_email(self.stage, email, f"context {ALARM_EMAIL_CONTEXT}"))
 
     def with_market_data_provider(self, provider: object) -> StageConfig:
         """This config with the provider overridden (context `marketDataProvider`), unchanged for None."""
@@ -290,6 +336,11 @@ class StageConfig:
     def prefix(self) -> str:
         """`trading-system-<stage>`: the prefix of every physical resource name."""
         return f"{SYSTEM_NAME}-{self.stage}"
+
+    @property
+    def metrics_namespace(self) -> str:
+        """`TradingSystem/<stage>`: the functions' metrics (POWERTOOLS_METRICS_NAMESPACE) and the dashboard's."""
+        return f"{contracts.METRICS_NAMESPACE}/{self.stage}"
 
     @property
     def parameter_prefix(self) -> str:

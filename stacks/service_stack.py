@@ -9,7 +9,7 @@ from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 from constructs_lib.alarms import Alarms, AlarmsProps
-from constructs_lib.api_access import ApiAccess, ApiAccessProps, ApiGatewayAccount, ApiGatewayAccountProps
+from constructs_lib.api_access import ApiAccess, ApiAccessProps
 from constructs_lib.api_docs import ApiDocs, ApiDocsProps
 from constructs_lib.bus import MessageBus, MessageBusProps
 from constructs_lib.common.function import SharedCodeLayer, SharedCodeLayerProps
@@ -17,6 +17,7 @@ from constructs_lib.customers import CustomerSeed, CustomerSeedProps
 from constructs_lib.data_api import DataApi, DataApiProps
 from constructs_lib.market_data import MarketData, MarketDataProps
 from constructs_lib.market_data.layer import MarketDataDependenciesLayer, MarketDataDependenciesLayerProps
+from constructs_lib.operations import Operations, OperationsProps
 from constructs_lib.orders import OrderIntake, OrderIntakeProps
 from constructs_lib.parameters import RuntimeParameters, RuntimeParametersProps
 from constructs_lib.pools import Pools, PoolsProps
@@ -112,10 +113,15 @@ class ServiceStack(cdk.Stack):
                 api_docs=self.api_docs.function,
             ),
         )
-        self.customer_seed = CustomerSeed(
-            self,
-            "CustomerSeed",
-            props=CustomerSeedProps(config=config, shared_layer=layer, trades_table=data.trades_table),
+        # Demo data only where the stage says so (`seedDemoCustomers`: dev, never prod).
+        self.customer_seed = (
+            CustomerSeed(
+                self,
+                "CustomerSeed",
+                props=CustomerSeedProps(config=config, shared_layer=layer, trades_table=data.trades_table),
+            )
+            if config.seed_demo_customers
+            else None
         )
         apis = (
             self.order_intake.rest_api,
@@ -123,7 +129,6 @@ class ServiceStack(cdk.Stack):
             self.market_data.rest_api,
             self.market_data.manager_api,
         )
-        ApiGatewayAccount(self, "ApiGatewayAccount", props=ApiGatewayAccountProps(apis=apis))
         self.api_access = ApiAccess(self, "ApiAccess", props=ApiAccessProps(config=config, apis=apis))
 
         functions = (
@@ -136,7 +141,7 @@ class ServiceStack(cdk.Stack):
             self.settlement.funds_raiser,
             *self.data_api.functions,
             self.api_docs.handler,
-            self.customer_seed.seeder,
+            *((self.customer_seed.seeder,) if self.customer_seed else ()),
             *self.market_data.functions.all,
         )
         dead_letter_queues: dict[str, sqs.IQueue] = {b.route.name: b.dead_letter_queue for b in self.routes}
@@ -144,11 +149,30 @@ class ServiceStack(cdk.Stack):
         dead_letter_queues["TradesStream"] = self.settlement.stream_dead_letter_queue
         dead_letter_queues |= self.market_data.dead_letter_queues
         dead_letter_queues |= self.order_intake.dead_letter_queues
+        self.operations = Operations(
+            self,
+            "Operations",
+            props=OperationsProps(
+                config=config,
+                functions=functions,
+                dead_letter_queues=dead_letter_queues,
+                tables={
+                    "TradesStore": data.trades_table,
+                    "IdempotencyTable": data.idempotency_table,
+                    "MarketDataTable": data.market_data_table,
+                },
+            ),
+        )
         if config.alarms:
             Alarms(
                 self,
                 "Alarms",
-                props=AlarmsProps(config=config, dead_letter_queues=dead_letter_queues, functions=functions),
+                props=AlarmsProps(
+                    config=config,
+                    dead_letter_queues=dead_letter_queues,
+                    functions=functions,
+                    topic=self.operations.topic,
+                ),
             )
 
         output(

@@ -5,13 +5,12 @@ it, stopped whatever happens."""
 from __future__ import annotations
 
 import logging
-import os
 import warnings
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
-from tests.environment import TEST_ENVIRONMENT
+from tests import environment
 
 if TYPE_CHECKING:
     from tests.e2e.conftest import Client
@@ -20,7 +19,7 @@ T = TypeVar("T")
 
 
 def with_cloud(log_name: str, work: Callable[[Client], T]) -> T:
-    os.environ.update(TEST_ENVIRONMENT)
+    environment.apply()
     # As in pytest's settings: Powertools warns when an invocation adds no metric (duplicate deliveries).
     warnings.filterwarnings("ignore", "No application metrics to publish")
     from tests import speedups

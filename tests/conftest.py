@@ -53,10 +53,9 @@ def pytest_collection_finish(session: pytest.Session) -> None:
 
 import hypothesis  # noqa: E402  (after the wait: the first worker compiles these)
 
-from tests import speedups  # noqa: E402
-from tests.environment import TEST_ENVIRONMENT  # noqa: E402
+from tests import environment, speedups  # noqa: E402
 
-os.environ.update(TEST_ENVIRONMENT)
+environment.apply()
 
 speedups.install()
 

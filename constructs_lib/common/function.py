@@ -17,6 +17,7 @@ from aws_cdk import aws_ssm as ssm
 from constructs import Construct
 
 from constructs_lib import LAMBDAS_DIR, SHARED_LAYER_DIR
+from constructs_lib.common import powertools
 from constructs_lib.common.nag import LATEST_RUNTIME, XRAY_WILDCARD, XRAY_WILDCARD_REASON, acknowledge
 from constructs_lib.common.queues import dead_letter_queue
 from constructs_lib.stage_config import StageConfig
@@ -24,9 +25,7 @@ from trading_core import contracts
 
 RUNTIME: Final = lambda_.Runtime.PYTHON_3_13
 ARCHITECTURE: Final = lambda_.Architecture.ARM_64
-METRICS_NAMESPACE: Final = "TradingSystem"
 ASSET_EXCLUDES: Final = ("**/__pycache__", "**/*.pyc")
-POWERTOOLS_ACCOUNT: Final = "017000801446"
 PARAMETERS_MAX_AGE_SECONDS: Final = "30"
 # What a function reads its run-time parameters with: Powertools' `get_parameters_by_name`
 # (`trading_core/common/ssm.py`) asks SSM GetParameters for every batch it has not cached; GetParameter would
@@ -110,11 +109,12 @@ class TradingFunction(Construct):
             description=f"{function_name}: least privilege, grants added per resource",
         )
         self.log_group.grant_write(self.role)
-        powertools = lambda_.LayerVersion.from_layer_version_arn(
+        # The layer version of the pinned aws-lambda-powertools release (constructs_lib/common/powertools.py).
+        table = powertools.table()
+        powertools_layer = lambda_.LayerVersion.from_layer_version_arn(
             self,
             "Powertools",
-            f"arn:{Aws.PARTITION}:lambda:{Aws.REGION}:{POWERTOOLS_ACCOUNT}:layer:"
-            f"AWSLambdaPowertoolsPythonV3-python313-arm64:{config.powertools_layer_version}",
+            f"arn:{Aws.PARTITION}:lambda:{Aws.REGION}:{table.publisher}:layer:{table.name}:{powertools.layer_version()}",
         )
         self.failure_queue = (
             dead_letter_queue(self, "FailureQueue", config=config, name=props.name.replace("_", "-"))
@@ -130,7 +130,7 @@ class TradingFunction(Construct):
             architecture=ARCHITECTURE,
             handler=contracts.HANDLER,
             code=code_asset(props.name),
-            layers=[powertools, props.shared_layer],
+            layers=[powertools_layer, props.shared_layer],
             memory_size=props.memory_size,
             timeout=props.timeout,
             role=self.role,
@@ -141,7 +141,7 @@ class TradingFunction(Construct):
                 contracts.STAGE_ENV: config.stage,
                 contracts.PARAMETER_PREFIX_ENV: config.parameter_prefix,
                 "POWERTOOLS_SERVICE_NAME": props.name,
-                "POWERTOOLS_METRICS_NAMESPACE": METRICS_NAMESPACE,
+                "POWERTOOLS_METRICS_NAMESPACE": config.metrics_namespace,
                 "POWERTOOLS_LOG_LEVEL": "INFO",
                 # Powertools caches parameters for 300 s by default; 30 s lets a switch of
                 # `bus-type` take effect within a minute without a redeploy (docs/architecture.md §5).

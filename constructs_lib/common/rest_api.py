@@ -90,7 +90,7 @@ class TradingRestApi(Construct):
             rest_api_name=api_name,
             description=props.document.title,
             endpoint_types=[apigw.EndpointType.REGIONAL],
-            cloud_watch_role=False,  # the account-level role is ApiGatewayAccount's (one per stack)
+            cloud_watch_role=False,  # the account-level role: stacks/account_stack.py (one per account and region)
             default_method_options=apigw.MethodOptions(api_key_required=True),
             deploy_options=apigw.StageOptions(
                 stage_name=config.stage,

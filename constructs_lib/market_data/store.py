@@ -21,7 +21,7 @@ MARKET_PRICE_ACTIONS: Final = ("dynamodb:BatchGetItem", "dynamodb:Query")
 
 def market_data_bucket_name(config: StageConfig) -> str:
     """`trading-system-<stage>-market-data-<account>-<region>` (pseudo parameters only, like the trades bucket)."""
-    return f"{config.prefix}-market-data-{Aws.ACCOUNT_ID}-{config.region}"
+    return f"{config.prefix}-market-data-{Aws.ACCOUNT_ID}-{Aws.REGION}"
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import functools
+from collections import Counter
 from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from trading_core.common.observability import observability
+from trading_core.contracts import FILLS_METRIC, ORDERS_RECEIVED_METRIC, VENUE_DIMENSION
 from trading_core.pools.composition import pool_from_environment
 from trading_core.pools.dark_pool import DarkPool
 from trading_core.pools.events import orders_from_event
@@ -30,7 +32,12 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, i
     orders = orders_from_event(event)
     result = pool.process(orders)
     obs.count(
-        {"OrdersReceived": len(orders), "OrdersMatched": len(result.trades), "OrdersForwarded": len(result.unmatched)}
+        {
+            ORDERS_RECEIVED_METRIC: len(orders),
+            "OrdersMatched": len(result.trades),
+            "OrdersForwarded": len(result.unmatched),
+        }
     )
+    obs.count_by(FILLS_METRIC, VENUE_DIMENSION, Counter(trade.exchange for trade in result.trades))
     logger.info("dark pool matched", extra={"matched": len(result.trades), "forwarded": len(result.unmatched)})
     return {"matched": len(result.trades), "forwarded": len(result.unmatched)}

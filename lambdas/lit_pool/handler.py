@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import functools
+from collections import Counter
 from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from trading_core.common.observability import observability
+from trading_core.contracts import FILLS_METRIC, VENUE_DIMENSION
 from trading_core.pools.composition import pool_from_environment
 from trading_core.pools.events import orders_from_event
 from trading_core.pools.lit_pool import LitPool
@@ -29,5 +31,6 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, i
     pool = build()
     trades = pool.process(orders_from_event(event))
     obs.count({"OrdersFilled": len(trades)})
+    obs.count_by(FILLS_METRIC, VENUE_DIMENSION, Counter(trade.exchange for trade in trades))
     logger.info("lit pool filled", extra={"filled": len(trades)})
     return {"filled": len(trades)}

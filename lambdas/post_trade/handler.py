@@ -17,6 +17,7 @@ from trading_core.common.clock import utc_now
 from trading_core.common.environment import PostTradeEnvironment, load
 from trading_core.common.observability import observability
 from trading_core.common.ssm import ssm_reader
+from trading_core.contracts import SETTLEMENT_LAG_METRIC
 from trading_core.model.trade import Trade
 from trading_core.settlement.batch_archive import S3BatchArchive
 from trading_core.settlement.post_trade import Settlement
@@ -73,5 +74,7 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
             extra={"void": len(batch.void), "settledElsewhere": batch.settled_elsewhere},
         )
         return result
+    if batch.newly_settled:
+        obs.milliseconds(SETTLEMENT_LAG_METRIC, batch.lag_milliseconds)
     logger.info("batch settled", extra={"batchId": batch.batch_id, "key": batch.key, "trades": len(batch.trades)})
     return {**result, "key": batch.key}

@@ -3,6 +3,11 @@
 The function gets CloudFormation's Create event with a `ResponseURL` on loopback
 (`localcloud.resources.cfn_response`) and every scalar property as a string; its answer's
 `PhysicalResourceId` is the `Ref`, its `Data` the `Fn::GetAtt` attributes, and FAILED stops the start.
+
+A function that ends without answering (it raised before it could, or timed out) gets what CloudFormation
+gives it: the resource FAILED once its `ServiceTimeout` (1 to 3600 seconds; an hour when unset) has passed.
+The local invocation is synchronous and not retried, so its outcome is known when it returns: the start stops
+then, saying when CloudFormation would have failed it, instead of waiting that long.
 """
 
 import uuid
@@ -12,6 +17,37 @@ from localcloud.records import DeployedResource, DeployError
 from localcloud.resources.base import ResourceProvider, ResourceRequest
 
 CUSTOM_RESOURCE_TIMEOUT: Final = 60.0
+ERRORED_GRACE: Final = 0.5
+"""How long to wait for the answer of a function that ended with an error: an in-process handler's PUT to the
+ResponseURL returns once the answer is collected, so an answer it sent has arrived by the time it has ended."""
+DEFAULT_SERVICE_TIMEOUT: Final = 3600
+"""CloudFormation's wait for a custom resource's answer when the resource sets no `ServiceTimeout`."""
+
+
+def service_timeout(properties: dict[str, Any]) -> int | None:
+    """The resource's `ServiceTimeout` in seconds (None when unset); CloudFormation allows 1 to 3600."""
+    value = properties.get("ServiceTimeout")
+    if value is None:
+        return None
+    try:
+        seconds = int(str(value))
+    except ValueError:
+        raise DeployError(f"ServiceTimeout {value!r} is not a whole number of seconds") from None
+    if not 1 <= seconds <= DEFAULT_SERVICE_TIMEOUT:
+        raise DeployError(f"ServiceTimeout {seconds} must be between 1 and {DEFAULT_SERVICE_TIMEOUT} seconds")
+    return seconds
+
+
+def unanswered(name: str, properties: dict[str, Any], payload: Any) -> DeployError:
+    """CloudFormation's verdict on a function that ended without answering: FAILED at the ServiceTimeout."""
+    timeout = service_timeout(properties)
+    waited = (
+        f"its ServiceTimeout of {timeout} s" if timeout else f"an hour ({DEFAULT_SERVICE_TIMEOUT} s: no ServiceTimeout)"
+    )
+    return DeployError(
+        f"FAILED: {name} sent no response to the ResponseURL, so CloudFormation fails the resource after {waited} "
+        f"(function error: {payload!r})"
+    )
 
 
 def stringified(value: Any) -> Any:
@@ -42,6 +78,7 @@ class CustomResource(ResourceProvider[dict[str, Any]]):
         record = deployment.functions.get(token)
         if record is None or record.code_dir is None:
             raise DeployError(f"ServiceToken {token}: not a function of the templates that can run locally")
+        service_timeout(properties)
         responses = deployment.responses()
         request_id = str(uuid.uuid4())
         event = {
@@ -55,9 +92,9 @@ class CustomResource(ResourceProvider[dict[str, Any]]):
             "ResourceProperties": stringified(properties),
         }
         payload, errored = deployment.runtime.invoke(token, event)
-        reply = responses.wait(request_id, timeout=5.0 if errored else CUSTOM_RESOURCE_TIMEOUT)
+        reply = responses.wait(request_id, timeout=ERRORED_GRACE if errored else CUSTOM_RESOURCE_TIMEOUT)
         if reply is None:
-            raise DeployError(f"{record.name} sent no response to the ResponseURL (function error: {payload!r})")
+            raise unanswered(record.name, properties, payload)
         if reply.get("Status") != "SUCCESS":
             raise DeployError(f"{record.name} answered {reply.get('Status')}: {reply.get('Reason')}")
         deployment.note(f"{request.logical_id} ({request.type}): {reply.get('Reason') or 'SUCCESS'}")

@@ -6,11 +6,13 @@ from tests.e2e.conftest import Client
 
 DATA_STACK = "TradingSystem-dev-Data"
 SERVICE_STACK = "TradingSystem-dev-Service"
+ACCOUNT_STACK = "TradingSystem-ApiGatewayAccount"
 
 
 def test_outputs_have_the_shape_cdk_deploy_writes_with_local_urls(client: Client) -> None:
     outputs = client.outputs
-    assert set(outputs) == {DATA_STACK, SERVICE_STACK, "LocalCloud"}
+    assert set(outputs) == {DATA_STACK, SERVICE_STACK, ACCOUNT_STACK, "LocalCloud"}
+    assert outputs[ACCOUNT_STACK] == {}  # the account's logging role: no outputs
     assert {"TradesTableName", "TradesBucketName"} <= outputs[DATA_STACK].keys()
     service = outputs[SERVICE_STACK]
     assert {"OrdersApiUrl", "DataApiUrl", "EventBusName", "OrdersTopicArn", "ApiKeyId"} <= service.keys()

@@ -17,6 +17,7 @@ from typing import Any
 import aws_cdk as cdk
 import pytest
 
+from stacks.account_stack import ACCOUNT_STACK
 from stacks.app_builder import build_app, load_cdk_context, stack_names
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -40,6 +41,8 @@ class Synthesized:
     outdir: Path
     data: Template
     service: Template
+    account: Template
+    """`TradingSystem-ApiGatewayAccount`: the same in every stage (stacks/account_stack.py)."""
 
     @property
     def settings(self) -> dict[str, Any]:
@@ -47,8 +50,9 @@ class Synthesized:
 
     @property
     def templates(self) -> dict[str, Template]:
+        """Every stack `cdk deploy --all` deploys for the stage."""
         data_name, service_name = stack_names(self.stage)
-        return {data_name: self.data, service_name: self.service}
+        return {data_name: self.data, service_name: self.service, ACCOUNT_STACK: self.account}
 
     def template_files(self) -> list[Path]:
         return [self.outdir / f"{name}.template.json" for name in self.templates]
@@ -64,6 +68,7 @@ def synthesize(stage: str, outdir: Path, *, nag: bool) -> Synthesized:
         outdir=outdir,
         data=assembly.get_stack_by_name(data_name).template,
         service=assembly.get_stack_by_name(service_name).template,
+        account=assembly.get_stack_by_name(ACCOUNT_STACK).template,
     )
 
 

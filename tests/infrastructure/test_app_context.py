@@ -24,7 +24,7 @@ def test_cdk_json_context_is_loaded(monkeypatch: pytest.MonkeyPatch) -> None:
     app = build_app(NO_BUNDLING)
     assert app.node.try_get_context("@aws-cdk/core:enablePartitionLiterals") is True
     assert app.node.try_get_context("stages") == CONTEXT["stages"]
-    assert _stacks(app) == ["TradingSystem-dev-Data", "TradingSystem-dev-Service"]
+    assert _stacks(app) == ["TradingSystem-ApiGatewayAccount", "TradingSystem-dev-Data", "TradingSystem-dev-Service"]
 
 
 PROBE = """
@@ -54,8 +54,12 @@ def test_cli_context_selects_the_stage_and_overrides_win() -> None:
         [sys.executable, "-c", PROBE], cwd=ROOT, env=env, capture_output=True, text=True, check=True, timeout=120
     )
     seen = json.loads(run.stdout.strip().splitlines()[-1])
-    assert seen["cli"] == ["TradingSystem-prod-Data", "TradingSystem-prod-Service"]
-    assert seen["override"] == ["TradingSystem-dev-Data", "TradingSystem-dev-Service"]
+    assert seen["cli"] == ["TradingSystem-ApiGatewayAccount", "TradingSystem-prod-Data", "TradingSystem-prod-Service"]
+    assert seen["override"] == [
+        "TradingSystem-ApiGatewayAccount",
+        "TradingSystem-dev-Data",
+        "TradingSystem-dev-Service",
+    ]
     assert seen["nag_from_cli"] == "false"
 
 
@@ -66,7 +70,7 @@ def test_stage_config_from_cdk_json() -> None:
     assert dev.destroy_on_removal and dev.log_retention_days == 7 and not dev.alarms
     prod = StageConfig.from_context("prod", CONTEXT["stages"])
     assert not prod.destroy_on_removal and prod.log_retention_days == 90 and prod.alarms
-    assert prod.removal_policy == cdk.RemovalPolicy.RETAIN
+    assert prod.removal_policy == cdk.RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE
 
 
 def test_unknown_stage_is_refused() -> None:

@@ -29,7 +29,7 @@ import pytest
 from tests.infrastructure.conftest import ROOT
 from trading_core import contracts
 
-SCANNED = ("constructs_lib", "stacks", "lambdas", "localcloud", "bench", "soak", "operations", "app.py")
+SCANNED = ("constructs_lib", "stacks", "lambdas", "localcloud", "bench", "soak", "operations", "deploy_check", "app.py")
 CONTRACTS_FILE = Path(contracts.__file__).resolve()
 MIN_LENGTH = 4
 ONE_WORD = re.compile(r"[A-Z]?[a-z]+|[A-Z]+")

@@ -95,7 +95,7 @@ def _trades_bucket(dev: Synthesized) -> tuple[str, dict[str, Any]]:
 def test_trades_bucket_hardening(dev: Synthesized) -> None:
     _, bucket = _trades_bucket(dev)
     assert bucket["BucketName"] == {
-        "Fn::Join": ["", ["trading-system-dev-trades-", {"Ref": "AWS::AccountId"}, "-us-east-1"]]
+        "Fn::Join": ["", ["trading-system-dev-trades-", {"Ref": "AWS::AccountId"}, "-", {"Ref": "AWS::Region"}]]
     }
     assert bucket["PublicAccessBlockConfiguration"] == {
         "BlockPublicAcls": True,

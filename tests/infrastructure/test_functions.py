@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
+from constructs_lib.common.powertools import layer_version
 from tests.infrastructure.conftest import (
-    CONTEXT,
     ROOT,
     Synthesized,
     as_list,
@@ -75,7 +75,7 @@ def test_function_defaults(dev: Synthesized, name: str) -> None:
     log_group = dev.service["Resources"][fn["LoggingConfig"]["LogGroup"]["Ref"]]
     assert props(log_group)["RetentionInDays"] == 7
     assert props(log_group)["LogGroupName"] == f"/aws/lambda/{fn['FunctionName']}"
-    version = CONTEXT["stages"]["dev"]["powertoolsLayerVersion"]
+    version = layer_version()
     powertools, shared, *market_data_dependencies = fn["Layers"]
     assert len(market_data_dependencies) == (1 if name in FETCHING else 0)
     assert powertools == {
@@ -99,7 +99,7 @@ def test_function_environment(dev: Synthesized, name: str) -> None:
     assert env["STAGE"] == "dev"
     assert env["PARAMETER_PREFIX"] == "/trading-system/dev"
     assert env["POWERTOOLS_SERVICE_NAME"] == name
-    assert env["POWERTOOLS_METRICS_NAMESPACE"] == "TradingSystem"
+    assert env["POWERTOOLS_METRICS_NAMESPACE"] == "TradingSystem/dev"  # one namespace per stage
     assert env["POWERTOOLS_LOG_LEVEL"] == "INFO"
     assert int(env["POWERTOOLS_PARAMETERS_MAX_AGE"]) <= 60  # a bus-type switch takes effect within a minute
     assert ("TRADES_TABLE_NAME" in env) == (name in TABLE_USERS or name == "customer_seeder")

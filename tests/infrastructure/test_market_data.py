@@ -343,7 +343,18 @@ def test_market_data_manager_api_starts_workflow_b_through_the_step_functions_in
     integration = method["Integration"]
     assert (integration["Type"], integration["Uri"], integration["PassthroughBehavior"]) == (
         "AWS",
-        "arn:aws:apigateway:us-east-1:states:action/StartExecution",
+        {
+            "Fn::Join": [
+                "",
+                [
+                    "arn:",
+                    {"Ref": "AWS::Partition"},
+                    ":apigateway:",
+                    {"Ref": "AWS::Region"},
+                    ":states:action/StartExecution",
+                ],
+            ]
+        },
         "NEVER",
     )
     workflow_b = _state_machine(dev.service, "trading-system-dev-market-data-ticker-map")[0]

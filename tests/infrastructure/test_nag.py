@@ -47,8 +47,10 @@ def test_without_acknowledgements_nag_fails(
         "AwsSolutions-L1",
         "AwsSolutions-SQS3",
         "AwsSolutions-IAM5[Resource::*]",
-        "AwsSolutions-IAM5[Resource::arn:aws:s3:::trading-system-dev-trades-<AWS::AccountId>-us-east-1/settled/*]",
-        "AwsSolutions-IAM5[Resource::arn:aws:s3:::trading-system-dev-market-data-<AWS::AccountId>-us-east-1/raw/*]",
+        "AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::trading-system-dev-trades-<AWS::AccountId>-<AWS::Region>"
+        "/settled/*]",
+        "AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::trading-system-dev-market-data-<AWS::AccountId>-"
+        "<AWS::Region>/raw/*]",
         # Step Functions LambdaInvoke grants cover each task function's versions (ARN:*)
         *(f"AwsSolutions-IAM5[Resource::<MarketData{f}Function{h}.Arn>:*]" for f, h in STATE_MACHINE_TASKS),
         "AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]",

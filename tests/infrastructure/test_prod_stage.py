@@ -27,11 +27,12 @@ def test_prod_names(prod: Synthesized) -> None:
 
 def test_prod_retains_data_and_logs(prod: Synthesized) -> None:
     stateful = resources(prod.data, "AWS::DynamoDB::Table") | resources(prod.data, "AWS::S3::Bucket")
-    assert {r["DeletionPolicy"] for r in stateful.values()} == {"Retain"}
+    assert {r["DeletionPolicy"] for r in stateful.values()} == {"RetainExceptOnCreate"}
     assert not resources(prod.data, "Custom::S3AutoDeleteObjects")
     retention = {props(g)["RetentionInDays"] for g in resources(prod.service, "AWS::Logs::LogGroup").values()}
     assert retention == {90}
-    assert {g["DeletionPolicy"] for g in resources(prod.service, "AWS::Logs::LogGroup").values()} == {"Retain"}
+    log_groups = resources(prod.service, "AWS::Logs::LogGroup").values()
+    assert {g["DeletionPolicy"] for g in log_groups} == {"RetainExceptOnCreate"}
 
 
 def test_prod_throttle(prod: Synthesized) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from tests.infrastructure.conftest import Synthesized, function_logical_id, is_ref_to, props, resources
+from tests.infrastructure.conftest import CONTEXT, Synthesized, function_logical_id, is_ref_to, props, resources
 
 
 def test_stream_mapping(dev: Synthesized) -> None:
@@ -52,3 +52,14 @@ def test_customer_seed(dev: Synthesized) -> None:
     assert seed["Customers"] == [*(f"{n:06d}" for n in range(1, 10)), "0000010", "0000011", "0000012"]
     assert seed["InitialFunds"] == "1000000.00"
     assert "TableName" in seed
+    # CloudFormation fails it within minutes when the seeder cannot answer (not after an hour).
+    assert seed["ServiceTimeout"] == "300"
+
+
+def test_prod_seeds_no_demo_customers(prod: Synthesized) -> None:
+    assert CONTEXT["stages"]["prod"]["seedDemoCustomers"] is False
+    assert CONTEXT["stages"]["dev"]["seedDemoCustomers"] is True
+    assert not resources(prod.service, "Custom::CustomerSeed")
+    names = {props(f).get("FunctionName") for f in resources(prod.service, "AWS::Lambda::Function").values()}
+    assert "trading-system-prod-customer-seeder" not in names
+    assert "1000000.00" not in json.dumps(prod.service)

@@ -44,3 +44,7 @@ def test_data_stack_snapshot(dev: Synthesized, json_snapshot: SnapshotAssertion)
 
 def test_service_stack_snapshot(dev: Synthesized, json_snapshot: SnapshotAssertion) -> None:
     assert normalise(dev.service) == json_snapshot
+
+
+def test_account_stack_snapshot(dev: Synthesized, json_snapshot: SnapshotAssertion) -> None:
+    assert normalise(dev.account) == json_snapshot

@@ -62,10 +62,10 @@ DEV = CONTEXT["stages"]["dev"]["parameters"]
         ({"apiThrottle": {"rateLimit": 0, "burstLimit": 100}}, r"apiThrottle\.rateLimit must be positive"),
         ({"apiThrottle": {"rateLimit": 50, "burstLimit": 0}}, r"apiThrottle\.burstLimit must be at least 1"),
         ({"apiQuotaPerDay": -1}, r"apiQuotaPerDay must be a whole number"),
-        ({"removalPolicy": "keep"}, r"removalPolicy must be one of \['destroy', 'retain', 'snapshot'\]"),
+        ({"removalPolicy": "keep"}, r"removalPolicy must be one of \['destroy', 'retain-on-update-or-delete', "),
+        ({"removalPolicy": "retain"}, r"removalPolicy 'retain' is refused: a first deployment that rolls back"),
         ({"logRetentionDays": 8}, r"logRetentionDays must be one of"),
         ({"marketDataProvider": "bloomberg"}, r"marketDataProvider must be one of"),
-        ({"powertoolsLayerVersion": None}, r"lacks setting 'powertoolsLayerVersion'"),
     ],
 )
 def test_a_broken_rule_fails_synth_naming_the_field(changes: dict[str, Any], message: str) -> None:

@@ -16,7 +16,9 @@ from localcloud.app import AppConfig
 
 ROOT = Path(__file__).resolve().parents[2]
 MODULES = sorted((ROOT / "localcloud").rglob("*.py"))
-APP_PACKAGES = frozenset({"trading_core", "constructs_lib", "stacks", "lambdas", "operations", "app", "tests"})
+APP_PACKAGES = frozenset(
+    {"trading_core", "constructs_lib", "stacks", "lambdas", "operations", "deploy_check", "app", "tests"}
+)
 # Matched case-insensitively, so written as the app spells them.
 APP_WORDS = (
     "trading",

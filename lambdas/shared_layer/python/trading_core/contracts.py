@@ -264,3 +264,20 @@ MARKET_DATA_MANAGER_API_OPENAPI_URL_OUTPUT: Final = "MarketDataManagerApiOpenApi
 
 OPENAPI_DOCUMENT_STAGE_VARIABLE: Final = "openApiDocument"
 """The stage variable that names an API's document (`trading_core.api.documents`) for `api_docs`."""
+
+# -- Metrics (Powertools' embedded metric format, `trading_core.common.observability`) ----------
+# Every function's metrics go to the namespace `<METRICS_NAMESPACE>/<stage>` (POWERTOOLS_METRICS_NAMESPACE),
+# with the dimension `service`: the function's name (POWERTOOLS_SERVICE_NAME). The stage's dashboard
+# (`constructs_lib/operations.py`) graphs the ones below, by these names.
+
+METRICS_NAMESPACE: Final = "TradingSystem"
+SERVICE_DIMENSION: Final = "service"
+ORDERS_RECEIVED_METRIC: Final = "OrdersReceived"
+"""order_router: the orders of the requests it took, valid or not (dark_pool counts the orders it got)."""
+INVALID_ORDERS_METRIC: Final = "InvalidOrders"
+"""order_router: the orders it refused (`invalidOrders` of its answer)."""
+FILLS_METRIC: Final = "Fills"
+"""dark_pool, lit_pool: the fills of an invocation per venue (dimension VENUE_DIMENSION, the trade's exchange)."""
+VENUE_DIMENSION: Final = "venue"
+SETTLEMENT_LAG_METRIC: Final = "SettlementLag"
+"""post_trade, per batch it settles: the largest time over its trades from the fill to the settlement, in ms."""

@@ -31,8 +31,10 @@ from trading_core.common.money import cents_up, money_str
 from trading_core.contracts import (
     CREDIT_CHECK,
     INVALID_ORDERS_FIELD,
+    INVALID_ORDERS_METRIC,
     ORDER_ID_ATTRIBUTE,
     ORDERS_DETAIL_TYPE,
+    ORDERS_RECEIVED_METRIC,
     POOL_TYPE_FIELD,
     ROUTER_SOURCE,
 )
@@ -136,9 +138,9 @@ class RoutingResult:
 
     def metrics(self) -> dict[str, int]:
         return {
-            "OrdersReceived": self.received,
+            ORDERS_RECEIVED_METRIC: self.received,
             "ChildOrdersRouted": len(self.routed),
-            "InvalidOrders": len(self.invalid),
+            INVALID_ORDERS_METRIC: len(self.invalid),
             "CreditChecks": self.credit_checks,
             "RoutingFailures": self.routing_failures,
             "RefusedOrdersKept": self.refusals_kept,

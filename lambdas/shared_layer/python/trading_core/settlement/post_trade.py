@@ -74,6 +74,14 @@ class SettledBatch:
         return batch_id_for(trade.trade_id for trade in self.trades)
 
     @property
+    def lag_milliseconds(self) -> float:
+        """The largest time, over the batch's trades, from the fill (`tradeDate`) to its settlement."""
+        return max(
+            (parse_iso(str(trade.settlement_date)) - parse_iso(trade.trade_date)).total_seconds() * 1000
+            for trade in self.trades
+        )
+
+    @property
     def key(self) -> str:
         earliest = min(parse_iso(str(trade.settlement_date)) for trade in self.trades)
         return f"{SETTLED_PREFIX}{earliest:%Y/%m/%d}/{self.batch_id}.json"
