@@ -16,8 +16,6 @@ from __future__ import annotations
 import argparse
 import glob
 import json
-import logging
-import tempfile
 import time
 from collections.abc import Callable, Sequence
 from decimal import Decimal
@@ -27,6 +25,7 @@ from typing import Any
 import boto3
 
 from bench import report, runner, workload
+from bench.local_cloud import started
 from bench.runner import SATURATION_SENDERS, Bench, Outcome, Result
 from trading_core.market_data.synthetic import synthetic_price
 
@@ -154,8 +153,6 @@ def gb_second_price(cloud: Any, result: Result, prices: dict[str, Any]) -> tuple
 
 
 def main(argv: list[str] | None = None) -> int:
-    from localcloud.server import REPO_ROOT, LocalCloud, Settings
-
     parser = argparse.ArgumentParser(prog="make bench", description=__doc__)
     parser.add_argument("--workload", choices=workload.WORKLOADS, default="W")
     parser.add_argument("--orders", type=int, default=1000, help="orders measured (in POSTs of 10)")
@@ -166,41 +163,22 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--details", action="store_true", help="also print our figures per function and operation")
     args = parser.parse_args(argv)
 
-    state = REPO_ROOT / ".localcloud" / "bench"
-    state.mkdir(parents=True, exist_ok=True)
-    run_log = (state / "run.log").open("w", encoding="utf-8", buffering=1)
-    logging.basicConfig(stream=run_log, level=logging.WARNING, force=True)
-
-    def log(line: str) -> None:
-        run_log.write(line + "\n")
-
-    with tempfile.TemporaryDirectory(prefix="bench-cdk-") as outdir:
-        settings = Settings(port=0, nag=False, log=log, state_dir=state, outdir=Path(outdir) / "cdk.out")
-        cloud = LocalCloud(settings).start()
-        try:
-            print(
-                f"local cloud ready in {cloud.ready_seconds:.0f} s; function logs: {cloud.functions_log_file},"
-                f" run log: {state / 'run.log'}",
-                flush=True,
-            )
-            result = measure(
-                cloud, name=args.workload, orders=args.orders, rate=args.rate, probe_orders=args.probe_orders, log=log
-            )
-            prices = report.load_prices()
-            gb_second, kinds = gb_second_price(cloud, result, prices)
-            built = report.build(result, prices, gb_second)
-            notes = [
-                f"our Lambda GB-s: handler time (minus time in the emulator's AWS calls) x template memory, {kinds};"
-                " the original's: x86_64 128 MB, its sleeps, 1.5 s per market-data task (bench/original.py)",
-                "DynamoDB units by item size as AWS bills them (transactions doubled, GSI writes of the projected"
-                " items included, old items read from moto's backend); the benchmark's own reads excluded",
-            ]
-            print(report.render(result, built, prices, notes))
-            if args.details:
-                print(report.details(result))
-        finally:
-            cloud.stop()
-            run_log.close()
+    with started("bench") as (cloud, log):
+        result = measure(
+            cloud, name=args.workload, orders=args.orders, rate=args.rate, probe_orders=args.probe_orders, log=log
+        )
+        prices = report.load_prices()
+        gb_second, kinds = gb_second_price(cloud, result, prices)
+        built = report.build(result, prices, gb_second)
+        notes = [
+            f"our Lambda GB-s: handler time (minus time in the emulator's AWS calls) x template memory, {kinds};"
+            " the original's: x86_64 128 MB, its sleeps, 1.5 s per market-data task (bench/original.py)",
+            "DynamoDB units by item size as AWS bills them (transactions doubled, GSI writes of the projected"
+            " items included, old items read from moto's backend); the benchmark's own reads excluded",
+        ]
+        print(report.render(result, built, prices, notes))
+        if args.details:
+            print(report.details(result))
     return 0
 
 

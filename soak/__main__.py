@@ -9,12 +9,10 @@ over the report), W's customers are funded and the holdings its sells need bough
 from __future__ import annotations
 
 import argparse
-import logging
 import sys
-import tempfile
-from pathlib import Path
 from typing import Final
 
+from bench.local_cloud import started
 from soak import report
 from soak.load import IN_FLIGHT, Sample, Soak, steady_batches
 from soak.verdict import MIB, judge
@@ -38,8 +36,6 @@ def progress(sample: Sample) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from localcloud.server import REPO_ROOT, LocalCloud, Settings
-
     parser = argparse.ArgumentParser(prog="make soak", description=__doc__)
     parser.add_argument("--minutes", type=float, default=10.0, help="how long the load runs (default 10)")
     parser.add_argument("--rate", type=float, default=DEFAULT_RATE, help=f"offered orders/s (default {DEFAULT_RATE:g})")
@@ -50,37 +46,18 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--minutes and --rate must be positive, --in-flight at least 1")
     seconds = args.minutes * 60
 
-    state = REPO_ROOT / ".localcloud" / "soak"
-    state.mkdir(parents=True, exist_ok=True)
-    run_log = (state / "run.log").open("w", encoding="utf-8", buffering=1)
-    logging.basicConfig(stream=run_log, level=logging.WARNING, force=True)
-
-    def log(line: str) -> None:
-        run_log.write(line + "\n")
-
-    with tempfile.TemporaryDirectory(prefix="soak-cdk-") as outdir:
-        settings = Settings(port=0, nag=False, log=log, state_dir=state, outdir=Path(outdir) / "cdk.out")
-        cloud = LocalCloud(settings).start()
+    with started("soak") as (cloud, log):
+        interval = args.interval or interval_for(seconds)
+        soak = Soak(cloud, interval=interval, in_flight=args.in_flight, log=log, progress=progress)
+        batches = steady_batches(args.rate, seconds, None)
         try:
-            print(
-                f"local cloud ready in {cloud.ready_seconds:.0f} s; function logs: {cloud.functions_log_file},"
-                f" run log: {state / 'run.log'}",
-                flush=True,
-            )
-            interval = args.interval or interval_for(seconds)
-            soak = Soak(cloud, interval=interval, in_flight=args.in_flight, log=log, progress=progress)
-            batches = steady_batches(args.rate, seconds, None)
-            try:
-                setup_orders = soak.set_up(batches)
-                print(f"set up: {setup_orders} pre-buy orders; the load runs {args.minutes:g} min", flush=True)
-                run = soak.run(batches, args.rate, seconds, sorted({o["customerId"] for b in batches for o in b}))
-            finally:
-                soak.restore()
-            verdict = judge(run.samples, run.seconds)
-            print(report.render(run, verdict))
+            setup_orders = soak.set_up(batches)
+            print(f"set up: {setup_orders} pre-buy orders; the load runs {args.minutes:g} min", flush=True)
+            run = soak.run(batches, args.rate, seconds, sorted({o["customerId"] for b in batches for o in b}))
         finally:
-            cloud.stop()
-            run_log.close()
+            soak.restore()
+        verdict = judge(run.samples, run.seconds)
+        print(report.render(run, verdict))
     return 0 if verdict.passed else 1
 
 
