@@ -57,6 +57,12 @@ api-properties: install
 iam-mutations: install
 	ONLY='$(ONLY)' $(BIN)/python -m tests.iam_mutations
 
+# The fault run (tests/fault_run): workload W under faults of every kind (FAULTS, a localcloud fault spec), then
+# make redrive's replay, then the proof that nothing was lost or doubled; make test runs 100 orders of it.
+.PHONY: fault-run
+fault-run: install
+	$(BIN)/python -m tests.fault_run --orders $(or $(ORDERS),1000) --faults '$(or $(FAULTS),0.1)' --seed $(or $(SEED),7)
+
 # Least-privilege evidence: the e2e suite with LOCALCLOUD_IAM_USAGE set, then what was granted and never used.
 IAM_USAGE := .localcloud/iam-usage.json
 iam-unused: install

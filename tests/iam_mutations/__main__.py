@@ -5,33 +5,24 @@ errors under a mutation, with their tracebacks) goes to `.localcloud/iam-mutatio
 
 from __future__ import annotations
 
-import logging
 import os
 import sys
-from pathlib import Path
+from typing import TYPE_CHECKING
 
-from tests.environment import TEST_ENVIRONMENT
+from tests.cloud_tool import with_cloud
+
+if TYPE_CHECKING:
+    from tests.e2e.conftest import Client
 
 
 def main() -> int:
-    os.environ.update(TEST_ENVIRONMENT)
-    from tests import speedups
+    return with_cloud("iam-mutations.log", _run)
 
-    speedups.install()
-    from tests.e2e.conftest import Client, Clouds
-    from tests.iam_mutations.runner import run
 
-    log = Path(".localcloud") / "iam-mutations.log"
-    log.parent.mkdir(exist_ok=True)
-    logging.basicConfig(filename=log, filemode="w", level=logging.WARNING, force=True)
-    clouds = Clouds()
-    try:
-        print("starting the local cloud (synthesize and deploy) …", flush=True)
-        clouds.current()
-        print(f"local cloud ready; its log: {log}", flush=True)
-        return run(Client(clouds), only=os.environ.get("ONLY", ""))
-    finally:
-        clouds.stop()
+def _run(client: Client) -> int:
+    from tests.iam_mutations.runner import run  # once the test environment is set
+
+    return run(client, only=os.environ.get("ONLY", ""))
 
 
 if __name__ == "__main__":

@@ -9,29 +9,19 @@ failed transiently (the client sends the same request with the same key). Found 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
 
 import pytest
 
-from lambdas.order_router import handler
 from tests.integration.api_events import json_body
 from tests.integration.conftest import IDEMPOTENCY_TABLE, TradingAws
 from tests.integration.quote_lookup import QuoteSummaryFunction, install_quote_summary, store_quote
-from tests.integration.test_order_router import FUNDS, order_items, parent_items, post, put_customer
+from tests.integration.test_order_router import funded_aws, order_items, parent_items, post  # noqa: F401 (fixture aws)
 from tests.seed import SEED_ORDER
 from trading_core.model.order_item import item_key
 
 KEY = {"Idempotency-Key": "rerun-1"}
-
-
-@pytest.fixture
-def aws(trading_aws: TradingAws) -> Iterator[TradingAws]:
-    handler.build.cache_clear()
-    put_customer(trading_aws, "000002", funds=FUNDS)
-    yield trading_aws
-    handler.build.cache_clear()
 
 
 def forget_answers(aws: TradingAws) -> None:

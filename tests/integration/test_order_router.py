@@ -31,8 +31,8 @@ from trading_core.pools.pricing import max_fee, protection_price
 FUNDS = "10000000.00"
 
 
-@pytest.fixture
-def aws(trading_aws: TradingAws) -> Iterator[TradingAws]:
+@pytest.fixture(name="aws")
+def funded_aws(trading_aws: TradingAws) -> Iterator[TradingAws]:
     handler.build.cache_clear()
     # The seed order needs 1,394,619.17: more than the 1,000,000 a customer is seeded with.
     put_customer(trading_aws, "000002", funds=FUNDS)
