@@ -1,9 +1,9 @@
 """The smart order router's request path behind `POST /orders` (docs/architecture.md §2 "Router").
 
-Per parent order the funds store makes exactly one `TransactWriteItems` (reservation + child ORDER
-items); the children of the whole request are published in as few PutEvents/PublishBatch calls as
-possible. Children whose events cannot be published get their reservation back (a compensating
-transaction) and are reported as invalid, so nothing is lost and nothing stays reserved.
+Per parent order the funds store makes one reservation (an UpdateItem that holds the funds) and one put
+of its ORDER item (`orders.funds_store`); the children of the whole request are published in as few
+PutEvents/PublishBatch calls as possible. Children whose events cannot be published get their reservation
+back (a compensating transaction) and are reported as invalid, so nothing is lost and nothing stays reserved.
 
 Refused orders are kept as REFUSED parent ORDER items (`orders.refusals`), written together once the
 accepted ones are on their way; each `invalidOrders` entry names its `orderId` (None when nothing is kept:
