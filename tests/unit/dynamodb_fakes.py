@@ -45,7 +45,7 @@ class FakeClient:
     It stands for a Table resource's client, so requests carry plain Python values; cancellation
     reasons (as from DynamoDB) keep the wire format."""
 
-    def __init__(self, *answers: ClientError | None, reads: list[dict[str, Any]] | None = None) -> None:
+    def __init__(self, *answers: Any, reads: list[dict[str, Any]] | None = None) -> None:
         self.answers = list(answers)
         self.reads = list(reads or [])
         self.calls: list[list[dict[str, Any]]] = []
@@ -83,6 +83,14 @@ class FakeClient:
         if answer is not None:
             raise answer
         return {"Attributes": dict(self.attributes) if operation == "UpdateItem" else {}}
+
+    def batch_write_item(self, RequestItems: dict[str, Any]) -> dict[str, Any]:
+        """Answered with the next scripted error, or None (all written), or a dict: its UnprocessedItems."""
+        self.writes.append(("BatchWriteItem", RequestItems))
+        answer = self.answers.pop(0) if self.answers else None
+        if isinstance(answer, ClientError):
+            raise answer
+        return {"UnprocessedItems": answer or {}}
 
     def transact_write_items(self, TransactItems: list[dict[str, Any]]) -> dict[str, Any]:
         self.calls.append(TransactItems)

@@ -11,6 +11,7 @@ from botocore.exceptions import ClientError
 
 from tests.unit.dynamodb_fakes import FAILED, NONE, FakeClient, cancelled, condition_failed, conflicting, table, wire
 from trading_core.common import keys
+from trading_core.common.dynamodb import MAX_BATCH_WRITE_ROUNDS
 from trading_core.customers.record import FUNDS_ARE_NUMBERS
 from trading_core.model.child_order import PARENT_KIND, Direction, OrderType
 from trading_core.model.order_item import child_items, with_children
@@ -250,6 +251,49 @@ def test_the_next_reservation_removes_the_holds_of_orders_placed_and_looks_up_ma
     update = client.writes[2 + len(given_back)][1]
     assert update["UpdateExpression"].endswith(" REMOVE #r0, #r1")
     assert [update["ExpressionAttributeNames"][name] for name in ("#r0", "#r1")] == ["H#f0-00", HOLD]
+
+
+def other(order_id: str) -> PlannedOrder:
+    return plan_order(plan().request, CONFIG, order_date=NOW, new_id=lambda: order_id, market_price=Decimal("10.00"))
+
+
+def test_deferred_order_items_are_written_together_and_one_left_unprocessed_gets_its_reservation_back() -> None:
+    """A request without a key (fresh ids): the reservations one by one, then the ORDER items in one
+    BatchWriteItem; one still unprocessed after its rounds was not written, so its reservation is given back."""
+    first, second = plan(), other("id2-00")
+    unprocessed = {"t": [{"PutRequest": {"Item": second.order_item(NOW)}}]}
+    client = FakeClient(None, None, *[unprocessed] * MAX_BATCH_WRITE_ROUNDS)
+    store = DynamoFundsStore(table(client))
+
+    assert store.reserve(first, NOW, defer=True) == Reserved(first.reservation)
+    assert store.reserve(second, NOW, defer=True) == Reserved(second.reservation)
+    assert [operation for operation, _ in client.writes] == ["UpdateItem", "UpdateItem"]
+
+    assert store.place_deferred() == {"id2-00"}
+    batch = client.writes[2][1]["t"]
+    assert [entry["PutRequest"]["Item"] for entry in batch] == [first.order_item(NOW), second.order_item(NOW)]
+    operations = [operation for operation, _ in client.writes]
+    assert operations == ["UpdateItem", "UpdateItem"] + ["BatchWriteItem"] * MAX_BATCH_WRITE_ROUNDS + ["UpdateItem"]
+    release = client.writes[-1][1]
+    assert release["ExpressionAttributeNames"] == {"#hold": "H#id2-00"}
+    assert store.place_deferred() == set()
+
+
+def test_a_batch_of_order_items_that_failed_is_put_item_by_item_on_condition_there_is_none() -> None:
+    """The batch may have written some: each is put on condition that there is none, so it is written either
+    way; one whose put fails too keeps its reservation (it may exist, its children holding it) and is reported."""
+    first, second = plan(), other("id2-00")
+    throttled = ClientError({"Error": {"Code": "ThrottlingException", "Message": "slow down"}}, "BatchWriteItem")
+    down = ClientError({"Error": {"Code": "InternalServerError", "Message": "down"}}, "PutItem")
+    client = FakeClient(None, None, throttled, condition_failed(operation="PutItem"), down)
+    store = DynamoFundsStore(table(client))
+    store.reserve(first, NOW, defer=True)
+    store.reserve(second, NOW, defer=True)
+
+    assert store.place_deferred() == {"id2-00"}
+    operations = [operation for operation, _ in client.writes]
+    assert operations == ["UpdateItem", "UpdateItem", "BatchWriteItem", "PutItem", "PutItem"]
+    assert client.writes[3][1]["ConditionExpression"] == "attribute_not_exists(#pk)"
 
 
 def stored(order: PlannedOrder, **statuses: str) -> dict[str, Any]:

@@ -21,10 +21,13 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from trading_core.common import keys
 from trading_core.common.dynamodb import (
+    MAX_BATCH_WRITE_ITEMS,
+    MAX_BATCH_WRITE_ROUNDS,
     MAX_TRANSACTION_ATTEMPTS,
     ConditionFailed,
     batch_get,
     batch_write,
+    chunked,
     decided_write,
 )
 from trading_core.contracts import ORDER_ID_ATTRIBUTE
@@ -59,6 +62,17 @@ class _IncompleteCustomer:
 
 
 @dataclass(frozen=True)
+class _Deferred:
+    """A reservation made whose ORDER item `place_deferred` writes."""
+
+    plan: PlannedOrder
+    key: dict[str, str]
+    held: Decimal
+    now: str
+    written: dict[str, Any]
+
+
+@dataclass(frozen=True)
 class _Again:
     """An orphan hold of the same order was given back: reserve again."""
 
@@ -72,15 +86,17 @@ class DynamoFundsStore:
     def __init__(self, table: Any) -> None:
         self._table = table.name
         self._client = table.meta.client
+        self._deferred: list[_Deferred] = []
         self._placed: dict[Place, set[str]] = {}
         """Per reserved item, the orders whose holds this store knows placed: the next reservation removes them."""
 
-    def reserve(self, plan: PlannedOrder, now: str) -> ReservationOutcome:
-        """Reserve what the plan needs and write its parent and children (ACCEPTED or OPEN).
+    def reserve(self, plan: PlannedOrder, now: str, *, defer: bool = False) -> ReservationOutcome:
+        """Reserve what the plan needs and write its parent and children (ACCEPTED or OPEN); with `defer`, the
+        item is written by `place_deferred` (25 per BatchWriteItem, not conditional: for fresh ids only).
 
         A customer record lacking the funds attributes is completed with their defaults first."""
         for _ in range(MAX_TRANSACTION_ATTEMPTS):
-            outcome = self._reserve_once(plan, now)
+            outcome = self._reserve_once(plan, now, defer)
             if isinstance(outcome, _Again):
                 continue
             if not isinstance(outcome, _IncompleteCustomer):
@@ -94,7 +110,9 @@ class DynamoFundsStore:
                 return UnreadableCustomer(str(error))
         raise FundsUnavailable(f"the record of {plan.request.customer_id} kept changing while it was completed")
 
-    def _reserve_once(self, plan: PlannedOrder, now: str) -> ReservationOutcome | _IncompleteCustomer | _Again:
+    def _reserve_once(
+        self, plan: PlannedOrder, now: str, defer: bool
+    ) -> ReservationOutcome | _IncompleteCustomer | _Again:
         parent_id = plan.parent_order_id
         held = _held(plan)
         update = reserve_operation(self._table, plan, now)["Update"]
@@ -109,6 +127,9 @@ class DynamoFundsStore:
         except (ClientError, BotoCoreError) as error:
             self._remember(place, placed)
             raise FundsUnavailable(f"could not reserve funds for order {parent_id}: {error}") from error
+        if defer:
+            self._deferred.append(_Deferred(plan, update["Key"], held, now, answer.get("Attributes") or {}))
+            return Reserved(plan.reservation)
         try:
             decided_write(self._client.put_item, {**versioned_put(self._table, plan.order_item(now), None), **ALL_OLD})
         except ConditionFailed as failed:  # the ORDER item is there: a first run of the same key wrote it
@@ -122,6 +143,50 @@ class DynamoFundsStore:
         self._remember(place, {parent_id})
         self._tidy(plan, update["Key"], answer.get("Attributes") or {}, now)
         return Reserved(plan.reservation)
+
+    def place_deferred(self) -> set[str]:
+        """The deferred ORDER items, 25 per BatchWriteItem; an item left unprocessed was not written, so its
+        reservation is given back; one whose call failed is put on condition that there is none (written either
+        way), or, when even that fails, keeps its reservation (it may exist, and then its children hold it)."""
+        deferred, self._deferred = self._deferred, []
+        unplaced: set[str] = set()
+        for chunk in chunked(deferred, MAX_BATCH_WRITE_ITEMS):
+            items = {entry.plan.parent_order_id: entry for entry in chunk}
+            try:
+                unwritten = self._batch_put([entry.plan.order_item(entry.now) for entry in chunk])
+            except (ClientError, BotoCoreError) as error:
+                logger.warning("could not write %d orders in one batch (%s): one by one", len(chunk), error)
+                unwritten = set(items)
+                for entry in chunk:
+                    try:
+                        item = entry.plan.order_item(entry.now)
+                        decided_write(self._client.put_item, versioned_put(self._table, item, None))
+                        unwritten.discard(entry.plan.parent_order_id)
+                    except ConditionFailed:
+                        unwritten.discard(entry.plan.parent_order_id)  # the batch wrote it
+                    except (ClientError, BotoCoreError):
+                        logger.exception(
+                            "RECONCILE: order %s may not exist; its hold stays", entry.plan.parent_order_id
+                        )
+                        unplaced.add(entry.plan.parent_order_id)
+                        unwritten.discard(entry.plan.parent_order_id)
+            for parent_id, entry in items.items():
+                if parent_id in unwritten:
+                    self._give_back(entry.plan, entry.key, entry.held, entry.now)
+                    unplaced.add(parent_id)
+                elif parent_id not in unplaced:
+                    self._remember(_place(entry.key), {parent_id})
+                    self._tidy(entry.plan, entry.key, entry.written, entry.now)
+        return unplaced
+
+    def _batch_put(self, items: list[dict[str, Any]]) -> set[str]:
+        """One BatchWriteItem of `items` and its rounds of unprocessed items; the order ids still unprocessed."""
+        request: dict[str, Any] = {self._table: [{"PutRequest": {"Item": item}} for item in items]}
+        for _ in range(MAX_BATCH_WRITE_ROUNDS):
+            request = self._client.batch_write_item(RequestItems=request).get("UnprocessedItems") or {}
+            if not request:
+                return set()
+        return {str(entry["PutRequest"]["Item"][ORDER_ID_ATTRIBUTE]) for entry in request.get(self._table, [])}
 
     def _refusal(
         self, plan: PlannedOrder, key: dict[str, str], old: dict[str, Any], now: str
