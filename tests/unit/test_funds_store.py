@@ -296,6 +296,37 @@ def test_a_batch_of_order_items_that_failed_is_put_item_by_item_on_condition_the
     assert client.writes[3][1]["ConditionExpression"] == "attribute_not_exists(#pk)"
 
 
+def test_a_requests_orders_on_one_item_are_reserved_together_by_one_update_of_their_sum() -> None:
+    first, second = plan(), other("id2-00")
+    client = FakeClient()
+
+    outcomes = DynamoFundsStore(table(client)).reserve_all([first, second], NOW, defer=True)
+
+    assert outcomes == [Reserved(first.reservation), Reserved(second.reservation)]
+    [(operation, update)] = client.writes
+    assert operation == "UpdateItem"
+    assert update["ExpressionAttributeValues"][":need"] == first.reservation + second.reservation
+    assert [update["ExpressionAttributeNames"][name] for name in ("#h0", "#h1")] == [HOLD, "H#id2-00"]
+    assert update["ConditionExpression"].endswith("AND attribute_not_exists(#h0) AND attribute_not_exists(#h1)")
+
+
+def test_orders_whose_sum_the_funds_do_not_cover_are_reserved_one_by_one_in_order() -> None:
+    """The sum failed its condition (nothing written): each order as alone, so the first still passes."""
+    first, second = plan(), other("id2-00")
+    customer = {"PK": {"S": "CUST#000002"}, "SK": {"S": "CUST#000002"}}
+    funds = {"RemainingFunds": {"N": "30000"}, "AvailableFunds": {"N": "30000"}, "ReservedFunds": {"N": "0"}}
+    short = condition_failed({**customer, **funds, "TotalDeposits": {"N": "30000"}})
+    client = FakeClient(short, None, short)
+
+    outcomes = DynamoFundsStore(table(client)).reserve_all([first, second], NOW, defer=True)
+
+    assert outcomes == [
+        Reserved(first.reservation),
+        InsufficientFunds(required=second.reservation, available=Decimal("30000")),
+    ]
+    assert [operation for operation, _ in client.writes] == ["UpdateItem"] * 3
+
+
 def stored(order: PlannedOrder, **statuses: str) -> dict[str, Any]:
     """The order's ORDER item as the router wrote it, some children (by number) moved on since."""
     item = order.order_item("before")

@@ -119,6 +119,17 @@ class FakeFunds:
         self.plans.append(plan)
         return Reserved(need)
 
+    def reserve_all(
+        self, plans: Sequence[PlannedOrder], now: str, *, defer: bool = False
+    ) -> list[ReservationOutcome | FundsUnavailable]:
+        outcomes: list[ReservationOutcome | FundsUnavailable] = []
+        for plan in plans:
+            try:
+                outcomes.append(self.reserve(plan, now, defer=defer))
+            except FundsUnavailable as error:
+                outcomes.append(error)
+        return outcomes
+
     def place_deferred(self) -> set[str]:
         return set()
 

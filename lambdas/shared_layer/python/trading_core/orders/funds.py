@@ -80,6 +80,13 @@ class FundsStore(Protocol):
         only: its write is not conditional)."""
         ...
 
+    def reserve_all(
+        self, plans: Sequence[PlannedOrder], now: str, *, defer: bool = False
+    ) -> list[ReservationOutcome | FundsUnavailable]:
+        """Each plan's outcome, in order, as `reserve` one by one would give them (`FundsUnavailable`: this one
+        could not be decided); the store may reserve several on one item together."""
+        ...
+
     def place_deferred(self) -> set[str]:
         """Writes the deferred ORDER items; the parent order ids not placed (their reservations given back, or
         kept while it is unknown whether the item was written), to be refused as `could not be processed`."""

@@ -45,13 +45,24 @@ from trading_core.orders.funds import (
     UnknownCustomer,
     UnreadableCustomer,
 )
-from trading_core.orders.holds import MAX_FOREIGN_HOLDS, ORPHAN_AFTER, epoch, holds_of, release_hold, with_hold
+from trading_core.orders.holds import (
+    MAX_FOREIGN_HOLDS,
+    ORPHAN_AFTER,
+    epoch,
+    holds_of,
+    release_hold,
+    with_hold,
+    with_holds,
+)
 from trading_core.orders.plan import PlannedOrder
 from trading_core.orders.reservations import reserve_operation, sell_refusal
 
 logger = logging.getLogger(__name__)
 
 ALL_OLD: Final = {"ReturnValuesOnConditionCheckFailure": "ALL_OLD"}
+MAX_DEFERRED_HOLDS: Final = 8
+"""Reservations on one item whose ORDER items wait to be written before the next one writes them (so it removes
+their holds: eight holds keep a customer item under 1 KB)."""
 MAX_PLACED_KEPT: Final = 10_000
 """Items whose placed holds a store remembers for removal (a container's memory, not a guarantee)."""
 
@@ -87,6 +98,7 @@ class DynamoFundsStore:
         self._table = table.name
         self._client = table.meta.client
         self._deferred: list[_Deferred] = []
+        self._unplaced: set[str] = set()
         self._placed: dict[Place, set[str]] = {}
         """Per reserved item, the orders whose holds this store knows placed: the next reservation removes them."""
 
@@ -110,6 +122,68 @@ class DynamoFundsStore:
                 return UnreadableCustomer(str(error))
         raise FundsUnavailable(f"the record of {plan.request.customer_id} kept changing while it was completed")
 
+    def reserve_all(
+        self, plans: Sequence[PlannedOrder], now: str, *, defer: bool = False
+    ) -> list[ReservationOutcome | FundsUnavailable]:
+        """Each plan's outcome (or why it could not be decided), in order. With `defer` (fresh ids), the orders
+        that reserve on one item (a customer's buys, a position's sells) are first reserved together by one
+        update of their sum with all their holds: if it passes, each one would have passed in turn; if not,
+        they are reserved one by one, in order, as without it."""
+        outcomes: dict[int, ReservationOutcome | FundsUnavailable] = {}
+        groups: dict[Place, list[int]] = {}
+        for index, plan in enumerate(plans):
+            groups.setdefault(_place(reserve_operation(self._table, plan, now)["Update"]["Key"]), []).append(index)
+        for indexes in groups.values():
+            if defer and len(indexes) > 1 and self._reserve_together([plans[i] for i in indexes], now):
+                outcomes.update({i: Reserved(plans[i].reservation) for i in indexes})
+                continue
+            for i in indexes:
+                try:
+                    outcomes[i] = self.reserve(plans[i], now, defer=defer)
+                except FundsUnavailable as error:
+                    outcomes[i] = error
+        return [outcomes[index] for index in range(len(plans))]
+
+    def _reserve_together(self, plans: Sequence[PlannedOrder], now: str) -> bool:
+        """One update reserving the plans' sum on their item, with each one's hold; their ORDER items deferred.
+        False (nothing written) when its condition or the request failed."""
+        first = plans[0]
+        update = reserve_operation(self._table, first, now)["Update"]
+        place = _place(update["Key"])
+        held = {plan.parent_order_id: _held(plan) for plan in plans}
+        total = sum(held.values(), Decimal(0))
+        values = dict(update["ExpressionAttributeValues"])
+        if ":need" in values:
+            values[":need"] = sum((plan.reservation for plan in plans), Decimal(0))
+        else:
+            values[":q"] = int(total)
+        placed = self._placed.pop(place, set())
+        request = with_holds({**update, "ExpressionAttributeValues": values}, held, now, placed)
+        for attempt in range(2):
+            try:
+                answer = decided_write(self._client.update_item, request)
+                break
+            except ConditionFailed as failed:  # a record lacking the funds attributes is completed first, once
+                old = failed.item
+                if attempt or first.request.direction is Direction.SELL or not old or record.is_complete(old):
+                    self._remember(place, placed)
+                    return False
+                try:
+                    record.read_funds(old)
+                    complete_record(self._client, self._table, old, now)
+                except (ClientError, BotoCoreError, record.UnreadableCustomer):
+                    self._remember(place, placed)
+                    return False
+            except (ClientError, BotoCoreError):
+                self._remember(place, placed)
+                return False
+        else:
+            return False
+        written = answer.get("Attributes") or {}
+        for plan in plans:
+            self._deferred.append(_Deferred(plan, update["Key"], held[plan.parent_order_id], now, written))
+        return True
+
     def _reserve_once(
         self, plan: PlannedOrder, now: str, defer: bool
     ) -> ReservationOutcome | _IncompleteCustomer | _Again:
@@ -117,6 +191,8 @@ class DynamoFundsStore:
         held = _held(plan)
         update = reserve_operation(self._table, plan, now)["Update"]
         place = _place(update["Key"])
+        if defer and sum(1 for entry in self._deferred if _place(entry.key) == place) >= MAX_DEFERRED_HOLDS:
+            self._flush()  # so this reservation removes their holds: an item keeps a few at most
         placed = self._placed.pop(place, set())
         request = with_hold(update, parent_id, held, now, placed)
         try:
@@ -148,36 +224,44 @@ class DynamoFundsStore:
         """The deferred ORDER items, 25 per BatchWriteItem; an item left unprocessed was not written, so its
         reservation is given back; one whose call failed is put on condition that there is none (written either
         way), or, when even that fails, keeps its reservation (it may exist, and then its children hold it)."""
+        self._flush()
+        unplaced, self._unplaced = self._unplaced, set()
+        return unplaced
+
+    def _flush(self) -> None:
         deferred, self._deferred = self._deferred, []
-        unplaced: set[str] = set()
+        placed: dict[Place, _Deferred] = {}
         for chunk in chunked(deferred, MAX_BATCH_WRITE_ITEMS):
             items = {entry.plan.parent_order_id: entry for entry in chunk}
             try:
                 unwritten = self._batch_put([entry.plan.order_item(entry.now) for entry in chunk])
             except (ClientError, BotoCoreError) as error:
                 logger.warning("could not write %d orders in one batch (%s): one by one", len(chunk), error)
-                unwritten = set(items)
-                for entry in chunk:
-                    try:
-                        item = entry.plan.order_item(entry.now)
-                        decided_write(self._client.put_item, versioned_put(self._table, item, None))
-                        unwritten.discard(entry.plan.parent_order_id)
-                    except ConditionFailed:
-                        unwritten.discard(entry.plan.parent_order_id)  # the batch wrote it
-                    except (ClientError, BotoCoreError):
-                        logger.exception(
-                            "RECONCILE: order %s may not exist; its hold stays", entry.plan.parent_order_id
-                        )
-                        unplaced.add(entry.plan.parent_order_id)
-                        unwritten.discard(entry.plan.parent_order_id)
+                unwritten = self._put_each(chunk)
             for parent_id, entry in items.items():
                 if parent_id in unwritten:
                     self._give_back(entry.plan, entry.key, entry.held, entry.now)
-                    unplaced.add(parent_id)
-                elif parent_id not in unplaced:
+                    self._unplaced.add(parent_id)
+                elif parent_id not in self._unplaced:
                     self._remember(_place(entry.key), {parent_id})
-                    self._tidy(entry.plan, entry.key, entry.written, entry.now)
-        return unplaced
+                    placed[_place(entry.key)] = entry
+        for entry in placed.values():  # the last reservation on each item, once all of them are known placed
+            self._tidy(entry.plan, entry.key, entry.written, entry.now)
+
+    def _put_each(self, chunk: Sequence[_Deferred]) -> set[str]:
+        """After a failed batch (which may have written some): each put on condition that there is none; the
+        ones not written. One whose put fails too is unplaced but keeps its hold (it may exist)."""
+        unwritten: set[str] = set()
+        for entry in chunk:
+            parent_id = entry.plan.parent_order_id
+            try:
+                decided_write(self._client.put_item, versioned_put(self._table, entry.plan.order_item(entry.now), None))
+            except ConditionFailed:
+                pass  # the batch wrote it
+            except (ClientError, BotoCoreError):
+                logger.exception("RECONCILE: order %s may exist; its hold stays", parent_id)
+                self._unplaced.add(parent_id)
+        return unwritten
 
     def _batch_put(self, items: list[dict[str, Any]]) -> set[str]:
         """One BatchWriteItem of `items` and its rounds of unprocessed items; the order ids still unprocessed."""

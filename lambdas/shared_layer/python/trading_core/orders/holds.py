@@ -75,6 +75,30 @@ def with_hold(
     }
 
 
+def with_holds(update: Mapping[str, Any], held: Mapping[str, Decimal], now: str, remove: set[str]) -> dict[str, Any]:
+    """As `with_hold`, for the orders of one request that reserve their sum on one item together: each one's
+    hold, each on condition that it is not there."""
+    orders = list(held)
+    names = {**update.get("ExpressionAttributeNames", {})}
+    names.update({f"#h{index}": hold_name(order_id) for index, order_id in enumerate(orders)})
+    values = {**update["ExpressionAttributeValues"]}
+    values.update({f":h{index}": [held[order_id], epoch(now)] for index, order_id in enumerate(orders)})
+    removed = sorted(remove - set(orders))
+    names.update({f"#r{index}": hold_name(order_id) for index, order_id in enumerate(removed)})
+    expression = update["UpdateExpression"] + "".join(f", #h{index} = :h{index}" for index in range(len(orders)))
+    if removed:
+        expression += " REMOVE " + ", ".join(f"#r{index}" for index in range(len(removed)))
+    absent = " AND ".join(f"attribute_not_exists(#h{index})" for index in range(len(orders)))
+    return {
+        **update,
+        "UpdateExpression": expression,
+        "ConditionExpression": f"({update['ConditionExpression']}) AND {absent}",
+        "ExpressionAttributeNames": names,
+        "ExpressionAttributeValues": values,
+        "ReturnValues": "ALL_NEW",
+    }
+
+
 def release_hold(
     table: str, key: Mapping[str, str], parent_order_id: str, held: Decimal, *, sell: bool, now: str
 ) -> dict[str, Any]:

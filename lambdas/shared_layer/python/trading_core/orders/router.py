@@ -1,9 +1,10 @@
 """The smart order router's request path behind `POST /orders` (docs/architecture.md §2 "Router").
 
-Per parent order the funds store makes one reservation (an UpdateItem that holds the funds) and one put
-of its ORDER item (`orders.funds_store`); the children of the whole request are published in as few
-PutEvents/PublishBatch calls as possible. Children whose events cannot be published get their reservation
-back (a compensating transaction) and are reported as invalid, so nothing is lost and nothing stays reserved.
+The orders are planned first, then reserved (`orders.funds_store`: one UpdateItem per order, or per customer
+or position for the orders of a request without a key, then their ORDER items); the children of the whole
+request are published in as few PutEvents/PublishBatch calls as possible. Children whose events cannot be
+published get their reservation back (a compensating transaction) and are reported as invalid, so nothing
+is lost and nothing stays reserved.
 
 Refused orders are kept as REFUSED parent ORDER items (`orders.refusals`), written together once the
 accepted ones are on their way; each `invalidOrders` entry names its `orderId` (None when nothing is kept:
@@ -205,7 +206,19 @@ class OrderRouter:
             result.invalid.append(InvalidOrder(order.sent, reason, order_id=order_id))
             return order_id
 
+        plans: dict[int, PlannedOrder] = {}
+        too_large: dict[int, OrderTooLarge] = {}
+        for index, order in enumerate(orders):  # planned first, so the store may reserve them together
+            if isinstance(market := markets.get(order.request.ticker), Decimal):
+                new_id = self._new_id if key is None else functools.partial(keyed_order_id, key, index)
+                try:
+                    check_size(order.request, config)
+                    plans[index] = plan_order(order.request, config, order_date=now, new_id=new_id, market_price=market)
+                except OrderTooLarge as error:
+                    too_large[index] = error
         try:
+            decided = self._funds.reserve_all(list(plans.values()), now, defer=key is None)
+            outcomes = dict(zip(plans, decided, strict=True))
             for index, order in enumerate(orders):
                 market = markets.get(order.request.ticker)
                 if market is None:
@@ -214,19 +227,14 @@ class OrderRouter:
                 if isinstance(market, str):
                     refuse(index, order, market, None, self._new_id())
                     continue
-                try:
-                    check_size(order.request, config)
-                    new_id = self._new_id if key is None else functools.partial(keyed_order_id, key, index)
-                    plan = plan_order(order.request, config, order_date=now, new_id=new_id, market_price=market)
-                    outcome = self._funds.reserve(plan, now, defer=key is None)
-                except OrderTooLarge as error:
-                    refuse(index, order, str(error), market, self._new_id())
+                if index in too_large:
+                    refuse(index, order, str(too_large[index]), market, self._new_id())
                     continue
-                except FundsUnavailable:
-                    logger.exception("could not reserve funds for an order of customer %s", order.request.customer_id)
+                plan, outcome = plans[index], outcomes[index]
+                if isinstance(outcome, FundsUnavailable):
+                    logger.error("could not reserve funds for an order of %s: %s", order.request.customer_id, outcome)
                     result.invalid.append(InvalidOrder(order.sent, RETRY_PROCESSING, retryable=True))
-                    continue
-                if isinstance(outcome, Reserved):
+                elif isinstance(outcome, Reserved):
                     reserved.append((order, plan))
                 elif isinstance(outcome, AlreadyPlaced):
                     stored = stored_order(order.request, outcome.item)
