@@ -27,6 +27,10 @@ from trading_core import contracts
 
 STREAM_BATCH_SIZE: Final = 100
 STREAM_RETRY_ATTEMPTS: Final = 5
+# Records gathered before a batch smaller than STREAM_BATCH_SIZE goes to the aggregator: each aggregate (customer,
+# position, ticker-day share) is written once per batch, so a longer window merges more POSTs' trades into one
+# write per key (a customer's several orders, its position's several fills); aggregates lag trades by as much.
+STREAM_BATCHING_WINDOW_SECONDS: Final = 5
 # What each function may do on TradesStore's items (`trading_core/settlement`, `aggregation`, `customers`).
 # Settling a delivery (`settlement_store.py`): its ORDER items and trades items in one BatchGetItem, one read
 # again (GetItem) after a failed version condition, each put back (PutItem) on condition of its version.
@@ -119,7 +123,7 @@ class Settlement(Construct):
             table,
             starting_position=lambda_.StartingPosition.TRIM_HORIZON,
             batch_size=STREAM_BATCH_SIZE,
-            max_batching_window=Duration.seconds(1),
+            max_batching_window=Duration.seconds(STREAM_BATCHING_WINDOW_SECONDS),
             bisect_batch_on_error=True,
             report_batch_item_failures=True,
             retry_attempts=STREAM_RETRY_ATTEMPTS,

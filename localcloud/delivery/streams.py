@@ -14,6 +14,8 @@ checkpoint, and for each run of new records:
   success; an identifier that is empty, null or not in the batch fails the whole batch;
 - after `max_retries` retries (-1: forever, Lambda's default) the failed records are skipped and, with
   `on_failure_arn` (an SQS queue ARN), a failure record in Lambda's shape is sent there;
+- with a batching window (`MaximumBatchingWindowInSeconds`), records are gathered for that long after the first
+  unread one is seen, unless a whole batch of matching records is there first;
 - with `localcloud.faults` active, a batch may be delivered late or twice (`stream-delay`,
   `stream-duplicate`), and an invocation Lambda failed before the handler (`invoke-before`) is retried
   whole, never bisected (the function did not fail).
@@ -39,9 +41,10 @@ from __future__ import annotations
 import json
 import logging
 import threading
+import time
 from collections import deque
 from collections.abc import Sequence
-from typing import Any, Final, TypedDict, Unpack
+from typing import Any, Final, NotRequired, TypedDict, Unpack
 
 from localcloud import faults
 from localcloud.aws_sizes import MAX_SYNCHRONOUS_PAYLOAD
@@ -76,6 +79,9 @@ class StreamMappingOptions(TypedDict):
     max_retries: int
     on_failure_arn: str | None
     starting_position: str
+    batching_window: NotRequired[float]
+    """`MaximumBatchingWindowInSeconds`: how long records are gathered before a batch smaller than the batch size
+    is delivered (0: at once)."""
 
 
 class StreamMapping:
@@ -104,6 +110,10 @@ class StreamMapping:
         self.report_batch_item_failures = options["report_batch_item_failures"]
         self.max_retries = max_retries
         self.on_failure_arn = on_failure_arn
+        self.batching_window = float(options.get("batching_window", 0.0))
+        if not 0 <= self.batching_window <= 300:
+            raise ValueError(f"maximum batching window {self.batching_window}: must be 0 to 300 seconds")
+        self._gathering_since: float | None = None  # when the unread records began to be gathered
         self.region, self.account = parts[3], parts[4]
         self.table_name, self.stream_label = resource[1], resource[3]
         self.position = 0  # sequence number of the next record to read
@@ -178,12 +188,32 @@ class StreamMapping:
                     if delivery.version == version and not self._stop.is_set():
                         delivery.changed.wait(delivery.poll_interval)
                 continue
+            if (wait := self._gathering(records)) > 0:
+                with delivery.changed:
+                    if not self._stop.is_set():
+                        delivery.changed.wait(wait)
+                continue
+            self._gathering_since = None
             with delivery.runtime.activity.busy():
                 try:
                     self._process(shard_id, records)
                 except Exception:
                     logger.exception("localcloud: delivering %s to %s failed", self.stream_arn, self.function)
                     self._stop.wait(delivery.retry_delay)
+
+    def _gathering(self, records: list[dict[str, Any]]) -> float:
+        """Seconds still to gather records before delivering (Lambda's batching window): 0 once the window has
+        passed since the first unread record was seen, or a whole batch (or a full read) of matching records is
+        there, or none matches."""
+        if self.batching_window <= 0:
+            return 0.0
+        matching = sum(1 for record in records if self.matches(record))
+        if matching == 0 or matching >= self.batch_size or len(records) >= READ_LIMIT:
+            return 0.0
+        now = time.monotonic()
+        if self._gathering_since is None:
+            self._gathering_since = now
+        return max(0.0, self._gathering_since + self.batching_window - now)
 
     def _may_read(self) -> bool:
         """Lambda reads the stream with the function's role: while it may not, nothing is delivered (each distinct

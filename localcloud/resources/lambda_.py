@@ -271,7 +271,7 @@ class EventSourceMappingProperties(TypedDict, total=False):
 class EventSourceMapping(ResourceProvider[EventSourceMappingProperties]):
     TYPE = "AWS::Lambda::EventSourceMapping"
     SUMMARY = (
-        "DynamoDB streams: Delivery.add_stream_mapping (batch size, filters, bisect, "
+        "DynamoDB streams: Delivery.add_stream_mapping (batch size, batching window, filters, bisect, "
         "partial batch responses, retries, on-failure destination); not created in moto, whose own stream delivery "
         "is synchronous"
     )
@@ -298,6 +298,7 @@ class EventSourceMapping(ResourceProvider[EventSourceMappingProperties]):
             max_retries=int(props.get("MaximumRetryAttempts", -1)),
             on_failure_arn=destination,
             starting_position=str(props.get("StartingPosition", "LATEST")),
+            batching_window=float(props.get("MaximumBatchingWindowInSeconds", 0)),
         )
         return request.resource(mapping_id)
 

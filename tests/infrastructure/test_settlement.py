@@ -12,7 +12,7 @@ def test_stream_mapping(dev: Synthesized) -> None:
     assert mapping["FunctionName"] == {"Ref": function_logical_id(dev.service, "aggregator")}
     assert mapping["StartingPosition"] == "TRIM_HORIZON"
     assert mapping["BatchSize"] == 100
-    assert mapping["MaximumBatchingWindowInSeconds"] == 1
+    assert mapping["MaximumBatchingWindowInSeconds"] == 5
     assert mapping["BisectBatchOnFunctionError"] is True
     assert mapping["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
     assert mapping["MaximumRetryAttempts"] == 5

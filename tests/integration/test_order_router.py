@@ -262,7 +262,7 @@ def count_calls(monkeypatch: pytest.MonkeyPatch) -> dict[str, int]:
     return calls
 
 
-def test_each_parent_order_is_one_transaction_and_the_request_is_one_publish_call(
+def test_a_customers_orders_are_one_reservation_and_the_request_one_batch_of_orders_and_one_publish_call(
     aws: TradingAws, bus_type: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     tickers = ("COIN", "AAPL", "IBM", "MSFT", "HOOD")
@@ -275,14 +275,18 @@ def test_each_parent_order_is_one_transaction_and_the_request_is_one_publish_cal
     body = json_body(post(orders))
 
     assert len(body["orders"]) == 45 and {child["status"] for child in body["orders"]} == {"ACCEPTED"}
-    assert calls["TransactWriteItems"] == 5
+    # The five orders of the customer reserved together (one UpdateItem of their sum, with their five holds); the
+    # ORDER items of the request (fresh ids: no Idempotency-Key) in one BatchWriteItem; no transaction (two units
+    # per item).
+    assert (calls["UpdateItem"], calls["BatchWriteItem"]) == (1, 1)
+    assert {"TransactWriteItems", "PutItem"}.isdisjoint(calls)
     # The orders in one call on the bus type's transport; the market prices of the five tickers: one
     # BatchGetItem; their market data (stale): one BatchGetItem for their staleness and one MarketData
     # event, on EventBridge whatever the bus type.
     assert calls.get("PublishBatch", 0) == (1 if bus_type == "SNS" else 0)
     assert calls["PutEvents"] == (1 if bus_type == "SNS" else 2)
     assert calls["BatchGetItem"] == 2
-    assert {"GetItem", "Query", "Scan", "PutItem", "UpdateItem"}.isdisjoint(calls)
+    assert {"GetItem", "Query", "Scan"}.isdisjoint(calls)
     assert aws.bus.market_data_requests() == [{"tickers": ["AAPL", "COIN", "HOOD", "IBM", "MSFT"]}]
 
 

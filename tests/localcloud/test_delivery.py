@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -73,6 +74,25 @@ def test_batches_of_batch_size_in_order_with_lambdas_record_shape(cloud: Cloud) 
     assert dynamodb["SizeBytes"] > 0
     numbers = [int(r["dynamodb"]["SequenceNumber"]) for b in batches for r in b["Records"]]
     assert numbers == sorted(set(numbers))
+
+
+def test_a_batching_window_gathers_records_written_apart_into_one_batch(cloud: Cloud) -> None:
+    """As Lambda's `MaximumBatchingWindowInSeconds`: records are gathered that long after the first is seen, unless
+    a whole batch is there first."""
+    stream = create_table(cloud)
+    cloud.function("consumer")
+    stream_mapping(cloud, stream, batch_size=3, batching_window=0.5)
+    started = time.monotonic()
+    put(cloud, "A")
+    time.sleep(0.1)
+    put(cloud, "B")
+    cloud.runtime.wait_idle(10)
+    assert delivered_keys(sink.calls("consumer")) == [["A", "B"]]
+    assert time.monotonic() - started >= 0.5
+    with MOTO_LOCK:
+        put(cloud, "C", "D", "E")
+    cloud.runtime.wait_idle(10)
+    assert delivered_keys(sink.calls("consumer"))[1:] == [["C", "D", "E"]]  # a whole batch: at once
 
 
 def test_filter_criteria_and_trim_horizon(cloud: Cloud) -> None:

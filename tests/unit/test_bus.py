@@ -171,3 +171,15 @@ def test_the_bus_type_must_be_spelled_exactly(value: str) -> None:
     publisher = SelectingPublisher(lambda: value, Recorder(), Recorder())
     with pytest.raises(InvalidParameter, match="allowed values: EVENT-BRIDGE, SNS"):
         publisher.publish(events(1))
+
+
+def test_a_publisher_sends_at_most_ten_entries_and_256_kb_a_call() -> None:
+    """Entries of up to `MAX_ENTRY_BYTES` (one 64 KB chunk each): four fit a call, never more than 256 KB."""
+    from trading_core.bus.publishers import _groups
+
+    big = [BusEvent(source="S", detail_type="D", detail={"pad": "x" * (MAX_ENTRY_BYTES - 20)}) for _ in range(9)]
+    small = [BusEvent(source="S", detail_type="D", detail={"n": n}) for n in range(12)]
+    groups = list(_groups(big + small))
+    assert [event for group in groups for event in group] == big + small
+    assert all(len(group) <= 10 and sum(len(e.body().encode()) for e in group) <= 256 * 1024 for group in groups)
+    assert [len(group) for group in groups] == [4, 4, 10, 3]

@@ -12,8 +12,8 @@ from bench.billing import item_size
 from tests.order_store import order_items
 from tests.trade_samples import child_order, trades
 from trading_core.common.ids import child_order_id, parent_order_id_of
-from trading_core.model.child_order import CANCELLED, FILLED
-from trading_core.model.order_item import CHILDREN, child_items, with_children
+from trading_core.model.child_order import CANCELLED, FILLED, SETTLED_BY
+from trading_core.model.order_item import CHILDREN, child_items, children_of, settled_by, with_children
 from trading_core.model.trade import Trade
 from trading_core.settlement.settlement_store import _fill
 
@@ -72,3 +72,20 @@ def test_a_later_write_spells_out_the_earlier_fills_dates_and_leaves_out_its_own
     assert (one["Updated"], one["FillPrice"]) == (FIRST_SETTLEMENT, fills[0].price)
     assert (two["Updated"], two["FillPrice"]) == (SECOND_SETTLEMENT, repriced.price)
     assert (three["Status"], three["Updated"]) == (CANCELLED, SECOND_SETTLEMENT) and "FillPrice" not in three
+
+
+def test_ten_children_filled_by_one_delivery_take_one_write_unit_and_each_names_it() -> None:
+    """The delivery's tag is the item's once, not each entry's; a later write spells it out on the entries it
+    filled, as it does their dates, and the item then names only the children that write fills."""
+    item, fills = split_order(10)
+    changes = {n: _fill(t.settled(FIRST_SETTLEMENT)) for n, t in enumerate(fills, 1) if n < 10}
+    first = with_children(item, changes, FIRST_SETTLEMENT, settled_by="0badcafe")
+    assert size(first) <= 1024 and first[SETTLED_BY] == "0badcafe"
+    assert all(SETTLED_BY not in entry for entry in first[CHILDREN].values())
+    second = with_children(first, {10: _fill(fills[9].settled(SECOND_SETTLEMENT))}, SECOND_SETTLEMENT, settled_by="2")
+    entries = second[CHILDREN]
+    assert [settled_by(second, entries[str(n)]) for n in range(1, 11)] == ["0badcafe"] * 9 + ["2"]
+    cancelled = with_children(second, {}, SECOND_SETTLEMENT)
+    assert SETTLED_BY not in cancelled
+    assert [settled_by(cancelled, cancelled[CHILDREN][str(n)]) for n in range(1, 11)] == ["0badcafe"] * 9 + ["2"]
+    assert settled_by(item, children_of(item)[1]) is None

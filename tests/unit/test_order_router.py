@@ -103,7 +103,7 @@ class FakeFunds:
         self.keep_calls = 0
         self.fail_keep = False
 
-    def reserve(self, plan: PlannedOrder, now: str) -> ReservationOutcome:
+    def reserve(self, plan: PlannedOrder, now: str, *, defer: bool = False) -> ReservationOutcome:
         self.reserve_calls += 1
         if self.fail_reserve:
             raise FundsUnavailable("throttled")
@@ -118,6 +118,20 @@ class FakeFunds:
         self.status.update({child.order_id: child.initial_status for child in plan.children})
         self.plans.append(plan)
         return Reserved(need)
+
+    def reserve_all(
+        self, plans: Sequence[PlannedOrder], now: str, *, defer: bool = False
+    ) -> list[ReservationOutcome | FundsUnavailable]:
+        outcomes: list[ReservationOutcome | FundsUnavailable] = []
+        for plan in plans:
+            try:
+                outcomes.append(self.reserve(plan, now, defer=defer))
+            except FundsUnavailable as error:
+                outcomes.append(error)
+        return outcomes
+
+    def place_deferred(self) -> set[str]:
+        return set()
 
     def release(self, children: Sequence[ChildOrder], now: str, reason: str) -> list[ChildOrder]:
         self.release_calls.append([child.order_id for child in children])

@@ -13,10 +13,13 @@ from typing import Any, Final, Protocol
 
 from trading_core.contracts import DETAIL_TYPE_ATTRIBUTE, ROUTING_FIELDS, SOURCE_ATTRIBUTE
 
-# PutEvents and PublishBatch both take 10 entries and 256 KB per request: keep each entry well under
-# a tenth of that so a full batch always fits.
+# PutEvents and PublishBatch both take 10 entries and 256 KB per request (the publishers group by both). An
+# entry is kept within one 64 KB chunk, what EventBridge and SNS bill as one event: the trades of a POST's
+# children go as one event, so post-trade settles them in one delivery (one S3 object), not two.
 MAX_ENTRIES_PER_CALL: Final = 10
-MAX_ENTRY_BYTES: Final = 24_000
+MAX_ENTRY_BYTES: Final = 60_000
+MAX_CALL_BYTES: Final = 250_000
+"""The entries of one PutEvents or PublishBatch call, their details and names, kept under its 256 KB."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -27,6 +30,10 @@ class BusEvent:
 
     def body(self) -> str:
         return json.dumps(self.detail, separators=(",", ":"))
+
+    def size(self) -> int:
+        """What the entry adds to a call's 256 KB, with a margin for its names and attributes."""
+        return len(self.body().encode()) + len(self.source) + len(self.detail_type) + 512
 
     def routing_attributes(self) -> dict[str, str]:
         """What an SNS message carries as attributes for the subscriptions' filter policies."""

@@ -10,7 +10,7 @@ import logging
 from collections.abc import Callable, Iterator
 from typing import Any, Final
 
-from trading_core.bus.events import MAX_ENTRIES_PER_CALL, BusEvent, Publisher
+from trading_core.bus.events import MAX_CALL_BYTES, MAX_ENTRIES_PER_CALL, BusEvent, Publisher
 from trading_core.common import aws_clients
 from trading_core.common.environment import InvalidParameter, allowed_value
 from trading_core.common.parameters import ParameterReader, single
@@ -26,8 +26,18 @@ class PublishError(RuntimeError):
 
 
 def _groups(events: list[BusEvent]) -> Iterator[list[BusEvent]]:
-    for start in range(0, len(events), MAX_ENTRIES_PER_CALL):
-        yield events[start : start + MAX_ENTRIES_PER_CALL]
+    """The events in order, in calls of at most ten entries and `MAX_CALL_BYTES`."""
+    group: list[BusEvent] = []
+    size = 0
+    for event in events:
+        event_size = event.size()
+        if group and (len(group) == MAX_ENTRIES_PER_CALL or size + event_size > MAX_CALL_BYTES):
+            yield group
+            group, size = [], 0
+        group.append(event)
+        size += event_size
+    if group:
+        yield group
 
 
 class EventBridgePublisher:

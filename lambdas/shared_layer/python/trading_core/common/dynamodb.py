@@ -71,6 +71,34 @@ def conditional_write(call: Any, request: dict[str, Any]) -> dict[str, Any] | No
     return None
 
 
+class ConditionFailed(Exception):
+    """A single-item write's condition failed: nothing was written; `item` is what it found (ALL_OLD; {} when
+    there is none or it was not asked for)."""
+
+    def __init__(self, item: dict[str, Any]) -> None:
+        super().__init__("the condition failed")
+        self.item = item
+
+
+def decided_write(call: Any, request: dict[str, Any], *, attempts: int = MAX_TRANSACTION_ATTEMPTS) -> dict[str, Any]:
+    """One single-item conditional write (`client.update_item`, `put_item`), its answer; `ConditionFailed` when
+    its condition decided against it. A write that collided with a transaction on the item (400
+    `TransactionConflictException`, which the SDK does not retry: nothing was written) is sent again, up to
+    `attempts` times in all."""
+    for attempt in range(1, attempts + 1):
+        try:
+            answer: dict[str, Any] = call(**request)
+            return answer
+        except ClientError as error:
+            code = error.response.get("Error", {}).get("Code")
+            if code == "ConditionalCheckFailedException":
+                item = error.response.get("Item")
+                raise ConditionFailed(_deserialize(item) if item else {}) from error
+            if code != "TransactionConflictException" or attempt == attempts:
+                raise
+    raise AssertionError("unreachable")
+
+
 def transact_write(client: Any, items: list[dict[str, Any]]) -> None:
     """One TransactWriteItems call; cancellation becomes `TransactionCancelled` with parsed reasons."""
     if len(items) > MAX_TRANSACTION_ITEMS:

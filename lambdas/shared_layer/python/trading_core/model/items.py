@@ -12,6 +12,9 @@ MONEY_FIELDS: Final = frozenset({"price", "fee", "reservedAmount", "protectionPr
 AGGREGATED_SEQUENCE: Final = "AggregatedSequence"
 """On every aggregate (customer, position, ticker-day share): the stream position of the last trade it holds
 (`aggregation.aggregator`). Bookkeeping of the aggregator, never on the wire."""
+HOLD_PREFIX: Final = "H#"
+"""A reservation's hold on a customer or position item, named by its parent order (`orders.holds`): bookkeeping
+of the router, never on the wire."""
 _ITEM_ONLY: Final = frozenset({keys.PK, keys.SK, AGGREGATED_SEQUENCE})
 _MONEY_ATTRIBUTES: Final = frozenset(
     {
@@ -48,7 +51,7 @@ def item_to_wire(item: dict[str, Any]) -> dict[str, Any]:
     """PascalCase attributes to camelCase JSON-ready fields; money as 2-decimal strings."""
     wire: dict[str, Any] = {}
     for name, value in item.items():
-        if name in _ITEM_ONLY:
+        if name in _ITEM_ONLY or name.startswith(HOLD_PREFIX):
             continue
         field = name[0].lower() + name[1:]
         if isinstance(value, Decimal):

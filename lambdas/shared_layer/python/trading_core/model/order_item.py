@@ -3,10 +3,11 @@
 A parent order and its children are one item, `ORDER#<parentOrderId>`: the order as sent, the terms its
 children share (`ExpiresAt`, `ProtectionPrice`, and `MarketPrice`/`PricedAt` when the router found it
 marketable) and `Children`, one entry per child by number: its `Quantity`, `ReservedAmount`, `Status`,
-then once it changed `Updated` and `StatusReason` or its fill (`FillPrice`, `FillFee`, `FillDate`). What an
-entry would repeat is left out, since a write is billed per KB: `Updated` until the child first changes (it
-is the order's `OrderDate` until then) and, for a child filled by the item's last write, its settlement date
-(the item's own `Updated`; every write spells out the earlier ones first); `FillPrice` when it is the
+then once it changed `Updated` and `StatusReason` or its fill (`FillPrice`, `FillFee`, `FillDate`, and
+`SettledBy`, the delivery that filled it). What an entry would repeat is left out, since a write is billed per
+KB: `Updated` until the child first changes (it is the order's `OrderDate` until then) and, for a child filled
+by the item's last write, its settlement date and delivery (the item's own `Updated` and `SettledBy`; every
+write spells out the earlier ones first); `FillPrice` when it is the
 order's `MarketPrice` and `FillDate` when it is its `PricedAt` (a fill at the price the router found). So an
 order of ten children is written, and settled, in one unit. A child's id is its parent's with the child's
 number in the last byte (`common.ids`), so every order id names this item.
@@ -36,6 +37,7 @@ from trading_core.model.child_order import (
     FILL_PRICE,
     FILLED,
     OPEN,
+    SETTLED_BY,
     TRADE_ID,
     ChildOrder,
 )
@@ -153,13 +155,18 @@ def child_item(item: Mapping[str, Any], order_id: str) -> dict[str, Any] | None:
     return None
 
 
-def with_children(item: Mapping[str, Any], changes: Mapping[int, Mapping[str, Any]], now: str) -> dict[str, Any]:
+def with_children(
+    item: Mapping[str, Any], changes: Mapping[int, Mapping[str, Any]], now: str, *, settled_by: str | None = None
+) -> dict[str, Any]:
     """The item after `changes` (child number -> attributes to set on its entry; None removes one), one version
-    on, in the resting-orders index while a child is OPEN."""
+    on, in the resting-orders index while a child is OPEN. `settled_by`: the delivery whose fills this write
+    records (the children it fills carry it as the item's `SETTLED_BY`, not each on its own entry)."""
     children = {str(number): entry for number, entry in children_of(item).items()}
     for entry in children.values():
         if entry["Status"] == FILLED and "Updated" not in entry:
             entry["Updated"] = item["Updated"]  # the item's Updated is about to change
+            if SETTLED_BY in item and SETTLED_BY not in entry:
+                entry[SETTLED_BY] = item[SETTLED_BY]  # and so is the item's SettledBy
     for number, change in changes.items():
         entry = children[str(number)]
         for name, value in change.items():
@@ -170,11 +177,25 @@ def with_children(item: Mapping[str, Any], changes: Mapping[int, Mapping[str, An
     for entry in children.values():
         _leave_out_repeats(entry, item, now)
     updated = {**item, CHILDREN: children, VERSION: int(item.get(VERSION, 0)) + 1, "Updated": now}
+    updated.pop(SETTLED_BY, None)
+    if settled_by is not None:
+        updated[SETTLED_BY] = settled_by
     if any(entry["Status"] == OPEN for entry in children.values()):
         updated[RESTING_TICKER_ATTRIBUTE] = item["Ticker"]
     else:
         updated.pop(RESTING_TICKER_ATTRIBUTE, None)
     return updated
+
+
+def settled_by(item: Mapping[str, Any], entry: Mapping[str, Any]) -> str | None:
+    """The tag of the delivery that filled the child of `entry` (None: not filled, or filled before tags were
+    kept): its entry's own, or, for a child filled by the item's last write (no `Updated` of its own), the
+    item's."""
+    if SETTLED_BY in entry:
+        return str(entry[SETTLED_BY])
+    if entry.get("Status") == FILLED and "Updated" not in entry and SETTLED_BY in item:
+        return str(item[SETTLED_BY])
+    return None
 
 
 def _leave_out_repeats(entry: dict[str, Any], item: Mapping[str, Any], now: str) -> None:

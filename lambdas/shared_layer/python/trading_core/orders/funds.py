@@ -75,7 +75,22 @@ class FundsUnavailable(RuntimeError):
 
 
 class FundsStore(Protocol):
-    def reserve(self, plan: PlannedOrder, now: str) -> ReservationOutcome: ...
+    def reserve(self, plan: PlannedOrder, now: str, *, defer: bool = False) -> ReservationOutcome:
+        """`defer`: the ORDER item is written by `place_deferred`, with the others of the request (for fresh ids
+        only: its write is not conditional)."""
+        ...
+
+    def reserve_all(
+        self, plans: Sequence[PlannedOrder], now: str, *, defer: bool = False
+    ) -> list[ReservationOutcome | FundsUnavailable]:
+        """Each plan's outcome, in order, as `reserve` one by one would give them (`FundsUnavailable`: this one
+        could not be decided); the store may reserve several on one item together."""
+        ...
+
+    def place_deferred(self) -> set[str]:
+        """Writes the deferred ORDER items; the parent order ids not placed (their reservations given back, or
+        kept while it is unknown whether the item was written), to be refused as `could not be processed`."""
+        ...
 
     def release(self, children: Sequence[ChildOrder], now: str, reason: str) -> list[ChildOrder]: ...
 

@@ -1,9 +1,10 @@
 """The smart order router's request path behind `POST /orders` (docs/architecture.md §2 "Router").
 
-Per parent order the funds store makes exactly one `TransactWriteItems` (reservation + child ORDER
-items); the children of the whole request are published in as few PutEvents/PublishBatch calls as
-possible. Children whose events cannot be published get their reservation back (a compensating
-transaction) and are reported as invalid, so nothing is lost and nothing stays reserved.
+The orders are planned first, then reserved (`orders.funds_store`: one UpdateItem per order, or per customer
+or position for the orders of a request without a key, then their ORDER items); the children of the whole
+request are published in as few PutEvents/PublishBatch calls as possible. Children whose events cannot be
+published get their reservation back (a compensating transaction) and are reported as invalid, so nothing
+is lost and nothing stays reserved.
 
 Refused orders are kept as REFUSED parent ORDER items (`orders.refusals`), written together once the
 accepted ones are on their way; each `invalidOrders` entry names its `orderId` (None when nothing is kept:
@@ -149,8 +150,7 @@ class RoutingResult:
 
 
 class OrderRouter:
-    """The smart order router's request path, over injected adapters (funds store, publisher,
-    market-data requester)."""
+    """The smart order router's request path, over injected adapters (funds, publisher, market data)."""
 
     def __init__(
         self,
@@ -207,49 +207,63 @@ class OrderRouter:
             result.invalid.append(InvalidOrder(order.sent, reason, order_id=order_id))
             return order_id
 
-        for index, order in enumerate(orders):
-            market = markets.get(order.request.ticker)
-            if market is None:
-                result.invalid.append(InvalidOrder(order.sent, RETRY_PROCESSING, retryable=True))
-                continue
-            if isinstance(market, str):
-                refuse(index, order, market, None, self._new_id())
-                continue
-            try:
-                check_size(order.request, config)
+        plans: dict[int, PlannedOrder] = {}
+        too_large: dict[int, OrderTooLarge] = {}
+        for index, order in enumerate(orders):  # planned first, so the store may reserve them together
+            if isinstance(market := markets.get(order.request.ticker), Decimal):
                 new_id = self._new_id if key is None else functools.partial(keyed_order_id, key, index)
-                plan = plan_order(order.request, config, order_date=now, new_id=new_id, market_price=market)
-                outcome = self._funds.reserve(plan, now)
-            except OrderTooLarge as error:
-                refuse(index, order, str(error), market, self._new_id())
-                continue
-            except FundsUnavailable:
-                logger.exception("could not reserve funds for an order of customer %s", order.request.customer_id)
-                result.invalid.append(InvalidOrder(order.sent, RETRY_PROCESSING, retryable=True))
-                continue
-            if isinstance(outcome, Reserved):
-                reserved.append((order, plan))
-            elif isinstance(outcome, AlreadyPlaced):
-                stored = stored_order(order.request, outcome.item)
-                if stored.plan is None:
-                    result.invalid.append(InvalidOrder(order.sent, stored.refusal, order_id=plan.parent_order_id))
+                try:
+                    check_size(order.request, config)
+                    plans[index] = plan_order(order.request, config, order_date=now, new_id=new_id, market_price=market)
+                except OrderTooLarge as error:
+                    too_large[index] = error
+        try:
+            decided = self._funds.reserve_all(list(plans.values()), now, defer=key is None)
+            outcomes = dict(zip(plans, decided, strict=True))
+            for index, order in enumerate(orders):
+                market = markets.get(order.request.ticker)
+                if market is None:
+                    result.invalid.append(InvalidOrder(order.sent, RETRY_PROCESSING, retryable=True))
+                    continue
+                if isinstance(market, str):
+                    refuse(index, order, market, None, self._new_id())
+                    continue
+                if index in too_large:
+                    refuse(index, order, str(too_large[index]), market, self._new_id())
+                    continue
+                plan, outcome = plans[index], outcomes[index]
+                if isinstance(outcome, FundsUnavailable):
+                    logger.error("could not reserve funds for an order of %s: %s", order.request.customer_id, outcome)
+                    result.invalid.append(InvalidOrder(order.sent, RETRY_PROCESSING, retryable=True))
+                elif isinstance(outcome, Reserved):
+                    reserved.append((order, plan))
+                elif isinstance(outcome, AlreadyPlaced):
+                    stored = stored_order(order.request, outcome.item)
+                    if stored.plan is None:
+                        result.invalid.append(InvalidOrder(order.sent, stored.refusal, order_id=plan.parent_order_id))
+                    else:
+                        reserved.append((order, stored.plan))
+                        rejected_before[stored.plan.parent_order_id] = stored.rejected
+                elif isinstance(outcome, UnknownCustomer):
+                    refuse(index, order, f"unknown customer {outcome.customer_id}", market, plan.parent_order_id)
+                elif isinstance(outcome, UnreadableCustomer):
+                    logger.error("refused an order: %s", outcome.reason)
+                    refuse(index, order, outcome.reason, market, plan.parent_order_id)
+                elif isinstance(outcome, InsufficientPosition):
+                    refuse(index, order, outcome.reason, market, plan.parent_order_id)
                 else:
-                    reserved.append((order, stored.plan))
-                    rejected_before[stored.plan.parent_order_id] = stored.rejected
-            elif isinstance(outcome, UnknownCustomer):
-                refuse(index, order, f"unknown customer {outcome.customer_id}", market, plan.parent_order_id)
-            elif isinstance(outcome, UnreadableCustomer):
-                logger.error("refused an order: %s", outcome.reason)
-                refuse(index, order, outcome.reason, market, plan.parent_order_id)
-            elif isinstance(outcome, InsufficientPosition):
-                refuse(index, order, outcome.reason, market, plan.parent_order_id)
-            else:
-                reason = (
-                    f"insufficient funds: the order needs {money_str(outcome.required)}, "
-                    f"available {money_str(outcome.available)}"
-                )
-                order_id = refuse(index, order, reason, market, plan.parent_order_id)
-                credit_checks.append(credit_check_wire(plan, outcome, now, order_id))
+                    reason = (
+                        f"insufficient funds: the order needs {money_str(outcome.required)}, "
+                        f"available {money_str(outcome.available)}"
+                    )
+                    order_id = refuse(index, order, reason, market, plan.parent_order_id)
+                    credit_checks.append(credit_check_wire(plan, outcome, now, order_id))
+        finally:  # the ORDER items of the reservations made (a request without a key: fresh ids)
+            unplaced = self._funds.place_deferred() if key is None else set()
+        if unplaced:
+            for order, _ in [pair for pair in reserved if pair[1].parent_order_id in unplaced]:
+                result.invalid.append(InvalidOrder(order.sent, RETRY_PROCESSING, retryable=True))
+            reserved = [pair for pair in reserved if pair[1].parent_order_id not in unplaced]
         result.credit_checks = len(credit_checks)
         unrouted = self._publish([plan for _, plan in reserved if plan.marketable], credit_checks, config)
         for order, plan in reserved:

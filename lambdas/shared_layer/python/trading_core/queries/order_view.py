@@ -36,6 +36,7 @@ from trading_core.model.child_order import (
     LIVE_STATUSES,
     OPEN,
     REJECTED,
+    SETTLED_BY,
 )
 from trading_core.model.items import item_to_wire
 from trading_core.model.order_item import CHILDREN, SHARED_TERMS, VERSION
@@ -44,7 +45,7 @@ from trading_core.model.parent_order import REFUSED, STATUS_REASON
 PARTIALLY_FILLED: Final = "PARTIALLY_FILLED"
 _FINAL_PRECEDENCE: Final = (CANCELLED, EXPIRED, REJECTED)
 _INTERNAL: Final = frozenset({RESTING_TICKER_ATTRIBUTE, "Kind", ORDER_CUSTOMER_ATTRIBUTE, ORDER_KEY_ATTRIBUTE})
-_PARENT_ONLY: Final = frozenset({CHILDREN, VERSION, *SHARED_TERMS, "Status", STATUS_REASON})
+_PARENT_ONLY: Final = frozenset({CHILDREN, VERSION, SETTLED_BY, *SHARED_TERMS, "Status", STATUS_REASON})
 
 
 def parent_status(statuses: Sequence[str]) -> str:

@@ -32,12 +32,13 @@ from botocore.exceptions import BotoCoreError, ClientError
 from trading_core.common import keys
 from trading_core.common.dynamodb import batch_get, conditional_write
 from trading_core.common.ids import child_number, parent_order_id_of, trade_id_for
-from trading_core.model.child_order import FILL_DATE, FILL_FEE, FILL_PRICE, FILLED, LIVE_STATUSES, SETTLED_BY
+from trading_core.model.child_order import FILL_DATE, FILL_FEE, FILL_PRICE, FILLED, LIVE_STATUSES
 from trading_core.model.order_item import (
     MAX_VERSION_ATTEMPTS,
     child_item,
     children_of,
     item_key,
+    settled_by,
     version_of,
     versioned_put,
     with_children,
@@ -100,12 +101,12 @@ class DynamoDBSettlementStore:
                 if entry is None:
                     missing.append(trade)
                 elif entry["Status"] in LIVE_STATUSES and number not in fills:
-                    fills[number] = {**_fill(trade), SETTLED_BY: delivery}
+                    fills[number] = _fill(trade)
                     decided.append(_Decided(trade, fresh=True))
                 elif entry["Status"] == FILLED and trade.trade_id == trade_id_for(trade.order_id):
                     if number not in fills:
                         decided.append(_Decided(_as_filled(trade, child_item(item or {}, trade.order_id)), fresh=False))
-                        if entry.get(SETTLED_BY, delivery) != delivery:
+                        if (settled_by(item or {}, entry) or delivery) != delivery:
                             elsewhere.add(trade.trade_id)
                 else:
                     inserted.void[trade.trade_id] = VoidFill(trade=trade, status=str(entry["Status"]))
@@ -115,7 +116,8 @@ class DynamoDBSettlementStore:
                 return decided, missing
             assert item is not None
             settled_at = max(str(fill["Updated"]) for fill in fills.values())
-            put = versioned_put(self._table_name, with_children(item, fills, settled_at), version_of(item))
+            filled = with_children(item, fills, settled_at, settled_by=delivery)
+            put = versioned_put(self._table_name, filled, version_of(item))
             if self._write(put) is None:
                 inserted.orders_missing.update(trade.order_id for trade in missing)
                 inserted.elsewhere |= elsewhere
