@@ -1,39 +1,30 @@
 """The stream pollers: one thread per DynamoDB stream → Lambda event source mapping.
 
-Each poller reads the stream's records from moto's backend (the table's *current* `stream_shard`, under
-`MOTO_LOCK`, so a transaction in progress is never seen and a restored table is followed) from its
-checkpoint, and for each run of new records:
-- applies the mapping's filter criteria (`localcloud.delivery.filters`);
-- invokes the function synchronously with batches of at most `batch_size` matching records and at most
-  Lambda's 6 MB synchronous payload, in stream order, as `{"Records": [...]}`
-  (`localcloud.delivery.stream_records`);
-- a function error: with `bisect_on_error` the batch is split in two halves, retried in order (a split does
-  not count as a retry); otherwise (or for a single record) it is retried;
-- with `report_batch_item_failures`, a response `{"batchItemFailures": [{"itemIdentifier": <SequenceNumber>}]}`
-  checkpoints the records before the lowest failed one and retries from it; an empty or null list is a
-  success; an identifier that is empty, null or not in the batch fails the whole batch;
+Each poller reads moto's records (the table's *current* `stream_shard`, under `MOTO_LOCK`: no transaction in
+progress is seen, a restored table is followed) from its checkpoint, and for each run of new records:
+- applies the mapping's filter criteria (`localcloud.delivery.filters`) and invokes the function synchronously
+  with batches of at most `batch_size` matching records and Lambda's 6 MB synchronous payload, in stream order,
+  as `{"Records": [...]}` (`localcloud.delivery.stream_records`);
+- a function error: with `bisect_on_error` the batch is split in halves, retried in order; else it is retried;
+- with `report_batch_item_failures`, `{"batchItemFailures": [{"itemIdentifier": <SequenceNumber>}]}` checkpoints
+  the records before the lowest failed one and retries from it; an empty or null list is a success; an
+  identifier that is empty, null or not in the batch fails the whole batch;
 - after `max_retries` retries (-1: forever, Lambda's default) the failed records are skipped and, with
   `on_failure_arn` (an SQS queue ARN), a failure record in Lambda's shape is sent there;
-- with a batching window (`MaximumBatchingWindowInSeconds`), records are gathered for that long after the first
+- with a batching window (`MaximumBatchingWindowInSeconds`), records are gathered that long after the first
   unread one is seen, unless a whole batch of matching records is there first;
-- with `localcloud.faults` active, a batch may be delivered late or twice (`stream-delay`,
-  `stream-duplicate`), and an invocation Lambda failed before the handler (`invoke-before`) is retried
-  whole, never bisected (the function did not fail).
+- with `localcloud.faults` active, a batch may come late or twice (`stream-delay`, `stream-duplicate`), and an
+  invocation failed before the handler (`invoke-before`) is retried whole, never bisected.
 
-A mapping's checkpoint is the sequence number of the next record it reads. Records every mapping has read
-are trimmed from moto's shard after a local retention (`localcloud.delivery.retention`, by the pollers),
-except a batch sent to the on-failure destination, which stays for AWS's 24 hours.
+A checkpoint is the sequence number of the next record to read. Records every mapping has read are trimmed after a
+local retention (`localcloud.delivery.retention`), except a batch sent to the on-failure destination, kept for AWS's
+24 hours. Pollers sleep on a condition the patched `StreamShard.add` notifies, with a fallback poll every
+`poll_interval` s; the runtime's activity counts a batch in flight and a probe reports unread records, so
+`LambdaRuntime.wait_idle` covers the streams.
 
-Pollers sleep on a condition that the patched `StreamShard.add` notifies (`Delivery.notify`), with a
-fallback poll every `poll_interval` seconds; while a batch is in flight the runtime's activity counts it,
-and a probe reports unread records, so `LambdaRuntime.wait_idle` covers the streams. Retries wait
-`retry_delay` seconds. `LambdaRuntime.close()` stops the pollers (also `Delivery.close()`).
-
-IAM: Lambda reads a stream with the function's execution role; while `localcloud.iam` enforces and the role
-does not allow `dynamodb:DescribeStream`, `GetShardIterator`, `GetRecords` on the stream and `ListStreams`,
-the mapping delivers nothing (one warning per distinct refusal, on `localcloud.iam`; its records stay unread
-and are not counted as pending); a failure record reaches the on-failure queue only if the role may
-`sqs:SendMessage` to it.
+IAM: the mapping reads the stream with the function's role (`dynamodb:DescribeStream`, `GetShardIterator`,
+`GetRecords`, `ListStreams`); refused, it delivers nothing (a warning per distinct refusal; its records stay unread,
+not pending), and a failure record reaches its queue only if the role may `sqs:SendMessage`.
 """
 
 from __future__ import annotations
