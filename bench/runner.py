@@ -177,17 +177,7 @@ class Bench:
     # -- setup (unmeasured)
 
     def set_parameter(self, parameter: str, value: str) -> str:
-        """Sets one of the stage's run-time parameters as an operator would (SSM), clearing the functions'
-        parameter cache; the value it replaced."""
-        ssm = boto3.client("ssm", region_name="us-east-1")
-        names = [p["Name"] for p in ssm.describe_parameters(MaxResults=50)["Parameters"]]
-        (name,) = [n for n in names if n.endswith("/" + parameter)]
-        previous = str(ssm.get_parameter(Name=name)["Parameter"]["Value"])
-        ssm.put_parameter(Name=name, Value=value, Type="String", Overwrite=True)
-        from aws_lambda_powertools.utilities.parameters.base import clear_caches
-
-        clear_caches()
-        return previous
+        return set_parameter(boto3.client("ssm", region_name="us-east-1"), parameter, value)
 
     def set_dark_pool(self, tickers: Sequence[str]) -> str:
         """The dark-pool list set (`set_parameter`); the value it replaced."""
@@ -296,6 +286,19 @@ class Bench:
                 if not token:
                     break
         return counts
+
+
+def set_parameter(ssm: Any, parameter: str, value: str) -> str:
+    """Sets one of the stage's run-time parameters as an operator would (SSM), clearing the functions' parameter
+    cache (they share this process); the value it replaced."""
+    names = [p["Name"] for p in ssm.describe_parameters(MaxResults=50)["Parameters"]]
+    (name,) = [n for n in names if n.endswith("/" + parameter)]
+    previous = str(ssm.get_parameter(Name=name)["Parameter"]["Value"])
+    ssm.put_parameter(Name=name, Value=value, Type="String", Overwrite=True)
+    from aws_lambda_powertools.utilities.parameters.base import clear_caches
+
+    clear_caches()
+    return previous
 
 
 def sfn_executions() -> set[str]:

@@ -8,16 +8,13 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Final
 
-from aws_lambda_powertools.utilities.parameters.base import clear_caches
-
-from bench import workload
+from bench import runner, workload
 from localcloud import faults
 from operations.redrive.__main__ import main as redrive
-from tests.e2e.conftest import BUS_TYPE_PARAMETER, STAGE, Client
+from tests.e2e.conftest import Client
 from tests.fault_run import checks, ledger, load
 from trading_core import contracts
 
-DARK_POOL_PARAMETER: Final = f"/trading-system/{STAGE}/{contracts.DARK_POOL_TICKERS_PARAMETER}"
 IDLE_SECONDS: Final = 900
 
 
@@ -59,10 +56,8 @@ class Run:
         return not self.findings and self.lost == 0 and self.doubled == 0 and self.redrive_status == 0
 
 
-def set_parameter(client: Client, name: str, value: str) -> None:
-    """As an operator sets it (SSM), then every function's parameter cache cleared (they share this process)."""
-    client.aws("ssm").put_parameter(Name=name, Value=value, Type="String", Overwrite=True)
-    clear_caches()
+def set_parameter(client: Client, parameter: str, value: str) -> None:
+    runner.set_parameter(client.aws("ssm"), parameter, value)
 
 
 def today() -> str:
@@ -76,8 +71,8 @@ def execute(
     batches = workload.batches("W", orders)
     customers = list(workload.W_CUSTOMERS)
     days = {today()}
-    set_parameter(client, DARK_POOL_PARAMETER, ",".join(workload.W_DARK_POOL_TICKERS))
-    set_parameter(client, BUS_TYPE_PARAMETER, contracts.EVENT_BRIDGE_BUS)
+    set_parameter(client, contracts.DARK_POOL_TICKERS_PARAMETER, ",".join(workload.W_DARK_POOL_TICKERS))
+    set_parameter(client, contracts.BUS_TYPE_PARAMETER, contracts.EVENT_BRIDGE_BUS)
     known = load.setup(client, batches)
     before = ledger.read(client, customers, sorted(days))
     say(f"set up: {len(known)} child orders bought the holdings W's sells need; posting {len(batches)} requests")
@@ -86,13 +81,13 @@ def execute(
     half = len(batches) // 2
     try:  # the first half over EventBridge, the second over SNS: every hop of both transports is faulted
         run.posting = load.post_all(client, batches[:half], senders=senders, key_prefix=f"fault-run-{seed}-eb")
-        set_parameter(client, BUS_TYPE_PARAMETER, contracts.SNS_BUS)
+        set_parameter(client, contracts.BUS_TYPE_PARAMETER, contracts.SNS_BUS)
         load.post_all(client, batches[half:], senders=senders, key_prefix=f"fault-run-{seed}-sns", into=run.posting)
         client.cloud.wait_idle(timeout=IDLE_SECONDS)
     finally:
         faults.deactivate()
     client.cloud.wait_idle(timeout=IDLE_SECONDS)
-    set_parameter(client, BUS_TYPE_PARAMETER, contracts.EVENT_BRIDGE_BUS)
+    set_parameter(client, contracts.BUS_TYPE_PARAMETER, contracts.EVENT_BRIDGE_BUS)
     run.faults, run.retries = injector.counts(), injector.retries()
     days.add(today())
     known |= set(run.posting.children)
