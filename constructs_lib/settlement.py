@@ -1,4 +1,4 @@
-"""After the match: post-trade settlement, stream aggregation, storage analysis and the funds raiser."""
+"""After the match: post-trade settlement, stream aggregation and archiving, storage analysis and the funds raiser."""
 
 from __future__ import annotations
 
@@ -31,6 +31,10 @@ STREAM_RETRY_ATTEMPTS: Final = 5
 # position, ticker-day share) is written once per batch, so a longer window merges more POSTs' trades into one
 # write per key (a customer's several orders, its position's several fills); aggregates lag trades by as much.
 STREAM_BATCHING_WINDOW_SECONDS: Final = 5
+# The archiver writes one S3 object per batch (`trading_core/settlement/archive.py`): the window gathers several
+# POSTs' trades into one PUT; its batches are retried whole (no bisecting, no partial failures), so a retry
+# brings the same records and rewrites the same object.
+ARCHIVE_BATCH_SIZE: Final = 1000
 # What each function may do on TradesStore's items (`trading_core/settlement`, `aggregation`, `customers`).
 # Settling a delivery (`settlement_store.py`): its ORDER items and trades items in one BatchGetItem, one read
 # again (GetItem) after a failed version condition, each put back (PutItem) on condition of its version.
@@ -47,7 +51,8 @@ TOP_UP_ACTIONS: Final = ("dynamodb:PutItem", "dynamodb:UpdateItem")
 
 
 def trade_records_filter() -> Mapping[str, Any]:
-    """Only trades items inserted or changed (given more trades) reach the aggregator (docs/contracts.md)."""
+    """Only trades items inserted or changed (given more trades) reach the aggregator and the archiver
+    (docs/contracts.md)."""
     return lambda_.FilterCriteria.filter(
         {
             "eventName": lambda_.FilterRule.or_(*contracts.TRADE_STREAM_EVENTS),
@@ -72,10 +77,12 @@ class SettlementProps:
 class Settlement(Construct):
     post_trade: TradingFunction
     aggregator: TradingFunction
+    trade_archiver: TradingFunction
     storage_analyzer: TradingFunction
     funds_raiser: TradingFunction
     stream_dead_letter_queue: sqs.Queue
     stream_source: sources.DynamoEventSource
+    archive_dead_letter_queue: sqs.Queue
 
     def __init__(self, scope: Construct, id: str, *, props: SettlementProps) -> None:
         super().__init__(scope, id)
@@ -91,19 +98,14 @@ class Settlement(Construct):
             props=TradingFunctionProps(
                 config=config,
                 name=contracts.POST_TRADE_FUNCTION,
-                description="post-trade processor: settle trades into TradesStore and S3",
+                description="post-trade processor: settle trades into TradesStore",
                 shared_layer=props.shared_layer,
-                environment={**table_env, contracts.TRADES_BUCKET_ENV: bucket.bucket_name},
+                environment=table_env,
                 timeout=Duration.seconds(60),
                 async_invoked=True,
             ),
         )
         grant_items(self.post_trade.function, table, SETTLEMENT_ACTIONS)
-        self.post_trade.function.add_to_role_policy(
-            iam.PolicyStatement(actions=["s3:PutObject"], resources=[settled_objects])
-        )
-        props.bus.add_publisher(self.post_trade)
-        self.post_trade.grant_parameters_read(props.parameters.select([contracts.BUS_TYPE_PARAMETER]))
 
         self.aggregator = TradingFunction(
             self,
@@ -131,13 +133,48 @@ class Settlement(Construct):
             filters=[trade_records_filter()],
         )
         self.aggregator.function.add_event_source(self.stream_source)
-        acknowledge(
-            self.aggregator.role,
-            {
-                "AwsSolutions-IAM5[Resource::*]": "X-Ray needs Resource '*'; so does dynamodb:ListStreams, which the "
-                "stream event source requires and which supports no resource-level permissions.",
-            },
+
+        self.trade_archiver = TradingFunction(
+            self,
+            "TradeArchiver",
+            props=TradingFunctionProps(
+                config=config,
+                name=contracts.TRADE_ARCHIVER_FUNCTION,
+                description="trade archiver: settled trades from the TradesStore stream to S3, one object per batch",
+                shared_layer=props.shared_layer,
+                environment={contracts.TRADES_BUCKET_ENV: bucket.bucket_name},
+                timeout=Duration.seconds(60),
+            ),
         )
+        self.trade_archiver.function.add_to_role_policy(
+            iam.PolicyStatement(actions=["s3:PutObject"], resources=[settled_objects])
+        )
+        props.bus.add_publisher(self.trade_archiver)
+        self.trade_archiver.grant_parameters_read(props.parameters.select([contracts.BUS_TYPE_PARAMETER]))
+        self.archive_dead_letter_queue = dead_letter_queue(
+            self, "ArchiveDeadLetterQueue", config=config, name="trade-archive"
+        )
+        self.trade_archiver.function.add_event_source(
+            sources.DynamoEventSource(
+                table,
+                starting_position=lambda_.StartingPosition.TRIM_HORIZON,
+                batch_size=ARCHIVE_BATCH_SIZE,
+                max_batching_window=Duration.seconds(STREAM_BATCHING_WINDOW_SECONDS),
+                bisect_batch_on_error=False,
+                report_batch_item_failures=False,
+                retry_attempts=STREAM_RETRY_ATTEMPTS,
+                on_failure=sources.SqsDlq(self.archive_dead_letter_queue),
+                filters=[trade_records_filter()],
+            )
+        )
+        for reader in (self.aggregator, self.trade_archiver):
+            acknowledge(
+                reader.role,
+                {
+                    "AwsSolutions-IAM5[Resource::*]": "X-Ray needs Resource '*'; so does dynamodb:ListStreams, which "
+                    "the stream event source requires and which supports no resource-level permissions.",
+                },
+            )
 
         self.storage_analyzer = TradingFunction(
             self,
@@ -162,7 +199,7 @@ class Settlement(Construct):
         )
         self._acknowledge_notifications_handler()
         object_arn = finding_text(self, settled_objects)
-        for function in (self.post_trade, self.storage_analyzer):
+        for function in (self.trade_archiver, self.storage_analyzer):
             acknowledge(
                 function.role,
                 {

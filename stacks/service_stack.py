@@ -137,6 +137,7 @@ class ServiceStack(cdk.Stack):
             self.pools.lit_pool,
             self.settlement.post_trade,
             self.settlement.aggregator,
+            self.settlement.trade_archiver,
             self.settlement.storage_analyzer,
             self.settlement.funds_raiser,
             *self.data_api.functions,
@@ -147,6 +148,7 @@ class ServiceStack(cdk.Stack):
         dead_letter_queues: dict[str, sqs.IQueue] = {b.route.name: b.dead_letter_queue for b in self.routes}
         dead_letter_queues |= {f.node.id: f.failure_queue for f in functions if f.failure_queue is not None}
         dead_letter_queues["TradesStream"] = self.settlement.stream_dead_letter_queue
+        dead_letter_queues["TradeArchive"] = self.settlement.archive_dead_letter_queue
         dead_letter_queues |= self.market_data.dead_letter_queues
         dead_letter_queues |= self.order_intake.dead_letter_queues
         self.operations = Operations(

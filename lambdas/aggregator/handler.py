@@ -12,11 +12,11 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from trading_core.aggregation.aggregate_writer import DynamoDBAggregateWriter
 from trading_core.aggregation.aggregator import Aggregator, batch_item_failures
-from trading_core.aggregation.stream import stream_trades
 from trading_core.common import aws_clients
 from trading_core.common.clock import utc_now
 from trading_core.common.environment import TradesTableEnvironment, load
 from trading_core.common.observability import observability
+from trading_core.model.trade_stream import stream_trades
 
 obs = observability()
 logger, tracer, metrics = obs.logger, obs.tracer, obs.metrics

@@ -1,4 +1,5 @@
-"""Post-trade processor (route PostTrades): settles trades into TradesStore and S3, then announces them.
+"""Post-trade processor (route PostTrades): settles trades into TradesStore (the archiver then archives and
+announces them from the table's stream).
 
 Fills of orders that were no longer live (cancelled, expired, rejected, filled already) are void:
 counted in `VoidFills` and logged with each order id and status (trading_core.settlement.post_trade)."""
@@ -11,15 +12,12 @@ from typing import Any
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from trading_core.bus.events import details_from_event, items_of
-from trading_core.bus.publishers import order_flow_publisher
 from trading_core.common import aws_clients
 from trading_core.common.clock import utc_now
-from trading_core.common.environment import PostTradeEnvironment, load
+from trading_core.common.environment import TradesTableEnvironment, load
 from trading_core.common.observability import observability
-from trading_core.common.ssm import ssm_reader
 from trading_core.contracts import SETTLEMENT_LAG_METRIC
 from trading_core.model.trade import Trade
-from trading_core.settlement.batch_archive import S3BatchArchive
 from trading_core.settlement.post_trade import Settlement
 from trading_core.settlement.settlement_store import DynamoDBSettlementStore
 
@@ -30,14 +28,8 @@ logger, tracer, metrics = obs.logger, obs.tracer, obs.metrics
 @functools.cache
 def build() -> Settlement:
     """The composition root: on first use (so tests can start moto first), reused while warm."""
-    env = load(PostTradeEnvironment)
-    read = ssm_reader(env.parameter_prefix)
-    return Settlement(
-        store=DynamoDBSettlementStore(aws_clients.table(env.trades_table)),
-        archive=S3BatchArchive(aws_clients.client("s3"), env.trades_bucket),
-        publisher=order_flow_publisher(read, bus_name=env.event_bus, topic_arn=env.orders_topic),
-        clock=utc_now,
-    )
+    table = aws_clients.table(load(TradesTableEnvironment).trades_table)
+    return Settlement(store=DynamoDBSettlementStore(table), clock=utc_now)
 
 
 @logger.inject_lambda_context
@@ -70,11 +62,11 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
         result["void"] = [{"orderId": fill.trade.order_id, "status": fill.status} for fill in batch.void]
     if not batch.trades:
         logger.info(
-            "nothing to archive: every fill was void or settled by another delivery",
+            "nothing settled: every fill was void or settled by another delivery",
             extra={"void": len(batch.void), "settledElsewhere": batch.settled_elsewhere},
         )
         return result
     if batch.newly_settled:
         obs.milliseconds(SETTLEMENT_LAG_METRIC, batch.lag_milliseconds)
-    logger.info("batch settled", extra={"batchId": batch.batch_id, "key": batch.key, "trades": len(batch.trades)})
-    return {**result, "key": batch.key}
+    logger.info("batch settled", extra={"batchId": batch.batch_id, "trades": len(batch.trades)})
+    return result

@@ -1,7 +1,7 @@
 """A sample of the IAM mutation suite (`make iam-mutations` runs all of it): a grant or a Lambda permission the
 constructs create, removed through the AWS endpoint, makes a named end-to-end scenario fail with a refusal that
 names it; then it is put back. One on the order path (the router's funds reservation), one of settlement (the
-post-trade function's settled batch in S3), an EventBridge rule's permission to invoke a pool, and the
+trade archiver's settled batch in S3), an EventBridge rule's permission to invoke a pool, and the
 market-data state machine's role invoking its Lambda tasks. Each fails if the grant turns out not to be needed.
 """
 
@@ -39,8 +39,8 @@ def test_the_router_without_dynamodb_update_item_on_the_trades_table_cannot_rese
     assert "may not dynamodb:UpdateItem on resource: dynamodb:table/trades" in seen, seen
 
 
-def test_post_trade_without_s3_put_object_cannot_settle_a_batch(client: Client, grants: Grants) -> None:
-    mutation = find_action(grants, "post-trade", "s3:PutObject", "settled/*")
+def test_the_trade_archiver_without_s3_put_object_cannot_archive_a_batch(client: Client, grants: Grants) -> None:
+    mutation = find_action(grants, "trade-archiver", "s3:PutObject", "settled/*")
     seen = caught(client, grants, mutation, "order-flow-eventbridge")
     assert "may not s3:PutObject on resource: s3:trades-123456789012-us-east-1/settled/" in seen, seen
 

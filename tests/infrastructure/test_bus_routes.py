@@ -19,7 +19,7 @@ from tests.infrastructure.contracts import ContractRoute, contract_routes
 from trading_core import contracts
 
 ROUTES = contract_routes()
-PUBLISHERS = ("order_router", "dark_pool", "lit_pool", "post_trade")
+PUBLISHERS = ("order_router", "dark_pool", "lit_pool", "trade_archiver")
 
 
 def test_contract_declares_four_routes() -> None:

@@ -57,7 +57,7 @@ def _function(dev: Synthesized, name: str) -> dict[str, Any]:
 
 
 def test_one_function_per_contract_name(dev: Synthesized) -> None:
-    assert len(FUNCTIONS) == 20
+    assert len(FUNCTIONS) == 21
     named = {n for n in function_ids(dev.service) if n.startswith("trading-system-dev-")}
     assert named == {f"trading-system-dev-{name.replace('_', '-')}" for name in FUNCTIONS}
 
@@ -71,7 +71,8 @@ def test_function_defaults(dev: Synthesized, name: str) -> None:
     assert fn["TracingConfig"] == {"Mode": "Active"}
     assert fn["LoggingConfig"]["LogFormat"] == "JSON"
     assert fn["MemorySize"] == 512
-    assert fn["Timeout"] == (60 if name in {"aggregator", "post_trade", "order_book", *FETCHING} else 30)
+    long_running = {"aggregator", "trade_archiver", "post_trade", "order_book", *FETCHING}
+    assert fn["Timeout"] == (60 if name in long_running else 30)
     log_group = dev.service["Resources"][fn["LoggingConfig"]["LogGroup"]["Ref"]]
     assert props(log_group)["RetentionInDays"] == 7
     assert props(log_group)["LogGroupName"] == f"/aws/lambda/{fn['FunctionName']}"
@@ -104,7 +105,7 @@ def test_function_environment(dev: Synthesized, name: str) -> None:
     assert int(env["POWERTOOLS_PARAMETERS_MAX_AGE"]) <= 60  # a bus-type switch takes effect within a minute
     assert ("TRADES_TABLE_NAME" in env) == (name in TABLE_USERS or name == "customer_seeder")
     assert ("IDEMPOTENCY_TABLE_NAME" in env) == (name == "order_router")
-    assert ("TRADES_BUCKET_NAME" in env) == (name == "post_trade")
+    assert ("TRADES_BUCKET_NAME" in env) == (name == "trade_archiver")
 
 
 def _source_files(folder: Path) -> set[str]:

@@ -61,6 +61,10 @@ DATA_GRANTS: dict[str, dict[str, set[str]]] = {
         STREAM: {"dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator"},
         "*": {"dynamodb:ListStreams"},
     },
+    "trade_archiver": {
+        STREAM: {"dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator"},
+        "*": {"dynamodb:ListStreams"},
+    },
     "storage_analyzer": {TRADES: {BATCH_GET}},
     "funds_raiser": {TRADES: {PUT, UPDATE}},
     "data_api": {

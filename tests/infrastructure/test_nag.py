@@ -57,5 +57,5 @@ def test_without_acknowledgements_nag_fails(
         "AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/"
         "AmazonAPIGatewayPushToCloudWatchLogs]",
     }
-    assert findings["AwsSolutions-L1"] == 20  # one per function of ours, none of CDK's helpers
-    assert findings["AwsSolutions-SQS3"] == 16  # every dead-letter queue
+    assert findings["AwsSolutions-L1"] == 21  # one per function of ours, none of CDK's helpers
+    assert findings["AwsSolutions-SQS3"] == 17  # every dead-letter queue

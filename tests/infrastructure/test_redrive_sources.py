@@ -80,12 +80,13 @@ def test_every_rule_target_with_a_dead_letter_queue_is_one_the_redrive_replays(d
 
 
 def test_the_stream_mapping_s_filter_is_the_one_the_redrive_tests_apply(dev: Synthesized) -> None:
-    (mapping,) = resources(dev.service, "AWS::Lambda::EventSourceMapping").values()
-    (entry,) = props(mapping)["FilterCriteria"]["Filters"]
-
-    assert json.loads(entry["Pattern"]) == json.loads(TRADES_FILTER)
-    trade = {"eventName": "INSERT", "dynamodb": {"Keys": {"SK": {"S": "TRADE#2026-12-03"}}}}
-    assert passes([entry["Pattern"]], trade)
+    mappings = resources(dev.service, "AWS::Lambda::EventSourceMapping").values()
+    assert len(mappings) == 2  # the aggregator's and the trade archiver's
+    for mapping in mappings:
+        (entry,) = props(mapping)["FilterCriteria"]["Filters"]
+        assert json.loads(entry["Pattern"]) == json.loads(TRADES_FILTER)
+        trade = {"eventName": "INSERT", "dynamodb": {"Keys": {"SK": {"S": "TRADE#2026-12-03"}}}}
+        assert passes([entry["Pattern"]], trade)
 
 
 @pytest.mark.parametrize("stage", ["dev", "prod", "qa2"])

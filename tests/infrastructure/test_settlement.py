@@ -3,28 +3,46 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from tests.infrastructure.conftest import CONTEXT, Synthesized, function_logical_id, is_ref_to, props, resources
 
 
-def test_stream_mapping(dev: Synthesized) -> None:
-    (mapping,) = (props(m) for m in resources(dev.service, "AWS::Lambda::EventSourceMapping").values())
-    assert mapping["FunctionName"] == {"Ref": function_logical_id(dev.service, "aggregator")}
-    assert mapping["StartingPosition"] == "TRIM_HORIZON"
-    assert mapping["BatchSize"] == 100
-    assert mapping["MaximumBatchingWindowInSeconds"] == 5
-    assert mapping["BisectBatchOnFunctionError"] is True
-    assert mapping["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
-    assert mapping["MaximumRetryAttempts"] == 5
-    dlq = mapping["DestinationConfig"]["OnFailure"]["Destination"]["Fn::GetAtt"][0]
-    assert dev.service["Resources"][dlq]["Type"] == "AWS::SQS::Queue"
-    (criteria,) = mapping["FilterCriteria"]["Filters"]
-    assert json.loads(criteria["Pattern"]) == {
-        "eventName": ["INSERT", "MODIFY"],
-        "dynamodb": {"Keys": {"SK": {"S": [{"prefix": "TRADE#"}]}}},
+def _mappings(dev: Synthesized) -> dict[str, dict[str, Any]]:
+    """The stream's event source mappings by the function they feed."""
+    by_id = {function_logical_id(dev.service, name): name for name in ("aggregator", "trade_archiver")}
+    found = {
+        by_id[m["FunctionName"]["Ref"]]: m
+        for m in map(props, resources(dev.service, "AWS::Lambda::EventSourceMapping").values())
     }
-    # The stream is the Data stack's table stream (read across stacks, not recreated here).
-    assert "StreamArn" in json.dumps(mapping["EventSourceArn"])
+    assert found.keys() == set(by_id.values())
+    return found
+
+
+def test_stream_mappings(dev: Synthesized) -> None:
+    mappings = _mappings(dev)
+    aggregator, archiver = mappings["aggregator"], mappings["trade_archiver"]
+    assert (aggregator["BatchSize"], archiver["BatchSize"]) == (100, 1000)
+    # The aggregator keeps going past a failed record; the archiver's batches are retried whole, the same records.
+    assert aggregator["BisectBatchOnFunctionError"] is True
+    assert aggregator["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+    assert archiver["BisectBatchOnFunctionError"] is False and "FunctionResponseTypes" not in archiver
+    queues = set()
+    for mapping in mappings.values():
+        assert mapping["StartingPosition"] == "TRIM_HORIZON"
+        assert mapping["MaximumBatchingWindowInSeconds"] == 5
+        assert mapping["MaximumRetryAttempts"] == 5
+        dlq = mapping["DestinationConfig"]["OnFailure"]["Destination"]["Fn::GetAtt"][0]
+        assert dev.service["Resources"][dlq]["Type"] == "AWS::SQS::Queue"
+        queues.add(dlq)
+        (criteria,) = mapping["FilterCriteria"]["Filters"]
+        assert json.loads(criteria["Pattern"]) == {
+            "eventName": ["INSERT", "MODIFY"],
+            "dynamodb": {"Keys": {"SK": {"S": [{"prefix": "TRADE#"}]}}},
+        }
+        # The stream is the Data stack's table stream (read across stacks, not recreated here).
+        assert "StreamArn" in json.dumps(mapping["EventSourceArn"])
+    assert len(queues) == 2  # each its own on-failure queue, so a redrive replays a batch to its own function
 
 
 def test_storage_analyzer_notified_of_settled_objects(dev: Synthesized) -> None:

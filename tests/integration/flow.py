@@ -2,8 +2,8 @@
 
 What a publisher sends is read back from the bus capture and delivered to the function its route
 names (the routes the bus construct turns into rules and subscriptions), in the test's transport;
-new TradesStore stream records go to the aggregator in batches through the mapping's filter; new
-settled objects go to the storage analyzer. Every delivery is logged, so a test can deliver it all a
+new TradesStore stream records go to the aggregator and the trade archiver in batches through the mappings'
+filter; new settled objects go to the storage analyzer. Every delivery is logged, so a test can deliver it all a
 second time, and `duplicate=True` delivers each one twice in a row, as at-least-once delivery may.
 """
 
@@ -31,10 +31,11 @@ FUNCTIONS = (
     "funds_raiser",
     "post_trade",
     "aggregator",
+    "trade_archiver",
     "storage_analyzer",
     "data_api",
 )
-STREAM_BATCH_SIZE = 100  # the aggregator's event source mapping
+STREAM_BATCH_SIZES = {"aggregator": 100, "trade_archiver": 1000}  # their event source mappings
 
 
 def handler_module(function: str) -> Any:
@@ -115,8 +116,9 @@ class OrderFlow:
     def _stream_deliveries(self) -> list[Delivery]:
         records = self._stream.event()["Records"]
         return [
-            Delivery("aggregator", {"Records": records[start : start + STREAM_BATCH_SIZE]})
-            for start in range(0, len(records), STREAM_BATCH_SIZE)
+            Delivery(function, {"Records": records[start : start + size]})
+            for function, size in STREAM_BATCH_SIZES.items()
+            for start in range(0, len(records), size)
         ]
 
     def _object_deliveries(self) -> list[Delivery]:

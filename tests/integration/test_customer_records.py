@@ -205,7 +205,12 @@ def settle_without_aggregating(flow: OrderFlow) -> list[dict[str, Any]]:
     while deliveries := flow._bus_deliveries() + flow._object_deliveries():
         for delivery in deliveries:
             flow.deliver(delivery)
-    return [record for delivery in flow._stream_deliveries() for record in delivery.event["Records"]]
+    return [
+        record
+        for delivery in flow._stream_deliveries()
+        if delivery.function == "aggregator"
+        for record in delivery.event["Records"]
+    ]
 
 
 @pytest.mark.parametrize("bus_type", ["EVENT-BRIDGE"], indirect=True)

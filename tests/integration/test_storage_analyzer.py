@@ -1,4 +1,4 @@
-"""Storage analyzer against moto: a batch settled by the post-trade processor reconciles; a batch
+"""Storage analyzer against moto: a batch archived by the trade archiver reconciles; a batch
 whose trades are missing or differ from TradesStore fails the invocation."""
 
 from __future__ import annotations
@@ -16,8 +16,8 @@ from tests.integration.conftest import TRADES_BUCKET, TradingAws
 from tests.integration.stream_events import FakeContext, s3_event
 from tests.trade_samples import child_order, trades
 from tests.trade_store import put_trades, replace_trade
+from trading_core.settlement.archive import ArchivedBatch
 from trading_core.settlement.batch_archive import S3BatchArchive
-from trading_core.settlement.post_trade import SettledBatch
 from trading_core.settlement.storage_analyzer import ReconciliationError
 
 BATCH = trades([child_order(n, ticker=["AAPL", "COIN"][n % 2], quantity=10 + n) for n in range(130)])
@@ -32,9 +32,9 @@ def fresh_handlers() -> Iterator[None]:
 
 @pytest.fixture
 def settled_key(trading_aws: TradingAws) -> str:
-    """The key of a settled batch of 130 trades (two BatchGetItem calls to audit), written as the
-    post-trade processor writes it (without its transactions, which are slow in moto)."""
-    batch = SettledBatch(trades=tuple(trade.settled("2026-03-02T16:00:00.000Z") for trade in BATCH))
+    """The key of a settled batch of 130 trades (two BatchGetItem calls to audit), stored and archived as the
+    post-trade processor and the trade archiver write them."""
+    batch = ArchivedBatch(trades=tuple(trade.settled("2026-03-02T16:00:00.000Z") for trade in BATCH))
     put_trades(trading_aws.table, batch.trades)
     S3BatchArchive(trading_aws.s3, TRADES_BUCKET).put(batch)
     return batch.key

@@ -8,9 +8,9 @@ from collections.abc import Sequence
 from typing import Any
 
 from trading_core.aggregation.aggregator import AGGREGATED_SEQUENCE, KeyUpdate
-from trading_core.aggregation.stream import StreamTrade
 from trading_core.common import keys
 from trading_core.model.trade import Trade
+from trading_core.model.trade_stream import StreamTrade
 
 Items = dict[tuple[str, str], dict[str, Any]]
 

@@ -26,12 +26,12 @@ from trading_core.aggregation.aggregator import (
     KeyUpdate,
     batch_item_failures,
 )
-from trading_core.aggregation.stream import StreamTrade, stream_trades
 from trading_core.common import keys
 from trading_core.common.ids import child_order_id, parent_order_id_of, trade_id_for
 from trading_core.model.child_order import Direction
 from trading_core.model.order_trades import order_trades_item
 from trading_core.model.trade import Trade
+from trading_core.model.trade_stream import StreamTrade, stream_trades
 
 CUSTOMERS = ["000001", "000002", "000003"]
 NOW = datetime(2026, 3, 2, 15, 0, tzinfo=UTC)

@@ -45,8 +45,8 @@ ENVIRONMENTS: dict[str, dict[str, str]] = {
         contracts.ORDERS_TOPIC_ENV: "arn:aws:sns:us-east-1:123456789012:orders",
     },
     contracts.ORDER_CANCELLER_FUNCTION: {contracts.TRADES_TABLE_ENV: "trades"},
-    contracts.POST_TRADE_FUNCTION: {
-        contracts.TRADES_TABLE_ENV: "trades",
+    contracts.POST_TRADE_FUNCTION: {contracts.TRADES_TABLE_ENV: "trades"},
+    contracts.TRADE_ARCHIVER_FUNCTION: {
         contracts.TRADES_BUCKET_ENV: "trades-bucket",
         contracts.PARAMETER_PREFIX_ENV: "/trading-system/dev",
         contracts.EVENT_BUS_ENV: "bus",

@@ -29,12 +29,12 @@ from tests.trade_samples import child_order, trades
 from tests.trade_store import trade_item
 from tests.unit.aggregate_fakes import read_items, write_aggregate
 from trading_core.aggregation.aggregator import AGGREGATED_SEQUENCE, Aggregator, KeyUpdate
-from trading_core.aggregation.stream import StreamTrade
 from trading_core.common import keys
 from trading_core.customers import ledger
 from trading_core.customers.seeder import customer_item
 from trading_core.model.child_order import ChildOrder, Direction
 from trading_core.model.trade import Trade
+from trading_core.model.trade_stream import StreamTrade
 
 CUSTOMERS = ("000001", "000002")
 TICKERS = ("AAPL", "COIN")

@@ -1,23 +1,17 @@
-"""Settlement: stored settlement dates win, so a redelivered batch yields the same object and event."""
+"""Settlement: stored settlement dates win, so a redelivered batch settles the same trades; void fills are left out."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
-from hypothesis import given
-from hypothesis import strategies as st
-
 from tests.trade_samples import child_order, trade, trades
-from trading_core.bus.events import BusEvent
 from trading_core.model.trade import Trade
 from trading_core.settlement.post_trade import (
     Inserted,
     SettledBatch,
     Settlement,
     VoidFill,
-    batch_id_for,
     settlement_date,
 )
 
@@ -48,63 +42,30 @@ class FakeStore:
         return inserted
 
 
-class FakeArchive:
-    def __init__(self) -> None:
-        self.objects: dict[str, tuple[bytes, dict[str, str]]] = {}
-
-    def put(self, batch: SettledBatch) -> None:
-        self.objects[batch.key] = (batch.body(), batch.metadata())
-
-
-class Recorder:
-    def __init__(self) -> None:
-        self.published: list[BusEvent] = []
-
-    def publish(self, events: list[BusEvent]) -> None:
-        self.published.extend(events)
-
-
-def settle(
-    store: FakeStore, archive: FakeArchive, publisher: Recorder, batch: list[Trade], now: datetime
-) -> SettledBatch:
-    result = Settlement(store=store, archive=archive, publisher=publisher, clock=lambda: now).settle(batch)
+def settle(store: FakeStore, batch: list[Trade], now: datetime) -> SettledBatch:
+    result = Settlement(store=store, clock=lambda: now).settle(batch)
     assert result is not None
     return result
 
 
-def test_a_redelivered_batch_gives_the_same_object_and_event_whatever_the_clock() -> None:
+def test_a_redelivered_batch_settles_the_same_trades_whatever_the_clock() -> None:
     batch = trades([child_order(n, ticker=["COIN", "AAPL"][n % 2]) for n in range(5)])
-    store, archive, publisher = FakeStore(), FakeArchive(), Recorder()
-    first = settle(store, archive, publisher, batch, DAY_ONE)
-    second = settle(store, archive, publisher, list(reversed(batch)), DAY_ONE + timedelta(days=3))
-    assert (first.key, first.body(), first.metadata()) == (second.key, second.body(), second.metadata())
-    assert (first.newly_settled, second.newly_settled) == (5, 0)
-    assert len(archive.objects) == 1
-    assert len(publisher.published) == 2 and publisher.published[0] == publisher.published[1]
-    event = publisher.published[0]
-    assert (event.source, event.detail_type, event.detail["tradesSettled"]) == ("PostTradeProcessor", "Trades", "True")
-    assert event.detail["trades"] == json.loads(first.body())
-
-
-def test_the_object_lies_under_the_earliest_settlement_day_with_sorted_metadata() -> None:
-    tickers = ["TSLA", "AAPL", "COIN", "AAPL"]
-    batch = trades([child_order(n, ticker=t, order_date="2026-02-27T10:00:00.000Z") for n, t in enumerate(tickers)])
     store = FakeStore()
-    # One trade was settled the day before, by an earlier delivery of an overlapping batch.
-    settle(store, FakeArchive(), Recorder(), batch[:1], DAY_ONE - timedelta(days=1))
-    result = settle(store, FakeArchive(), Recorder(), batch, DAY_ONE)
-    assert result.key == f"settled/2026/03/01/{batch_id_for(item.trade_id for item in batch)}.json"
-    assert result.metadata()["tickers"] == "AAPL,COIN,TSLA"
-    assert result.metadata()["exchanges"] == ",".join(sorted({item.exchange for item in batch}))
-    assert [item.trade_id for item in result.trades] == sorted(item.trade_id for item in batch)
-    assert [item["settlementDate"][:10] for item in result.wire()].count("2026-03-01") == 1
+    first = settle(store, batch, DAY_ONE)
+    second = settle(store, list(reversed(batch)), DAY_ONE + timedelta(days=3))
+    assert first.trades == second.trades and first.batch_id == second.batch_id
+    assert (first.newly_settled, second.newly_settled) == (5, 0)
+    assert [item.trade_id for item in first.trades] == sorted(item.trade_id for item in batch)
+    assert {item.settlement_date for item in second.trades} == {"2026-03-02T23:59:59.999Z"}
 
 
-@given(st.permutations(range(6)))
-def test_the_batch_id_depends_only_on_the_set_of_trade_ids(order: list[int]) -> None:
-    ids = [f"trade-{n}" for n in range(6)]
-    assert batch_id_for(ids[n] for n in order) == batch_id_for(ids) == batch_id_for(ids + ids[:2])
-    assert batch_id_for(ids[:5]) != batch_id_for(ids)
+def test_a_trade_settled_by_an_earlier_delivery_keeps_its_settlement_date() -> None:
+    batch = trades([child_order(n, order_date="2026-02-27T10:00:00.000Z") for n in range(4)])
+    store = FakeStore()
+    settle(store, batch[:1], DAY_ONE - timedelta(days=1))
+    result = settle(store, batch, DAY_ONE)
+    assert [str(item.settlement_date)[:10] for item in result.trades].count("2026-03-01") == 1
+    assert result.newly_settled == 3
 
 
 def test_settlement_is_never_dated_before_the_trade() -> None:
@@ -117,32 +78,28 @@ def test_duplicates_within_a_delivery_settle_once_and_missing_orders_are_reporte
     fill = trade(1)
     other = trade(2)
     store = FakeStore(orders=[other.order_id])
-    result = settle(store, FakeArchive(), Recorder(), [fill, other, fill], DAY_ONE)
+    result = settle(store, [fill, other, fill], DAY_ONE)
     assert len(result.trades) == 2 and result.newly_settled == 2
     assert result.orders_missing == (fill.order_id,)
     assert store.orders[other.order_id] == "FILLED"
 
 
-def test_nothing_to_settle_writes_and_publishes_nothing() -> None:
-    archive, publisher = FakeArchive(), Recorder()
-    assert Settlement(store=FakeStore(), archive=archive, publisher=publisher, clock=lambda: DAY_ONE).settle([]) is None
-    assert archive.objects == {} and publisher.published == []
+def test_nothing_to_settle_gives_no_batch() -> None:
+    assert Settlement(store=FakeStore(), clock=lambda: DAY_ONE).settle([]) is None
 
 
 def test_void_fills_are_left_out_of_the_batch_and_reported() -> None:
     cancelled, live = trade(1), trade(2)
     store = FakeStore(orders=[live.order_id], ended={cancelled.order_id: "CANCELLED"})
-    archive, publisher = FakeArchive(), Recorder()
-    result = settle(store, archive, publisher, [cancelled, live], DAY_ONE)
+    result = settle(store, [cancelled, live], DAY_ONE)
     assert [item.trade_id for item in result.trades] == [live.trade_id] and result.newly_settled == 1
     assert [(fill.trade.order_id, fill.status) for fill in result.void] == [(cancelled.order_id, "CANCELLED")]
-    assert [item["orderId"] for item in publisher.published[0].detail["trades"]] == [live.order_id]
-    assert store.orders[cancelled.order_id] == "CANCELLED"
+    assert store.orders[cancelled.order_id] == "CANCELLED" and cancelled.trade_id not in store.trades
 
 
-def test_a_delivery_of_void_fills_only_writes_and_publishes_nothing() -> None:
+def test_a_delivery_of_void_fills_only_settles_nothing() -> None:
     expired = trade(1)
-    archive, publisher = FakeArchive(), Recorder()
-    result = settle(FakeStore(ended={expired.order_id: "EXPIRED"}), archive, publisher, [expired], DAY_ONE)
+    store = FakeStore(ended={expired.order_id: "EXPIRED"})
+    result = settle(store, [expired], DAY_ONE)
     assert result.trades == () and result.newly_settled == 0 and len(result.void) == 1
-    assert archive.objects == {} and publisher.published == []
+    assert store.trades == {}

@@ -8,7 +8,7 @@ from decimal import Decimal
 
 from tests.trade_samples import child_order, trades
 from trading_core.model.trade import Trade
-from trading_core.settlement.post_trade import SettledBatch
+from trading_core.settlement.archive import ArchivedBatch
 from trading_core.settlement.storage_analyzer import Mismatch, SettledObject, StorageAnalyzer, audit
 
 SETTLED = tuple(
@@ -18,7 +18,7 @@ SETTLED = tuple(
 
 
 def settled_object(batch: Sequence[Trade] = SETTLED) -> SettledObject:
-    written = SettledBatch(trades=tuple(batch))
+    written = ArchivedBatch(trades=tuple(batch))
     return SettledObject(bucket="b", key=written.key, trades=tuple(batch), metadata=written.metadata())
 
 

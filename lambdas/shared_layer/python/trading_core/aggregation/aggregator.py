@@ -29,12 +29,12 @@ from typing import Any, Final, Protocol
 
 from trading_core.aggregation.deltas import CustomerDelta
 from trading_core.aggregation.positions import PositionChange, average_cost
-from trading_core.aggregation.stream import StreamTrade
 from trading_core.common import keys
 from trading_core.common.clock import Clock, to_iso
 from trading_core.customers import position, record
 from trading_core.customers.position import read_position
 from trading_core.model.items import AGGREGATED_SEQUENCE
+from trading_core.model.trade_stream import StreamTrade
 
 MAX_ATTEMPTS: Final = 3
 UNKNOWN_CUSTOMER: Final = "customer not found"

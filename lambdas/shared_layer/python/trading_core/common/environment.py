@@ -145,8 +145,9 @@ class OrderBookEnvironment:
 
 
 @dataclass(frozen=True, kw_only=True)
-class PostTradeEnvironment:
-    trades_table: str = variable(TRADES_TABLE_ENV)
+class TradeArchiverEnvironment:
+    """The archiver writes settled objects to the trades bucket and announces them on the bus."""
+
     trades_bucket: str = variable(TRADES_BUCKET_ENV)
     parameter_prefix: str = variable(PARAMETER_PREFIX_ENV, _parameter_prefix)
     event_bus: str = variable(EVENT_BUS_ENV)
@@ -165,8 +166,8 @@ class DataApiEnvironment:
 
 @dataclass(frozen=True, kw_only=True)
 class TradesTableEnvironment:
-    """Functions that only use TradesStore: the aggregator, the storage analyzer, the customer seeder, the
-    order canceller and the customer accounts."""
+    """Functions that only use TradesStore: the post-trade processor, the aggregator, the storage analyzer, the
+    customer seeder, the order canceller and the customer accounts."""
 
     trades_table: str = variable(TRADES_TABLE_ENV)
 

@@ -1,18 +1,17 @@
-"""Settlement of trades: each trade written once to TradesStore, one S3 object per batch, one
-`tradesSettled` notification.
+"""Settlement of trades: each trade written once to TradesStore (its archive and announcement follow from the
+table's stream, `settlement.archive`).
 
 A redelivered batch must give the very same result. The clock only dates trades settled now; for
-a trade already in the table, the stored item (and its settlement date) is the truth. The batch id
-derives from the trade ids, so the S3 key, its body and the event are the same on every delivery.
-A trade is archived and announced by the one delivery that filled its child (the child's entry names it,
-`SETTLED_BY`), so a trade that reaches settlement in two deliveries of different trades (a resting order the
-order book sent again before its fill settled, a rerun of the router) is in one S3 object, not two.
+a trade already in the table, the stored item (and its settlement date) is the truth.
+A trade settled by the one delivery that filled its child is reported as this delivery's (the child's entry
+names it, `SETTLED_BY`); one that reaches settlement in two deliveries of different trades (a resting order the
+order book sent again before its fill settled, a rerun of the router) is reported by the other as settled elsewhere.
 
 Each trade first moves its order `Status IN (ACCEPTED, OPEN)` → FILLED, then is put: the ORDER
 item decides between a fill and whatever else may end the order (a cancel, an expiry, a routing
 failure that gave the reservation back), so there is one outcome, never two. A fill of an order that
 already left those states (CANCELLED, EXPIRED, REJECTED, or FILLED by an earlier delivery of another
-trade) is void: it is not settled (no trade item, not in the S3 object or the event) and is reported
+trade) is void: it is not settled (no trade item, so never archived) and is reported
 with the order's status, so the handler counts and logs it.
 
 A trade whose order item does not exist (the router writes it before routing, so only hand-made
@@ -22,28 +21,19 @@ Its order update is dropped and the order id reported, rather than creating a st
 
 from __future__ import annotations
 
-import json
-import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from operator import attrgetter
-from typing import Any, Final, Protocol
+from typing import Protocol
 
-from trading_core.bus.events import BusEvent, Publisher, chunk_events
 from trading_core.common.clock import Clock, parse_iso, to_iso
-from trading_core.contracts import FLAG_SET, POST_TRADE_SOURCE, SETTLED_PREFIX, TRADES_DETAIL_TYPE, TRADES_SETTLED_FIELD
 from trading_core.model.trade import Trade
-
-BATCH_NAMESPACE: Final = uuid.UUID("0b8f4a36-7a0e-5c1b-9d41-8e5f2c6a9d17")
+from trading_core.settlement.archive import batch_id_for
 
 
 class SettlementError(RuntimeError):
     """The trades could not be written; the bus redelivers the event."""
-
-
-def batch_id_for(trade_ids: Iterable[str]) -> str:
-    return str(uuid.uuid5(BATCH_NAMESPACE, ",".join(sorted(set(trade_ids)))))
 
 
 def delivery_tag(trade_ids: Iterable[str]) -> str:
@@ -64,7 +54,7 @@ class SettledBatch:
     trades: tuple[Trade, ...]
     newly_settled: int = 0
     settled_elsewhere: int = 0
-    """Trades another delivery settled: stored as it decided, archived and announced by it, not here."""
+    """Trades another delivery settled: stored as it decided, reported by it, not here."""
     orders_missing: tuple[str, ...] = ()
     void: tuple[VoidFill, ...] = ()
     """Fills of orders no longer live: not settled (see the module docstring)."""
@@ -79,32 +69,6 @@ class SettledBatch:
         return max(
             (parse_iso(str(trade.settlement_date)) - parse_iso(trade.trade_date)).total_seconds() * 1000
             for trade in self.trades
-        )
-
-    @property
-    def key(self) -> str:
-        earliest = min(parse_iso(str(trade.settlement_date)) for trade in self.trades)
-        return f"{SETTLED_PREFIX}{earliest:%Y/%m/%d}/{self.batch_id}.json"
-
-    def wire(self) -> list[dict[str, Any]]:
-        return [trade.to_wire() for trade in self.trades]
-
-    def body(self) -> bytes:
-        return json.dumps(self.wire(), separators=(",", ":")).encode()
-
-    def metadata(self) -> dict[str, str]:
-        return {
-            "tickers": ",".join(sorted({trade.ticker for trade in self.trades})),
-            "exchanges": ",".join(sorted({trade.exchange for trade in self.trades})),
-        }
-
-    def events(self) -> list[BusEvent]:
-        return chunk_events(
-            source=POST_TRADE_SOURCE,
-            detail_type=TRADES_DETAIL_TYPE,
-            header={TRADES_SETTLED_FIELD: FLAG_SET},
-            key="trades",
-            items=self.wire(),
         )
 
 
@@ -127,10 +91,10 @@ class Inserted:
     recorded: dict[str, Trade] = field(default_factory=dict)
     """Trades stored now as an earlier delivery decided them (its fill and settlement date), not as sent."""
     elsewhere: set[str] = field(default_factory=set)
-    """Trades whose child another delivery filled (`SETTLED_BY`): that delivery archives and announces them."""
+    """Trades whose child another delivery filled (`SETTLED_BY`): that delivery reports them."""
 
     def as_settled(self, trade: Trade) -> Trade | None:
-        """The trade as this delivery archives it, or None when it is void or another delivery's."""
+        """The trade as this delivery reports it, or None when it is void or another delivery's."""
         if trade.trade_id in self.elsewhere:
             return None
         if trade.trade_id in self.existing:
@@ -146,23 +110,15 @@ class SettlementStore(Protocol):
         ...
 
 
-class BatchArchive(Protocol):
-    def put(self, batch: SettledBatch) -> None: ...
-
-
 class Settlement:
-    """Settles one delivery of trades: table first, then the S3 object, then the event, so a failure
-    at any step is repaired by the redelivery."""
+    """Settles one delivery of trades into the table; a failure is repaired by the redelivery."""
 
-    def __init__(self, *, store: SettlementStore, archive: BatchArchive, publisher: Publisher, clock: Clock) -> None:
+    def __init__(self, *, store: SettlementStore, clock: Clock) -> None:
         self._store = store
-        self._archive = archive
-        self._publisher = publisher
         self._clock = clock
 
     def settle(self, trades: Sequence[Trade]) -> SettledBatch | None:
-        """None for no trades; else the batch, whose `trades` may be empty when every fill was void
-        (then nothing is archived or published)."""
+        """None for no trades; else the batch, whose `trades` may be empty when every fill was void."""
         unique = list({trade.trade_id: trade for trade in trades}.values())
         if not unique:
             return None
@@ -186,7 +142,4 @@ class Settlement:
             orders_missing=tuple(sorted(inserted.orders_missing)),
             void=void,
         )
-        if batch.trades:
-            self._archive.put(batch)
-            self._publisher.publish(batch.events())
         return batch
