@@ -41,7 +41,8 @@ from localcloud import faults
 from localcloud.aws_sizes import MAX_SYNCHRONOUS_PAYLOAD
 from localcloud.delivery.filters import compile_filters
 from localcloud.delivery.retention import RETENTION, Retention, StreamKey
-from localcloud.delivery.stream_records import failure_record, lambda_record
+from localcloud.delivery.shard_reader import ShardReader
+from localcloud.delivery.stream_records import failure_record
 from localcloud.destinations import check_destination, send_to_sqs
 from localcloud.faults import deliveries as delivery_faults
 from localcloud.faults.invocations import is_service_fault
@@ -55,6 +56,7 @@ iam_logger = logging.getLogger("localcloud.iam")  # where every IAM refusal is l
 
 READ_LIMIT: Final = 1000  # records read from the shard per poll (Lambda reads up to 1,000 per GetRecords)
 STARTING_POSITIONS: Final = ("LATEST", "TRIM_HORIZON")
+GATHERING_LOOK: Final = 0.25  # s between looks for a whole batch while a batching window gathers records
 
 
 class StreamMappingOptions(TypedDict):
@@ -107,6 +109,9 @@ class StreamMapping:
         self._gathering_since: float | None = None  # when the unread records began to be gathered
         self.region, self.account = parts[3], parts[4]
         self.table_name, self.stream_label = resource[1], resource[3]
+        self._reader = ShardReader(
+            self._shard, stream_arn=stream_arn, region=self.region, matches=self.matches, limit=READ_LIMIT
+        )
         self.position = 0  # sequence number of the next record to read
         self.refused: str | None = None  # why the function's role may not read the stream (IAM), if it may not
         self._stop = threading.Event()
@@ -149,17 +154,6 @@ class StreamMapping:
             unread = shard is not None and shard.starting_sequence_number + len(shard.items) > self.position
         return unread and not self._stop.is_set() and self.refused is None
 
-    def _read(self) -> tuple[str, list[dict[str, Any]]]:
-        with MOTO_LOCK:
-            shard = self._shard()
-            if shard is None:
-                return "", []
-            index = min(max(self.position - shard.starting_sequence_number, 0), len(shard.items))
-            self.position = shard.starting_sequence_number + index  # a restored table's shard starts again
-            raw = [item.to_json() for item in shard.items[index : index + READ_LIMIT]]
-            records = [lambda_record(r, stream_arn=self.stream_arn, region=self.region) for r in raw]
-            return shard.id, json.loads(json.dumps(records))
-
     def _run(self) -> None:
         delivery = self.delivery
         while not self._stop.is_set():
@@ -170,7 +164,7 @@ class StreamMapping:
                 self._stop.wait(delivery.poll_interval)
                 continue
             try:
-                shard_id, records = self._read()
+                self.position, shard_id, records = self._reader.read(self.position)
             except Exception:
                 logger.exception("localcloud: reading %s failed", self.stream_arn)
                 shard_id, records = "", []
@@ -180,9 +174,7 @@ class StreamMapping:
                         delivery.changed.wait(delivery.poll_interval)
                 continue
             if (wait := self._gathering(records)) > 0:
-                with delivery.changed:
-                    if not self._stop.is_set():
-                        delivery.changed.wait(wait)
+                self._stop.wait(min(wait, GATHERING_LOOK))  # not woken by every write: a look costs a read
                 continue
             self._gathering_since = None
             with delivery.runtime.activity.busy():
@@ -198,7 +190,7 @@ class StreamMapping:
         there, or none matches."""
         if self.batching_window <= 0:
             return 0.0
-        matching = sum(1 for record in records if self.matches(record))
+        matching = self._reader.matching()
         if matching == 0 or matching >= self.batch_size or len(records) >= READ_LIMIT:
             return 0.0
         now = time.monotonic()

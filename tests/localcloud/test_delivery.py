@@ -95,6 +95,33 @@ def test_a_batching_window_gathers_records_written_apart_into_one_batch(cloud: C
     assert delivered_keys(sink.calls("consumer"))[1:] == [["C", "D", "E"]]  # a whole batch: at once
 
 
+def test_a_batching_window_converts_each_record_once_however_often_it_looks(
+    cloud: Cloud, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """While a window gathers, the poller looks again and again; each look must not convert every unread record
+    anew (under the moto lock, that cost more than the writes themselves)."""
+    from moto.dynamodb.models.table import StreamRecord
+
+    conversions: list[int] = []
+    to_json = StreamRecord.to_json
+
+    def counted(self: StreamRecord) -> dict[str, Any]:
+        conversions.append(id(self))
+        return to_json(self)
+
+    monkeypatch.setattr(StreamRecord, "to_json", counted)
+    stream = create_table(cloud)
+    cloud.function("consumer")
+    stream_mapping(cloud, stream, batch_size=100, batching_window=1.0)
+    keys = [f"K{index:02d}" for index in range(12)]
+    for key in keys:
+        put(cloud, key)
+        time.sleep(0.06)
+    cloud.runtime.wait_idle(10)
+    assert delivered_keys(sink.calls("consumer")) == [keys]
+    assert len(conversions) == len(keys) == len(set(conversions))
+
+
 def test_filter_criteria_and_trim_horizon(cloud: Cloud) -> None:
     stream = create_table(cloud)
     put(cloud, "TRADE#2024-01-01#1", "CUST#1")
