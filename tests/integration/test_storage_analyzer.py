@@ -16,6 +16,7 @@ from tests.integration.conftest import TRADES_BUCKET, TradingAws
 from tests.integration.stream_events import FakeContext, s3_event
 from tests.trade_samples import child_order, trades
 from tests.trade_store import put_trades, replace_trade
+from trading_core.settlement import stored_trades
 from trading_core.settlement.archive import ArchivedBatch
 from trading_core.settlement.batch_archive import S3BatchArchive
 from trading_core.settlement.storage_analyzer import ReconciliationError
@@ -95,3 +96,22 @@ def test_a_batch_whose_trade_differs_from_the_table_fails(trading_aws: TradingAw
     replace_trade(trading_aws.table, changed, dataclasses.replace(changed, quantity=changed.quantity + 1))
     with pytest.raises(ReconciliationError):
         analyze(settled_key)
+
+
+def test_a_trade_a_lagging_read_misses_is_looked_for_again_consistently(
+    settled_key: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The items are read eventually consistent; one the read misses (stored a moment ago) is read again,
+    consistently, and only those: the batch reconciles."""
+    real = stored_trades.batch_get
+    reads: list[tuple[bool, int]] = []
+
+    def lagging(client: Any, table: str, keys: Any, *, consistent: bool = True) -> list[dict[str, Any]]:
+        items = real(client, table, keys, consistent=True)
+        reads.append((consistent, len(keys)))
+        return items if consistent else items[1:]  # the first item is not yet visible
+
+    monkeypatch.setattr(stored_trades, "batch_get", lagging)
+
+    assert analyze(settled_key) == {"audited": len(BATCH)}
+    assert reads == [(False, len(BATCH)), (True, 1)]

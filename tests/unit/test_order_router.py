@@ -56,10 +56,12 @@ class FakeReferences:
     def __init__(self, prices: dict[str, Decimal] | None = None) -> None:
         self.prices = dict(REFERENCES if prices is None else prices)
         self.calls: list[list[str]] = []
+        self.consistent: list[bool] = []
         self.fail = False
 
-    def __call__(self, tickers: list[str]) -> dict[str, Decimal]:
+    def __call__(self, tickers: list[str], *, consistent: bool = False) -> dict[str, Decimal]:
         self.calls.append(list(tickers))
+        self.consistent.append(consistent)
         if self.fail:
             raise EndpointConnectionError(endpoint_url="https://dynamodb")
         return {ticker: self.prices[ticker] for ticker in tickers if ticker in self.prices}
@@ -528,6 +530,8 @@ def test_a_ticker_without_market_data_is_looked_up_once_then_priced_like_any_oth
     second = submit(router, ko)
 
     assert lookup.calls == [["KO"]]  # only the missing ticker, and only the first time
+    # The quote the lookup just stored is read consistently: an eventually consistent read could miss it.
+    assert list(zip(references.calls, references.consistent, strict=True)) == [(["COIN", "KO"], False), (["KO"], True)]
     assert first.invalid == [] and second.invalid == []
     expected = walk_price(Decimal("62.15"), "KO", NOW)
     assert {(child.market_price, child.initial_status) for child in first.routed if child.ticker == "KO"} == {

@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from typing import Final
+from typing import Final, Protocol
 
 from botocore.exceptions import BotoCoreError, ClientError
 
@@ -28,8 +28,12 @@ from trading_core.model.child_order import Direction
 # A warm function keeps a ticker's reference price this long (quotes are refreshed every few hours).
 REFERENCE_TTL_SECONDS: Final = 30.0
 
-ReferenceLookup = Callable[[list[str]], Mapping[str, Decimal]]
-"""Reference prices of the tickers that have one (`MarketDataStore.reference_prices`)."""
+
+class ReferenceLookup(Protocol):
+    def __call__(self, tickers: list[str], *, consistent: bool = False) -> Mapping[str, Decimal]:
+        """Reference prices of the tickers that have one (`MarketDataStore.reference_prices`), read eventually
+        consistent unless told."""
+        ...
 
 
 class PriceUnavailable(RuntimeError):
@@ -44,7 +48,12 @@ class MarketQuote:
 
 
 class MarketPrices:
-    """Market prices from stored reference prices, each remembered `ttl_seconds` per warm function."""
+    """Market prices from stored reference prices, each remembered `ttl_seconds` per warm function.
+
+    References are read eventually consistent (half the read units; a quote is a snapshot of a market that has
+    moved since, so one a read misses for a moment prices as the quote before it), except those just forgotten
+    because a new quote was stored: the next read of them is consistent, so a ticker looked up a moment ago is
+    priced by its new quote, not refused for want of one."""
 
     def __init__(
         self,
@@ -57,19 +66,28 @@ class MarketPrices:
         self._ttl = ttl_seconds
         self._monotonic = monotonic
         self._cache: dict[str, tuple[float, Decimal]] = {}
+        self._stored_since: set[str] = set()  # forgotten after a new quote was stored: read consistently next
 
     def references(self, tickers: Iterable[str]) -> dict[str, Decimal]:
-        """The reference price of each ticker that has one, in one lookup for those not cached."""
+        """The reference price of each ticker that has one, in one lookup for those not cached (and one more,
+        consistent, for those just forgotten)."""
         now = self._monotonic()
         wanted = list(dict.fromkeys(tickers))
         missing = [t for t in wanted if t not in self._cache or now - self._cache[t][0] >= self._ttl]
-        if missing:
+        stored_since = [t for t in missing if t in self._stored_since]
+        for tickers_read, consistent in (
+            ([t for t in missing if t not in self._stored_since], False),
+            (stored_since, True),
+        ):
+            if not tickers_read:
+                continue
             try:
-                found = self._reference(missing)
+                found = self._reference(tickers_read, consistent=consistent)
             except (ClientError, BotoCoreError) as error:
                 raise PriceUnavailable(f"could not read the market data of {', '.join(missing)}: {error}") from error
             for ticker, price in found.items():
                 self._cache[ticker] = (now, price)
+        self._stored_since.difference_update(stored_since)
         return {t: self._cache[t][1] for t in wanted if t in self._cache}
 
     def quote(self, ticker: str, at: datetime) -> MarketQuote | None:
@@ -83,6 +101,7 @@ class MarketPrices:
         """Drop cached references (after a lookup stored new ones, or a MarketDataUpdate)."""
         for ticker in tickers:
             self._cache.pop(ticker, None)
+            self._stored_since.add(ticker)
 
 
 def is_marketable(direction: Direction, limit: Decimal | None, market: Decimal) -> bool:

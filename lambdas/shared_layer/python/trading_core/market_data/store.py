@@ -258,27 +258,29 @@ class MarketDataStore:
         ends = {str(item[SK]).removeprefix(SUMMARY_PREFIX): item.get(HIST_DATA_END) for item in items}
         return {ticker: (None if ends.get(ticker) is None else str(ends[ticker])) for ticker in wanted}
 
-    def latest_bar(self, ticker: str) -> PriceBar | None:
+    def latest_bar(self, ticker: str, *, consistent: bool = False) -> PriceBar | None:
         response = self._table.query(
             KeyConditionExpression=Key(PK).eq(ticker_partition(ticker)) & Key(SK).begins_with(history_prefix(ticker)),
             ScanIndexForward=False,
             Limit=1,
+            ConsistentRead=consistent,
         )
         items = response.get("Items", [])
         return PriceBar.from_item(items[0]) if items else None
 
-    def latest_close(self, ticker: str) -> Decimal | None:
-        bar = self.latest_bar(ticker)
+    def latest_close(self, ticker: str, *, consistent: bool = False) -> Decimal | None:
+        bar = self.latest_bar(ticker, consistent=consistent)
         return bar.close if bar else None
 
-    def reference_prices(self, tickers: Iterable[str]) -> dict[str, Decimal]:
+    def reference_prices(self, tickers: Iterable[str], *, consistent: bool = False) -> dict[str, Decimal]:
         """Each ticker's reference for the market price (`market.price`): its stored quote, else its
         latest stored close; tickers with neither are left out. One BatchGetItem per 100 tickers."""
         wanted = list(dict.fromkeys(tickers))
-        items = batch_get(self._table.meta.client, self._table.name, [summary_key(ticker) for ticker in wanted])
+        keys = [summary_key(ticker) for ticker in wanted]
+        items = batch_get(self._table.meta.client, self._table.name, keys, consistent=consistent)
         prices = {str(item["Ticker"]): Decimal(item["Price"]) for item in items if "Price" in item and "Ticker" in item}
         for ticker in wanted:
-            if ticker not in prices and (close := self.latest_close(ticker)) is not None:
+            if ticker not in prices and (close := self.latest_close(ticker, consistent=consistent)) is not None:
                 prices[ticker] = close
         return prices
 
@@ -291,7 +293,9 @@ class MarketDataStore:
     def stale_tickers(self, tickers: Iterable[str], now: datetime, max_age: timedelta = DEFAULT_MAX_AGE) -> list[str]:
         """The tickers among `tickers` whose data is stale, with one BatchGetItem per 100 tickers."""
         wanted = list(dict.fromkeys(tickers))
-        items = batch_get(self._table.meta.client, self._table.name, [summary_key(ticker) for ticker in wanted])
+        keys = [summary_key(ticker) for ticker in wanted]
+        # Eventually consistent (half the read units): a quote a read misses for a moment is only fetched again.
+        items = batch_get(self._table.meta.client, self._table.name, keys, consistent=False)
         fresh = {
             str(item.get("Ticker"))
             for item in items

@@ -19,6 +19,12 @@ as stored. A trade without an order item (hand-made, as in tests) is merged the 
 
 A parent order's average price, notional and fees are read from its children's fills, with no read of
 the trades.
+
+The delivery's items are read eventually consistent (half the read units): every write is conditional on the
+version read, so a read that lags a write only makes the put fail and the item be read again, consistently.
+An older ORDER item never shows a child filled that is not (a fill is final), and a child cancelled or expired
+stays so. One thing a lagging read can miss is the item itself (an order placed a moment ago): the orders the
+read did not find are read again consistently before any is settled without its order.
 """
 
 from __future__ import annotations
@@ -72,7 +78,10 @@ class DynamoDBSettlementStore:
         for trade in trades:
             by_parent.setdefault(parent_order_id_of(trade.order_id), []).append(trade)
         groups = {_place(order_trades_key(trade)) for trade in trades}
-        stored = self._read_many([item_key(parent_id) for parent_id in by_parent] + [_key(g) for g in sorted(groups)])
+        wanted = [item_key(parent_id) for parent_id in by_parent]
+        stored = self._read_many(wanted + [_key(g) for g in sorted(groups)], consistent=False)
+        if absent := [key for key in wanted if _place(key) not in stored]:
+            stored.update(self._read_many(absent, consistent=True))
         decided: list[_Decided] = []
         unordered: list[Trade] = []
         for parent_id, fills in by_parent.items():
@@ -170,9 +179,12 @@ class DynamoDBSettlementStore:
             raise SettlementError(f"settlement read failed: {error}") from error
         return item
 
-    def _read_many(self, item_keys: Sequence[dict[str, str]]) -> dict[tuple[str, str], dict[str, Any]]:
+    def _read_many(
+        self, item_keys: Sequence[dict[str, str]], *, consistent: bool
+    ) -> dict[tuple[str, str], dict[str, Any]]:
         try:
-            return {_place(item): item for item in batch_get(self._client, self._table_name, item_keys)}
+            items = batch_get(self._client, self._table_name, item_keys, consistent=consistent)
+            return {_place(item): item for item in items}
         except (ClientError, BotoCoreError, RuntimeError) as error:
             raise SettlementError(f"settlement read failed: {error}") from error
 

@@ -13,15 +13,25 @@ from trading_core.model.trade import Trade
 
 class DynamoDBStoredTrades:
     """Reads the trades' items (their orders' trades of the day, `model.order_trades`) with BatchGetItem (100
-    keys per call, consistent reads)."""
+    keys per call), eventually consistent (half the read units): a stored trade never changes, so a lagging read
+    can only miss one stored a moment ago, and a trade it misses is looked for again with a consistent read."""
 
     def __init__(self, table: Any) -> None:
         self._table_name = table.name
         self._client = table.meta.client
 
     def find(self, trades: Sequence[Trade]) -> dict[str, Trade]:
-        unique_keys = {(key[keys.PK], key[keys.SK]): key for key in map(order_trades_key, trades)}
-        items = batch_get(self._client, self._table_name, list(unique_keys.values()))
-        wanted = {trade.trade_id for trade in trades}
-        found = (trade for item in items for trade in trades_of(item))
-        return {trade.trade_id: trade for trade in found if trade.trade_id in wanted}
+        by_trade = {trade.trade_id: order_trades_key(trade) for trade in trades}
+        unique_keys = {_place(key): key for key in by_trade.values()}
+        found = self._found(list(unique_keys.values()), set(by_trade), consistent=False)
+        if missed := {_place(key) for trade_id, key in by_trade.items() if trade_id not in found}:
+            found.update(self._found([unique_keys[place] for place in missed], set(by_trade), consistent=True))
+        return found
+
+    def _found(self, item_keys: list[dict[str, str]], wanted: set[str], *, consistent: bool) -> dict[str, Trade]:
+        items = batch_get(self._client, self._table_name, item_keys, consistent=consistent)
+        return {trade.trade_id: trade for item in items for trade in trades_of(item) if trade.trade_id in wanted}
+
+
+def _place(key: dict[str, str]) -> tuple[str, str]:
+    return key[keys.PK], key[keys.SK]
