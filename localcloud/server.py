@@ -80,6 +80,8 @@ class Settings:
     iam: bool = True  # enforce IAM (`localcloud.iam`); False only to debug
     faults: str = ""  # a fault spec (`localcloud.faults.spec`), injected once deployed; "" injects none
     faults_seed: int = 0  # what the faults' decisions derive from, with their kind, target and counter
+    max_batching_window: float | None = None
+    """A cap (s) on the stream mappings' batching windows, for tests that wait on every batch; None: as templated."""
 
 
 def _free_port(host: str) -> int:
@@ -177,7 +179,7 @@ class LocalCloud:
         self._mock = mock_aws(config={"stepfunctions": {"execute_state_machine": True}})
         self._mock.start()
         self.runtime = LambdaRuntime(output=self.run_log.function_output)
-        self.delivery = Delivery(self.runtime)
+        self.delivery = Delivery(self.runtime, max_batching_window=settings.max_batching_window)
         moto_patches.apply(self.runtime, self.delivery)
         self.enforcer = enforcement.configure(enforce=settings.iam)
         self._moto_server = ThreadedMotoServer(ip_address=settings.host, port=self._aws_port, verbose=False)

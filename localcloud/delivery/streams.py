@@ -106,6 +106,8 @@ class StreamMapping:
         self.batching_window = float(options.get("batching_window", 0.0))
         if not 0 <= self.batching_window <= 300:
             raise ValueError(f"maximum batching window {self.batching_window}: must be 0 to 300 seconds")
+        if delivery.max_batching_window is not None:
+            self.batching_window = min(self.batching_window, delivery.max_batching_window)
         self._gathering_since: float | None = None  # when the unread records began to be gathered
         self.region, self.account = parts[3], parts[4]
         self.table_name, self.stream_label = resource[1], resource[3]
@@ -328,8 +330,12 @@ class Delivery:
         retry_delay: float = 0.02,
         poll_interval: float = 1.0,
         retention: float = RETENTION,
+        max_batching_window: float | None = None,
     ) -> None:
+        """`max_batching_window`: a cap on every mapping's window (s), time compressed for tests as `retry_delay`
+        is; None keeps the template's."""
         self.runtime = runtime
+        self.max_batching_window = max_batching_window
         self.retry_delay = retry_delay
         self.poll_interval = poll_interval
         self.retention = Retention(retention=retention)

@@ -122,6 +122,23 @@ def test_a_batching_window_converts_each_record_once_however_often_it_looks(
     assert len(conversions) == len(keys) == len(set(conversions))
 
 
+def test_the_delivery_can_cap_the_batching_windows_for_tests(cloud: Cloud) -> None:
+    """`Delivery(max_batching_window=…)` (`Settings.max_batching_window`, the e2e tests' 0.5 s) shortens a
+    template's window; records are still gathered that long."""
+    stream = create_table(cloud)
+    cloud.function("consumer")
+    cloud.delivery.max_batching_window = 0.3
+    stream_mapping(cloud, stream, batch_size=100, batching_window=5.0)
+    started = time.monotonic()
+    put(cloud, "A")
+    time.sleep(0.1)
+    put(cloud, "B")
+    cloud.runtime.wait_idle(10)
+    elapsed = time.monotonic() - started
+    assert delivered_keys(sink.calls("consumer")) == [["A", "B"]]
+    assert 0.3 <= elapsed < 2.0
+
+
 def test_filter_criteria_and_trim_horizon(cloud: Cloud) -> None:
     stream = create_table(cloud)
     put(cloud, "TRADE#2024-01-01#1", "CUST#1")
