@@ -63,6 +63,25 @@ def trade_records_filter() -> Mapping[str, Any]:
     )
 
 
+def trade_stream_source(
+    table: dynamodb.ITable, *, batch_size: int, partial_batches: bool, failures: sqs.IQueue
+) -> sources.DynamoEventSource:
+    """A reader of the stream's trades records. `partial_batches`: a failed batch is bisected and resumed from the
+    record reported failed (the aggregator's marks make replays harmless); without, it is retried whole, with the
+    same records (what keeps the archive's objects one per batch)."""
+    return sources.DynamoEventSource(
+        table,
+        starting_position=lambda_.StartingPosition.TRIM_HORIZON,
+        batch_size=batch_size,
+        max_batching_window=Duration.seconds(STREAM_BATCHING_WINDOW_SECONDS),
+        bisect_batch_on_error=partial_batches,
+        report_batch_item_failures=partial_batches,
+        retry_attempts=STREAM_RETRY_ATTEMPTS,
+        on_failure=sources.SqsDlq(failures),
+        filters=[trade_records_filter()],
+    )
+
+
 @dataclass(frozen=True, kw_only=True)
 class SettlementProps:
     config: StageConfig
@@ -121,16 +140,8 @@ class Settlement(Construct):
         )
         grant_items(self.aggregator.function, table, AGGREGATION_ACTIONS)
         self.stream_dead_letter_queue = dead_letter_queue(self, "StreamDeadLetterQueue", config=config, name="stream")
-        self.stream_source = sources.DynamoEventSource(
-            table,
-            starting_position=lambda_.StartingPosition.TRIM_HORIZON,
-            batch_size=STREAM_BATCH_SIZE,
-            max_batching_window=Duration.seconds(STREAM_BATCHING_WINDOW_SECONDS),
-            bisect_batch_on_error=True,
-            report_batch_item_failures=True,
-            retry_attempts=STREAM_RETRY_ATTEMPTS,
-            on_failure=sources.SqsDlq(self.stream_dead_letter_queue),
-            filters=[trade_records_filter()],
+        self.stream_source = trade_stream_source(
+            table, batch_size=STREAM_BATCH_SIZE, partial_batches=True, failures=self.stream_dead_letter_queue
         )
         self.aggregator.function.add_event_source(self.stream_source)
 
@@ -155,16 +166,8 @@ class Settlement(Construct):
             self, "ArchiveDeadLetterQueue", config=config, name="trade-archive"
         )
         self.trade_archiver.function.add_event_source(
-            sources.DynamoEventSource(
-                table,
-                starting_position=lambda_.StartingPosition.TRIM_HORIZON,
-                batch_size=ARCHIVE_BATCH_SIZE,
-                max_batching_window=Duration.seconds(STREAM_BATCHING_WINDOW_SECONDS),
-                bisect_batch_on_error=False,
-                report_batch_item_failures=False,
-                retry_attempts=STREAM_RETRY_ATTEMPTS,
-                on_failure=sources.SqsDlq(self.archive_dead_letter_queue),
-                filters=[trade_records_filter()],
+            trade_stream_source(
+                table, batch_size=ARCHIVE_BATCH_SIZE, partial_batches=False, failures=self.archive_dead_letter_queue
             )
         )
         for reader in (self.aggregator, self.trade_archiver):
