@@ -73,6 +73,8 @@ class Usage:
     read_units_by_call: defaultdict[str, float] = field(default_factory=lambda: defaultdict(float))  # "<fn> <Op>"
     dynamodb_requests: int = 0
     write_units_by_operation: Counter[str] = field(default_factory=Counter)
+    writes_by_item_kind: Counter[str] = field(default_factory=Counter)  # "<Op> <kind>": items written
+    write_units_by_item_kind: Counter[str] = field(default_factory=Counter)  # "<Op> <kind>": their units
     events: int = 0  # EventBridge 64 KB chunks
     sns_publishes: int = 0  # SNS 64 KB chunks
     s3_write_class: int = 0
@@ -305,10 +307,23 @@ class Meter:
             )
             usage.write_units += units
             usage.write_units_by_operation[operation] += units
+            kind = f"{operation} {item_kind(key)}"
+            usage.writes_by_item_kind[kind] += 1
+            usage.write_units_by_item_kind[kind] += units
             if succeeded and before != after:
                 index_units = sum(_index_units(index, before, after) for index in self._indexes(table))
                 usage.index_write_units += index_units
                 usage.write_units_by_operation[f"{operation} (indexes)"] += index_units
+
+
+def item_kind(key: Mapping[str, Any]) -> str:
+    """What an item is, from its key: the prefix of its sort key (`ORDER`, `TRADE`, `CUST`, `TICKER`, …), or of its
+    partition key beside a sort key that has none (a ticker-day share: `TICKER#…` / `<day>#<customer>`)."""
+    values = [str(next(iter(value.values()))) if isinstance(value, Mapping) else str(value) for value in key.values()]
+    prefixes = [value.split("#", 1)[0] for value in values if "#" in value]
+    if len(values) == 2 and "#" in values[1] and not values[1].split("#", 1)[0].isalpha():
+        return f"{prefixes[0]} share" if prefixes else "other"
+    return prefixes[-1] if prefixes else "other"
 
 
 def _index_units(
