@@ -4,7 +4,7 @@
 method of that name: in-process and on moto's server) and routes botocore's `sync-states.<region>`
 endpoint, where the SDKs send it, to the Step Functions backend (`backend_index.backend_url_patterns`,
 `moto.stepfunctions.urls.url_bases`). Against the AWS endpoint (an IP address) a client must not prepend
-`sync-` to the host: `AWS_DISABLE_HOST_PREFIX_INJECTION=true` (botocore, the CLI) or
+`sync-` to the host: `AWS_DISABLE_HOST_PREFIX_INJECTION=true` (botocore's setting) or
 `Config(inject_host_prefix=False)`.
 
 As on AWS: an EXPRESS state machine only (else `StateMachineTypeNotSupported`), an unknown one is

@@ -171,13 +171,26 @@ def test_a_handler_starts_a_sync_execution_whose_tasks_invoke_functions_on_its_t
     cloud.runtime.wait_idle(5)
 
 
-def test_the_aws_endpoint_answers_start_sync_execution(cloud: Cloud) -> None:
+def test_a_machine_past_its_timeout_is_timed_out(cloud: Cloud) -> None:
+    arn = machine(cloud, "slow", {"W": {"Type": "Wait", "Seconds": 3, "End": True}})
+    sfn = cloud.client("stepfunctions")
+    definition = json.loads(sfn.describe_state_machine(stateMachineArn=arn)["definition"])
+    sfn.update_state_machine(stateMachineArn=arn, definition=json.dumps({**definition, "TimeoutSeconds": 1}))
+
+    answer = sfn.start_sync_execution(stateMachineArn=arn, input="{}")
+
+    assert answer["status"] == "TIMED_OUT"
+    assert "output" not in answer
+    assert 1000 <= answer["billingDetails"]["billedDurationInMilliseconds"] < 3000
+
+
+def test_the_aws_endpoint_answers_start_sync_execution(cloud: Cloud, monkeypatch: pytest.MonkeyPatch) -> None:
     arn = machine(cloud, "echo", {"P": {"Type": "Pass", "Result": {"done": True}, "End": True}})
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()
     host, port = server.get_host_and_port()
     try:
-        # an IP endpoint cannot take the `sync-` host prefix (AWS_DISABLE_HOST_PREFIX_INJECTION=true does this too)
+        # an IP endpoint cannot take the SDK's `sync-` host prefix: the client must not add it
         sfn = boto3.client(
             "stepfunctions",
             region_name=REGION,
@@ -186,10 +199,14 @@ def test_the_aws_endpoint_answers_start_sync_execution(cloud: Cloud) -> None:
         )
         answer = sfn.start_sync_execution(stateMachineArn=arn, input="{}")
         refused = error_of(sfn.start_sync_execution, stateMachineArn=arn.replace(":echo", ":gone"))
+        monkeypatch.setenv("AWS_DISABLE_HOST_PREFIX_INJECTION", "true")
+        by_environment = boto3.client("stepfunctions", region_name=REGION, endpoint_url=f"http://{host}:{port}")
+        again = by_environment.start_sync_execution(stateMachineArn=arn, input="{}")
     finally:
         server.stop()
     assert (answer["status"], json.loads(answer["output"])) == ("SUCCEEDED", {"done": True})
     assert refused[0] == "StateMachineDoesNotExist"
+    assert again["status"] == "SUCCEEDED" and again["executionArn"] != answer["executionArn"]
 
 
 @pytest.fixture
