@@ -562,7 +562,7 @@ def test_moto_lacks_start_sync_execution_and_has_the_sync_execution_parts_patch_
     assert [base for base in urls.url_bases if base != sync_executions.SYNC_URL_BASE] == [
         r"https?://states\.(.+)\.amazonaws.com"
     ]
-    pins = {
+    pins: dict[str, tuple[Callable[..., Any], str]] = {
         "Execution.__init__": (Execution.__init__, "072ed5928123f13c"),
         "SyncExecution._get_start_execution_worker": (SyncExecution._get_start_execution_worker, "f8326da314d41bda"),
         "SyncExecution.to_start_sync_execution_output": (
