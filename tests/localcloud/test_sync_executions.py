@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import json
 import threading
+import urllib.error
+import urllib.request
 from collections.abc import Iterator
 from typing import Any
 
@@ -244,10 +246,8 @@ def test_iam_evaluates_states_start_sync_execution_against_the_callers_role(enfo
     assert cloud.runtime.invoke("caller", event) == ({"ok": True}, False)
 
 
-def test_an_api_gateway_aws_integration_starts_a_sync_execution(cloud: Cloud) -> None:
-    cloud.function("price", in_moto=True)
-    sink.RESPONDERS["price"] = lambda event, context: {"px": 9, "symbol": event["symbol"]}
-    arn = machine(cloud, "api-quote", {"Price": PRICE})
+def quotes_api(arn: str, credentials: str | None = None) -> ApiCatalog:
+    """POST / starts `arn` synchronously with the body as input; an error answer is a 502 naming its type."""
     template = '{"stateMachineArn": "' + arn + '", "input": "$util.escapeJavaScript($input.json(\'$\'))"}'
     integration = AwsServiceIntegration(
         service="states",
@@ -255,7 +255,11 @@ def test_an_api_gateway_aws_integration_starts_a_sync_execution(cloud: Cloud) ->
         region=REGION,
         request_templates={"application/json": template},
         passthrough_behavior="NEVER",
-        responses=(IntegrationResponse("200"),),
+        responses=(
+            IntegrationResponse("200"),
+            IntegrationResponse("502", r"[45]\d{2}", {"application/json": '{"error": "$input.path(\'$.__type\')"}'}),
+        ),
+        credentials=credentials,
     )
     method = ApiMethod("POST", False, "AWS", "", aws=integration)
     api = RestApi(
@@ -266,7 +270,14 @@ def test_an_api_gateway_aws_integration_starts_a_sync_execution(cloud: Cloud) ->
         stages={"dev": {}},
         resources={"r0": ApiResource(id="r0", parent_id=None, path_part="", methods={"POST": method})},
     )
-    gateway = Gateway(ApiCatalog(apis={api.id: api}), runtime=cloud.runtime, aws=BotoServiceCaller()).start()
+    return ApiCatalog(apis={api.id: api})
+
+
+def test_an_api_gateway_aws_integration_starts_a_sync_execution(cloud: Cloud) -> None:
+    cloud.function("price", in_moto=True)
+    sink.RESPONDERS["price"] = lambda event, context: {"px": 9, "symbol": event["symbol"]}
+    arn = machine(cloud, "api-quote", {"Price": PRICE})
+    gateway = Gateway(quotes_api(arn), runtime=cloud.runtime, aws=BotoServiceCaller()).start()
     try:
         status, answer = post(f"{gateway.base_url}/q1/dev/", {"symbol": "ACME"})
     finally:
@@ -277,11 +288,40 @@ def test_an_api_gateway_aws_integration_starts_a_sync_execution(cloud: Cloud) ->
     assert answer["billingDetails"]["billedMemoryUsedInMB"] == 64
 
 
-def post(url: str, body: Any) -> tuple[int, Any]:
-    import urllib.request
+def test_an_integration_whose_credentials_lack_start_sync_execution_is_refused(enforced: Cloud) -> None:
+    cloud = enforced
+    arn = machine(cloud, "api-guarded", {"P": {"Type": "Pass", "End": True}})
+    iam = cloud.client("iam")
+    trust = {"Effect": "Allow", "Principal": {"Service": "apigateway.amazonaws.com"}, "Action": "sts:AssumeRole"}
+    role = iam.create_role(
+        RoleName="api-role", AssumeRolePolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [trust]})
+    )["Role"]["Arn"]
+    allow = {"Effect": "Allow", "Action": "states:StartExecution", "Resource": arn}
+    iam.put_role_policy(
+        RoleName="api-role", PolicyName="p", PolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [allow]})
+    )
+    gateway = Gateway(quotes_api(arn, credentials=role), runtime=cloud.runtime, aws=BotoServiceCaller()).start()
+    try:
+        refused = post(f"{gateway.base_url}/q1/dev/", {})
+        allow["Action"] = "states:StartSyncExecution"
+        iam.put_role_policy(
+            RoleName="api-role",
+            PolicyName="p",
+            PolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [allow]}),
+        )
+        allowed = post(f"{gateway.base_url}/q1/dev/", {})
+    finally:
+        gateway.close()
+    assert refused == (502, {"error": "AccessDeniedException"})
+    assert allowed[0] == 200 and allowed[1]["status"] == "SUCCEEDED"
 
+
+def post(url: str, body: Any) -> tuple[int, Any]:
     request = urllib.request.Request(
         url, data=json.dumps(body).encode(), method="POST", headers={"Content-Type": "application/json"}
     )
-    with urllib.request.urlopen(request, timeout=10) as response:
-        return response.status, json.loads(response.read())
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read())
