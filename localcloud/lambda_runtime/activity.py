@@ -5,7 +5,8 @@ invocation is running, and every source registered with `add_probe` (the stream 
 `localcloud.delivery`, and Step Functions executions through `localcloud.moto_patches.stepfunctions`) has
 nothing pending, all observed at one instant (a generation counter proves no transition happened while the
 sources were checked). A Step Functions execution counts until it ends, except while it is parked on a task
-token (`.waitForTaskToken`, activities): that is idle, as nothing local will move it on.
+token (`.waitForTaskToken`, activities): that is idle, as nothing local will move it on. A synchronous
+(Express) execution is counted by `begin`/`end` while it runs (`localcloud.moto_patches.sync_executions`).
 """
 
 from __future__ import annotations

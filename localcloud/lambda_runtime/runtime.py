@@ -4,7 +4,8 @@ Serialization: by default (`serialize=True`) handler bodies run one at a time, o
 them. The GIL allows no parallel Python anyway, and Powertools keeps process-wide state (the metric set
 shared by every `Metrics` instance) that concurrent handlers would corrupt. Invocations still interleave as
 on AWS (asynchronous queues, pollers, retries). A handler must therefore not wait synchronously for another
-function running on another thread (a nested synchronous Invoke on the same thread is fine).
+function running on another thread (a nested synchronous Invoke on the same thread is fine, and so is a
+`StartSyncExecution`, whose Task states run on the handler's thread: `localcloud.moto_patches.caller_thread`).
 `serialize=False` lets handlers run concurrently.
 
 Output: with `output` set (a `function_output.Sink`), what a function writes to stdout during its

@@ -4,10 +4,10 @@
 installs the patches once per process and makes `runtime`/`delivery` the active ones (a later call
 replaces them). The routing patches (1-6, 9), the SSM check (11) and the limits (15) fall back to moto's own
 code while no runtime is active or after `runtime.close()`, so other moto users in the same process are
-unaffected; 7-8, 10, 12-14, 17 and 18 stay installed (same semantics as moto's, only faster, atomic or
-leaner); 16 is moto's own code while no faults are active (`localcloud.faults`, off by default). Every
-replaced internal is pinned by `tests/localcloud/test_moto_contract.py` (names, signatures, source digests,
-and the behaviour relied on).
+unaffected; 7-8, 10, 12-14 and 17-19 stay installed (same semantics as moto's, only faster, atomic or
+leaner; 19 adds what moto lacks); 16 is moto's own code while no faults are active (`localcloud.faults`, off
+by default). Every replaced internal is pinned by `tests/localcloud/test_moto_contract.py` (names,
+signatures, source digests, and the behaviour relied on).
 
 One module per service, each with its `install()` and the patches' details:
 
@@ -52,6 +52,7 @@ from localcloud.lambda_runtime.runtime import LambdaRuntime
 from localcloud.moto_patches import (
     atomic_requests,
     awslambda,
+    caller_thread,
     dispatch,
     dynamodb_expressions,
     dynamodb_streams,
@@ -65,6 +66,7 @@ from localcloud.moto_patches import (
     sns,
     ssm,
     stepfunctions,
+    sync_executions,
 )
 from localcloud.moto_patches.patching import activate
 
@@ -102,6 +104,8 @@ def apply(runtime: LambdaRuntime, delivery: Delivery) -> None:
             limits,
             sdk_faults,
             model_registry,
+            sync_executions,
+            caller_thread,
         ):
             module.install()
         activate(runtime, delivery)

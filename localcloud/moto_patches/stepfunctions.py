@@ -18,7 +18,8 @@ sending the token would wait forever. Whatever sends the token later (a function
 again until it ends or parks anew. Limitation: a Parallel or Map state with one branch parked counts as idle
 while its other branches are between Lambda tasks (in a Pass, Choice or Wait state); their Lambda
 invocations themselves are counted. The backend moto's CloudFormation and the non-executing configuration
-use is not probed (its executions stay RUNNING forever).
+use is not probed (its executions stay RUNNING forever), nor are synchronous Express executions (patch 19:
+not kept in their state machine, they count as busy through the runtime's activity while they run).
 """
 
 from __future__ import annotations

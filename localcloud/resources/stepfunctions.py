@@ -1,4 +1,5 @@
-"""Step Functions: state machines (moto's executor runs them; their Lambda tasks run in-process)."""
+"""Step Functions: state machines (moto's executor runs them; their Lambda tasks run in-process; an EXPRESS
+one may also be started synchronously: `localcloud.moto_patches.sync_executions`)."""
 
 import json
 from typing import Any, Required, TypedDict

@@ -165,6 +165,18 @@ def replaced() -> dict[str, tuple[Any, str, str, str]]:
         ),
         "17 BaseModel.__new__": (BaseModel, "__new__", "cls, *args, **kwargs", "08cf0ef20e88029a"),
         "18 StreamShard.get": (StreamShard, "get", "self, start, quantity", "fa7e9a0d7b438c2f"),
+        "19 StepFunctionsParserBackend.describe_execution": (
+            StepFunctionsParserBackend,
+            "describe_execution",
+            "self, execution_arn",
+            "74309ac20095b102",
+        ),
+        "19 StepFunctionsParserBackend.get_execution_history": (
+            StepFunctionsParserBackend,
+            "get_execution_history",
+            "self, execution_arn",
+            "f6aa0f44a3221221",
+        ),
     }
 
 
@@ -529,3 +541,39 @@ def test_stream_shards_as_the_retention_trims_them(stock_moto: None) -> None:
     assert "self.sequence_number = stream_shard.starting_sequence_number\n" in iterator
     assert "stream_shard.starting_sequence_number + len(\n                stream_shard.items\n            )" in iterator
     assert "items = self.stream_shard.get(self.sequence_number, limit)" in inspect.getsource(ShardIterator.get)
+
+
+def test_moto_lacks_start_sync_execution_and_has_the_sync_execution_parts_patch_19_runs() -> None:
+    """Patch 19 adds the action (moto has none: an upgrade that adds one must be looked at), builds moto's
+    `SyncExecution` and runs its worker's `_execution_logic` on a thread while the caller serves its tasks."""
+    from moto.stepfunctions import urls
+    from moto.stepfunctions.parser.backend.execution import (
+        Execution,
+        SyncExecution,
+        SyncExecutionWorkerCommunication,
+    )
+    from moto.stepfunctions.parser.backend.execution_worker import ExecutionWorker
+    from moto.stepfunctions.responses import StepFunctionResponse
+
+    from localcloud.moto_patches import sync_executions
+
+    method = StepFunctionResponse.__dict__.get("start_sync_execution")
+    assert method is None or method is sync_executions.respond
+    assert [base for base in urls.url_bases if base != sync_executions.SYNC_URL_BASE] == [
+        r"https?://states\.(.+)\.amazonaws.com"
+    ]
+    pins: dict[str, tuple[Callable[..., Any], str]] = {
+        "Execution.__init__": (Execution.__init__, "072ed5928123f13c"),
+        "SyncExecution._get_start_execution_worker": (SyncExecution._get_start_execution_worker, "f8326da314d41bda"),
+        "SyncExecution.to_start_sync_execution_output": (
+            SyncExecution.to_start_sync_execution_output,
+            "fe1efeaffdad0cc8",
+        ),
+        "SyncExecutionWorkerCommunication._reflect_execution_status": (
+            SyncExecutionWorkerCommunication._reflect_execution_status,
+            "94dff1b4d366383e",
+        ),
+        "ExecutionWorker._execution_logic": (ExecutionWorker._execution_logic, "baa3e2a48fd228d9"),
+    }
+    for name, (function, expected_digest) in pins.items():
+        assert digest(function) == expected_digest, f"{name}: moto changed; re-check moto_patches/sync_executions.py"
