@@ -1,22 +1,17 @@
 """What the functions cost while the bench measures: their AWS requests and billed units, their invocations
 and handler time, and the moment each trade is written (so readable).
 
-Two hooks, installed for the run and removed after it:
-- every AWS SDK request of the process goes through `botocore.client.BaseClient._make_request` (the span
-  between botocore's `before-call` and `after-call` events: sent to the local emulator, answered, parsed).
-  A request made on a thread that runs a handler is the function's: counted, billed (`bench.billing`) and
-  timed against that invocation;
-- each invocation is one `Environment.run` of the local Lambda runtime (the handler, on its calling thread;
-  a cold start's import is outside it). Its billed duration is its time minus the time its own SDK requests
-  spent in the emulator (the emulator's time is not what AWS would bill: the services answer it), at the
-  memory the template sets.
-Requests made outside a handler (the bench's own HTTP calls, its reads) are neither counted nor timed.
+Two hooks, installed for the run and removed after it: every AWS SDK request of the process goes through
+`botocore.client.BaseClient._make_request` (sent to the local emulator, answered, parsed); one made on a thread
+that runs a handler is the function's: counted, billed (`bench.billing`) and timed against that invocation. Each
+invocation is one `Environment.run` of the local Lambda runtime (a cold start's import is outside it), billed for
+its time minus the time its own SDK requests spent in the emulator (the services answer that on AWS), at the
+memory the template sets. Requests made outside a handler (the bench's own calls) are neither counted nor timed.
 
-DynamoDB writes are billed by item size: before a write the bench reads the old items from moto's backend,
-after it the new ones, so an update is billed on the larger of the two, and each global secondary index the
-table has is billed for the projected item it puts, updates or deletes (the table's indexes read from the
-backend). A write that fails its condition is billed as if it wrote nothing new (the old item's size, at
-least one unit), which is what AWS bills for a failed conditional write; a cancelled transaction likewise.
+DynamoDB writes are billed by item size: the old items read from moto's backend before a write, the new ones
+after it (an update: the larger of the two), and each of the table's global secondary indexes for the projected
+item it puts, updates or deletes. A write that fails its condition (or a cancelled transaction) is billed as
+writing nothing new, the old item's size and at least one unit, as AWS bills a failed conditional write.
 """
 
 from __future__ import annotations
@@ -35,6 +30,7 @@ from boto3.dynamodb.types import TypeDeserializer
 
 import constructs_lib  # noqa: F401  (puts the shared layer, hence trading_core, on sys.path)
 from bench import billing
+from bench.item_kinds import item_kind
 from trading_core.common import keys
 from trading_core.model.order_trades import trades_of
 
@@ -73,8 +69,7 @@ class Usage:
     read_units_by_call: defaultdict[str, float] = field(default_factory=lambda: defaultdict(float))  # "<fn> <Op>"
     dynamodb_requests: int = 0
     write_units_by_operation: Counter[str] = field(default_factory=Counter)
-    writes_by_item_kind: Counter[str] = field(default_factory=Counter)  # "<Op> <kind>": items written
-    write_units_by_item_kind: Counter[str] = field(default_factory=Counter)  # "<Op> <kind>": their units
+    item_kind_writes: defaultdict[str, list[float]] = field(default_factory=lambda: defaultdict(lambda: [0.0, 0.0]))
     events: int = 0  # EventBridge 64 KB chunks
     sns_publishes: int = 0  # SNS 64 KB chunks
     s3_write_class: int = 0
@@ -307,23 +302,12 @@ class Meter:
             )
             usage.write_units += units
             usage.write_units_by_operation[operation] += units
-            kind = f"{operation} {item_kind(key)}"
-            usage.writes_by_item_kind[kind] += 1
-            usage.write_units_by_item_kind[kind] += units
+            tally = usage.item_kind_writes[f"{operation} {item_kind(key)}"]  # "<Op> <kind>": [items, units]
+            tally[0], tally[1] = tally[0] + 1, tally[1] + units
             if succeeded and before != after:
                 index_units = sum(_index_units(index, before, after) for index in self._indexes(table))
                 usage.index_write_units += index_units
                 usage.write_units_by_operation[f"{operation} (indexes)"] += index_units
-
-
-def item_kind(key: Mapping[str, Any]) -> str:
-    """What an item is, from its key: the prefix of its sort key (`ORDER`, `TRADE`, `CUST`, `TICKER`, …), or of its
-    partition key beside a sort key that has none (a ticker-day share: `TICKER#…` / `<day>#<customer>`)."""
-    values = [str(next(iter(value.values()))) if isinstance(value, Mapping) else str(value) for value in key.values()]
-    prefixes = [value.split("#", 1)[0] for value in values if "#" in value]
-    if len(values) == 2 and "#" in values[1] and not values[1].split("#", 1)[0].isalpha():
-        return f"{prefixes[0]} share" if prefixes else "other"
-    return prefixes[-1] if prefixes else "other"
 
 
 def _index_units(

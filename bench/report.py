@@ -169,10 +169,10 @@ def details(result: Result) -> str:
     lines = ["", "ours in detail (per order posted)"]
     for operation, units in sorted(usage.write_units_by_operation.items()):
         lines.append(f"  write units {operation:38} {units / orders:8.3f}")
-    for kind, written in sorted(usage.writes_by_item_kind.items()):
-        units = usage.write_units_by_item_kind[kind]
+    for kind, (written, billed) in sorted(usage.item_kind_writes.items()):
         lines.append(
-            f"  write units {kind:38} {units / orders:8.3f}  ({written / orders:.3f} items, {units / written:.2f} each)"
+            f"  write units {kind:38} {billed / orders:8.3f}"
+            f"  ({written / orders:.3f} items, {billed / written:.2f} each)"
         )
     for call, read in sorted(usage.read_units_by_call.items()):
         lines.append(f"  read units {call:39} {read / orders:8.3f}")

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from bench.metering import item_kind
+from bench.item_kinds import item_kind
 from trading_core.common import keys
 
 
