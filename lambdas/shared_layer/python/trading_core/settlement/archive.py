@@ -6,7 +6,7 @@ The archiver's event source mapping neither bisects nor reports partial failures
 whole, with the same records; the object's key and bytes derive from the batch's trades alone, so a retry, a
 duplicated batch or a redrive of the batch from its failure record writes the same object again, never a second
 one. One object per batch (gathered for the mapping's batching window) instead of one per delivery is what
-makes the archive cheap: on the original's workload a few dozen orders share one S3 PUT.
+makes the archive cheap: on the original's workload about a hundred orders share one S3 PUT (`make bench`).
 """
 
 from __future__ import annotations
