@@ -4,8 +4,8 @@ moto's interpreter runs an execution on threads of its own (the program's worker
 Parallel branch, a Map iteration). A synchronous start waits for the end, and when a Lambda handler
 made it, that thread holds the runtime's serialization lock (`LambdaRuntime`, `serialize=True`): a Lambda
 task invoked on moto's threads would wait for that lock forever. So while a synchronous execution runs,
-its caller's thread serves it (`CallerThread.serve`) and every Task state of it (`StateTask._eval_execution`,
-wrapped once by `install()`, each subclass that defines it) is handed to that thread, with the context of
+its caller's thread serves it (`CallerThread.serve`) and every Task state of it (wrapped once by `install()`,
+`localcloud.task_states`) is handed to that thread, with the context of
 the thread that evaluates it (its IAM caller: the state machine's role, `localcloud.iam.state_machines`), and
 run there one at a time; the interpreter (Choice, Pass, Wait, Retry, Catch, timeouts) stays on moto's
 threads. A nested synchronous invocation on the same thread re-enters the lock, as a handler's own
@@ -18,13 +18,14 @@ machines do not support that pattern on AWS either.
 from __future__ import annotations
 
 import contextvars
-import functools
 import threading
 from collections import deque
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Final
+
+from localcloud.task_states import wrap_task_evaluation
 
 _MARK: Final = "_localcloud_caller_thread"
 _lock = threading.Lock()
@@ -111,35 +112,10 @@ def _server_for(env: Any) -> CallerThread | None:
     return _serving.get(arn)
 
 
-def _wrap(owner: type) -> None:
-    current = owner.__dict__["_eval_execution"]
-    if getattr(current, _MARK, False):
-        return
-
-    @functools.wraps(current)
-    def evaluate(self: Any, env: Any) -> Any:
-        server = _server_for(env)
-        if server is None:
-            return current(self, env)
-        return server.run(lambda: current(self, env))
-
-    setattr(evaluate, _MARK, True)
-    setattr(owner, "_eval_execution", evaluate)  # noqa: B010 (a class of moto's, typed as a plain type)
-
-
-def _subclasses(root: type) -> Iterator[type]:
-    yield root
-    children: list[type] = root.__subclasses__()
-    for child in children:
-        yield from _subclasses(child)
+def _hand_over(env: Any, evaluate: Callable[[], Any]) -> Any:
+    server = _server_for(env)
+    return evaluate() if server is None else server.run(evaluate)
 
 
 def install() -> None:
-    # the task modules define the subclasses: imported so that every one exists before it is wrapped
-    import moto.stepfunctions.parser.asl.parse.preprocessor  # noqa: F401
-    from moto.stepfunctions.parser.asl.component.state.exec.state_task.state_task import StateTask
-
-    with _lock:
-        for owner in _subclasses(StateTask):
-            if "_eval_execution" in owner.__dict__:
-                _wrap(owner)
+    wrap_task_evaluation(_MARK, _hand_over)
