@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Final
+from collections.abc import Mapping
+from typing import Any, Final
 
 from trading_core.contracts import PARTITION_KEY, SORT_KEY, TRADE_SORT_KEY_PREFIX
 
@@ -10,6 +11,11 @@ PK: Final = PARTITION_KEY
 SK: Final = SORT_KEY
 TRADE_PREFIX: Final = TRADE_SORT_KEY_PREFIX
 CUSTOMER_PREFIX: Final = "CUST#"
+
+
+def place(item: Mapping[str, Any]) -> tuple[str, str]:
+    """An item's (or a key's) place in the table: its partition and sort key, to index items read by key."""
+    return str(item[PK]), str(item[SK])
 
 
 def customer_key(customer_id: str) -> dict[str, str]:

@@ -75,20 +75,19 @@ class MarketPrices:
         wanted = list(dict.fromkeys(tickers))
         missing = [t for t in wanted if t not in self._cache or now - self._cache[t][0] >= self._ttl]
         stored_since = [t for t in missing if t in self._stored_since]
-        for tickers_read, consistent in (
-            ([t for t in missing if t not in self._stored_since], False),
-            (stored_since, True),
-        ):
-            if not tickers_read:
-                continue
-            try:
-                found = self._reference(tickers_read, consistent=consistent)
-            except (ClientError, BotoCoreError) as error:
-                raise PriceUnavailable(f"could not read the market data of {', '.join(missing)}: {error}") from error
-            for ticker, price in found.items():
-                self._cache[ticker] = (now, price)
+        try:
+            found = {
+                **self._read([t for t in missing if t not in self._stored_since], consistent=False),
+                **self._read(stored_since, consistent=True),
+            }
+        except (ClientError, BotoCoreError) as error:
+            raise PriceUnavailable(f"could not read the market data of {', '.join(missing)}: {error}") from error
+        self._cache.update({ticker: (now, price) for ticker, price in found.items()})
         self._stored_since.difference_update(stored_since)
         return {t: self._cache[t][1] for t in wanted if t in self._cache}
+
+    def _read(self, tickers: list[str], *, consistent: bool) -> Mapping[str, Decimal]:
+        return self._reference(tickers, consistent=consistent) if tickers else {}
 
     def quote(self, ticker: str, at: datetime) -> MarketQuote | None:
         """The market price of `ticker` at `at`, or None if no market data of it is stored."""

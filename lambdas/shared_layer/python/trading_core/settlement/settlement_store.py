@@ -77,15 +77,15 @@ class DynamoDBSettlementStore:
         by_parent: dict[str, list[Trade]] = {}
         for trade in trades:
             by_parent.setdefault(parent_order_id_of(trade.order_id), []).append(trade)
-        groups = {_place(order_trades_key(trade)) for trade in trades}
+        groups = {keys.place(order_trades_key(trade)) for trade in trades}
         wanted = [item_key(parent_id) for parent_id in by_parent]
         stored = self._read_many(wanted + [_key(g) for g in sorted(groups)], consistent=False)
-        if absent := [key for key in wanted if _place(key) not in stored]:
+        if absent := [key for key in wanted if keys.place(key) not in stored]:
             stored.update(self._read_many(absent, consistent=True))
         decided: list[_Decided] = []
         unordered: list[Trade] = []
         for parent_id, fills in by_parent.items():
-            item = stored.get(_place(item_key(parent_id)))
+            item = stored.get(keys.place(item_key(parent_id)))
             found, missing = self._decide(parent_id, fills, item, inserted, delivery)
             decided += found
             unordered += missing
@@ -148,7 +148,7 @@ class DynamoDBSettlementStore:
         earlier = {entry.trade.trade_id for entry in decided if not entry.fresh}
         by_group: dict[tuple[str, str], list[Trade]] = {}
         for trade in [entry.trade for entry in decided] + list(unordered):
-            by_group.setdefault(_place(order_trades_key(trade)), []).append(trade)
+            by_group.setdefault(keys.place(order_trades_key(trade)), []).append(trade)
         for group, trades in by_group.items():
             item = stored.get(group)
             for _ in range(MAX_VERSION_ATTEMPTS):
@@ -184,7 +184,7 @@ class DynamoDBSettlementStore:
     ) -> dict[tuple[str, str], dict[str, Any]]:
         try:
             items = batch_get(self._client, self._table_name, item_keys, consistent=consistent)
-            return {_place(item): item for item in items}
+            return {keys.place(item): item for item in items}
         except (ClientError, BotoCoreError, RuntimeError) as error:
             raise SettlementError(f"settlement read failed: {error}") from error
 
@@ -193,10 +193,6 @@ class DynamoDBSettlementStore:
             return conditional_write(self._client.put_item, request)
         except (ClientError, BotoCoreError) as error:
             raise SettlementError(f"settlement write failed: {error}") from error
-
-
-def _place(item: Mapping[str, Any]) -> tuple[str, str]:
-    return str(item[keys.PK]), str(item[keys.SK])
 
 
 def _key(place: tuple[str, str]) -> dict[str, str]:

@@ -22,16 +22,12 @@ class DynamoDBStoredTrades:
 
     def find(self, trades: Sequence[Trade]) -> dict[str, Trade]:
         by_trade = {trade.trade_id: order_trades_key(trade) for trade in trades}
-        unique_keys = {_place(key): key for key in by_trade.values()}
+        unique_keys = {keys.place(key): key for key in by_trade.values()}
         found = self._found(list(unique_keys.values()), set(by_trade), consistent=False)
-        if missed := {_place(key) for trade_id, key in by_trade.items() if trade_id not in found}:
+        if missed := {keys.place(key) for trade_id, key in by_trade.items() if trade_id not in found}:
             found.update(self._found([unique_keys[place] for place in missed], set(by_trade), consistent=True))
         return found
 
     def _found(self, item_keys: list[dict[str, str]], wanted: set[str], *, consistent: bool) -> dict[str, Trade]:
         items = batch_get(self._client, self._table_name, item_keys, consistent=consistent)
         return {trade.trade_id: trade for item in items for trade in trades_of(item) if trade.trade_id in wanted}
-
-
-def _place(key: dict[str, str]) -> tuple[str, str]:
-    return key[keys.PK], key[keys.SK]
